@@ -1,0 +1,377 @@
+"""``gradlab.function``: compile symbolic outputs into a Python callable.
+
+    f = gradlab.function([x], gy)      # f(4) -> array(8.)
+
+The graph is cloned into a :class:`~gradlab.graph.FunctionGraph`, rewritten
+by the mode's rule sets, and linked into one generated Python function
+(``f.maker.source``).  Arguments are checked against the inputs' types;
+shared variables are read from their storage and updated after every
+output is computed — all or nothing.
+"""
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+
+import numpy as np
+
+from gradlab.compile.errors import InputError, NodeError, UnusedInputError
+from gradlab.compile.linker import CodegenContext, compile_source, generate_body, interpret
+from gradlab.compile.modes import Mode, get_mode
+from gradlab.compile.shared import SharedVariable
+from gradlab.graph.basic import Constant, Variable
+from gradlab.graph.fgraph import FunctionGraph
+from gradlab.graph.traversal import ancestors, clone_graph, graph_inputs
+
+
+class MissingInputError(ValueError):
+    """An output needs a variable that is neither an input, a constant nor shared."""
+
+
+class In:
+    """An input with options: ``In(x, name="x", value=default)``."""
+
+    def __init__(self, variable: Variable, name: Optional[str] = None, value: Any = None,
+                 update: Optional[Variable] = None, mutable: bool = False, borrow: bool = False):
+        if not isinstance(variable, Variable):
+            raise TypeError(f"In() needs a symbolic variable, got {type(variable).__name__}")
+        self.variable = variable
+        self.name = name if name is not None else variable.name
+        self.value = value
+        self.has_default = value is not None
+        self.update = update
+        self.mutable = mutable
+        self.borrow = borrow
+
+
+class Out:
+    """An output with options (``borrow`` is accepted for API familiarity)."""
+
+    def __init__(self, variable: Variable, borrow: bool = False):
+        self.variable = variable
+        self.borrow = borrow
+
+
+class FunctionMaker:
+    """What compiling produced: the rewritten graph, its trace, the source."""
+
+    def __init__(self, **fields: Any):
+        self.__dict__.update(fields)
+
+    def __repr__(self) -> str:
+        return f"FunctionMaker(mode={self.mode.name}, nodes={len(self.fgraph.apply_nodes)})"
+
+
+class Function:
+    """A compiled function: call it with values for its inputs."""
+
+    def __init__(self, fn: Any, maker: FunctionMaker, input_names: Sequence[Optional[str]],
+                 defaults: Sequence[Any], name: Optional[str]):
+        self._fn = fn
+        self.maker = maker
+        self.input_names = list(input_names)
+        self._defaults = list(defaults)
+        self._nin = len(input_names)
+        self.name = name
+        self.trust_input = False
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs or len(args) != self._nin:
+            args = self._bind(args, kwargs)
+        return self._fn(*args)
+
+    def _bind(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> list:
+        label = f"function {self.name!r}" if self.name else "this function"
+        names = ", ".join(n or f"<input {i}>" for i, n in enumerate(self.input_names))
+        if len(args) > self._nin:
+            raise TypeError(f"{label} takes {self._nin} input{'s' if self._nin != 1 else ''} ({names}), "
+                            f"got {len(args)} positional values")
+        values: list = list(args) + [_MISSING] * (self._nin - len(args))
+        for key, value in kwargs.items():
+            if key not in self.input_names:
+                raise TypeError(f"{label} has no input named {key!r}; its inputs are ({names})")
+            pos = self.input_names.index(key)
+            if values[pos] is not _MISSING:
+                raise TypeError(f"{label} got two values for input {key!r}")
+            values[pos] = value
+        for pos, value in enumerate(values):
+            if value is _MISSING:
+                if self._defaults[pos] is not _MISSING:
+                    values[pos] = self._defaults[pos]
+                else:
+                    missing = self.input_names[pos] or f"<input {pos}>"
+                    raise TypeError(f"{label} is missing a value for input {missing!r} (inputs: {names})")
+        return values
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        from gradlab.viz.display import function_mimebundle
+        return function_mimebundle(self)
+
+    def __repr__(self) -> str:
+        return f"<gradlab.Function {self.name or ''}({', '.join(n or '?' for n in self.input_names)})>"
+
+
+_MISSING = object()
+
+
+# ---------------------------------------------------------------------------
+def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates: Any = None,
+             givens: Any = None, mode: Union[None, str, Mode] = None, on_unused_input: str = "raise",
+             name: Optional[str] = None, allow_input_downcast: Optional[bool] = None,
+             no_default_updates: bool = False) -> Function:
+    """Compile ``outputs`` as a function of ``inputs``.
+
+    ``updates`` maps shared variables to new values (applied after every
+    output is computed); ``givens`` substitutes variables before compiling;
+    ``mode`` is ``"FAST_RUN"`` (default), ``"FAST_COMPILE"``, ``"NO_REWRITE"``
+    or a :class:`Mode`; ``on_unused_input`` is ``"raise"``, ``"warn"`` or
+    ``"ignore"``, judged on the graph as given (before rewriting).
+    """
+    start = time.perf_counter()
+    mode = get_mode(mode)
+    if on_unused_input not in ("raise", "warn", "ignore"):
+        raise ValueError(f"on_unused_input must be 'raise', 'warn' or 'ignore', got {on_unused_input!r}")
+    ins = _normalize_inputs(inputs)
+    in_vars = [i.variable for i in ins]
+    out_vars, return_list = _normalize_outputs(outputs)
+    update_pairs = _normalize_updates(updates)
+    replacements = _normalize_givens(givens)
+
+    user_outputs = list(out_vars)
+    user_updates = [expr for _, expr in update_pairs]
+    if replacements:
+        rebuilt, _ = clone_graph(out_vars + user_updates, replace=replacements)
+        out_vars = rebuilt[:len(out_vars)]
+        user_updates = rebuilt[len(out_vars):]
+    graph_outputs = out_vars + user_updates
+    _check_unused(in_vars, graph_outputs, on_unused_input)
+    shared_vars = _collect_free(in_vars, graph_outputs)
+    _check_no_null(graph_outputs)
+
+    fgraph = FunctionGraph(in_vars + shared_vars, graph_outputs, clone=True)
+    trace = _rewrite(fgraph, mode)
+    rewrite_done = time.perf_counter()
+
+    fn, source, ctx = _link(fgraph, ins, in_vars, shared_vars, len(out_vars), update_pairs,
+                            return_list, allow_input_downcast, name)
+    maker = FunctionMaker(fgraph=fgraph, source=source, trace=trace, mode=mode, inputs=ins,
+                          outputs=user_outputs, updates=update_pairs, givens=replacements,
+                          user_outputs=user_outputs, shared=shared_vars,
+                          rewrite_time=rewrite_done - start, compile_time=time.perf_counter() - start,
+                          codegen=ctx)
+    defaults = [i.value if i.has_default else _MISSING for i in ins]
+    return Function(fn, maker, [i.name for i in ins], defaults, name)
+
+
+def _normalize_inputs(inputs: Any) -> list:
+    if isinstance(inputs, (Variable, In)):
+        inputs = [inputs]
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError(f"inputs must be a list of variables, got {type(inputs).__name__}")
+    result = []
+    seen: dict = {}
+    for pos, item in enumerate(inputs):
+        spec = item if isinstance(item, In) else None
+        if spec is None:
+            if not isinstance(item, Variable):
+                raise TypeError(f"input {pos} must be a symbolic variable (e.g. gt.dscalar('x')), "
+                                f"got {type(item).__name__} {item!r}"[:300])
+            spec = In(item)
+        var = spec.variable
+        if isinstance(var, SharedVariable):
+            raise TypeError(f"input {pos} ({var}) is a shared variable; shared variables are implicit inputs — "
+                            "leave it out of the input list (use givens to substitute it)")
+        if isinstance(var, Constant):
+            raise TypeError(f"input {pos} ({var}) is a constant; inputs must be symbolic variables")
+        if var in seen:
+            raise ValueError(f"input {var} is listed twice (positions {seen[var]} and {pos}); list each input once")
+        seen[var] = pos
+        result.append(spec)
+    return result
+
+
+def _normalize_outputs(outputs: Any) -> tuple:
+    if outputs is None:
+        return [], True
+    single = not isinstance(outputs, (list, tuple))
+    outs = [outputs] if single else list(outputs)
+    normalized = []
+    for pos, out in enumerate(outs):
+        if isinstance(out, Out):
+            out = out.variable
+        if not isinstance(out, Variable):
+            raise TypeError(f"output {pos} must be a symbolic variable, got {type(out).__name__} {out!r}"[:300]
+                            + "; build it from your inputs (e.g. x * 2) or wrap a value with gt.constant(...)")
+        if type(out.type).__name__ == "DisconnectedType":
+            raise TypeError(f"output {pos} is a disconnected gradient; ask grad for return_disconnected='zero'")
+        normalized.append(out)
+    return normalized, not single
+
+
+def _normalize_updates(updates: Any) -> list:
+    if updates is None:
+        return []
+    pairs = list(updates.items()) if isinstance(updates, Mapping) else list(updates)
+    from gradlab.tensor.variable import as_tensor_variable
+    result = []
+    seen: set = set()
+    for pos, pair in enumerate(pairs):
+        try:
+            var, expr = pair
+        except (TypeError, ValueError):
+            raise TypeError(f"update {pos} must be a (shared_variable, new_value) pair, got {pair!r}") from None
+        if not isinstance(var, SharedVariable):
+            raise TypeError(f"update {pos}: {var!r} is not a shared variable; only gradlab.shared(...) "
+                            "variables can be updated")
+        if var in seen:
+            raise ValueError(f"shared variable {var} is updated twice; give one update per variable")
+        seen.add(var)
+        expr = as_tensor_variable(expr)
+        if expr.type != var.type:
+            if expr.dtype != var.dtype or expr.ndim != var.ndim or not var.type.is_super(
+                    expr.type.clone(shape=[None if a is None or b is None else b
+                                           for a, b in zip(var.type.shape, expr.type.shape)])):
+                raise TypeError(
+                    f"update of shared variable {var.name or '<unnamed>'}: expected {var.type}, got {expr.type}. "
+                    f"Cast the new value (e.g. gt.cast(new, '{var.dtype}')) or make the shapes agree")
+        result.append((var, expr))
+    return result
+
+
+def _normalize_givens(givens: Any) -> dict:
+    if not givens:
+        return {}
+    pairs = list(givens.items()) if isinstance(givens, Mapping) else list(givens)
+    from gradlab.tensor.variable import as_tensor_variable
+    result = {}
+    for pos, (var, repl) in enumerate(pairs):
+        if not isinstance(var, Variable):
+            raise TypeError(f"givens pair {pos}: the key must be a variable, got {type(var).__name__}")
+        repl = as_tensor_variable(repl) if not isinstance(repl, Variable) else repl
+        if getattr(var.type, "dtype", None) != getattr(repl.type, "dtype", None) or \
+                getattr(var.type, "ndim", None) != getattr(repl.type, "ndim", None):
+            raise TypeError(f"givens: cannot replace {var} (type {var.type}) by {repl} (type {repl.type}); "
+                            "the replacement needs the same dtype and number of dimensions (cast or reshape it)")
+        result[var] = repl
+    return result
+
+
+def _check_unused(in_vars: Sequence[Variable], outputs: Sequence[Variable], policy: str) -> None:
+    if policy == "ignore":
+        return
+    used = set(ancestors(outputs, blockers=in_vars))
+    for pos, var in enumerate(in_vars):
+        if var not in used:
+            msg = (f"input {pos} ({var}) is not used to compute any output. "
+                   "Remove it from the inputs, or pass on_unused_input='ignore' (or 'warn')")
+            if policy == "raise":
+                raise UnusedInputError(msg)
+            warnings.warn(msg, stacklevel=3)
+
+
+def _collect_free(in_vars: Sequence[Variable], outputs: Sequence[Variable]) -> list:
+    shared_vars = []
+    known = set(in_vars)
+    for var in graph_inputs(outputs, blockers=in_vars):
+        if var in known or isinstance(var, Constant):
+            continue
+        if isinstance(var, SharedVariable):
+            shared_vars.append(var)
+            known.add(var)
+            continue
+        raise MissingInputError(
+            f"the outputs depend on {var} (type {var.type}), which is not among the inputs; "
+            "add it to the input list, give it a value with givens, or make it a gradlab.shared variable")
+    return shared_vars
+
+
+def _check_no_null(outputs: Sequence[Variable]) -> None:
+    for var in ancestors(outputs):
+        if type(var.type).__name__ == "NullType":
+            why = getattr(var.type, "why_null", "") or ""
+            raise TypeError(f"cannot compile: {var} is an undefined gradient (NullType). {why}".strip())
+
+
+def _rewrite(fgraph: FunctionGraph, mode: Mode) -> Any:
+    if not mode.sets:
+        return None
+    from gradlab.rewrite import rewrite_fgraph
+    return rewrite_fgraph(fgraph, sets=mode.sets, trace=True)
+
+
+# ---------------------------------------------------------------------------
+def _input_filter(ctx: CodegenContext, spec: In, var: Variable, allow_downcast: Optional[bool]) -> str:
+    ttype = var.type
+    label = spec.name or str(var)
+
+    def convert(value: Any, _t=ttype, _label=label) -> np.ndarray:
+        try:
+            return _t.filter(value, strict=False, allow_downcast=allow_downcast)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"bad value for input {_label!r}: {exc}") from None
+
+    fname = ctx.bind(convert, f"filter_{label}")
+    dt = ctx.bind(np.dtype(ttype.dtype), "dt")
+    checks = [f"{{name}}.__class__ is not _ndarray", f"{{name}}.dtype is not {dt}", f"{{name}}.ndim != {ttype.ndim}"]
+    for axis, length in enumerate(ttype.shape):
+        if length is not None:
+            checks.append(f"{{name}}.shape[{axis}] != {length}")
+    check = f"if {' or '.join(checks)}: {{name}} = {fname}({{name}})"
+    if ttype.ndim == 0 and np.dtype(ttype.dtype).kind == "f":
+        # the common case of a Python float for a float scalar, without the general filter
+        return f"if {{name}}.__class__ is float: {{name}} = _asarray({{name}}, {dt})\n" + check
+    return check
+
+
+def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable], shared_vars: Sequence[Variable],
+          n_out: int, update_pairs: Sequence[tuple], return_list: bool, allow_downcast: Optional[bool],
+          name: Optional[str]) -> tuple:
+    """Generate, compile and return ``(callable, source, context)``.
+
+    The generated function checks its arguments, runs the body inside a
+    ``try`` (a failure is re-run node by node to say which node failed and
+    why), then writes the updates — only after every value is computed — and
+    returns the outputs as arrays.
+    """
+    ctx = CodegenContext()
+    f_inputs = fgraph.inputs[:len(in_vars)]
+    f_shared = fgraph.inputs[len(in_vars):]
+    cells = [ctx.bind(sv.storage, f"cell_{sv.name or 'shared'}") for sv in shared_vars]
+    filters = [_input_filter(ctx, spec, fv, allow_downcast) for spec, fv in zip(ins, f_inputs)]
+    args, body, outs = generate_body(fgraph, f_inputs, fgraph.outputs, filters, ctx, list(zip(f_shared, cells)))
+    fn_name = ctx.fresh(name if name and name.isidentifier() else "compiled")
+    explain = ctx.bind(_make_explainer(fgraph, f_shared), "explain")
+    passthrough = f"({ctx.bind(NodeError, 'NodeError')}, {ctx.bind(InputError, 'InputError')})"
+    lines = [f"def {fn_name}({', '.join(args)}):", "    try:"]
+    lines += ["        " + line for line in body]
+    lines += [f"    except {passthrough}:", "        raise",
+              "    except Exception as _exc:", f"        raise {explain}(_exc, [{', '.join(args)}]) from None"]
+    exprs = []
+    for i, (var, expr) in enumerate(zip(fgraph.outputs, outs)):
+        aliased = var in fgraph.inputs or isinstance(var, Constant) or fgraph.outputs.index(var) != i
+        exprs.append(f"_asarray({expr}).copy()" if aliased else (f"_asarray({expr})" if var.ndim == 0 else expr))
+    # updates: computed values first, then written together (all or nothing)
+    for k in range(len(update_pairs)):
+        lines.append(f"    _u{k} = {exprs[n_out + k]}")
+    for k, cell in enumerate(_update_cells(ctx, update_pairs)):
+        lines.append(f"    {cell}[0] = _u{k}")
+    results = exprs[:n_out]
+    if return_list:
+        lines.append(f"    return [{', '.join(results)}]")
+    else:
+        lines.append(f"    return {results[0] if results else None}")
+    source = "\n".join(lines) + "\n"
+    return compile_source(source, ctx, fn_name), source, ctx
+
+
+def _update_cells(ctx: CodegenContext, update_pairs: Sequence[tuple]) -> list:
+    return [ctx.bind(var.storage, f"cell_{var.name or 'shared'}") for var, _ in update_pairs]
+
+
+def _make_explainer(fgraph: FunctionGraph, f_shared: Sequence[Variable]):
+    def explain(exc: BaseException, args: Sequence[Any]) -> BaseException:
+        shared_values = {v: v.storage[0] for v in f_shared}
+        found = interpret(fgraph, list(args) + [shared_values[v] for v in f_shared], {})
+        return found if found is not None else exc
+    return explain

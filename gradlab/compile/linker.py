@@ -1,0 +1,171 @@
+"""The linker: turn a rewritten FunctionGraph into one generated Python
+function that calls numpy directly, node after node in topological order.
+
+Each node contributes the source its op's ``generate`` returns, or a call to
+its ``perform``.  Variables are deleted right after their last use so large
+intermediates are freed early.  The source is kept for the curious
+(``f.maker.source``).
+"""
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+
+from gradlab.graph.basic import Constant, Variable
+
+
+class CodegenContext:
+    """Names for the generated module: globals bound to objects, variable names."""
+
+    def __init__(self) -> None:
+        self.globals: dict = {"np": np, "_ndarray": np.ndarray, "_asarray": np.asarray}
+        self._bound: dict = {}
+        self._used: set = set(self.globals) | set(keyword.kwlist) | {"self", "args"}
+        self._counter = 0
+
+    def fresh(self, hint: str) -> str:
+        """A new identifier based on ``hint``."""
+        base = re.sub(r"\W", "_", hint or "v")
+        if not base or base[0].isdigit():
+            base = "v_" + base
+        name = base
+        while name in self._used:
+            self._counter += 1
+            name = f"{base}_{self._counter}"
+        self._used.add(name)
+        return name
+
+    def bind(self, obj: Any, hint: str = "g") -> str:
+        """A global name bound to ``obj`` (the same name for the same object)."""
+        key = id(obj)
+        hit = self._bound.get(key)
+        if hit is not None and self.globals[hit] is obj:
+            return hit
+        name = self.fresh("_" + hint)
+        self.globals[name] = obj
+        self._bound[key] = name
+        return name
+
+
+def _last_uses(order: Sequence[Any]) -> dict:
+    last: dict = {}
+    for pos, node in enumerate(order):
+        for inp in node.inputs:
+            last[inp] = pos
+    return last
+
+
+def generate_body(fgraph: Any, input_vars: Sequence[Variable], output_vars: Sequence[Variable],
+                  input_filters: Sequence[str], ctx: CodegenContext, read_shared: Sequence[tuple]) -> tuple:
+    """Source lines computing ``output_vars`` from ``input_vars``.
+
+    Returns ``(arg_names, lines, output_exprs)``.  ``input_filters`` holds one
+    line-template per input (``{name}`` is the argument) that checks/converts
+    it; ``read_shared`` holds ``(variable, storage_global)`` pairs for shared
+    variables read from their storage cell.
+    """
+    names: dict = {}
+    arg_names = []
+    for var in input_vars:
+        name = ctx.fresh(var.name or "x")
+        names[var] = name
+        arg_names.append(name)
+    lines = [line for name, filt in zip(arg_names, input_filters) if filt
+             for line in filt.format(name=name).splitlines()]
+    for var, cell in read_shared:
+        name = ctx.fresh(var.name or "shared")
+        names[var] = name
+        lines.append(f"{name} = {cell}[0]")
+    order = fgraph.toposort()
+    last = _last_uses(order)
+    keep = set(output_vars) | set(input_vars)
+    for pos, node in enumerate(order):
+        in_names = []
+        for inp in node.inputs:
+            if inp not in names:
+                if not isinstance(inp, Constant):
+                    raise ValueError(f"variable {inp} is used before it is computed (graph inputs: {fgraph.inputs})")
+                names[inp] = ctx.bind(inp.data, "k")
+            in_names.append(names[inp])
+        out_names = [ctx.fresh(o.name if o.name and o.name.isidentifier() else "v") for o in node.outputs]
+        names.update(zip(node.outputs, out_names))
+        code = node.op.generate(node, in_names, out_names, ctx)
+        if code is None:
+            code = _perform_call(node, in_names, out_names, ctx)
+        lines.append(f"# {pos}: {_describe(node)}")
+        lines.extend(code.splitlines())
+        dead = [names[v] for v in dict.fromkeys(node.inputs)
+                if last.get(v) == pos and v not in keep and not isinstance(v, Constant) and v.owner is not None]
+        if dead:
+            lines.append(f"del {', '.join(dead)}")
+    outs = []
+    for var in output_vars:
+        if var in names:
+            outs.append(names[var])
+        elif isinstance(var, Constant):
+            outs.append(ctx.bind(var.data, "k"))
+        else:
+            raise ValueError(f"output {var} cannot be computed from the inputs")
+    return arg_names, lines, outs
+
+
+def _describe(node: Any) -> str:
+    return str(node.op).replace("\n", " ")[:80]
+
+
+def _perform_call(node: Any, in_names: Sequence[str], out_names: Sequence[str], ctx: CodegenContext) -> str:
+    perform = ctx.bind(node.op.perform, "perform")
+    node_name = ctx.bind(node, "node")
+    storage = ctx.fresh("st")
+    cells = ", ".join("[None]" for _ in out_names)
+    lines = [f"{storage} = [{cells}]",
+             f"{perform}({node_name}, [{', '.join(in_names)}], {storage})"]
+    for i, name in enumerate(out_names):
+        lines.append(f"{name} = {storage}[{i}][0]")
+    return "\n".join(lines)
+
+
+def compile_source(source: str, ctx: CodegenContext, fn_name: str = "compiled",
+                   filename: str = "<gradlab-generated>") -> Callable:
+    """Execute the generated source and return the function it defines."""
+    namespace = dict(ctx.globals)
+    code = compile(source, filename, "exec")
+    exec(code, namespace)  # noqa: S102 - our own generated source, never user text
+    return namespace[fn_name]
+
+
+def interpret(fgraph: Any, inputs: Sequence[Any], shared_values: dict) -> Optional[BaseException]:
+    """Re-run the graph one node at a time to find the node that fails.
+
+    Used only after the generated function raised, to explain where and why.
+    Returns the exception annotated with the failing node, or None.
+    """
+    env: dict = dict(zip(fgraph.inputs, inputs))
+    env.update(shared_values)
+    for pos, node in enumerate(fgraph.toposort()):
+        args = [env[v] if v in env else v.data for v in node.inputs]
+        storage = [[None] for _ in node.outputs]
+        try:
+            node.op.perform(node, args, storage)
+        except Exception as exc:  # noqa: BLE001 - re-raised with context
+            return _annotate(exc, pos, node, args)
+        for o, cell in zip(node.outputs, storage):
+            env[o] = cell[0]
+    return None
+
+
+def _annotate(exc: BaseException, pos: int, node: Any, args: Sequence[Any]) -> BaseException:
+    from gradlab.compile.errors import NodeError
+    described = []
+    for var, val in zip(node.inputs, args):
+        shape = getattr(val, "shape", None)
+        dtype = getattr(val, "dtype", type(val).__name__)
+        label = var.name or (f"output of {var.owner.op}" if var.owner is not None else "constant")
+        described.append(f"{label}: shape {tuple(shape) if shape is not None else '()'} dtype {dtype}")
+    msg = (f"computing node {pos} ({node.op}) failed: {exc}\n  inputs: " + "; ".join(described)
+           + "\n  check the shapes of the values you passed; the static types are "
+           + ", ".join(str(v.type) for v in node.inputs))
+    return NodeError(msg, node=node, original=exc)

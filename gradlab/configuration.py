@@ -1,0 +1,41 @@
+"""``gradlab.config``: the only global, mutable settings, with a context
+manager (``with config.change(floatX="float32"):``) for local changes."""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, fields
+from typing import Any, Iterator
+
+
+@dataclass
+class Config:
+    """Settings read at graph-build and compile time."""
+
+    floatX: str = "float64"            #: dtype of float constructors with dtype="floatX"
+    mode: str = "FAST_RUN"             #: default compilation mode
+    compute_test_value: str = "off"    #: kept for API familiarity; gradlab evaluates eagerly via .eval
+    max_rewrite_steps: int = 100_000   #: fixpoint limit of the rewrite driver
+    eval_cache_size: int = 64          #: compiled functions kept by Variable.eval
+    print_constants_short: bool = True #: pp prints constants as plain numbers
+
+    @contextlib.contextmanager
+    def change(self, **settings: Any) -> Iterator["Config"]:
+        """Change settings inside a ``with`` block, restoring them afterwards."""
+        known = {f.name for f in fields(self)}
+        unknown = set(settings) - known
+        if unknown:
+            raise AttributeError(f"unknown config setting(s) {sorted(unknown)}; known: {sorted(known)}")
+        saved = {name: getattr(self, name) for name in settings}
+        for name, value in settings.items():
+            setattr(self, name, value)
+        try:
+            yield self
+        finally:
+            for name, value in saved.items():
+                setattr(self, name, value)
+
+    # PyTensor spelling
+    change_flags = change
+
+
+config = Config()

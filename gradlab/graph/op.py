@@ -1,0 +1,99 @@
+"""The Op contract: what a user implements to add an operation.
+
+``make_node(*inputs) -> Apply`` checks and types the inputs;
+``perform(node, inputs, output_storage)`` computes with numpy, writing
+``output_storage[i][0]``; ``grad(inputs, output_grads)`` (or
+``L_op(inputs, outputs, output_grads)``) returns one gradient per input —
+the vector-Jacobian product; ``R_op(inputs, eval_points)`` returns one
+tangent per output — the Jacobian-vector product.  ``__props__`` names the
+attributes that make two instances equal (needed to merge equal nodes).
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+from gradlab.graph.basic import Apply, Variable
+
+
+class Op:
+    """Base class of every operation."""
+
+    __props__: tuple = ()
+    #: index of the output returned by ``op(x)`` when the node has several
+    default_output: Optional[int] = None
+
+    # -- identity -------------------------------------------------------
+    def _props(self) -> tuple:
+        return tuple(getattr(self, p) for p in self.__props__)
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        return type(self) is type(other) and self._props() == other._props()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._props()))
+
+    def __str__(self) -> str:
+        if self.__props__:
+            args = ", ".join(f"{p}={getattr(self, p)!r}" for p in self.__props__)
+            return f"{type(self).__name__}{{{args}}}"
+        return type(self).__name__
+
+    __repr__ = __str__
+
+    # -- building -------------------------------------------------------
+    def make_node(self, *inputs: Variable) -> Apply:
+        raise NotImplementedError(f"{type(self).__name__} must define make_node")
+
+    def __call__(self, *inputs: Any, **kwargs: Any) -> Any:
+        node = self.make_node(*inputs, **kwargs)
+        if self.default_output is not None:
+            return node.outputs[self.default_output]
+        if len(node.outputs) == 1:
+            return node.outputs[0]
+        return list(node.outputs)
+
+    # -- running --------------------------------------------------------
+    def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must define perform")
+
+    def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: Any) -> Optional[str]:
+        """Python source computing ``outputs`` from ``inputs`` (names), or None.
+
+        The linker inlines the returned lines into the compiled function; a
+        ``None`` makes it call :meth:`perform` instead.  ``ctx.bind(obj, hint)``
+        returns a global name bound to ``obj`` in the generated module.
+        """
+        return None
+
+    # -- differentiating ------------------------------------------------
+    def grad(self, inputs: Sequence[Variable], output_grads: Sequence[Variable]) -> list:
+        """Vector-Jacobian product: one gradient per input.
+
+        The default says "not implemented"; ``gradient.grad`` turns that into
+        a ``NullType`` gradient for each input.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not define grad")
+
+    def L_op(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable]) -> list:
+        """Like :meth:`grad`, with the forward outputs available."""
+        return self.grad(inputs, output_grads)
+
+    def R_op(self, inputs: Sequence[Variable], eval_points: Sequence[Optional[Variable]]) -> list:
+        """Jacobian-vector product: one tangent per output (None = zero)."""
+        raise NotImplementedError
+
+    def connection_pattern(self, node: Apply) -> list:
+        """``pattern[i][j]``: does output ``j`` depend on input ``i``?"""
+        return [[True] * len(node.outputs) for _ in node.inputs]
+
+    def infer_shape(self, fgraph: Any, node: Apply, input_shapes: Sequence[tuple]) -> list:
+        """Symbolic output shapes from the input shapes."""
+        raise NotImplementedError
+
+    # -- describing -----------------------------------------------------
+    def has_r_op(self) -> bool:
+        """True when this op defines its own R_op."""
+        return type(self).R_op is not Op.R_op

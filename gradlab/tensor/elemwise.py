@@ -1,0 +1,216 @@
+"""Elemwise: a scalar operation applied entry by entry, with broadcasting.
+
+Broadcasting follows numpy, decided statically: missing leading axes are
+added, and an axis of static length 1 stretches to the other operands'
+length.  The derivative comes from the scalar op's row in the table; the
+gradient of a stretched input is summed back to its shape.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from gradlab.graph.basic import Apply, Variable
+from gradlab.graph.op import Op
+from gradlab.tensor.scalar_ops import TABLE, Cast, ScalarOp
+from gradlab.tensor.type import TensorType
+from gradlab.tensor.variable import TensorConstant, as_tensor_variable
+
+
+def broadcast_static_shapes(shapes: Sequence[tuple], what: str = "inputs") -> tuple:
+    """numpy's broadcast of static shapes (None = unknown length)."""
+    ndim = max((len(s) for s in shapes), default=0)
+    padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
+    out = []
+    for axis in range(ndim):
+        lengths = [s[axis] for s in padded]
+        known = {n for n in lengths if n is not None and n != 1}
+        if len(known) > 1:
+            raise ValueError(f"cannot broadcast {what} of shapes {', '.join(map(_fmt_shape, shapes))}: "
+                             f"axis {axis} has lengths {sorted(known)}")
+        if known:
+            out.append(known.pop())
+        elif any(n is None for n in lengths):
+            out.append(None)
+        else:
+            out.append(1)
+    return tuple(out)
+
+
+def _fmt_shape(shape: tuple) -> str:
+    return "(" + ", ".join("?" if n is None else str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def weak_value(var: Variable) -> Any:
+    """The Python number a weak 0-d constant stands for, else None."""
+    if isinstance(var, TensorConstant) and var.weak and var.data.ndim == 0:
+        return var.data.item()
+    return None
+
+
+class Elemwise(Op):
+    """Apply ``scalar_op`` entrywise to broadcast inputs."""
+
+    __props__ = ("scalar_op",)
+
+    def __init__(self, scalar_op: ScalarOp):
+        self.scalar_op = scalar_op
+
+    def __str__(self) -> str:
+        return self.scalar_op.name
+
+    def make_node(self, *inputs: Any) -> Apply:
+        op = self.scalar_op
+        if len(inputs) != op.nin:
+            raise TypeError(f"{op.name} takes {op.nin} input{'s' if op.nin != 1 else ''}, got {len(inputs)}")
+        xs = [as_tensor_variable(x) for x in inputs]
+        if all(weak_value(x) is not None for x in xs) or not any(weak_value(x) is not None for x in xs):
+            weak = [None] * len(xs)
+        else:
+            weak = [weak_value(x) for x in xs]
+        dtype = op.output_dtype([x.dtype for x in xs], weak)
+        shape = broadcast_static_shapes([x.type.shape for x in xs], what=f"the inputs of {op.name}")
+        return Apply(self, xs, [TensorType(dtype, shape).make_variable()])
+
+    # -- running --------------------------------------------------------
+    def _weak_args(self, node: Apply) -> list:
+        if all(weak_value(x) is not None for x in node.inputs):
+            return [None] * len(node.inputs)
+        return [weak_value(x) for x in node.inputs]
+
+    def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
+        args = [w if w is not None else v for w, v in zip(self._weak_args(node), inputs)]
+        out = self.scalar_op.impl(*args)
+        output_storage[0][0] = np.asarray(out, dtype=node.outputs[0].dtype)
+
+    def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: Any) -> Optional[str]:
+        fn = ctx.bind(self.scalar_op.impl, self.scalar_op.name)
+        args = [repr(w) if w is not None else name for w, name in zip(self._weak_args(node), inputs)]
+        return f"{outputs[0]} = {fn}({', '.join(args)})"
+
+    def infer_shape(self, fgraph: Any, node: Apply, input_shapes: Sequence[tuple]) -> list:
+        ndim = node.outputs[0].ndim
+        out = []
+        for axis in range(ndim):
+            dim = None
+            for var, shp in zip(node.inputs, input_shapes):
+                offset = ndim - var.ndim
+                if axis < offset or var.type.shape[axis - offset] == 1:
+                    continue
+                dim = shp[axis - offset]
+                break
+            out.append(1 if dim is None else dim)
+        return [tuple(out)]
+
+    # -- differentiating ------------------------------------------------
+    def _partials(self, inputs: Sequence[Variable], output: Variable) -> list:
+        op = self.scalar_op
+        if not op.differentiable or op.partials is None:
+            return [None] * len(inputs)
+        return op.partials(list(inputs), output)
+
+    def L_op(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+             output_grads: Sequence[Variable]) -> list:
+        from gradlab.tensor import api
+        z, gz = outputs[0], output_grads[0]
+        if _is_discrete(z.dtype) or not self.scalar_op.differentiable:
+            return [api.zeros_like(x, dtype=_grad_dtype(x)) for x in inputs]
+        if self.scalar_op.vjp is not None:
+            raw = self.scalar_op.vjp(list(inputs), z, gz)
+        else:
+            raw = [None if p is None else _times(gz, p) for p in self._partials(inputs, z)]
+        grads = []
+        for x, g in zip(inputs, raw):
+            if g is None or (isinstance(g, (int, float)) and g == 0):
+                grads.append(api.zeros_like(x, dtype=_grad_dtype(x)))
+                continue
+            g = sum_to_input(as_tensor_variable(g), x, like=z)
+            grads.append(_cast_grad(g, x))
+        return grads
+
+    def R_op(self, inputs: Sequence[Variable], eval_points: Sequence[Optional[Variable]]) -> list:
+        from gradlab.tensor import api
+        z = self(*inputs)
+        if _is_discrete(z.dtype) or not self.scalar_op.differentiable:
+            return [api.zeros_like(z, dtype=_grad_dtype(z))]
+        total = None
+        for p, t in zip(self._partials(inputs, z), eval_points):
+            if p is None or t is None or (isinstance(p, (int, float)) and p == 0):
+                continue
+            term = _times(t, p)
+            total = term if total is None else total + term
+        if total is None:
+            return [api.zeros_like(z, dtype=_grad_dtype(z))]
+        total = as_tensor_variable(total)
+        if total.ndim != z.ndim or total.type.broadcastable != z.type.broadcastable:
+            total = api.second(z, total) if total.ndim <= z.ndim else total
+        return [_cast_to(total, _grad_dtype(z))]
+
+
+def _times(g: Variable, partial: Any) -> Any:
+    if isinstance(partial, (int, float)):
+        if partial == 1:
+            return g
+        if partial == -1:
+            return -g
+    return g * partial
+
+
+def _is_discrete(dtype: str) -> bool:
+    return np.dtype(dtype).kind in "biu"
+
+
+def _grad_dtype(x: Variable) -> str:
+    """Gradients of integer variables are real: float64 (as numpy's int/float mix)."""
+    return x.dtype if np.dtype(x.dtype).kind in "fc" else "float64"
+
+
+def _cast_to(g: Variable, dtype: str) -> Variable:
+    from gradlab.tensor import api
+    return g if g.dtype == dtype else api.cast(g, dtype)
+
+
+def _cast_grad(g: Variable, x: Variable) -> Variable:
+    return _cast_to(g, _grad_dtype(x))
+
+
+def sum_to_input(g: Variable, x: Variable, like: Optional[Variable] = None) -> Variable:
+    """Sum ``g`` over the axes along which ``x`` was broadcast to ``g``'s shape.
+
+    Leading axes that ``x`` lacks are summed away; axes where ``x`` has static
+    length 1 are summed with ``keepdims``.  When ``g`` has fewer axes or is
+    stretched less than ``x`` (a constant partial), it is filled to ``x``'s
+    shape instead.
+    """
+    from gradlab.tensor import api
+    lead = g.ndim - x.ndim
+    if lead < 0:
+        return api.second(x, g)
+    keep_axes = [lead + i for i, n in enumerate(x.type.shape) if n == 1 and g.type.shape[lead + i] != 1]
+    if keep_axes:
+        g = api.sum(g, axis=keep_axes, keepdims=True)
+    if lead:
+        g = api.sum(g, axis=list(range(lead)))
+    if g.type.broadcastable != x.type.broadcastable:
+        g = api.second(x, g)
+    return g
+
+
+_ELEMWISE_CACHE: dict = {}
+
+
+def elemwise_op(name: str) -> Elemwise:
+    """The (shared) Elemwise op of a row of the scalar table."""
+    op = _ELEMWISE_CACHE.get(name)
+    if op is None:
+        op = _ELEMWISE_CACHE[name] = Elemwise(TABLE[name])
+    return op
+
+
+def cast_op(dtype: str) -> Elemwise:
+    key = "cast:" + np.dtype(dtype).name
+    op = _ELEMWISE_CACHE.get(key)
+    if op is None:
+        op = _ELEMWISE_CACHE[key] = Elemwise(Cast(dtype))
+    return op

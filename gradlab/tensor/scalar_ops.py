@@ -1,0 +1,229 @@
+"""The table of scalar operations behind every elementwise op.
+
+One row per operation: its numpy implementation, how pp prints it, and its
+derivative.  A row states the derivative once, as *partials*
+``d out / d input_i`` (``None`` where the input has no influence), from
+which both modes follow: reverse ``gx_i = gz * partial_i`` and forward
+``dz = sum_i partial_i * dx_i``.  A row may give ``vjp`` to write the
+reverse rule in a nicer printed form (the seed's ``x ** 2`` gradient).
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+
+def _api():
+    from gradlab.tensor import api
+    return api
+
+
+class ScalarOp:
+    """One elementwise operation (a row of the table)."""
+
+    def __init__(self, name: str, nin: int, impl: Callable, *, symbol: Optional[str] = None,
+                 precedence: int = 10, kind: str = "math", partials: Optional[Callable] = None,
+                 vjp: Optional[Callable] = None, differentiable: bool = True,
+                 commutative: bool = False, associative: bool = False, doc: str = "",
+                 out_dtype: Optional[str] = None, params: tuple = ()):
+        self.name = name
+        self.nin = nin
+        self.impl = impl
+        self.symbol = symbol
+        self.precedence = precedence
+        self.kind = kind
+        self.partials = partials
+        self.vjp = vjp
+        self.differentiable = differentiable
+        self.commutative = commutative
+        self.associative = associative
+        self.doc = doc
+        self.out_dtype = out_dtype
+        self.params = params
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ScalarOp) and type(self) is type(other) and \
+            self.name == other.name and self.params == other.params
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.name, self.params))
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def output_dtype(self, dtypes: Sequence[str], weak_values: Sequence[object]) -> str:
+        """numpy's result dtype for these input dtypes (weak inputs as Python scalars)."""
+        if self.out_dtype is not None:
+            return self.out_dtype
+        return _probe_dtype(self, tuple(dtypes), tuple(weak_values))
+
+
+_dtype_cache: dict = {}
+
+
+def _probe_dtype(op: ScalarOp, dtypes: tuple, weak: tuple) -> str:
+    key = (op, dtypes, tuple(type(w) for w in weak))
+    hit = _dtype_cache.get(key)
+    if hit is not None:
+        return hit
+    args = []
+    for dt, w in zip(dtypes, weak):
+        if w is not None:
+            args.append(type(w)(1))
+        else:
+            args.append(np.ones(1, dtype=dt))
+    with np.errstate(all="ignore"):
+        try:
+            res = op.impl(*args)
+        except TypeError as exc:
+            raise TypeError(f"{op.name} does not accept inputs of dtype {', '.join(dtypes)}: {exc}") from None
+    dtype = np.asarray(res).dtype.name
+    _dtype_cache[key] = dtype
+    return dtype
+
+
+# -- numpy helpers used by the table ------------------------------------
+def _sigmoid(x):
+    """Logistic 1/(1+exp(-x)), without overflow for large |x|."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "fc":
+        x = x.astype(np.result_type(x.dtype, np.float16) if x.dtype.itemsize < 4 else np.float64)
+    with np.errstate(over="ignore"):
+        return np.where(x >= 0, 1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x))).astype(x.dtype, copy=False)
+
+
+def _softplus(x):
+    """log(1+exp(x)) = max(x, 0) + log1p(exp(-|x|)), stable for large |x|."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "fc":
+        x = x.astype(np.float64)
+    return (np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
+
+
+def _second(model, value):
+    """``fill(model, value)``: value broadcast to the shape of model."""
+    value = np.asarray(value)
+    return np.broadcast_to(value, np.broadcast_shapes(np.shape(model), value.shape)).copy()
+
+
+def _switch(cond, a, b):
+    return np.where(cond, a, b)
+
+
+def _clip(x, lo, hi):
+    return np.minimum(np.maximum(x, lo), hi)
+
+
+def _round_half_even(x):
+    return np.round(x)
+
+
+# -- partial-derivative rules (symbolic; a, b are inputs, z the output) ---
+def _pow_vjp(xs, z, gz):
+    # d(a**b)/da = b * a**(b-1) ; d(a**b)/db = log(a) * a**b
+    a, b = xs
+    m = _api()
+    return [(gz * b) * (a ** (b - 1)), gz * m.log(a) * z]
+
+
+TABLE: dict = {}
+
+
+def _row(name, nin, impl, **kw):
+    TABLE[name] = ScalarOp(name, nin, impl, **kw)
+
+
+def _build_table() -> None:
+    m = _api
+    # arithmetic ---------------------------------------------------------
+    _row("add", 2, np.add, symbol="+", precedence=5, commutative=True, associative=True,
+         partials=lambda xs, z: [1, 1], doc="a + b")
+    _row("sub", 2, np.subtract, symbol="-", precedence=5,
+         partials=lambda xs, z: [1, -1], doc="a - b")
+    _row("mul", 2, np.multiply, symbol="*", precedence=6, commutative=True, associative=True,
+         partials=lambda xs, z: [xs[1], xs[0]], doc="a * b")
+    _row("true_div", 2, np.true_divide, symbol="/", precedence=6,
+         partials=lambda xs, z: [1 / xs[1], -xs[0] / m().sqr(xs[1])], doc="a / b")
+    _row("floor_div", 2, np.floor_divide, symbol="//", precedence=6, differentiable=False, doc="floor(a / b)")
+    _row("mod", 2, np.mod, symbol="%", precedence=6,
+         partials=lambda xs, z: [1, -m().floor_div(xs[0], xs[1])], doc="a mod b")
+    _row("pow", 2, np.power, symbol="**", precedence=8, vjp=_pow_vjp,
+         partials=lambda xs, z: [xs[1] * xs[0] ** (xs[1] - 1), m().log(xs[0]) * z], doc="a ** b")
+    _row("neg", 1, np.negative, symbol="-", precedence=7, partials=lambda xs, z: [-1], doc="-a")
+    _row("reciprocal", 1, np.reciprocal, partials=lambda xs, z: [-m().sqr(z)], doc="1 / a")
+    _row("maximum", 2, np.maximum, commutative=True,
+         partials=lambda xs, z: [m().cast(m().eq(z, xs[0]), z.dtype), m().cast(m().eq(z, xs[1]), z.dtype)],
+         doc="larger of a and b (ties: both receive the gradient)")
+    _row("minimum", 2, np.minimum, commutative=True,
+         partials=lambda xs, z: [m().cast(m().eq(z, xs[0]), z.dtype), m().cast(m().eq(z, xs[1]), z.dtype)],
+         doc="smaller of a and b (ties: both receive the gradient)")
+    _row("abs", 1, np.abs, partials=lambda xs, z: [m().sign(xs[0])], doc="|a| (derivative 0 at 0)")
+    _row("sqr", 1, np.square, partials=lambda xs, z: [2 * xs[0]], doc="a ** 2")
+    _row("sqrt", 1, np.sqrt, partials=lambda xs, z: [0.5 / z], doc="square root")
+    # exponentials and logs -------------------------------------------
+    _row("exp", 1, np.exp, partials=lambda xs, z: [z], doc="e ** a")
+    _row("exp2", 1, np.exp2, partials=lambda xs, z: [z * float(np.log(2.0))], doc="2 ** a")
+    _row("expm1", 1, np.expm1, partials=lambda xs, z: [z + 1], doc="exp(a) - 1, accurate near 0")
+    _row("log", 1, np.log, partials=lambda xs, z: [1 / xs[0]], doc="natural logarithm")
+    _row("log2", 1, np.log2, partials=lambda xs, z: [1 / (xs[0] * float(np.log(2.0)))], doc="base-2 logarithm")
+    _row("log10", 1, np.log10, partials=lambda xs, z: [1 / (xs[0] * float(np.log(10.0)))], doc="base-10 logarithm")
+    _row("log1p", 1, np.log1p, partials=lambda xs, z: [1 / (1 + xs[0])], doc="log(1 + a), accurate near 0")
+    _row("sigmoid", 1, _sigmoid, partials=lambda xs, z: [z * (1 - z)], doc="logistic 1 / (1 + exp(-a))")
+    _row("softplus", 1, _softplus, partials=lambda xs, z: [m().sigmoid(xs[0])], doc="log(1 + exp(a)), stable")
+    # trigonometry ----------------------------------------------------
+    _row("sin", 1, np.sin, partials=lambda xs, z: [m().cos(xs[0])], doc="sine")
+    _row("cos", 1, np.cos, partials=lambda xs, z: [-m().sin(xs[0])], doc="cosine")
+    _row("tan", 1, np.tan, partials=lambda xs, z: [1 + m().sqr(z)], doc="tangent")
+    _row("arcsin", 1, np.arcsin, partials=lambda xs, z: [1 / m().sqrt(1 - m().sqr(xs[0]))], doc="inverse sine")
+    _row("arccos", 1, np.arccos, partials=lambda xs, z: [-1 / m().sqrt(1 - m().sqr(xs[0]))], doc="inverse cosine")
+    _row("arctan", 1, np.arctan, partials=lambda xs, z: [1 / (1 + m().sqr(xs[0]))], doc="inverse tangent")
+    _row("arctan2", 2, np.arctan2,
+         partials=lambda xs, z: [xs[1] / (m().sqr(xs[0]) + m().sqr(xs[1])),
+                                 -xs[0] / (m().sqr(xs[0]) + m().sqr(xs[1]))], doc="angle of (b, a)")
+    _row("sinh", 1, np.sinh, partials=lambda xs, z: [m().cosh(xs[0])], doc="hyperbolic sine")
+    _row("cosh", 1, np.cosh, partials=lambda xs, z: [m().sinh(xs[0])], doc="hyperbolic cosine")
+    _row("tanh", 1, np.tanh, partials=lambda xs, z: [1 - m().sqr(z)], doc="hyperbolic tangent")
+    _row("arcsinh", 1, np.arcsinh, partials=lambda xs, z: [1 / m().sqrt(m().sqr(xs[0]) + 1)], doc="inverse sinh")
+    _row("arccosh", 1, np.arccosh, partials=lambda xs, z: [1 / m().sqrt(m().sqr(xs[0]) - 1)], doc="inverse cosh")
+    _row("arctanh", 1, np.arctanh, partials=lambda xs, z: [1 / (1 - m().sqr(xs[0]))], doc="inverse tanh")
+    # piecewise constant: zero gradient --------------------------------
+    for name, impl, doc in (("sign", np.sign, "sign of a (-1, 0, 1)"), ("floor", np.floor, "round down"),
+                            ("ceil", np.ceil, "round up"), ("round", _round_half_even, "round half to even"),
+                            ("trunc", np.trunc, "round toward 0")):
+        _row(name, 1, impl, partials=lambda xs, z: [0], doc=doc)
+    # comparisons and logic: integer/bool outputs, zero gradient -------
+    for name, impl, sym in (("lt", np.less, "<"), ("le", np.less_equal, "<="), ("gt", np.greater, ">"),
+                            ("ge", np.greater_equal, ">="), ("eq", np.equal, "=="), ("neq", np.not_equal, "!=")):
+        _row(name, 2, impl, symbol=sym, precedence=3, kind="compare", differentiable=False, doc=f"a {sym} b")
+    for name, impl, sym in (("and_", np.bitwise_and, "&"), ("or_", np.bitwise_or, "|"), ("xor", np.bitwise_xor, "^")):
+        _row(name, 2, impl, symbol=sym, precedence=4, kind="logic", differentiable=False, commutative=True,
+             doc=f"a {sym} b (bitwise)")
+    _row("invert", 1, np.invert, symbol="~", precedence=7, kind="logic", differentiable=False, doc="bitwise not")
+    _row("isnan", 1, np.isnan, kind="compare", differentiable=False, doc="is a NaN?")
+    _row("isinf", 1, np.isinf, kind="compare", differentiable=False, doc="is a infinite?")
+    # selection and broadcasting ---------------------------------------
+    _row("second", 2, _second, kind="shape",
+         partials=lambda xs, z: [None, 1], doc="fill(model, value): value in the shape of model")
+    _row("switch", 3, _switch, kind="select",
+         partials=lambda xs, z: [None, m().cast(m().neq(xs[0], 0), z.dtype), m().cast(m().eq(xs[0], 0), z.dtype)],
+         doc="switch(cond, a, b): a where cond else b")
+    _row("clip", 3, _clip,
+         partials=lambda xs, z: [m().cast(m().and_(m().ge(xs[0], xs[1]), m().le(xs[0], xs[2])), z.dtype),
+                                 m().cast(m().lt(xs[0], xs[1]), z.dtype), m().cast(m().gt(xs[0], xs[2]), z.dtype)],
+         doc="clip(a, lo, hi): a limited to [lo, hi]")
+    _row("identity", 1, lambda x: np.array(x, copy=True), partials=lambda xs, z: [1], doc="a copy of a")
+
+
+class Cast(ScalarOp):
+    """Convert to another dtype (the derivative passes through for floats)."""
+
+    def __init__(self, dtype: str):
+        dtype = np.dtype(dtype).name
+        super().__init__(f"cast_{dtype}", 1, lambda x, _dt=dtype: np.asarray(x).astype(_dt), kind="cast",
+                         partials=lambda xs, z: [1], out_dtype=dtype, params=(dtype,),
+                         differentiable=np.dtype(dtype).kind in "fc", doc=f"convert to {dtype}")
+        self.dtype = dtype
+
+
+_build_table()

@@ -1,0 +1,215 @@
+"""TensorType: a dtype and a static shape (``None`` = length unknown).
+
+A length of 1 is broadcastable; any other known length is fixed.  The type
+checks and converts values handed to a compiled function (``filter``).
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from gradlab.graph.basic import Type
+
+FLOAT_DTYPES = ("float16", "float32", "float64")
+INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+ALL_DTYPES = FLOAT_DTYPES + INT_DTYPES + ("bool", "complex64", "complex128")
+
+
+def _normalize_dtype(dtype: Any) -> str:
+    if dtype == "floatX":
+        from gradlab.configuration import config
+        dtype = config.floatX
+    try:
+        name = np.dtype(dtype).name
+    except TypeError as exc:
+        raise TypeError(f"unknown dtype {dtype!r}; use one of {', '.join(ALL_DTYPES)}") from exc
+    if name not in ALL_DTYPES:
+        raise TypeError(f"dtype {name!r} is not supported; use one of {', '.join(ALL_DTYPES)}")
+    return name
+
+
+class TensorType(Type):
+    """The type of an n-dimensional numpy array of one dtype."""
+
+    def __init__(self, dtype: Any, shape: Sequence[Optional[int]] = (), broadcastable: Optional[Sequence[bool]] = None):
+        self.dtype = _normalize_dtype(dtype)
+        if broadcastable is not None:
+            shape = tuple(1 if b else None for b in broadcastable)
+        norm = []
+        for s in shape:
+            if s is None:
+                norm.append(None)
+            else:
+                s = int(s)
+                if s < 0:
+                    raise ValueError(f"a static length must be >= 0 or None, got {s}")
+                norm.append(s)
+        self.shape = tuple(norm)
+
+    # -- identity -------------------------------------------------------
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def broadcastable(self) -> tuple:
+        return tuple(s == 1 for s in self.shape)
+
+    @property
+    def numpy_dtype(self) -> np.dtype:
+        return np.dtype(self.dtype)
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.dtype == other.dtype and self.shape == other.shape
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.dtype, self.shape))
+
+    def clone(self, dtype: Any = None, shape: Optional[Sequence[Optional[int]]] = None) -> "TensorType":
+        return TensorType(self.dtype if dtype is None else dtype, self.shape if shape is None else shape)
+
+    def __str__(self) -> str:
+        if self.ndim == 0:
+            return f"Scalar({self.dtype})"
+        dims = ", ".join("?" if s is None else str(s) for s in self.shape)
+        return f"Tensor({self.dtype}, shape=({dims}{',' if self.ndim == 1 else ''}))"
+
+    __repr__ = __str__
+
+    def is_super(self, other: "TensorType") -> bool:
+        """Can every value of ``other`` be a value of this type?"""
+        return (isinstance(other, TensorType) and self.dtype == other.dtype and self.ndim == other.ndim
+                and all(a is None or a == b for a, b in zip(self.shape, other.shape)))
+
+    def convert_variable(self, var):
+        """Accept ``var`` where this type is expected if its type is at least as specific."""
+        if var.type == self:
+            return var
+        if self.is_super(var.type):
+            return var
+        if isinstance(var.type, TensorType) and var.type.is_super(self):
+            from gradlab.tensor.shape import specify_shape
+            return specify_shape(var, self.shape)
+        return None
+
+    # -- values ---------------------------------------------------------
+    def filter(self, data: Any, strict: bool = False, allow_downcast: Optional[bool] = None) -> np.ndarray:
+        """Return ``data`` as an array of this type, or raise TypeError/ValueError.
+
+        Upcasts silently (int -> float, float32 -> float64); a downcast that
+        could lose precision needs ``allow_downcast=True``.  A Python float is
+        accepted for a float32 input (it has no fixed precision).
+        """
+        if isinstance(data, np.ndarray) and data.dtype.name == self.dtype:
+            arr = data
+        elif strict:
+            raise TypeError(f"expected an array of dtype {self.dtype}, got {type(data).__name__}"
+                            + (f" of dtype {data.dtype}" if hasattr(data, "dtype") else ""))
+        else:
+            arr = self._convert(data, allow_downcast)
+        if arr.ndim != self.ndim:
+            raise TypeError(f"expected {self.ndim} dimension{'s' if self.ndim != 1 else ''} "
+                            f"({self}), got {arr.ndim} (shape {arr.shape})")
+        for axis, (want, got) in enumerate(zip(self.shape, arr.shape)):
+            if want is not None and want != got:
+                raise ValueError(f"expected length {want} on axis {axis} ({self}), got shape {arr.shape}")
+        return arr
+
+    def _convert(self, data: Any, allow_downcast: Optional[bool]) -> np.ndarray:
+        if data.__class__ in (float, int) and self.numpy_dtype.kind in "fc":
+            return np.asarray(data, dtype=self.numpy_dtype)  # Python numbers fit any float type
+        if isinstance(data, (str, bytes)) or data is None:
+            raise TypeError(f"expected a number or an array of {self.dtype}, got {type(data).__name__} {data!r}"[:200])
+        try:
+            arr = np.asarray(data)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(f"cannot convert {type(data).__name__} to an array of {self.dtype}: {exc}") from exc
+        if arr.dtype.kind not in "biufc":
+            raise TypeError(f"expected numeric values for {self}, got values of dtype {arr.dtype} "
+                            f"({type(data).__name__}); pass numbers or a numeric array")
+        if arr.dtype.name == self.dtype:
+            return arr
+        target = self.numpy_dtype
+        python_scalar = isinstance(data, (bool, int, float, complex)) or (
+            isinstance(data, (list, tuple)) and arr.dtype.kind in "biuf" and not isinstance(data, np.ndarray))
+        if allow_downcast or np.can_cast(arr.dtype, target, casting="safe"):
+            return arr.astype(target)
+        if python_scalar and allow_downcast is None:
+            # Python numbers carry no precision of their own: accept them if they fit.
+            converted = arr.astype(target)
+            if target.kind in "iub" and not np.array_equal(converted, arr):
+                raise TypeError(f"value {data!r} does not fit dtype {self.dtype} exactly")
+            if target.kind == "f" and arr.dtype.kind == "f" and target.itemsize < arr.dtype.itemsize:
+                return converted
+            if target.kind in "iub" and arr.dtype.kind in "iub":
+                return converted
+            if target.kind == "f" and arr.dtype.kind in "iub":
+                return converted
+        raise TypeError(f"expected dtype {self.dtype}, got {arr.dtype}: converting would lose precision. "
+                        f"Pass values of dtype {self.dtype} (e.g. np.asarray(value, dtype='{self.dtype}')) "
+                        "or compile with allow_input_downcast=True")
+
+    def value_zeros(self, shape: Sequence[int]) -> np.ndarray:
+        return np.zeros(shape, dtype=self.dtype)
+
+    def values_eq_approx(self, a: np.ndarray, b: np.ndarray, rtol: Optional[float] = None) -> bool:
+        rtol = rtol if rtol is not None else (1e-4 if self.dtype == "float32" else 1e-7)
+        return a.shape == b.shape and np.allclose(a, b, rtol=rtol, atol=rtol, equal_nan=True)
+
+    @property
+    def variable_class(self):
+        from gradlab.tensor.variable import TensorVariable
+        return TensorVariable
+
+    @property
+    def constant_class(self):
+        from gradlab.tensor.variable import TensorConstant
+        return TensorConstant
+
+
+# -- constructors -------------------------------------------------------
+def tensor(dtype: Any = "floatX", shape: Optional[Sequence[Optional[int]]] = None, name: Optional[str] = None,
+           ndim: Optional[int] = None) -> "TensorVariable":
+    """A new symbolic input of the given dtype and static shape (or ndim)."""
+    if isinstance(dtype, str) and shape is None and ndim is None and name is None and dtype not in ALL_DTYPES and dtype != "floatX":
+        # tensor("x") style: a name given positionally
+        name, dtype = dtype, "floatX"
+    if shape is None:
+        shape = (None,) * (ndim or 0)
+    elif ndim is not None and len(shape) != ndim:
+        raise ValueError(f"shape {shape} has {len(shape)} dimensions but ndim={ndim}")
+    return TensorType(dtype, shape).make_variable(name)
+
+
+def _maker(ndim: int, doc: str):
+    def make(name: Optional[str] = None, dtype: Any = "floatX", shape: Optional[Sequence[Optional[int]]] = None):
+        return tensor(dtype, shape if shape is not None else (None,) * ndim, name=name)
+    make.__doc__ = f"A new symbolic {doc} (``{ndim}`` dimensions)."
+    return make
+
+
+scalar = _maker(0, "scalar")
+vector = _maker(1, "vector")
+matrix = _maker(2, "matrix")
+tensor3 = _maker(3, "3-tensor")
+tensor4 = _maker(4, "4-tensor")
+tensor5 = _maker(5, "5-tensor")
+
+_SHORTHANDS = {"b": "int8", "w": "int16", "i": "int32", "l": "int64", "f": "float32", "d": "float64",
+               "c": "complex64", "z": "complex128"}
+
+
+def _shorthand(prefix: str, dtype: str, ndim: int, kind: str):
+    def make(name: Optional[str] = None, shape: Optional[Sequence[Optional[int]]] = None):
+        return tensor(dtype, shape if shape is not None else (None,) * ndim, name=name)
+    make.__name__ = prefix + kind
+    make.__doc__ = f"A new symbolic {kind} of dtype {dtype}."
+    return make
+
+
+__shorthand_names__ = []
+for _p, _dt in _SHORTHANDS.items():
+    for _nd, _kind in enumerate(("scalar", "vector", "matrix", "tensor3", "tensor4")):
+        globals()[_p + _kind] = _shorthand(_p, _dt, _nd, _kind)
+        __shorthand_names__.append(_p + _kind)
