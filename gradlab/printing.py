@@ -1,0 +1,215 @@
+"""Text views of a graph: ``pp`` (one infix expression) and ``dprint``
+(a tree with stable ids; a shared subexpression is printed once and
+referred to by its id afterwards).
+
+Both walk the graph with explicit stacks, so a 100,000-node chain prints at
+Python's default recursion limit.
+"""
+from __future__ import annotations
+
+import io
+import sys
+from typing import Any, Iterable, Optional, Sequence, Union
+
+from gradlab.graph.basic import Constant, Variable
+
+#: ops printed as ``name(args)`` under another name
+_FUNCTION_NAMES = {"second": "fill", "true_div": "true_div", "neg": "-", "identity": "identity"}
+
+
+def _scalar_op(node: Any) -> Any:
+    return getattr(node.op, "scalar_op", None)
+
+
+def _leaf_text(var: Variable) -> str:
+    if isinstance(var, Constant):
+        return repr(var)
+    if var.name is not None:
+        return var.name
+    return f"<{var.type}>"
+
+
+def _node_pieces(node: Any, var: Variable) -> list:
+    """Text of ``var`` (an output of ``node``) as pieces: strings and input variables."""
+    sop = _scalar_op(node)
+    ins = list(node.inputs)
+    custom = getattr(node.op, "pp_pieces", None)
+    if custom is not None:
+        return custom(node, var)
+    if sop is not None:
+        inner = getattr(sop, "inner_pieces", None)
+        if inner is not None:
+            return inner(ins)
+        if sop.symbol is not None and sop.nin == 2:
+            return ["(", ins[0], f" {sop.symbol} ", ins[1], ")"]
+        if sop.symbol is not None and sop.nin == 1:
+            return ["(", sop.symbol, ins[0], ")"]
+        name = _FUNCTION_NAMES.get(sop.name, sop.name)
+        if getattr(sop, "kind", "") == "cast":
+            return [f"cast{{{sop.dtype}}}(", ins[0], ")"]
+        return _call_pieces(name, ins)
+    name = str(node.op)
+    if len(node.outputs) > 1:
+        name = f"{name}.{var.index}"
+    return _call_pieces(name, ins)
+
+
+def _call_pieces(name: str, ins: Sequence[Variable]) -> list:
+    pieces: list = [f"{name}("]
+    for i, inp in enumerate(ins):
+        if i:
+            pieces.append(", ")
+        pieces.append(inp)
+    pieces.append(")")
+    return pieces
+
+
+def pp(var: Union[Variable, Sequence[Variable], Any]) -> str:
+    """One infix expression for ``var`` (named variables print as their name).
+
+    ``pp(gt.grad(x**2, x))`` gives ``((fill((x ** 2), 1.0) * 2) * (x ** (2 - 1)))``.
+    """
+    if hasattr(var, "maker"):
+        outs = var.maker.fgraph.outputs
+        return "\n".join(pp(o) for o in outs)
+    if isinstance(var, (list, tuple)):
+        return "\n".join(pp(v) for v in var)
+    if not isinstance(var, Variable):
+        raise TypeError(f"pp needs a symbolic variable or a compiled function, got {type(var).__name__}")
+    out: list = []
+    stack: list = [var]
+    top = True
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        if item.owner is None or (item.name is not None and not top):
+            out.append(_leaf_text(item))
+        else:
+            stack.extend(reversed(_node_pieces(item.owner, item)))
+        top = False
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------
+def _id_label(n: int) -> str:
+    """A, B, …, Z, BA, BB, … (base 26 with A as zero, like PyTensor)."""
+    letters = []
+    while True:
+        n, r = divmod(n, 26)
+        letters.append(chr(ord("A") + r))
+        if n == 0:
+            break
+    return "".join(reversed(letters))
+
+
+def _op_label(var: Variable) -> str:
+    node = var.owner
+    sop = _scalar_op(node)
+    label = str(node.op)
+    if sop is not None and hasattr(sop, "inner_text"):
+        label = f"{label}{{{sop.inner_text()}}}"
+    if len(node.outputs) > 1:
+        label += f".{var.index}"
+    return label
+
+
+def dprint(obj: Any, file: Any = None, depth: Optional[int] = None, print_type: bool = False,
+           ids: str = "auto") -> Optional[str]:
+    """Print the graph of ``obj`` (variables or a compiled function) as a tree.
+
+    ``file=None`` prints to stdout, ``file="str"`` returns the text, any other
+    value is a file object.  ``depth`` limits how deep the tree goes.
+    """
+    outputs = _dprint_targets(obj)
+    lines: list = []
+    labels: dict = {}
+    inner_graphs: list = []
+    for out in outputs:
+        _dprint_tree(out, lines, labels, depth, print_type, inner_graphs)
+    seen_inner: set = set()
+    for title, inner_outputs in inner_graphs:
+        if id(inner_outputs[0]) in seen_inner:
+            continue
+        seen_inner.add(id(inner_outputs[0]))
+        lines.append("")
+        lines.append(f"Inner graph of {title}:")
+        for out in inner_outputs:
+            _dprint_tree(out, lines, labels, depth, print_type, [])
+    text = "\n".join(lines) + "\n"
+    if file == "str":
+        return text
+    (file or sys.stdout).write(text)
+    return None
+
+
+def _dprint_targets(obj: Any) -> list:
+    if hasattr(obj, "maker"):
+        return list(obj.maker.fgraph.outputs)
+    if hasattr(obj, "outputs") and hasattr(obj, "apply_nodes"):
+        return list(obj.outputs)
+    if isinstance(obj, Variable):
+        return [obj]
+    if isinstance(obj, (list, tuple)) and all(isinstance(v, Variable) for v in obj):
+        return list(obj)
+    raise TypeError(f"dprint needs a variable, a list of variables or a compiled function, got {type(obj).__name__}")
+
+
+#: deeper subtrees restart at the left margin so deep chains print in linear space
+MAX_INDENT = 64
+
+
+def _dprint_tree(root: Variable, lines: list, labels: dict, depth: Optional[int], print_type: bool,
+                 inner_graphs: list) -> None:
+    pending = [root]
+    continued: set = set()
+    while pending:
+        start = pending.pop(0)
+        resume = None
+        if start.owner is not None and start.owner in continued:
+            lines.append(f"[id {labels[start.owner]}] continued:")
+            continued.discard(start.owner)
+            resume = start.owner
+        # stack items: (variable, prefix for this line, prefix for its children, level)
+        stack = [(start, "", "", 0)]
+        while stack:
+            var, head, tail, level = stack.pop()
+            type_text = f" <{var.type}>" if print_type else ""
+            if var.owner is None:
+                lines.append(f"{head}{_leaf_text(var)}{type_text}")
+                continue
+            key = var.owner
+            if key is resume:
+                resume = None
+            elif key in labels:
+                lines.append(f"{head}{_op_label(var)} [id {labels[key]}] ···")
+                continue
+            else:
+                labels[key] = _id_label(len(labels))
+            name = f" '{var.name}'" if var.name else ""
+            line = f"{head}{_op_label(var)} [id {labels[key]}]{name}{type_text}"
+            inner = getattr(var.owner.op, "inner_graph_for_printing", None)
+            if inner is not None:
+                inner_graphs.append((f"{var.owner.op} [id {labels[key]}]", inner()))
+            if depth is not None and level + 1 >= depth:
+                lines.append(line)
+                continue
+            if level >= MAX_INDENT and var.owner.inputs:
+                lines.append(line + " (continued below)")
+                continued.add(key)
+                pending.append(var)
+                continue
+            lines.append(line)
+            children = var.owner.inputs
+            for i in range(len(children) - 1, -1, -1):
+                last = i == len(children) - 1
+                stack.append((children[i], tail + (" └─ " if last else " ├─ "),
+                              tail + ("    " if last else " │  "), level + 1))
+
+
+def short_name(var: Variable) -> str:
+    """A short label for a variable (its name, a constant's value, or its op)."""
+    if var.owner is None:
+        return _leaf_text(var)
+    return var.name or _op_label(var)
