@@ -1,0 +1,253 @@
+"""The driver: apply rule sets to a FunctionGraph until nothing changes.
+
+``rewrite_fgraph(fgraph, sets)`` edits the graph in place; ``rewrite_graph``
+copies the outputs' graph first.  Both return :class:`Rewritten`.
+
+How it runs.  The rule sets other than ``merge`` and ``constant_folding``
+are *phases*, applied in the order given (canonicalize, then stabilize, …);
+merging and folding run inside every phase.  A phase is a worklist fixpoint:
+every node is visited once in topological order, and when a rule fires the
+nodes it added and the clients of the replaced variables are visited again.
+Rules are indexed by the ops they track, so a node only meets the rules that
+could match it.  The driver stops at a fixpoint, or at the step limit
+(``stop_reason`` says which).  All of it is iterative and roughly linear in
+the graph's size.
+"""
+from __future__ import annotations
+
+import warnings
+from collections import deque
+from typing import Any, Iterable, Optional, Sequence, Union
+
+from gradlab.graph.fgraph import FunctionGraph, InconsistencyError
+from gradlab.graph.basic import Constant, Variable
+from gradlab.graph.traversal import graph_inputs
+from gradlab.rewrite import merge as merge_module
+from gradlab.rewrite.rule import Rule, RuleSet
+from gradlab.rewrite.trace import Rewritten, TraceRecorder, describe_node
+
+ALWAYS = ("merge", "constant_folding")
+
+#: The rule sets each compilation mode applies, in order.
+MODE_SETS: dict = {
+    "FAST_RUN": ("merge", "constant_folding", "canonicalize", "stabilize", "specialize", "fusion", "inplace"),
+    "FAST_COMPILE": ("merge", "constant_folding"),
+    "NO_REWRITE": (),
+}
+
+
+def rule_sets() -> dict:
+    """Every rule set by name (built explicitly in each module)."""
+    from gradlab.rewrite.folding import CONSTANT_FOLDING
+    from gradlab.rewrite.merge import MERGE
+    found = {"merge": MERGE, "constant_folding": CONSTANT_FOLDING}
+    for module_name, attr in (("canonicalize", "CANONICALIZE"), ("stabilize", "STABILIZE"),
+                              ("specialize", "SPECIALIZE"), ("fusion", "FUSION"), ("inplace", "INPLACE")):
+        try:
+            module = __import__(f"gradlab.rewrite.{module_name}", fromlist=[attr])
+        except ImportError:
+            continue
+        found[module_name] = getattr(module, attr)
+    return found
+
+
+def _resolve(sets: Iterable[Union[str, RuleSet]]) -> list:
+    known = None
+    resolved = []
+    for item in sets:
+        if isinstance(item, RuleSet):
+            resolved.append(item)
+            continue
+        if known is None:
+            known = rule_sets()
+        if item not in known:
+            raise ValueError(f"unknown rule set {item!r}; the rule sets are {sorted(known)} "
+                             f"(modes: {', '.join(f'{k}={v}' for k, v in MODE_SETS.items())})")
+        resolved.append(known[item])
+    return resolved
+
+
+class _RuleIndex:
+    """For each kind of node, the rules that track it (computed once per kind)."""
+
+    def __init__(self, rules: Sequence[tuple]):
+        self.rules = list(rules)   # (rule, set name)
+        self.cache: dict = {}
+
+    def for_node(self, node: Any) -> list:
+        op = node.op
+        scalar = getattr(op, "scalar_op", None)
+        key = (type(op), getattr(scalar, "name", None), type(scalar))
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self.cache[key] = [(r, s) for r, s in self.rules if _tracks(r, op, scalar)]
+        return hit
+
+
+def _tracks(rule: Rule, op: Any, scalar: Any) -> bool:
+    if rule.tracks is None:
+        return True
+    classes = type(op).__mro__
+    names = {c.__name__ for c in classes}
+    if scalar is not None:
+        names.add(getattr(scalar, "name", ""))
+        names.update(c.__name__ for c in type(scalar).__mro__)
+    for track in rule.tracks:
+        if isinstance(track, type):
+            if track in classes:
+                return True
+        elif track in names:
+            return True
+    return False
+
+
+class _Watcher:
+    """Collects the nodes imported and the clients changed by the current step."""
+
+    def __init__(self) -> None:
+        self.imported: list = []
+        self.changed: list = []
+
+    def on_import(self, fgraph: Any, node: Any) -> None:
+        self.imported.append(node)
+
+    def on_prune(self, fgraph: Any, node: Any) -> None:
+        pass
+
+    def on_change_input(self, fgraph: Any, client: Any, j: int, old: Any, new: Any, reason: Any) -> None:
+        if client != "output":
+            self.changed.append(client)
+
+
+def _pairs(node: Any, result: Any) -> list:
+    if isinstance(result, dict):
+        return [(old, new) for old, new in result.items() if new is not None and new is not old]
+    result = list(result)
+    if len(result) != len(node.outputs):
+        raise ValueError(f"returned {len(result)} replacements for a node with {len(node.outputs)} outputs")
+    return [(old, new) for old, new in zip(node.outputs, result) if new is not None and new is not old]
+
+
+def rewrite_fgraph(fgraph: FunctionGraph, sets: Iterable[Union[str, RuleSet]] = MODE_SETS["FAST_RUN"],
+                   trace: bool = True, max_steps: Optional[int] = None) -> Rewritten:
+    """Apply the rule ``sets`` to ``fgraph`` in place, to a fixpoint.
+
+    Returns ``Rewritten(graph=fgraph, steps, stop_reason)``; with
+    ``trace=False`` the steps are not recorded (``n_steps`` still counts them).
+    ``max_steps`` defaults to ``gradlab.config.max_rewrite_steps``.
+    """
+    from gradlab.configuration import config
+    sets = tuple(sets)
+    resolved = _resolve(sets)
+    limit = config.max_rewrite_steps if max_steps is None else max_steps
+    always = [rs for rs in resolved if rs.name in ALWAYS]
+    phases = [rs for rs in resolved if rs.name not in ALWAYS]
+    names = tuple(rs.name for rs in resolved)
+    if not resolved:
+        return Rewritten(fgraph, [], "no rule sets", names)
+    if not phases:
+        phases = [None]
+    recorder = TraceRecorder(fgraph) if trace else None
+    watcher = _Watcher()
+    fgraph.attach_listener(watcher)
+    if recorder is not None:
+        fgraph.attach_listener(recorder)
+    result = Rewritten(fgraph, recorder.steps if recorder else [], "fixpoint", names, _recorder=recorder)
+    try:
+        for phase in phases:
+            base = [(r, rs.name) for rs in always for r in rs.rules]
+            if phase is not None:
+                base += [(r, phase.name) for r in phase.rules]
+            if not _run_phase(fgraph, _RuleIndex(base), watcher, recorder, result, limit):
+                result.stop_reason = "step limit"
+                break
+    finally:
+        fgraph.remove_listener(watcher)
+        if recorder is not None:
+            fgraph.remove_listener(recorder)
+        merge_module.forget(fgraph)
+    return result
+
+
+def _run_phase(fgraph: FunctionGraph, index: _RuleIndex, watcher: _Watcher,
+               recorder: Optional[TraceRecorder], result: Rewritten, limit: int) -> bool:
+    """One worklist fixpoint; False when the step limit stopped it."""
+    queue = deque(fgraph.toposort())
+    queued = set(queue)
+    nodes = fgraph.apply_nodes
+    while queue:
+        node = queue.popleft()
+        queued.discard(node)
+        if node not in nodes:
+            continue
+        for rule, set_name in index.for_node(node):
+            try:
+                replacement = rule.transform(fgraph, node)
+            except Exception as exc:  # a broken rule must not break compilation
+                _fail(result, rule, node, exc)
+                continue
+            if replacement is None:
+                continue
+            try:
+                pairs = _pairs(node, replacement)
+            except ValueError as exc:
+                _fail(result, rule, node, exc)
+                continue
+            if not pairs:
+                continue
+            if result.n_steps >= limit:
+                return False
+            node_text = describe_node(node) if recorder is not None else ""
+            watcher.imported.clear()
+            watcher.changed.clear()
+            if recorder is not None:
+                recorder.begin()
+            applied = []
+            try:
+                for old, new in pairs:
+                    if old in fgraph.variables:
+                        fgraph.replace(old, new, reason=rule.name)
+                        applied.append((old, new))
+            except (InconsistencyError, TypeError, ValueError) as exc:
+                _fail(result, rule, node, exc)
+            if not applied and not watcher.imported:
+                if recorder is not None:
+                    recorder.step_index = len(recorder.steps) - 1
+                continue
+            result.n_steps += 1
+            if recorder is not None:
+                recorder.end(rule, set_name, node, node_text, applied)
+            for new_node in watcher.imported:
+                if new_node not in queued:
+                    queued.add(new_node)
+                    queue.append(new_node)
+            for client in watcher.changed:
+                if client not in queued and client in nodes:
+                    queued.add(client)
+                    queue.append(client)
+            if node in nodes and node not in queued:
+                queued.add(node)
+                queue.append(node)
+            break
+    return True
+
+
+def _fail(result: Rewritten, rule: Rule, node: Any, exc: Exception) -> None:
+    text = f"{type(exc).__name__}: {exc}"
+    result.failures.append((rule.name, describe_node(node), text))
+    warnings.warn(f"rewrite rule {rule.name} failed on {describe_node(node)} and was skipped: {text}",
+                  RuntimeWarning, stacklevel=3)
+
+
+def rewrite_graph(outputs: Union[Variable, Sequence[Variable]],
+                  sets: Iterable[Union[str, RuleSet]] = MODE_SETS["FAST_RUN"],
+                  trace: bool = True, max_steps: Optional[int] = None) -> Rewritten:
+    """Rewrite a copy of the graph of ``outputs`` (the originals are untouched).
+
+    The copy's inputs are the graph inputs that are not constants.  Read the
+    result from ``rewritten.graph.outputs``.
+    """
+    outs = [outputs] if isinstance(outputs, Variable) else list(outputs)
+    ins = [v for v in graph_inputs(outs) if not isinstance(v, Constant)]
+    fgraph = FunctionGraph(ins, outs, clone=True)
+    return rewrite_fgraph(fgraph, sets=sets, trace=trace, max_steps=max_steps)

@@ -1,0 +1,54 @@
+"""Merging (common-subexpression elimination).
+
+Two nodes with equal ops (``==`` through ``__props__``) reading the same
+inputs compute the same values, so one of them is enough.  Constants count
+as the same input when their ``signature()`` is equal (type, weakness and
+bytes), so ``x * 2`` written twice merges even with two constant objects.
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from gradlab.graph.basic import Constant
+from gradlab.rewrite.rule import Rule, RuleSet
+
+_TABLES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def merge_key(node: Any) -> tuple:
+    """What must be equal for two nodes to merge: the op and the inputs."""
+    ins = tuple(("const", v.signature()) if isinstance(v, Constant) else v for v in node.inputs)
+    return (node.op, ins)
+
+
+def _merge(fgraph: Any, node: Any) -> Any:
+    """Identical subexpressions are computed once."""
+    table = _TABLES.get(fgraph)
+    if table is None:
+        table = _TABLES[fgraph] = {}
+    try:
+        key = merge_key(node)
+        hash(key)
+    except TypeError:  # an op whose props are not hashable never merges
+        return None
+    other = table.get(key)
+    if other is None or other is node or other not in fgraph.apply_nodes or merge_key(other) != key:
+        table[key] = node
+        return None
+    if len(other.outputs) != len(node.outputs) or any(a.type != b.type for a, b in zip(other.outputs, node.outputs)):
+        return None
+    if getattr(node.op, "destroy_map", None):
+        return None
+    return list(other.outputs)
+
+
+def forget(fgraph: Any) -> None:
+    """Drop the merge table kept for ``fgraph`` (the driver calls this at the end)."""
+    _TABLES.pop(fgraph, None)
+
+
+merge = Rule("merge", "identical subexpressions are computed once",
+             "op(a, b) ... op(a, b) -> one op(a, b)", None, _merge)
+
+MERGE = RuleSet("merge", [merge], doc="common-subexpression elimination")

@@ -1,0 +1,4 @@
+"""The ``stabilize`` rule set (rules being written)."""
+from gradlab.rewrite.rule import RuleSet
+
+STABILIZE = RuleSet("stabilize", [])

@@ -1,0 +1,168 @@
+"""The driver, merging, constant folding and the trace replay."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gradlab.tensor as gt
+from gradlab.graph import FunctionGraph
+from gradlab.rewrite import (MODE_SETS, PatternRule, Rewritten, RuleSet, node_rule, rewrite_fgraph,
+                             rewrite_graph)
+from rewrite_helpers import run, run_fgraph
+
+
+def test_merge_identical_subexpressions():
+    x = gt.dvector("x")
+    y = gt.exp(x * 2) + gt.exp(x * 2)
+    r = rewrite_graph(y, sets=("merge",))
+    assert len(r.graph.apply_nodes) == 3          # mul, exp, add
+    add = r.graph.outputs[0].owner
+    assert add.inputs[0] is add.inputs[1]
+    assert [s.rule for s in r.steps] == ["merge", "merge"]
+    assert r.stop_reason == "fixpoint"
+    (value,) = run_fgraph(r.graph, [np.array([0.5, 1.0])])
+    np.testing.assert_allclose(value, 2 * np.exp([1.0, 2.0]))
+
+
+def test_merge_needs_equal_constants():
+    x = gt.dscalar("x")
+    r = rewrite_graph([x * 2, x * 2, x * 3, x * 2.0], sets=("merge",))
+    outs = r.graph.outputs
+    assert outs[0] is outs[1]
+    assert outs[2] is not outs[0]
+    assert outs[3] is not outs[0]               # a weak 2 and a weak 2.0 differ in type
+
+
+def test_constant_folding_computes_known_values():
+    x = gt.dscalar("x")
+    c = gt.constant(np.float64(3.0))
+    y = x * gt.exp(c - 1)
+    r = rewrite_graph(y, sets=("constant_folding",))
+    assert len(r.graph.apply_nodes) == 1
+    mul = r.graph.outputs[0].owner
+    folded = [v for v in mul.inputs if v is not mul.inputs[0]][0]
+    np.testing.assert_allclose(folded.data, np.exp(2.0))
+    assert folded.dtype == "float64" and not folded.weak
+    assert [s.rule for s in r.steps] == ["constant_folding", "constant_folding"]
+
+
+def test_constant_folding_skips_huge_results():
+    big = gt.constant(np.ones((400, 400)))
+    y = gt.exp(big)
+    r = rewrite_graph(y, sets=("constant_folding",))
+    assert len(r.graph.apply_nodes) == 1           # 160,000 entries: left for run time
+
+
+def test_rewrite_graph_leaves_the_original_alone():
+    x = gt.dscalar("x")
+    y = x * 2 + x * 2
+    before = y.owner.inputs[0]
+    rewrite_graph(y, sets=("merge",))
+    assert y.owner.inputs[0] is before and y.owner.inputs[1] is not before
+
+
+def test_rewrite_fgraph_edits_in_place_and_no_rewrite_does_nothing():
+    x = gt.dscalar("x")
+    fg = FunctionGraph([x], [x * 2 + x * 2])
+    r = rewrite_fgraph(fg, sets=MODE_SETS["NO_REWRITE"])
+    assert r.graph is fg and len(fg.apply_nodes) == 3 and r.steps == []
+    r = rewrite_fgraph(fg, sets=MODE_SETS["FAST_COMPILE"])
+    assert r.graph is fg and len(fg.apply_nodes) == 2
+
+
+def test_unknown_rule_set_names_the_known_ones():
+    x = gt.dscalar("x")
+    with pytest.raises(ValueError, match="canonicalize"):
+        rewrite_graph(x * 2, sets=("canonicalise",))
+
+
+def test_step_limit_stops_and_says_so():
+    x = gt.dvector("x")
+    y = x
+    for _ in range(10):
+        y = gt.exp(y * 2) + gt.exp(y * 2)
+    r = rewrite_graph(y, sets=("merge",), max_steps=3)
+    assert r.stop_reason == "step limit"
+    assert r.n_steps == 3 and len(r.steps) == 3
+
+
+def test_trace_off_counts_steps_but_cannot_replay():
+    x = gt.dscalar("x")
+    r = rewrite_graph(x * 2 + x * 2, sets=("merge",), trace=False)
+    assert r.steps == [] and r.n_steps == 1
+    with pytest.raises(ValueError, match="trace=True"):
+        r.graph_at(0)
+
+
+def test_graph_at_replays_every_step():
+    x = gt.dvector("x")
+    c = gt.constant(np.float64(2.0))
+    y = gt.exp(x * (c + 1)) * gt.exp(x * (c + 1)) + x * 3
+    r = rewrite_graph(y, sets=("merge", "constant_folding"))
+    value = np.array([0.1, -0.3])
+    expected = np.exp(3 * value) ** 2 + 3 * value
+    counts = []
+    for k in range(-1, len(r.steps)):
+        g = r.graph_at(k)
+        counts.append(len(g.apply_nodes))
+        (got,) = run_fgraph(g, [value])
+        np.testing.assert_allclose(got, expected)
+        if k >= 0:
+            step = r.steps[k]
+            for node in step.added:
+                assert node in g.origin_node
+    assert counts[0] == 9 and counts[-1] == len(r.graph.apply_nodes)
+    assert counts == sorted(counts, reverse=True)
+    with pytest.raises(IndexError):
+        r.graph_at(len(r.steps))
+
+
+def test_steps_record_removed_added_and_replacements():
+    x = gt.dscalar("x")
+    rule = PatternRule("double_neg", "-(-x) -> x", "negating twice changes nothing")
+    r = rewrite_graph(-(-(x * 2)), sets=(RuleSet("canonicalize", [rule]),))
+    (step,) = r.steps
+    assert step.rule == "double_neg" and step.pattern_text == "-(-x) -> x"
+    assert step.rule_set == "canonicalize"
+    assert len(step.removed) == 2 and step.added == []
+    (old, new), = step.replacements
+    assert new.owner.op.scalar_op.name == "mul"
+    assert "neg" in step.node_text
+    assert "double_neg" in r.summary()
+
+
+def test_node_rule_decorator_and_broken_rules_are_skipped_with_a_warning():
+    @node_rule("exp(x) -> boom", tracks=("exp",))
+    def explode(fgraph, node):
+        """Always fails."""
+        raise RuntimeError("boom")
+
+    assert explode.name == "explode" and explode.doc == "Always fails."
+    x = gt.dscalar("x")
+    with pytest.warns(RuntimeWarning, match="explode"):
+        r = rewrite_graph(gt.exp(x), sets=(RuleSet("canonicalize", [explode]),))
+    assert r.failures and r.failures[0][0] == "explode"
+    assert len(r.graph.apply_nodes) == 1
+
+
+def test_rules_only_meet_nodes_they_track():
+    seen = []
+
+    @node_rule("log(x) -> log(x)", tracks=("log",))
+    def spy(fgraph, node):
+        """Records the nodes it is offered."""
+        seen.append(str(node.op))
+        return None
+
+    x = gt.dscalar("x")
+    rewrite_graph(gt.log(gt.exp(x) + 1), sets=(RuleSet("canonicalize", [spy]),))
+    assert seen == ["log"]
+
+
+def test_long_chain_is_iterative():
+    x = gt.dvector("x")
+    y = x
+    for i in range(3000):
+        y = y * 1.0001 + x
+    r = rewrite_graph(y, sets=MODE_SETS["FAST_COMPILE"], trace=False)
+    assert isinstance(r, Rewritten) and r.stop_reason == "fixpoint"
