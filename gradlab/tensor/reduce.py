@@ -22,8 +22,7 @@ from gradlab.tensor.variable import as_tensor_variable
 AxisArg = Union[None, int, Sequence[int]]
 
 __all__ = ["Sum", "Prod", "Max", "Min", "Argmax", "Argmin", "All", "Any", "sum", "prod", "max", "min",
-           "argmax", "argmin", "max_and_argmax", "all", "any", "mean", "var", "std", "logsumexp",
-           "normalize_axis"]
+           "argmax", "argmin", "max_and_argmax", "all", "any", "mean", "var", "std", "logsumexp"]
 
 
 def _api():

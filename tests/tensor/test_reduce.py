@@ -1,0 +1,275 @@
+"""Reductions against numpy: values, dtypes, static and inferred shapes, and
+every vjp (L_op) / jvp (R_op) rule against finite differences."""
+import numpy as np
+import pytest
+
+import gradlab
+import gradlab.tensor as gt
+from gradlab.graph import Constant, toposort
+from gradlab.tensor import reduce as red
+
+RNG = np.random.default_rng(0)
+
+
+# -- helpers (each tensor test module carries its own copy) ----------------
+def perform_run(outputs, inputs, values):
+    """Evaluate through every op's ``perform`` (no code generation)."""
+    env = {i: i.type.filter(v) for i, v in zip(inputs, values)}
+    for node in toposort(outputs, inputs):
+        args = [env[v] if v in env else v.data for v in node.inputs]
+        storage = [[None] for _ in node.outputs]
+        node.op.perform(node, args, storage)
+        for o, s in zip(node.outputs, storage):
+            env[o] = s[0]
+    return [env[o] if o in env else o.data for o in outputs]
+
+
+def compiled(inputs, outputs, mode="NO_REWRITE"):
+    return gradlab.function(inputs, outputs, mode=mode, on_unused_input="ignore")
+
+
+def fd_jacobian(f, values, i, eps=1e-6):
+    """d f / d values[i] by central differences: shape f.shape + x.shape."""
+    x = np.array(values[i], dtype="float64")
+    out_shape = np.shape(f(*values))
+    jac = np.zeros(out_shape + x.shape)
+    for idx in np.ndindex(*x.shape):
+        hi, lo = x.copy(), x.copy()
+        hi[idx] += eps
+        lo[idx] -= eps
+        args_hi = list(values[:i]) + [hi] + list(values[i + 1:])
+        args_lo = list(values[:i]) + [lo] + list(values[i + 1:])
+        jac[(Ellipsis,) + idx] = (np.asarray(f(*args_hi), "float64") - np.asarray(f(*args_lo), "float64")) / (2 * eps)
+    return jac
+
+
+def check_rules(z, values, rtol=1e-6, atol=1e-8):
+    """The op of ``z`` (one node on free inputs): its L_op equals the
+    numeric vector-Jacobian product and its R_op the numeric Jacobian-vector
+    product (all tangents, then the first tangent alone)."""
+    node = z.owner
+    free = [v for v in node.inputs if not isinstance(v, Constant)]
+    forward = compiled(free, z)
+    jacs = [fd_jacobian(forward, values, i) for i in range(len(free))]
+    gz = z.type()
+    gz_val = RNG.standard_normal(z.type.shape if None not in z.type.shape else np.shape(forward(*values)))
+    grads = node.op.L_op(node.inputs, node.outputs, [gz])
+    free_grads = [g for v, g in zip(node.inputs, grads) if not isinstance(v, Constant)]
+    got = compiled(free + [gz], free_grads)(*values, gz_val)
+    for x, g_sym, g, jac in zip(free, free_grads, got, jacs):
+        assert g_sym.dtype == (x.dtype if x.dtype.startswith("float") else "float64")
+        np.testing.assert_allclose(g, np.tensordot(gz_val, jac, axes=z.ndim), rtol=rtol, atol=atol)
+    tangents = [x.type() for x in free]
+    t_vals = [RNG.standard_normal(np.shape(v)) for v in values]
+    it = iter(tangents)
+    points = [None if isinstance(v, Constant) else next(it) for v in node.inputs]
+    for keep in (len(free), 1):
+        pts = [p if p is None or tangents.index(p) < keep else None for p in points]
+        (dz,) = node.op.R_op(node.inputs, pts)
+        got = compiled(free + tangents, dz)(*values, *t_vals)
+        want = sum(np.tensordot(j, t, axes=np.ndim(t)) for j, t in list(zip(jacs, t_vals))[:keep])
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+
+
+def _argref(fn, x, axis, keepdims):
+    """numpy arg-reduction over several axes, flattened in C order."""
+    axes = tuple(range(x.ndim)) if axis is None else tuple(a % x.ndim for a in np.atleast_1d(axis))
+    kept = [i for i in range(x.ndim) if i not in axes]
+    moved = np.transpose(x, kept + sorted(axes)).reshape([x.shape[i] for i in kept] + [-1])
+    out = fn(moved, axis=-1)
+    return out.reshape([1 if i in axes else x.shape[i] for i in range(x.ndim)]) if keepdims else out
+
+
+def _lse(x, axis=None, keepdims=False):
+    return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))
+
+
+# (builder, numpy reference) of every reduction
+OPS = {
+    "sum": (gt.sum, np.sum),
+    "prod": (gt.prod, np.prod),
+    "max": (gt.max, np.max),
+    "min": (gt.min, np.min),
+    "argmax": (gt.argmax, lambda x, axis, keepdims: _argref(np.argmax, x, axis, keepdims)),
+    "argmin": (gt.argmin, lambda x, axis, keepdims: _argref(np.argmin, x, axis, keepdims)),
+    "all": (gt.all, np.all),
+    "any": (gt.any, np.any),
+    "mean": (gt.mean, np.mean),
+    "var": (gt.var, np.var),
+    "std": (gt.std, np.std),
+    "logsumexp": (gt.logsumexp, _lse),
+}
+AXES_3D = [None, 0, 1, -1, (0, 2), [1], (-1, -3), (0, 1, 2), ()]
+
+
+def _sample(shape, dtype):
+    if dtype == "bool":
+        return RNG.random(shape) > 0.4
+    if dtype.startswith("int"):
+        return RNG.integers(-3, 4, size=shape).astype(dtype)
+    return (RNG.standard_normal(shape) + 0.5).astype(dtype)
+
+
+VALUE_CASES = [(name, dtype, axis, keepdims)
+               for name in OPS
+               for dtype in ("float64", "float32", "int32", "bool")
+               if not (dtype == "bool" and name in ("var", "std", "logsumexp", "mean", "prod"))
+               for axis in AXES_3D
+               for keepdims in (False, True)
+               if not (axis == () and name in ("argmax", "argmin"))]
+
+
+@pytest.mark.parametrize("name,dtype,axis,keepdims", VALUE_CASES)
+def test_values_dtypes_and_shapes_match_numpy(name, dtype, axis, keepdims):
+    build, ref = OPS[name]
+    x = gt.tensor(dtype, shape=(None, 3, None), name="x")
+    value = _sample((2, 3, 4), dtype)
+    z = build(x, axis=axis, keepdims=keepdims)
+    want = np.asarray(ref(value, axis=tuple(axis) if isinstance(axis, list) else axis, keepdims=keepdims))
+    rtol = 1e-5 if dtype == "float32" else 1e-12
+    for got in (perform_run([z], [x], [value])[0], compiled([x], z)(value), compiled([x], z, mode="FAST_RUN")(value)):
+        assert got.dtype == want.dtype == np.dtype(z.dtype), (got.dtype, want.dtype, z.dtype)
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
+    assert all(s is None or s == n for s, n in zip(z.type.shape, want.shape)) and z.ndim == want.ndim
+    if z.owner is not None and isinstance(z.owner.op, red.Reduce):
+        inferred = z.owner.op.infer_shape(None, z.owner, [value.shape])[0]
+        assert tuple(int(n) for n in inferred) == want.shape
+
+
+@pytest.mark.parametrize("name", ["sum", "prod", "max", "min", "argmax", "all", "mean", "logsumexp"])
+def test_static_lengths_are_kept(name):
+    x = gt.tensor("float64", shape=(2, None, 5))
+    assert OPS[name][0](x, axis=1).type.shape == (2, 5)
+    assert OPS[name][0](x, axis=(0, 2), keepdims=True).type.shape == (1, None, 1)
+
+
+@pytest.mark.parametrize("dtype,sum_dtype", [("bool", "int64"), ("int8", "int64"), ("int32", "int64"),
+                                             ("uint8", "uint64"), ("float32", "float32"), ("float64", "float64")])
+def test_sum_dtype_follows_numpy(dtype, sum_dtype):
+    x = gt.tensor(dtype, shape=(None,))
+    assert gt.sum(x).dtype == sum_dtype == np.sum(np.ones(2, dtype)).dtype
+    assert gt.sum(x, dtype="float32").dtype == "float32"
+
+
+def test_sum_dtype_and_acc_dtype_values():
+    x = gt.tensor("int8", shape=(None,))
+    big = np.full(100, 100, dtype="int8")
+    z = gt.sum(x, dtype="int8", acc_dtype="int64")
+    assert z.dtype == "int8"
+    assert compiled([x], z)(big) == np.int64(10000).astype("int8")
+    f32 = gt.sum(gt.fvector("v"), acc_dtype="float64")
+    assert f32.dtype == "float32"
+    assert compiled(f32.owner.inputs, f32)(np.ones(3, "float32")).dtype == np.float32
+
+
+@pytest.mark.parametrize("build,args,message", [
+    (gt.sum, dict(axis=2), "axis 2 is out of range for x"),
+    (gt.max, dict(axis=(0, -2)), "repeats an axis"),
+    (gt.mean, dict(axis=1.5), "axis must be None, an int or a tuple"),
+    (gt.prod, dict(axis=[0, "a"]), "every axis must be a Python int"),
+])
+def test_bad_axis_errors_name_the_variable_and_the_fix(build, args, message):
+    x = gt.dmatrix("x")
+    with pytest.raises((ValueError, TypeError), match=message) as info:
+        build(x, **args)
+    assert "x" in str(info.value)
+
+
+def test_op_props_are_hashable_and_canonical():
+    x = gt.dtensor3()
+    a, b = gt.sum(x, axis=(-1, 0)).owner.op, gt.sum(x, axis=[2, 0]).owner.op
+    assert a == b and hash(a) == hash(b) and a.axis == (0, 2)
+    assert gt.sum(x).owner.op == gt.sum(x, axis=(0, 1, 2)).owner.op
+
+
+# -- derivative rules ------------------------------------------------------
+RULE_CASES = [
+    (name, axis, keepdims, shape)
+    for name in ("sum", "prod", "max", "min")
+    for axis, shape in ((None, (3,)), (0, (3,)), (None, (2, 3, 2)), (1, (2, 3, 2)), (-1, (2, 3, 2)),
+                        ((0, 2), (2, 3, 2)), ((0, 1), (2, 3, 2)), ((), (2, 3)))
+    for keepdims in (False, True)
+]
+
+
+@pytest.mark.parametrize("name,axis,keepdims,shape", RULE_CASES)
+def test_vjp_and_jvp_match_finite_differences(name, axis, keepdims, shape):
+    x = gt.tensor("float64", shape=(None,) * len(shape), name="x")
+    z = OPS[name][0](x, axis=axis, keepdims=keepdims)
+    check_rules(z, [RNG.standard_normal(shape)])
+
+
+@pytest.mark.parametrize("value", [[2.0, 0.0, 3.0], [0.0, 0.0, 3.0], [2.0, 4.0, 3.0], [0.0, 1.5, -2.0]])
+def test_prod_rules_at_zeros_match_finite_differences(value):
+    # prod is linear in each entry, so central differences are exact even at zeros
+    x = gt.dvector("x")
+    check_rules(gt.prod(x), [np.array(value)])
+    check_rules(gt.prod(gt.dmatrix("m"), axis=1), [np.array([value, value[::-1], [1.0, 2.0, 0.0]])])
+
+
+@pytest.mark.parametrize("value,want", [([2.0, 0.0, 3.0], [0.0, 6.0, 0.0]), ([0.0, 0.0, 3.0], [0.0, 0.0, 0.0]),
+                                        ([2.0, 4.0, 3.0], [12.0, 6.0, 8.0])])
+def test_prod_gradient_by_hand(value, want):
+    x = gt.dvector("x")
+    z = gt.prod(x)
+    gz = gt.dscalar("gz")
+    (g,) = z.owner.op.L_op([x], [z], [gz])
+    np.testing.assert_array_equal(compiled([x, gz], g)(value, 1.0), want)
+
+
+def test_max_and_min_ties_share_the_gradient_by_hand():
+    x, gz = gt.dmatrix("x"), gt.dvector("gz")
+    value = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
+    t_val = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    z = gt.max(x, axis=1)
+    (g,) = z.owner.op.L_op([x], [z], [gz])
+    np.testing.assert_array_equal(compiled([x, gz], g)(value, [10.0, 20.0]), [[0, 10, 10], [20, 20, 0]])
+    t = gt.dmatrix("t")
+    (dz,) = z.owner.op.R_op([x], [t])
+    np.testing.assert_array_equal(compiled([x, t], dz)(value, t_val), [5.0, 9.0])
+    zmin = gt.min(x, axis=0, keepdims=True)
+    gzm = gt.dmatrix("gzm")
+    (g,) = zmin.owner.op.L_op([x], [zmin], [gzm])
+    np.testing.assert_array_equal(compiled([x, gzm], g)(value, [[1.0, 2.0, 3.0]]), [[1, 0, 0], [0, 2, 3]])
+    whole, s = gt.max(x), gt.dscalar("s")
+    (g,) = whole.owner.op.L_op([x], [whole], [s])
+    np.testing.assert_array_equal(compiled([x, s], g)(value, 2.0), [[0, 2, 2], [0, 0, 0]])
+
+
+@pytest.mark.parametrize("name,dtype", [("argmax", "float64"), ("argmin", "float32"), ("all", "float64"),
+                                        ("any", "float64"), ("sum", "int32"), ("max", "int64")])
+def test_discrete_outputs_have_zero_gradient_and_tangent(name, dtype):
+    x = gt.tensor(dtype, shape=(None, None), name="x")
+    z = OPS[name][0](x, axis=1)
+    (g,) = z.owner.op.L_op([x], [z], [z.type()])
+    want_dtype = dtype if dtype.startswith("float") else "float64"
+    assert g.dtype == want_dtype
+    value = _sample((2, 3), dtype)
+    np.testing.assert_array_equal(compiled([x], g)(value), np.zeros((2, 3)))
+    (dz,) = z.owner.op.R_op([x], [gt.tensor(want_dtype, shape=(None, None))])
+    np.testing.assert_array_equal(perform_run([dz], [x], [value])[0], np.zeros(2))
+
+
+def test_float32_rules_stay_float32():
+    x = gt.fmatrix("x")
+    for build in (gt.sum, gt.prod, gt.max):
+        z = build(x, axis=0)
+        (g,) = z.owner.op.L_op([x], [z], [z.type()])
+        (dz,) = z.owner.op.R_op([x], [x.type()])
+        assert g.dtype == dz.dtype == "float32"
+
+
+def test_missing_tangent_gives_zeros():
+    x = gt.dmatrix("x")
+    for build in (gt.sum, gt.prod, gt.max):
+        z = build(x, axis=1)
+        (dz,) = z.owner.op.R_op([x], [None])
+        np.testing.assert_array_equal(compiled([x], dz)(np.ones((2, 3))), np.zeros(2))
+
+
+def test_generated_source_is_inline_numpy():
+    x = gt.dmatrix("x")
+    f = compiled([x], [gt.sum(x, axis=0), gt.max(x, axis=1, keepdims=True), gt.argmax(x, axis=(0, 1))])
+    assert "axis=(0,)" in f.maker.source and "keepdims=True" in f.maker.source
+    assert "perform" not in f.maker.source
