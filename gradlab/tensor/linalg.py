@@ -340,7 +340,7 @@ def batched_dot(a: Any, b: Any) -> Variable:
         raise TypeError(f"batched_dot takes 2-d or 3-d operands, got {_label(a)} and {_label(b)}")
     if a.ndim == 2 and b.ndim == 2:
         from gradlab.tensor.reduce import sum as _sum
-        return _sum(a * b, axis=1)
+        return _sum(a * b, axis=1, dtype=_product_dtype(a, b))
     a3 = a if a.ndim == 3 else m.dimshuffle(a, [0, "x", 1])
     b3 = b if b.ndim == 3 else m.dimshuffle(b, [0, 1, "x"])
     z = matmul(a3, b3)

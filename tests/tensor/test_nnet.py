@@ -1,0 +1,175 @@
+"""softmax / log_softmax / categorical_crossentropy against numpy: values,
+stability, dtypes and shapes, and the vjp (L_op) / jvp (R_op) rules against
+finite differences."""
+import numpy as np
+import pytest
+
+import gradlab
+import gradlab.tensor as gt
+from gradlab.graph import Constant, toposort
+from gradlab.tensor import nnet
+
+RNG = np.random.default_rng(2)
+
+
+# -- helpers (each tensor test module carries its own copy) ----------------
+def perform_run(outputs, inputs, values):
+    """Evaluate through every op's ``perform`` (no code generation)."""
+    env = {i: i.type.filter(v) for i, v in zip(inputs, values)}
+    for node in toposort(outputs, inputs):
+        args = [env[v] if v in env else v.data for v in node.inputs]
+        storage = [[None] for _ in node.outputs]
+        node.op.perform(node, args, storage)
+        for o, s in zip(node.outputs, storage):
+            env[o] = s[0]
+    return [env[o] if o in env else o.data for o in outputs]
+
+
+def compiled(inputs, outputs, mode="NO_REWRITE"):
+    return gradlab.function(inputs, outputs, mode=mode, on_unused_input="ignore")
+
+
+def fd_jacobian(f, values, i, eps=1e-6):
+    """d f / d values[i] by central differences: shape f.shape + x.shape."""
+    x = np.array(values[i], dtype="float64")
+    out_shape = np.shape(f(*values))
+    jac = np.zeros(out_shape + x.shape)
+    for idx in np.ndindex(*x.shape):
+        hi, lo = x.copy(), x.copy()
+        hi[idx] += eps
+        lo[idx] -= eps
+        args_hi = list(values[:i]) + [hi] + list(values[i + 1:])
+        args_lo = list(values[:i]) + [lo] + list(values[i + 1:])
+        jac[(Ellipsis,) + idx] = (np.asarray(f(*args_hi), "float64") - np.asarray(f(*args_lo), "float64")) / (2 * eps)
+    return jac
+
+
+def check_rules(z, values, rtol=1e-6, atol=1e-8):
+    """The op of ``z`` (one node on free inputs): its L_op equals the
+    numeric vector-Jacobian product and its R_op the numeric Jacobian-vector
+    product (all tangents, then the first tangent alone)."""
+    node = z.owner
+    free = [v for v in node.inputs if not isinstance(v, Constant)]
+    forward = compiled(free, z)
+    jacs = [fd_jacobian(forward, values, i) for i in range(len(free))]
+    gz = z.type()
+    gz_val = RNG.standard_normal(z.type.shape if None not in z.type.shape else np.shape(forward(*values)))
+    grads = node.op.L_op(node.inputs, node.outputs, [gz])
+    free_grads = [g for v, g in zip(node.inputs, grads) if not isinstance(v, Constant)]
+    got = compiled(free + [gz], free_grads)(*values, gz_val)
+    for x, g_sym, g, jac in zip(free, free_grads, got, jacs):
+        assert g_sym.dtype == (x.dtype if x.dtype.startswith("float") else "float64")
+        np.testing.assert_allclose(g, np.tensordot(gz_val, jac, axes=z.ndim), rtol=rtol, atol=atol)
+    tangents = [x.type() for x in free]
+    t_vals = [RNG.standard_normal(np.shape(v)) for v in values]
+    it = iter(tangents)
+    points = [None if isinstance(v, Constant) else next(it) for v in node.inputs]
+    for keep in (len(free), 1):
+        pts = [p if p is None or tangents.index(p) < keep else None for p in points]
+        (dz,) = node.op.R_op(node.inputs, pts)
+        got = compiled(free + tangents, dz)(*values, *t_vals)
+        want = sum(np.tensordot(j, t, axes=np.ndim(t)) for j, t in list(zip(jacs, t_vals))[:keep])
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+
+
+def _np_softmax(x, axis):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _np_log_softmax(x, axis):
+    s = x - np.max(x, axis=axis, keepdims=True)
+    return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+
+
+OPS = {"softmax": (gt.softmax, _np_softmax), "log_softmax": (gt.log_softmax, _np_log_softmax)}
+SHAPES_AXES = [((4,), -1), ((4,), None), ((2, 3), -1), ((2, 3), 0), ((2, 3), None), ((2, 3, 4), 1),
+               ((2, 3, 4), (0, 2)), ((2, 3, 4), (-1, -2))]
+
+
+@pytest.mark.parametrize("name", list(OPS))
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int32"])
+@pytest.mark.parametrize("shape,axis", SHAPES_AXES)
+def test_values_dtypes_and_shapes_match_numpy(name, dtype, shape, axis):
+    build, ref = OPS[name]
+    x = gt.tensor(dtype, shape=(None,) * len(shape), name="x")
+    value = (RNG.standard_normal(shape) * 3).astype(dtype)
+    z = build(x, axis=axis)
+    np_axis = tuple(axis) if isinstance(axis, tuple) else axis
+    want = ref(value.astype(z.dtype), np_axis)
+    assert z.dtype == (dtype if dtype != "int32" else "float64")
+    rtol = 1e-5 if dtype == "float32" else 1e-12
+    for got in (perform_run([z], [x], [value])[0], compiled([x], z)(value), compiled([x], z, mode="FAST_RUN")(value)):
+        assert got.dtype == np.dtype(z.dtype) and got.shape == shape
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
+    assert z.owner.op.infer_shape(None, z.owner, [shape])[0] == shape
+
+
+@pytest.mark.parametrize("name", list(OPS))
+def test_large_and_infinite_inputs_stay_finite(name):
+    x = gt.dmatrix("x")
+    f = compiled([x], OPS[name][0](x))
+    big = np.array([[1000.0, 1001.0, 1002.0], [-1000.0, -1001.0, -1002.0]])
+    got = f(big)
+    np.testing.assert_allclose(got, OPS[name][1](big, -1), rtol=1e-12)
+    assert np.all(np.isfinite(got))
+    with_inf = f(np.array([[-np.inf, 0.0, 0.0], [-np.inf, -np.inf, 1.0]]))
+    want = np.array([[0.0, 0.5, 0.5], [0.0, 0.0, 1.0]])
+    np.testing.assert_allclose(with_inf, want if name == "softmax" else np.log(want))
+
+
+@pytest.mark.parametrize("op_class", [nnet.Softmax, nnet.LogSoftmax])
+@pytest.mark.parametrize("shape,axis", SHAPES_AXES)
+def test_vjp_and_jvp_match_finite_differences(op_class, shape, axis):
+    x = gt.tensor("float64", shape=(None,) * len(shape), name="x")
+    z = op_class(axis)(x)
+    check_rules(z, [RNG.standard_normal(shape)])
+
+
+def test_rules_keep_float32_and_make_ints_real():
+    for dtype, want in (("float32", "float32"), ("int64", "float64")):
+        x = gt.tensor(dtype, shape=(None, None))
+        for build in (gt.softmax, gt.log_softmax):
+            z = build(x)
+            (g,) = z.owner.op.L_op([x], [z], [z.type()])
+            (dz,) = z.owner.op.R_op([x], [gt.tensor(want, shape=(None, None))])
+            assert g.dtype == dz.dtype == want
+
+
+def test_bad_axis_names_the_variable():
+    with pytest.raises(ValueError, match=r"axis 2 is out of range for logits .*\[-2, 1\]"):
+        gt.softmax(gt.dmatrix("logits"), axis=2)
+
+
+def test_ops_are_canonical_and_hashable():
+    x = gt.dmatrix()
+    assert gt.softmax(x, -1).owner.op == gt.softmax(x, 1).owner.op == nnet.Softmax((1,))
+    assert len({nnet.Softmax((1,)), nnet.Softmax((1,)), nnet.LogSoftmax((1,))}) == 2
+
+
+@pytest.mark.parametrize("static", [False, True])
+def test_categorical_crossentropy_with_distributions_and_labels(static):
+    p = gt.tensor("float64", shape=(3, 4) if static else (None, None), name="p")
+    probs = _np_softmax(RNG.standard_normal((3, 4)), -1)
+    labels = np.array([0, 3, 1])
+    one_hot = np.eye(4)[labels]
+    y_dist, y_int = gt.dmatrix("y"), gt.lvector("labels")
+    want = -np.log(probs[np.arange(3), labels])
+    got_dist = compiled([p, y_dist], nnet.categorical_crossentropy(p, y_dist))(probs, one_hot)
+    got_int = compiled([p, y_int], nnet.categorical_crossentropy(p, y_int))(probs, labels)
+    np.testing.assert_allclose(got_dist, want, rtol=1e-12)
+    np.testing.assert_allclose(got_int, want, rtol=1e-12)
+    soft = np.full((3, 4), 0.25)
+    np.testing.assert_allclose(compiled([p, y_dist], nnet.categorical_crossentropy(p, y_dist))(probs, soft),
+                               -np.sum(soft * np.log(probs), axis=-1), rtol=1e-12)
+
+
+def test_categorical_crossentropy_rejects_bad_targets():
+    with pytest.raises(TypeError, match="class labels"):
+        nnet.categorical_crossentropy(gt.dmatrix("p"), gt.dvector("y"))
+
+
+def test_generated_source_calls_the_numpy_kernels():
+    x = gt.dmatrix("x")
+    f = compiled([x], [gt.softmax(x), gt.log_softmax(x, axis=0)])
+    assert "perform" not in f.maker.source and "softmax" in f.maker.source
