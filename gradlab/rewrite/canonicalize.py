@@ -1,4 +1,89 @@
-"""The ``canonicalize`` rule set (rules being written)."""
-from gradlab.rewrite.rule import RuleSet
+"""The ``canonicalize`` rule set: one simplest way to write each expression.
 
-CANONICALIZE = RuleSet("canonicalize", [])
+Run first in FAST_RUN: gradient-control ops go away, fills are resolved,
+constants are collected, signs simplified and powers with small integer
+exponents undone, so the later sets see one form of each expression.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from gradlab.rewrite.algebra import collect_product, collect_sum
+from gradlab.rewrite.fills import FILL_RULES
+from gradlab.rewrite.match import fit_to, known_nonnegative, scalar_name
+from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule
+
+#: Op class names of the gradient-control ops (gradlab.gradient); an op may
+#: also say ``is_gradient_control = True``.  Forward, each is the identity.
+GRADIENT_CONTROL_OPS = ("ZeroGrad", "ConsiderConstant", "DisconnectedGrad", "GradClip", "GradScale",
+                        "UndefinedGrad", "GradientControl", "ViewOp", "OutputGuard")
+
+
+def _is_float(var: Any) -> bool:
+    return np.dtype(var.dtype).kind == "f"
+
+
+@node_rule("zero_grad(x) -> x;  consider_constant(x) -> x;  grad_clip(x, lo, hi) -> x;  grad_scale(x, s) -> x",
+           tracks=GRADIENT_CONTROL_OPS)
+def remove_gradient_control(fgraph: Any, node: Any) -> Optional[list]:
+    """Gradient-control ops only matter to grad(); when running they are the identity."""
+    op = node.op
+    if not (getattr(op, "is_gradient_control", False) or type(op).__name__ in GRADIENT_CONTROL_OPS):
+        return None
+    if len(node.outputs) != 1 or not node.inputs:
+        return None
+    new = fit_to(node.inputs[0], node.outputs[0])
+    return None if new is None else [new]
+
+
+@node_rule("cast(cast(x)) -> cast(x)  (when the inner cast loses nothing)", tracks=("Cast",))
+def merge_casts(fgraph: Any, node: Any) -> Optional[list]:
+    """Two casts in a row are one when the first one widens."""
+    inner = node.inputs[0]
+    if inner.owner is None or type(getattr(inner.owner.op, "scalar_op", None)).__name__ != "Cast":
+        return None
+    x = inner.owner.inputs[0]
+    if not np.can_cast(x.dtype, inner.dtype, casting="safe"):
+        return None
+    from gradlab.rewrite.match import cast_to
+    out = node.outputs[0]
+    new = x if x.dtype == out.dtype else cast_to(x, out.dtype)
+    new = fit_to(new, out)
+    return None if new is None else [new]
+
+
+def _float_base(b: dict, node: Any) -> bool:
+    return _is_float(node.outputs[0])
+
+
+RULES = [
+    remove_gradient_control,
+    *FILL_RULES,
+    collect_sum,
+    collect_product,
+    PatternRule("double_neg", "-(-x) -> x", "negating twice changes nothing"),
+    PatternRule("neg_of_sub", "-(a - b) -> b - a", "a negated difference is the swapped difference"),
+    PatternRule("sub_of_neg", "a - (-b) -> a + b", "subtracting a negation adds"),
+    PatternRule("add_of_neg", "a + (-b) -> a - b", "adding a negation subtracts"),
+    PatternRule("neg_times_neg", "(-a) * (-b) -> a * b", "two negations in a product cancel"),
+    PatternRule("div_of_neg", "(-a) / b -> -(a / b)", "a sign moves out of a quotient"),
+    PatternRule("pow_one", "x ** 1 -> x", "the first power is the base"),
+    PatternRule("pow_zero", "x ** 0 -> fill(x, 1)", "the zeroth power is one (0 ** 0 = 1, as numpy)"),
+    PatternRule("pow_minus_one", "x ** -1 -> 1 / x", "the -1st power is the reciprocal", when=_float_base),
+    PatternRule("reciprocal_to_div", "reciprocal(x) -> 1 / x", "a reciprocal is a division",
+                when=_float_base),
+    PatternRule("log_exp", "log(exp(x)) -> x", "log undoes exp (and never overflows)", when=_float_base),
+    merge_casts,
+]
+
+
+def _exp_log_when(b: dict, node: Any) -> bool:
+    return _is_float(node.outputs[0]) and known_nonnegative(b["x"])
+
+
+RULES.append(PatternRule("exp_log", "exp(log(x)) -> x", "exp undoes log where x >= 0 is known",
+                         when=_exp_log_when))
+
+CANONICALIZE = RuleSet("canonicalize", RULES, doc="one simplest way to write each expression")

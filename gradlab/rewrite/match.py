@@ -178,3 +178,19 @@ def single_client(fgraph: Any, var: Variable) -> bool:
     """Does exactly one node (and no graph output) read ``var``?"""
     clients = fgraph.clients.get(var, ())
     return len(clients) == 1 and clients[0][0] != "output"
+
+
+_NONNEGATIVE_OPS = ("exp", "exp2", "sigmoid", "softplus", "sqrt", "sqr", "abs", "cosh")
+
+
+def known_nonnegative(var: Variable) -> bool:
+    """Is ``var`` >= 0 (or NaN) whatever the inputs (exp, sqr, abs, … or a constant)?"""
+    if isinstance(var, Constant):
+        data = np.asarray(var.data)
+        return data.dtype.kind in "biuf" and bool(np.all((data >= 0) | np.isnan(data)))
+    name = scalar_name(var.owner) if var.owner is not None else None
+    if name in _NONNEGATIVE_OPS:
+        return True
+    if name == "second":
+        return known_nonnegative(var.owner.inputs[1])
+    return False

@@ -1,0 +1,290 @@
+"""Sums and products in normal form, and the rules that collect their constants.
+
+A chain of ``add``/``sub``/``neg`` nodes is a list of signed *terms*; a chain
+of ``mul``/``true_div``/``neg`` nodes is a sign, a list of *numerator* and a
+list of *denominator* factors.  Only inner nodes read by this chain alone
+(and of the same dtype) are opened, so nothing is computed twice.  Known
+values — constants and fills of constants — are combined into one constant
+(``2 * x * 3 -> 6.0 * x``); ``x + 0``, ``x * 1``, ``x * 0`` (keeping the
+shape), ``x - x`` and ``x * -1 -> -x`` fall out of the same rules.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from gradlab.graph.basic import Constant
+from gradlab.rewrite.match import (constant_value, elemwise, fit_to, scalar_name, single_client,
+                                   typed_constant)
+from gradlab.rewrite.rule import node_rule
+
+MAX_CONSTANT_SIZE = 10_000
+
+
+def _opens(fgraph: Any, var: Any, names: tuple, dtype: str) -> bool:
+    return (var.owner is not None and scalar_name(var.owner) in names and var.dtype == dtype
+            and single_client(fgraph, var))
+
+
+def _known(var: Any) -> tuple:
+    """``(value, model)``: the known value of a constant or fill of a constant,
+    and the variable that gave its shape (None for a plain constant)."""
+    if isinstance(var, Constant):
+        value = np.asarray(var.data)
+        return (value, None) if value.size <= MAX_CONSTANT_SIZE else (None, None)
+    if var.owner is not None and scalar_name(var.owner) == "second":
+        value = constant_value(var.owner.inputs[1])
+        if value is not None and value.size <= MAX_CONSTANT_SIZE:
+            return value, var.owner.inputs[0]
+    return None, None
+
+
+# -- sums -------------------------------------------------------------------
+def sum_terms(fgraph: Any, out: Any) -> list:
+    """``out`` as signed terms ``[(+1|-1, variable)]`` (an iterative walk)."""
+    terms: list = []
+    stack = [(1, out, True)]
+    while stack:
+        sign, var, is_root = stack.pop()
+        name = scalar_name(var.owner) if var.owner is not None else None
+        if is_root or _opens(fgraph, var, ("add", "sub", "neg"), out.dtype):
+            if name == "add":
+                a, b = var.owner.inputs
+                stack += [(sign, b, False), (sign, a, False)]
+                continue
+            if name == "sub":
+                a, b = var.owner.inputs
+                stack += [(-sign, b, False), (sign, a, False)]
+                continue
+            if name == "neg":
+                stack.append((-sign, var.owner.inputs[0], False))
+                continue
+        terms.append((sign, var))
+    return terms
+
+
+def _collect_sum(fgraph: Any, node: Any) -> Optional[list]:
+    """Constants in a sum are added up; ``x + 0 -> x``; ``x - x -> 0``."""
+    out = node.outputs[0]
+    if np.dtype(out.dtype).kind not in "iuf":
+        return None
+    terms = sum_terms(fgraph, out)
+    total = None
+    n_known = 0
+    models: list = []
+    others: list = []
+    for sign, var in terms:
+        value, model = _known(var)
+        if value is None:
+            others.append((sign, var))
+            continue
+        n_known += 1
+        if model is not None:
+            models.append(model)
+        with np.errstate(all="ignore"):
+            value = value.astype(out.dtype) * sign if sign < 0 else value.astype(out.dtype)
+            total = value if total is None else total + value
+    cancelled = _cancel_terms(others)
+    trigger = n_known >= 2 or (total is not None and not np.any(total)) or len(cancelled) < len(others)
+    if not trigger:
+        return None
+    pos = [v for s, v in cancelled if s > 0]
+    neg = [v for s, v in cancelled if s < 0]
+    acc = None
+    for v in pos:
+        acc = v if acc is None else elemwise("add", acc, v)
+    for v in neg:
+        acc = elemwise("neg", v) if acc is None else elemwise("sub", acc, v)
+    if total is not None and np.any(total):
+        if acc is None:
+            acc = _const(total, out.dtype)
+        elif total.ndim == 0 and total < 0 and np.dtype(out.dtype).kind != "u":
+            acc = elemwise("sub", acc, _const(-total, out.dtype))
+        else:
+            acc = elemwise("add", acc, _const(total, out.dtype))
+    if acc is None:
+        acc = _const(np.zeros(total.shape if total is not None else (), out.dtype), out.dtype)
+    shape_models = models + [v for _, v in terms]
+    return _fitted(acc, out, shape_models)
+
+
+def _cancel_terms(terms: list) -> list:
+    """Drop pairs ``+v`` and ``-v`` of the same variable."""
+    result = list(terms)
+    changed = True
+    while changed:
+        changed = False
+        for i, (s, v) in enumerate(result):
+            for j in range(i + 1, len(result)):
+                if result[j][1] is v and result[j][0] == -s:
+                    del result[j]
+                    del result[i]
+                    changed = True
+                    break
+            if changed:
+                break
+    return result
+
+
+# -- products -----------------------------------------------------------------
+def product_factors(fgraph: Any, out: Any) -> tuple:
+    """``out`` as ``(sign, numerator, denominator)`` factor lists (iterative)."""
+    sign = 1
+    num: list = []
+    den: list = []
+    stack = [(False, out, True)]     # (in denominator?, variable, is_root)
+    while stack:
+        in_den, var, is_root = stack.pop()
+        name = scalar_name(var.owner) if var.owner is not None else None
+        if is_root or _opens(fgraph, var, ("mul", "true_div", "neg"), out.dtype):
+            if name == "mul":
+                a, b = var.owner.inputs
+                stack += [(in_den, b, False), (in_den, a, False)]
+                continue
+            if name == "true_div" and np.dtype(out.dtype).kind == "f":
+                a, b = var.owner.inputs
+                stack += [(not in_den, b, False), (in_den, a, False)]
+                continue
+            if name == "neg":
+                sign = -sign
+                stack.append((in_den, var.owner.inputs[0], False))
+                continue
+        (den if in_den else num).append(var)
+    return sign, num, den
+
+
+def known_nonzero(var: Any) -> bool:
+    """Is ``var`` nonzero everywhere, whatever the inputs (exp, cosh, nonzero constants)?"""
+    value, _ = _known(var)
+    if value is not None:
+        return bool(np.all(value != 0))
+    return var.owner is not None and scalar_name(var.owner) in ("exp", "cosh", "exp2")
+
+
+def build_product(sign: int, coef: Optional[np.ndarray], num: list, den: list, dtype: str) -> Any:
+    """``sign * coef * n1 * n2 ... / (d1 * d2 ...)`` with as few nodes as possible."""
+    if coef is not None and sign < 0:
+        coef = -coef
+        sign = 1
+    acc = None
+    if coef is not None and not (coef.ndim == 0 and coef == 1 and (num or den)):
+        if coef.ndim == 0 and coef == -1 and num:
+            sign = -sign
+        else:
+            acc = _const(coef, dtype)
+    for v in num:
+        acc = v if acc is None else elemwise("mul", acc, v)
+    if den:
+        d = den[0]
+        for v in den[1:]:
+            d = elemwise("mul", d, v)
+        acc = elemwise("true_div", _const(np.ones((), dtype), dtype) if acc is None else acc, d)
+    if acc is None:
+        acc = _const(np.ones((), dtype), dtype)
+    return elemwise("neg", acc) if sign < 0 else acc
+
+
+def _collect_product(fgraph: Any, node: Any) -> Optional[list]:
+    """Constants in a product are multiplied; ``x * 1 -> x``, ``x * 0 -> 0``, ``x * -1 -> -x``."""
+    out = node.outputs[0]
+    if np.dtype(out.dtype).kind not in "iuf":
+        return None
+    sign, num, den = product_factors(fgraph, out)
+    n_neg = _count_negs(fgraph, out)
+    coef = None
+    n_known = 0
+    models: list = []
+    num_left: list = []
+    den_left: list = []
+    for var in num:
+        value, model = _known(var)
+        if value is None:
+            num_left.append(var)
+            continue
+        n_known += 1
+        models.append(model)
+        with np.errstate(all="ignore"):
+            coef = value.astype(out.dtype) if coef is None else coef * value.astype(out.dtype)
+    for var in den:
+        value, model = _known(var)
+        if value is None or not np.all(value != 0):
+            den_left.append(var)
+            continue
+        n_known += 1
+        models.append(model)
+        with np.errstate(all="ignore"):
+            inv = (1 / value.astype(out.dtype)).astype(out.dtype)
+            coef = inv if coef is None else coef * inv
+    num_left, den_left, n_cancel = _cancel_factors(num_left, den_left)
+    shape_models = [m for m in models if m is not None] + num + den
+    if coef is not None and coef.ndim == 0 and coef == 0 and not den_left:
+        zero = _const(np.zeros((), out.dtype), out.dtype)
+        return _fitted(zero, out, shape_models)
+    if not (n_known >= 2 or n_cancel or n_neg >= 2 or (n_neg and n_known)):
+        # only worth it when the product gets smaller (x * 1, 1 * x / y) or
+        # a -1 factor becomes a negation
+        minus_one = coef is not None and coef.ndim == 0 and coef == -1 and num_left and not n_neg
+        if not n_known or not (minus_one or (coef.ndim == 0 and coef == 1 and (num_left or not den_left))):
+            return None
+    new = build_product(sign, coef, num_left, den_left, out.dtype)
+    return _fitted(new, out, shape_models)
+
+
+def _count_negs(fgraph: Any, out: Any) -> int:
+    count = 0
+    stack = [(out, True)]
+    while stack:
+        var, is_root = stack.pop()
+        name = scalar_name(var.owner) if var.owner is not None else None
+        if is_root or _opens(fgraph, var, ("mul", "true_div", "neg"), out.dtype):
+            if name == "neg":
+                count += 1
+            if name in ("mul", "true_div", "neg"):
+                stack += [(v, False) for v in var.owner.inputs]
+    return count
+
+
+def _cancel_factors(num: list, den: list) -> tuple:
+    """``x / x`` cancels only where ``x`` cannot be 0 (``exp(y) / exp(y) -> 1``)."""
+    num, den = list(num), list(den)
+    n = 0
+    for v in list(den):
+        if any(u is v for u in num) and known_nonzero(v):
+            num.pop(next(i for i, u in enumerate(num) if u is v))
+            den.pop(next(i for i, u in enumerate(den) if u is v))
+            n += 1
+    return num, den, n
+
+
+def _const(value: Any, dtype: str) -> Any:
+    value = np.asarray(value, dtype=dtype)
+    if value.ndim == 0:
+        return typed_constant(value, dtype)
+    from gradlab.tensor.variable import constant
+    return constant(value)
+
+
+def _fitted(new: Any, out: Any, models: list) -> Optional[list]:
+    if new is out:
+        return None
+    fitted = fit_to(new, out, [m for m in models if m is not None])
+    return None if fitted is None else [fitted]
+
+
+collect_sum = node_rule("a + c1 + c2 -> a + (c1+c2);  x + 0 -> x;  x - x -> 0", tracks=("add", "sub"),
+                        name="collect_sum")(_collect_sum)
+collect_product = node_rule("c1 * a * c2 -> (c1*c2) * a;  x * 1 -> x;  x * 0 -> zeros_like(x);  x * -1 -> -x",
+                            tracks=("mul", "true_div"), name="collect_product")(_collect_product)
+
+
+def rewrite_product(fgraph: Any, node: Any, transform: Callable[[int, list, list], Optional[tuple]]) -> Optional[list]:
+    """Apply ``transform(sign, num, den) -> (sign, num, den) | None`` to ``node``'s product."""
+    out = node.outputs[0]
+    sign, num, den = product_factors(fgraph, out)
+    changed = transform(sign, num, den)
+    if changed is None:
+        return None
+    new_sign, new_num, new_den = changed
+    new = build_product(new_sign, None, new_num, new_den, out.dtype)
+    return _fitted(new, out, num + den)
