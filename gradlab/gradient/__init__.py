@@ -1,0 +1,45 @@
+"""``gradlab.gradient``: symbolic differentiation.
+
+- reverse mode (:mod:`.reverse`): :func:`grad`, :func:`Lop`, :func:`subgraph_grad`;
+- forward mode (:mod:`.forward`): :func:`Rop`;
+- built on both (:mod:`.macros`): :func:`jacobian`, :func:`hessian`,
+  :func:`hessian_vector_product`; :mod:`.vectorize` batches a graph over a
+  new leading axis (what ``jacobian(..., vectorize=True)`` uses);
+- checking (:mod:`.check`): :func:`verify_grad`, :class:`numeric_grad`;
+- gradient-shaping ops (:mod:`.control`): :func:`consider_constant`,
+  :func:`zero_grad`, :func:`disconnected_grad`, :func:`grad_clip`,
+  :func:`grad_scale`, :func:`undefined_grad`, and :func:`grad_undefined` /
+  :func:`grad_not_implemented` for op authors;
+- types and errors (:mod:`.types`): :class:`NullType`,
+  :class:`DisconnectedType`, :class:`DisconnectedInputError`,
+  :class:`NullTypeGradError`, :class:`GradientError`, :func:`check_no_null`.
+
+The Op contract (what an op author writes): ``grad(inputs, output_grads)``
+or ``L_op(inputs, outputs, output_grads)`` returns one gradient per input —
+a tensor shaped like the input, ``disconnected_type()`` where the outputs do
+not depend on it, or ``grad_undefined``/``grad_not_implemented``.
+``R_op(inputs, eval_points)`` returns one tangent per output (``None`` =
+zero); ``eval_points`` entries may be ``None`` (zero tangent).
+``connection_pattern(node)[i][j]`` says whether output ``j`` depends on
+input ``i``.  Returning ``None`` from ``grad`` is a ``TypeError``, the wrong
+number of terms a ``ValueError``; an op whose ``grad`` raises
+``NotImplementedError`` (the base ``Op.grad``) gets ``NullType`` gradients.
+"""
+from gradlab.gradient.types import (DisconnectedInputError, DisconnectedType, GradientError, NullType,  # noqa: F401
+                                    NullTypeGradError, check_no_null, disconnected_type, is_disconnected,
+                                    is_null)
+from gradlab.gradient.control import (ConsiderConstant, DisconnectedGrad, GradClip, GradScale,  # noqa: F401
+                                      UndefinedGrad, ZeroGrad, consider_constant, disconnected_grad, grad_clip,
+                                      grad_not_implemented, grad_scale, grad_undefined, is_gradient_shaping,
+                                      undefined_grad, zero_grad)
+from gradlab.gradient.reverse import Lop, backpropagate, grad, subgraph_grad  # noqa: F401
+from gradlab.gradient.forward import Rop, push_forward  # noqa: F401
+from gradlab.gradient.vectorize import vectorize_graph  # noqa: F401
+from gradlab.gradient.macros import hessian, hessian_vector_product, jacobian  # noqa: F401
+from gradlab.gradient.check import numeric_grad, verify_grad  # noqa: F401
+
+__all__ = ["grad", "Lop", "Rop", "subgraph_grad", "jacobian", "hessian", "hessian_vector_product",
+           "verify_grad", "numeric_grad", "consider_constant", "zero_grad", "disconnected_grad", "grad_clip",
+           "grad_scale", "undefined_grad", "grad_undefined", "grad_not_implemented", "NullType",
+           "DisconnectedType", "DisconnectedInputError", "NullTypeGradError", "GradientError", "check_no_null",
+           "disconnected_type", "vectorize_graph", "backpropagate", "push_forward"]

@@ -1,0 +1,470 @@
+"""Reverse mode: ``grad``, ``Lop`` (vector times Jacobian) and ``subgraph_grad``.
+
+For a scalar cost ``C`` and every variable ``v`` on a path from ``wrt`` to
+``C``, reverse mode builds the symbolic *adjoint* ``dC/dv``: the seed
+``dC/dC = fill(C, 1.0)``, then, visiting nodes consumers-first, each node's
+``L_op`` maps the adjoints of its outputs to terms for its inputs, and a
+variable's adjoint is the sum of the terms from all its consumers::
+
+    dC/dx = sum over nodes n reading x of  L_op_n(..., dC/d outputs(n))[x]
+
+Only nodes between ``wrt`` and the seeds are visited, following each op's
+``connection_pattern``; ``consider_constant`` variables stop the walk.  The
+walk is iterative, so a 100,000-node chain differentiates at Python's default
+recursion limit.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+
+import numpy as np
+
+from gradlab.graph.basic import Variable
+from gradlab.graph.traversal import toposort
+from gradlab.gradient.control import grad_not_implemented
+from gradlab.gradient.types import (DisconnectedInputError, DisconnectedType, NullType, NullTypeGradError,
+                                    disconnected_type, is_disconnected, is_null)
+
+__all__ = ["grad", "Lop", "subgraph_grad", "backpropagate", "DISCONNECTED_POLICIES", "RETURN_DISCONNECTED",
+           "NULL_POLICIES"]
+
+DISCONNECTED_POLICIES = ("raise", "warn", "ignore")
+RETURN_DISCONNECTED = ("zero", "none", "disconnected")
+NULL_POLICIES = ("raise", "return")
+
+Variables = Union[Variable, Sequence[Variable]]
+
+
+# ---------------------------------------------------------------------------
+# small shared helpers
+def _api():
+    from gradlab.tensor import api
+    return api
+
+
+def check_choice(fn: str, name: str, value: Any, allowed: Sequence[str]) -> None:
+    """``ValueError`` unless ``value`` is one of ``allowed``."""
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{fn}: {name} must be one of {', '.join(repr(a) for a in allowed)}, got {value!r}")
+
+
+def as_variable_list(fn: str, what: str, value: Any) -> tuple:
+    """``(form, [variables])`` where form is ``"single"``, ``"list"`` or ``"tuple"``."""
+    if isinstance(value, list):
+        form, items = "list", list(value)
+    elif isinstance(value, tuple):
+        form, items = "tuple", list(value)
+    else:
+        form, items = "single", [value]
+    for i, item in enumerate(items):
+        if not isinstance(item, Variable):
+            where = what if form == "single" else f"{what}[{i}]"
+            raise TypeError(f"{fn}: {where} must be a symbolic variable (e.g. gt.dvector('x')), "
+                            f"got {type(item).__name__} {item!r}"[:300])
+    return form, items
+
+
+def in_form(form: str, items: list) -> Any:
+    """``items`` shaped like the argument they answer (one, a list, a tuple)."""
+    if form == "single":
+        return items[0]
+    return tuple(items) if form == "tuple" else list(items)
+
+
+def is_float_dtype(dtype: str) -> bool:
+    return np.dtype(dtype).kind in "fc"
+
+
+def grad_dtype(var: Variable) -> Optional[str]:
+    """The dtype of ``var``'s gradient: its own if real, float64 if integer,
+    None if ``var`` is not a tensor."""
+    dtype = getattr(var.type, "dtype", None)
+    if dtype is None:
+        return None
+    return dtype if is_float_dtype(dtype) else "float64"
+
+
+def cast_to(g: Variable, dtype: Optional[str]) -> Variable:
+    if dtype is None or getattr(g.type, "dtype", dtype) == dtype:
+        return g
+    return _api().cast(g, dtype)
+
+
+def zeros_for(var: Variable) -> Variable:
+    """A (real) zero gradient in the shape of ``var``."""
+    return _api().zeros_like(var, dtype=grad_dtype(var))
+
+
+def as_gradient(fn: str, what: str, value: Any, like: Variable) -> Variable:
+    """``value`` (a variable, array or number) as a gradient for ``like``:
+    checked for dimensions and cast to ``like``'s real dtype."""
+    if not isinstance(value, Variable):
+        from gradlab.tensor.variable import as_tensor_variable
+        try:
+            value = as_tensor_variable(value)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{fn}: {what} must be a symbolic variable or an array, got "
+                            f"{type(value).__name__}: {exc}") from None
+    if isinstance(value.type, (NullType, DisconnectedType)):
+        return value
+    nd_value, nd_like = getattr(value.type, "ndim", None), getattr(like.type, "ndim", None)
+    if nd_value is not None and nd_like is not None and nd_value != nd_like:
+        raise ValueError(f"{fn}: {what} has {nd_value} dimension{'s' if nd_value != 1 else ''} "
+                         f"({value.type}) but {like} has {nd_like} ({like.type}); give it the shape of {like}")
+    shp_value, shp_like = getattr(value.type, "shape", None), getattr(like.type, "shape", None)
+    if shp_value is not None and shp_like is not None:
+        for axis, (a, b) in enumerate(zip(shp_value, shp_like)):
+            if a is not None and b is not None and a != b and a != 1:
+                raise ValueError(f"{fn}: {what} has static shape {shp_value} but {like} has {shp_like} "
+                                 f"(axis {axis}); give it the shape of {like}")
+    return cast_to(value, grad_dtype(like))
+
+
+def _pattern(node: Any) -> list:
+    pattern = node.op.connection_pattern(node)
+    if len(pattern) != len(node.inputs) or any(len(row) != len(node.outputs) for row in pattern):
+        raise ValueError(f"{node.op}.connection_pattern returned a {len(pattern)}-row pattern; it needs one row "
+                         f"per input ({len(node.inputs)}) with one entry per output ({len(node.outputs)})")
+    return pattern
+
+
+def _is_discrete_var(var: Variable) -> bool:
+    dtype = getattr(var.type, "dtype", None)
+    return dtype is not None and not is_float_dtype(dtype)
+
+
+# ---------------------------------------------------------------------------
+# the engine
+def call_l_op(node: Any, output_grads: list) -> list:
+    """``node.op.L_op`` with the contract checked: one term per input, no
+    ``None``; ``NotImplementedError`` becomes a ``NullType`` term per input."""
+    op = node.op
+    inputs = list(node.inputs)
+    try:
+        raw = op.L_op(inputs, list(node.outputs), output_grads)
+    except NotImplementedError as exc:
+        return [grad_not_implemented(op, i, x, str(exc)) for i, x in enumerate(inputs)]
+    if raw is None:
+        raise TypeError(f"the gradient method (grad/L_op) of op {op} returned None; it must return a list with "
+                        f"one gradient per input ({len(inputs)} here)")
+    if not isinstance(raw, (list, tuple)):
+        raise TypeError(f"the gradient method (grad/L_op) of op {op} returned a {type(raw).__name__}; it must "
+                        f"return a list with one gradient per input ({len(inputs)} here)")
+    if len(raw) != len(inputs):
+        raise ValueError(f"the gradient method (grad/L_op) of op {op} returned the wrong number of gradient terms: "
+                         f"{len(raw)} for {len(inputs)} input{'s' if len(inputs) != 1 else ''}; return one per input")
+    return list(raw)
+
+
+def check_term(node: Any, i: int, term: Any) -> Variable:
+    """One gradient term returned by an op, checked and cast to its input's real dtype."""
+    op, x = node.op, node.inputs[i]
+    if term is None:
+        raise TypeError(f"the gradient method (grad/L_op) of op {op} returned None for input {i} ({x}); "
+                        "return zeros_like(x) for a zero gradient, gradlab.gradient.disconnected_type() when the "
+                        "output does not depend on the input, or grad_undefined/grad_not_implemented")
+    if not isinstance(term, Variable):
+        raise TypeError(f"the gradient method (grad/L_op) of op {op} returned {type(term).__name__} {term!r} for "
+                        f"input {i} ({x}); gradients must be symbolic variables (e.g. zeros_like(x))"[:400])
+    if isinstance(term.type, (NullType, DisconnectedType)):
+        return term
+    nd_term, nd_x = getattr(term.type, "ndim", None), getattr(x.type, "ndim", None)
+    if nd_term is not None and nd_x is not None and nd_term != nd_x:
+        raise ValueError(f"the gradient method (grad/L_op) of op {op} returned a term with {nd_term} dimensions "
+                         f"for input {i} ({x}), which has {nd_x}; the gradient must have the input's shape")
+    return cast_to(term, grad_dtype(x))
+
+
+def _sum_terms(terms: list) -> Variable:
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return total
+
+
+def backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable],
+                  consider_constant: Iterable[Variable] = ()) -> Dict[Variable, Optional[Variable]]:
+    """The adjoint of each ``wrt`` variable given the adjoints ``seeds``.
+
+    ``seeds`` maps variables to their *total* adjoints (a seeded variable
+    ignores what its consumers would add).  The answer maps each ``wrt``
+    variable to a tensor, a ``NullType`` variable, or ``None`` when no path
+    joins it to a seed.
+    """
+    blockers = list(consider_constant)
+    block_ids = {id(v) for v in blockers}
+    wrt_ids = {id(v) for v in wrt}
+    order = toposort(list(seeds), blockers)
+
+    # forward sweep: which variables depend on wrt (following connection patterns)?
+    reach = set(wrt_ids)
+    patterns: dict = {}
+    for node in order:
+        hits = [id(inp) in reach for inp in node.inputs]
+        if not any(hits):
+            continue
+        pattern = _pattern(node)
+        patterns[id(node)] = pattern
+        for j, out in enumerate(node.outputs):
+            if id(out) in block_ids and id(out) not in wrt_ids:
+                continue
+            if any(hits[i] and pattern[i][j] for i in range(len(hits))):
+                reach.add(id(out))
+
+    fixed = {id(v): g for v, g in seeds.items()}
+    terms: dict = {}
+    totals: dict = {}
+
+    def total(var: Variable) -> Optional[Variable]:
+        key = id(var)
+        if key in fixed:
+            g = fixed[key]
+            return None if is_disconnected(g) else g
+        if key in totals:
+            return totals[key]
+        found = terms.get(key)
+        if not found:
+            result = None
+        else:
+            nulls = [t for t in found if is_null(t)]
+            result = nulls[0] if nulls else _sum_terms(found)
+        totals[key] = result
+        return result
+
+    # backward sweep, consumers first
+    for node in reversed(order):
+        pattern = patterns.get(id(node))
+        if pattern is None:
+            continue
+        out_grads = [total(out) for out in node.outputs]
+        kinds = []
+        for out, g in zip(node.outputs, out_grads):
+            if g is None:
+                kinds.append("none")
+            elif is_null(g):
+                kinds.append("null")
+            elif _is_discrete_var(out):
+                kinds.append("int")  # integer outputs: zero gradient by convention
+            else:
+                kinds.append("real")
+        plan: list = []
+        for i, inp in enumerate(node.inputs):
+            if id(inp) not in reach or id(inp) in fixed:
+                plan.append(None)
+                continue
+            linked = [kinds[j] for j in range(len(kinds)) if pattern[i][j]]
+            if "null" in linked:
+                plan.append(("null", next(out_grads[j] for j in range(len(kinds))
+                                          if pattern[i][j] and kinds[j] == "null")))
+            elif "real" in linked:
+                plan.append(("call", None))
+            elif "int" in linked:
+                plan.append(("zero", None))
+            else:
+                plan.append(None)
+        if not any(p is not None for p in plan):
+            continue
+        raw = None
+        if any(p is not None and p[0] == "call" for p in plan):
+            filled = []
+            for out, g, kind in zip(node.outputs, out_grads, kinds):
+                if kind == "real":
+                    filled.append(cast_to(g, grad_dtype(out)))
+                else:
+                    filled.append(zeros_for(out))
+            raw = call_l_op(node, filled)
+        for i, (inp, p) in enumerate(zip(node.inputs, plan)):
+            if p is None:
+                continue
+            kind, value = p
+            if kind == "null":
+                term = value
+            elif kind == "zero":
+                term = zeros_for(inp)
+            else:
+                term = check_term(node, i, raw[i])
+                if is_disconnected(term):
+                    continue
+            terms.setdefault(id(inp), []).append(term)
+
+    return {w: total(w) for w in wrt}
+
+
+# ---------------------------------------------------------------------------
+# public functions
+def _cost_seed(cost: Variable) -> Variable:
+    """``dC/dC``: ``fill(cost, 1.0)`` (ones in the cost's shape, a real dtype)."""
+    return _api().second(cost, 1.0)
+
+
+def _check_consider_constant(fn: str, consider_constant: Any) -> list:
+    if consider_constant is None:
+        return []
+    if isinstance(consider_constant, Variable) or not isinstance(consider_constant, (list, tuple, set)):
+        raise TypeError(f"{fn}: consider_constant must be a list of variables, got {type(consider_constant).__name__}")
+    items = list(consider_constant)
+    for i, v in enumerate(items):
+        if not isinstance(v, Variable):
+            raise TypeError(f"{fn}: consider_constant[{i}] must be a symbolic variable, got {type(v).__name__}")
+    return items
+
+
+def _new_variable_marker() -> int:
+    return Variable(DisconnectedType()).auto_id
+
+
+def grad(cost: Optional[Variable], wrt: Variables, consider_constant: Optional[Sequence[Variable]] = None,
+         disconnected_inputs: str = "raise", add_names: bool = True,
+         known_grads: Optional[Mapping[Variable, Any]] = None, return_disconnected: str = "zero",
+         null_gradients: str = "raise") -> Any:
+    """Symbolic gradient ``d cost / d wrt`` of a scalar (0-d) cost.
+
+    ``wrt`` is one variable, a list or a tuple; the answer has the same form
+    and each gradient has the shape (and real dtype) of its variable.
+
+    - ``consider_constant``: variables not to differentiate through.
+    - ``disconnected_inputs``: when ``cost`` does not depend on some ``wrt``:
+      ``"raise"`` (:class:`DisconnectedInputError`), ``"warn"`` or ``"ignore"``.
+    - ``add_names``: name gradients ``(dcost/dx)`` when both are named.
+    - ``known_grads``: ``{variable: its gradient}`` seeds at intermediate
+      variables (the seed replaces what would flow into that variable); with
+      it, ``cost`` may be ``None``.
+    - ``return_disconnected``: a disconnected gradient is returned as zeros
+      (``"zero"``), ``None`` (``"none"``) or a ``DisconnectedType`` variable
+      (``"disconnected"``).
+    - ``null_gradients``: an undefined gradient raises
+      :class:`NullTypeGradError` (``"raise"``) or comes back as a ``NullType``
+      variable (``"return"``).
+    """
+    fn = "grad"
+    check_choice(fn, "disconnected_inputs", disconnected_inputs, DISCONNECTED_POLICIES)
+    check_choice(fn, "return_disconnected", return_disconnected, RETURN_DISCONNECTED)
+    check_choice(fn, "null_gradients", null_gradients, NULL_POLICIES)
+    form, wrts = as_variable_list(fn, "wrt", wrt)
+    blockers = _check_consider_constant(fn, consider_constant)
+    if known_grads is not None and not isinstance(known_grads, Mapping):
+        raise TypeError(f"{fn}: known_grads must be a dict {{variable: gradient}}, got {type(known_grads).__name__}")
+    if cost is None and not known_grads:
+        raise ValueError(f"{fn}: cost is None and there are no known_grads; pass a scalar cost, or seed "
+                         "gradients with known_grads={variable: gradient}")
+    marker = _new_variable_marker()
+
+    seeds: dict = {}
+    if cost is not None:
+        if not isinstance(cost, Variable):
+            raise TypeError(f"{fn}: cost must be a symbolic scalar variable, got {type(cost).__name__} {cost!r}"[:300])
+        ndim = getattr(cost.type, "ndim", None)
+        if ndim is None:
+            raise TypeError(f"{fn}: cost {cost} has type {cost.type}; it must be a tensor")
+        if ndim != 0:
+            raise TypeError(f"{fn}: cost must be a scalar (0-d), but {cost} has {ndim} dimension"
+                            f"{'s' if ndim != 1 else ''} ({cost.type}); sum it to a scalar (cost.sum()), or use "
+                            "gradlab.gradient.jacobian / Lop for a non-scalar expression")
+        if not known_grads or cost not in known_grads:
+            seeds[cost] = _cost_seed(cost)
+    for var, g in (known_grads or {}).items():
+        if not isinstance(var, Variable):
+            raise TypeError(f"{fn}: the keys of known_grads must be symbolic variables, got {type(var).__name__}")
+        seeds[var] = as_gradient(fn, f"known_grads[{var}]", g, var)
+
+    adjoints = backpropagate(seeds, wrts, blockers)
+
+    cost_name = getattr(cost, "name", None) if cost is not None else None
+    results = []
+    for i, w in enumerate(wrts):
+        g = adjoints[w]
+        where = "wrt" if form == "single" else f"wrt[{i}]"
+        if g is None or is_disconnected(g):
+            if disconnected_inputs != "ignore":
+                msg = (f"{fn}: the cost does not depend on {where} ({w}, {w.type}): there is no differentiable "
+                       "path from it to the cost. Check that this variable is used to compute the cost, or pass "
+                       "disconnected_inputs='ignore' (a zero gradient) or 'warn'")
+                if disconnected_inputs == "raise":
+                    raise DisconnectedInputError(msg)
+                warnings.warn(msg, stacklevel=2)
+            if return_disconnected == "zero":
+                results.append(zeros_for(w))
+            elif return_disconnected == "none":
+                results.append(None)
+            else:
+                results.append(disconnected_type())
+            continue
+        if is_null(g):
+            if null_gradients == "raise":
+                raise NullTypeGradError(f"{fn}: the gradient with respect to {where} ({w}) is undefined: "
+                                        f"{g.type.why_null} Pass null_gradients='return' to get a NullType "
+                                        "variable instead")
+            results.append(g)
+            continue
+        if add_names and cost_name is not None and w.name is not None and g.name is None and g.auto_id > marker:
+            g.name = f"(d{cost_name}/d{w.name})"
+        results.append(g)
+    return in_form(form, results)
+
+
+def Lop(f: Variables, wrt: Variables, eval_points: Variables, consider_constant: Optional[Sequence[Variable]] = None,
+        disconnected_inputs: str = "raise") -> Any:
+    """L-operator: ``sum_i eval_points[i] . (d f[i] / d wrt[j])`` for each ``wrt[j]``
+    — a (row) vector times the Jacobian, without building the Jacobian.
+
+    ``eval_points[i]`` has the shape of ``f[i]``; each answer has the shape
+    of its ``wrt``, in the form (one, list, tuple) of ``wrt``.
+    """
+    fn = "Lop"
+    _, fs = as_variable_list(fn, "f", f)
+    if isinstance(eval_points, (list, tuple)):
+        points = list(eval_points)
+    else:
+        points = [eval_points]
+    if len(fs) != len(points):
+        raise ValueError(f"{fn}: got {len(fs)} output{'s' if len(fs) != 1 else ''} in f but {len(points)} "
+                         "eval_points; give one eval point (cotangent) per output, shaped like it")
+    known: dict = {}
+    for i, (out, point) in enumerate(zip(fs, points)):
+        if point is None:
+            raise TypeError(f"{fn}: eval_points[{i}] is None; give a cotangent shaped like f[{i}] ({out})")
+        g = as_gradient(fn, f"eval_points[{i}]", point, out)
+        known[out] = known[out] + g if out in known else g
+    return grad(None, wrt, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs,
+                add_names=False, known_grads=known)
+
+
+def subgraph_grad(wrt: List[Variable], end: List[Variable], start: Optional[Mapping[Variable, Variable]] = None,
+                  cost: Optional[Variable] = None, details: bool = False) -> tuple:
+    """Gradients of ``cost`` and/or the seeds ``start`` back to (and stopping
+    at) the ``end`` variables, for ``wrt`` and ``end``.
+
+    Returns ``(wrt_grads, end_grads)``; with ``details=True`` also
+    ``(start_grads, cost_grads)``, the two contributions to both lists.
+    Disconnected inputs get zero gradients.
+    """
+    fn = "subgraph_grad"
+    if cost is None and start is None:
+        raise ValueError(f"{fn}: give a cost, or start={{variable: gradient}}, or both")
+    if not isinstance(wrt, list) or not isinstance(end, list):
+        raise TypeError(f"{fn}: wrt and end must be lists of variables")
+    if start is not None and not isinstance(start, Mapping):
+        raise TypeError(f"{fn}: start must be a dict {{variable: gradient}}, got {type(start).__name__}")
+    params: list = []
+    for v in wrt + end:
+        if not any(v is p for p in params):
+            params.append(v)
+    start_grads = cost_grads = None
+    if start is not None:
+        start_grads = list(grad(None, params, consider_constant=end, disconnected_inputs="ignore",
+                                known_grads=start))
+    if cost is not None:
+        cost_grads = list(grad(cost, params, consider_constant=end, disconnected_inputs="ignore"))
+    if start_grads is None:
+        grads = cost_grads
+    elif cost_grads is None:
+        grads = start_grads
+    else:
+        grads = [a + b for a, b in zip(start_grads, cost_grads)]
+    by_var = {id(p): g for p, g in zip(params, grads)}
+    wrt_grads = [by_var[id(v)] for v in wrt]
+    end_grads = [by_var[id(v)] for v in end]
+    if details:
+        return wrt_grads, end_grads, start_grads, cost_grads
+    return wrt_grads, end_grads

@@ -1,0 +1,201 @@
+"""Batch a graph over a new leading axis (``vmap`` for symbolic graphs).
+
+``vectorize_graph(outputs, {x: X})`` rebuilds ``outputs`` with ``X`` (one
+more leading axis than ``x``: a batch of values of ``x``) in place of ``x``.
+Every variable downstream of a replaced one gains the batch axis; the rest
+of the graph is shared unchanged.  ``jacobian(..., vectorize=True)`` uses it
+to pull back every row of the identity matrix at once.
+
+How a node is batched, in order of preference:
+
+1. the op's own ``vectorize_node(node, inputs, batched)`` method, if any;
+2. built-in rules: elementwise ops (the batch axis broadcasts like any other
+   leading axis) and the reductions of ``gradlab.tensor.reduce`` (their axes
+   shift by one);
+3. otherwise :class:`BatchedLoop`, an op that runs the original op's
+   ``perform`` once per batch entry and stacks the results.  It works for
+   every op; it is a Python loop over the batch, so it is the slow path.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+import numpy as np
+
+from gradlab.graph.basic import Apply, Variable
+from gradlab.graph.op import Op
+from gradlab.graph.traversal import clone_replace, toposort
+
+__all__ = ["vectorize_graph", "BatchedLoop", "batch_node"]
+
+
+def _api():
+    from gradlab.tensor import api
+    return api
+
+
+def _is_batched_elemwise(op: Any) -> bool:
+    from gradlab.tensor.elemwise import Elemwise
+    return isinstance(op, Elemwise)
+
+
+def _is_reduction(op: Any) -> bool:
+    from gradlab.tensor.reduce import Reduce
+    return isinstance(op, Reduce)
+
+
+def _batch_elemwise(node: Apply, inputs: list, batched: list) -> list:
+    """Elemwise: give each batched input all the core output's axes so the
+    batch axis lines up in front; unbatched inputs broadcast as before."""
+    core_ndim = node.outputs[0].ndim
+    aligned = []
+    for x, core, b in zip(inputs, node.inputs, batched):
+        if b and core.ndim < core_ndim:
+            pad = core_ndim - core.ndim
+            x = _api().dimshuffle(x, [0] + ["x"] * pad + list(range(1, core.ndim + 1)))
+        aligned.append(x)
+    return [node.op(*aligned)]
+
+
+def _batch_reduction(node: Apply, inputs: list, batched: list) -> list:
+    """A reduction over ``axis`` becomes the same reduction over ``axis + 1``."""
+    op = node.op
+    core_ndim = node.inputs[0].ndim
+    new = copy.copy(op)
+    new.axis = tuple(a + 1 for a in op.axes_of(core_ndim))
+    return [new(inputs[0])]
+
+
+class BatchedLoop(Op):
+    """The op of ``core_node`` applied to each entry of a batch: inputs
+    flagged in ``batched`` carry a leading batch axis, the others are shared.
+    ``perform`` loops over the batch calling the core op's ``perform`` and
+    stacks the outputs along a new leading axis.
+    """
+
+    __props__ = ("core_node", "batched")
+
+    def __init__(self, core_node: Apply, batched: Sequence[bool]):
+        self.core_node = core_node
+        self.batched = tuple(bool(b) for b in batched)
+
+    def __str__(self) -> str:
+        return f"Batched{{{self.core_node.op}}}"
+
+    def make_node(self, *inputs: Any) -> Apply:
+        from gradlab.tensor.type import TensorType
+        from gradlab.tensor.variable import as_tensor_variable
+        core = self.core_node
+        if len(inputs) != len(core.inputs):
+            raise TypeError(f"{self}: expected {len(core.inputs)} inputs, got {len(inputs)}")
+        inputs = [as_tensor_variable(x) for x in inputs]
+        length = None
+        for x, c, b in zip(inputs, core.inputs, self.batched):
+            want = c.ndim + (1 if b else 0)
+            if x.ndim != want:
+                raise TypeError(f"{self}: input {x} has {x.ndim} dimensions, expected {want}")
+            if b and x.type.shape[0] is not None:
+                length = x.type.shape[0]
+        outs = [TensorType(o.type.dtype, (length,) + tuple(o.type.shape)).make_variable() for o in core.outputs]
+        return Apply(self, inputs, outs)
+
+    def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
+        core = self.core_node
+        lengths = {np.shape(x)[0] for x, b in zip(inputs, self.batched) if b}
+        if len(lengths) != 1:
+            raise ValueError(f"{self}: the batched inputs have different batch lengths {sorted(lengths)}")
+        n = lengths.pop()
+        rows: List[list] = [[] for _ in core.outputs]
+        for k in range(n):
+            args = [np.asarray(x[k]) if b else x for x, b in zip(inputs, self.batched)]
+            storage = [[None] for _ in core.outputs]
+            core.op.perform(core, args, storage)
+            for j, cell in enumerate(storage):
+                rows[j].append(np.asarray(cell[0], dtype=core.outputs[j].type.dtype))
+        for j, out in enumerate(node.outputs):
+            if n:
+                output_storage[j][0] = np.stack(rows[j])
+            else:
+                shape = (0,) + tuple(0 if s is None else s for s in core.outputs[j].type.shape)
+                output_storage[j][0] = np.zeros(shape, dtype=out.type.dtype)
+
+    def _core_replacements(self, inputs: Sequence[Variable]) -> tuple:
+        """(plain substitutions, batched substitutions) mapping the core node's
+        inputs to this node's inputs."""
+        plain, batch = {}, {}
+        for c, x, b in zip(self.core_node.inputs, inputs, self.batched):
+            if b:
+                batch[c] = x
+            elif c is not x:
+                plain[c] = x
+        return plain, batch
+
+    def L_op(self, inputs, outputs, output_grads):
+        """The core op's gradient graph, batched: batched inputs get batched
+        gradients, shared inputs the sum over the batch."""
+        from gradlab.gradient.reverse import call_l_op, check_term, grad_dtype, zeros_for
+        from gradlab.gradient.types import is_disconnected, is_null
+        from gradlab.tensor.type import TensorType
+        core = self.core_node
+        dummies = [TensorType(grad_dtype(o), o.type.shape).make_variable() for o in core.outputs]
+        raw = [check_term(core, i, g) for i, g in enumerate(call_l_op(core, dummies))]
+        plain, batch = self._core_replacements(inputs)
+        for u, g in zip(dummies, output_grads):
+            batch[u] = g
+        result = []
+        for i, (x, g, b) in enumerate(zip(inputs, raw, self.batched)):
+            if is_null(g) or is_disconnected(g):
+                result.append(g)
+                continue
+            if plain:
+                g = clone_replace(g, plain)
+            (g,) = vectorize_graph([g], batch, keep_unbatched=True)
+            if not b:
+                g = _api().sum(g, axis=0) if g.ndim == x.ndim + 1 else g
+            elif g.ndim == x.ndim - 1:
+                g = _api().second(x, g)
+            result.append(g)
+        return result
+
+
+def batch_node(node: Apply, inputs: list, batched: list) -> list:
+    """The outputs of ``node`` computed on ``inputs`` (those flagged in
+    ``batched`` carry a leading batch axis), each with a leading batch axis."""
+    op = node.op
+    hook = getattr(op, "vectorize_node", None)
+    if hook is not None:
+        result = hook(node, inputs, batched)
+        if result is not None:
+            return list(result)
+    if _is_batched_elemwise(op):
+        return _batch_elemwise(node, inputs, batched)
+    if _is_reduction(op) and batched[0]:
+        return _batch_reduction(node, inputs, batched)
+    outs = BatchedLoop(node, batched).make_node(*inputs).outputs
+    return list(outs)
+
+
+def vectorize_graph(outputs: Sequence[Variable], replace: Mapping[Variable, Variable],
+                    keep_unbatched: bool = True) -> List[Variable]:
+    """``outputs`` rebuilt with each key of ``replace`` swapped for its value,
+    a batch of it along a new leading axis (``value.ndim == key.ndim + 1``).
+
+    Outputs downstream of a replaced variable come back with the batch axis;
+    the others come back unchanged (``keep_unbatched``).
+    """
+    outs = list(outputs)
+    table: Dict[int, Variable] = {}
+    for old, new in replace.items():
+        if getattr(new.type, "ndim", None) != getattr(old.type, "ndim", -1) + 1:
+            raise ValueError(f"vectorize_graph: the batch for {old} ({old.type}) must have one more (leading) "
+                             f"dimension, got {new.type}")
+        table[id(old)] = new
+    for node in toposort(outs, list(replace)):
+        flags = [id(x) in table for x in node.inputs]
+        if not any(flags):
+            continue
+        new_inputs = [table.get(id(x), x) for x in node.inputs]
+        for out, new in zip(node.outputs, batch_node(node, new_inputs, flags)):
+            table[id(out)] = new
+    return [table.get(id(o), o) for o in outs]
