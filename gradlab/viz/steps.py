@@ -1,0 +1,63 @@
+"""``rewrite_steps(trace)``: one picture per rewrite step.
+
+Each picture shows the graph just before the step (the matched node and the
+nodes the rule removed outlined) next to the graph just after it (the nodes
+the rule added outlined), titled with the rule's name and its ``lhs -> rhs``.
+The graphs are rebuilt from the trace with ``Rewritten.graph_at``.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from gradlab.viz.compare import compare
+from gradlab.viz.graph import MAX_NODES
+
+
+def as_trace(trace: Any) -> Any:
+    """A ``Rewritten`` from itself or from a compiled function (``f.maker.trace``)."""
+    if hasattr(trace, "maker"):
+        found = getattr(trace.maker, "trace", None)
+        if found is None:
+            raise ValueError("this function was compiled without rewrites (mode NO_REWRITE), so it has no "
+                             "rewrite trace; compile with mode='FAST_RUN' or 'FAST_COMPILE'")
+        return found
+    if not (hasattr(trace, "steps") and hasattr(trace, "graph_at")):
+        raise TypeError(f"rewrite_steps needs a rewrite trace (f.maker.trace, a Rewritten) or a compiled "
+                        f"function, got {type(trace).__name__}")
+    return trace
+
+
+def step_title(step: Any) -> str:
+    """``step 3: mul_by_one [canonicalize]`` and ``x * 1 -> x  at mul(x, 1)`` on two lines."""
+    return (f"step {step.index}: {step.rule} [{step.rule_set}]\n"
+            f"{step.pattern_text}   at {step.node_text}")
+
+
+def step_picture(trace: Any, k: int, *, rankdir: str = "LR", show_types: bool = False,
+                 max_nodes: Optional[int] = MAX_NODES, legend: bool = True) -> Any:
+    """The picture of step ``k`` of ``trace``: before | after, changes outlined."""
+    trace = as_trace(trace)
+    if not 0 <= k < len(trace.steps):
+        raise IndexError(f"step {k} is out of range: the trace has {len(trace.steps)} steps")
+    step = trace.steps[k]
+    before = trace.graph_at(k - 1)
+    after = trace.graph_at(k)
+    marks: dict = {}
+    for node in step.removed:
+        if node in before.origin_node:
+            marks[before.origin_node[node]] = "removed"
+    if step.node in before.origin_node:
+        marks[before.origin_node[step.node]] = "matched"
+    new_marks = {after.origin_node[n]: "new" for n in step.added if n in after.origin_node}
+    return compare(before, after, titles=("before", "after"), highlight=marks, after_highlight=new_marks,
+                   rankdir=rankdir, show_types=show_types, max_nodes=max_nodes, legend=legend,
+                   title=step_title(step))
+
+
+def rewrite_steps(trace: Any, *, rankdir: str = "LR", show_types: bool = False,
+                  max_nodes: Optional[int] = MAX_NODES, legend: bool = True) -> list:
+    """One ``graphviz.Digraph`` per step of ``trace`` (a ``Rewritten`` or a
+    compiled function), in order; see :func:`step_picture`."""
+    trace = as_trace(trace)
+    return [step_picture(trace, k, rankdir=rankdir, show_types=show_types, max_nodes=max_nodes, legend=legend)
+            for k in range(len(trace.steps))]

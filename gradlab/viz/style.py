@@ -1,0 +1,179 @@
+"""How a graph picture looks: the colour-blind-safe palette, node labels, and
+the legend.
+
+Colours are Okabe–Ito (distinguishable with every common colour-vision
+deficiency).  Every distinction is carried by a second cue as well: variables
+are boxes and operations ellipses, outputs have a double border, and the two
+highlight kinds differ in line style (solid vs dashed), so a picture still reads
+in greyscale.
+"""
+from __future__ import annotations
+
+import html
+from typing import Any, Optional
+
+#: the Okabe–Ito palette
+OKABE_ITO = {
+    "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73", "yellow": "#F0E442",
+    "blue": "#0072B2", "vermillion": "#D55E00", "reddish_purple": "#CC79A7", "black": "#000000",
+}
+GREY = "#BBBBBB"
+LIGHT_GREY = "#E8E8E8"
+
+#: variable roles: (legend text, node attributes)
+VARIABLE_STYLES = {
+    "input": ("input", {"shape": "box", "style": "filled,rounded", "fillcolor": OKABE_ITO["sky_blue"]}),
+    "shared": ("shared variable", {"shape": "box", "style": "filled,rounded", "fillcolor": OKABE_ITO["yellow"]}),
+    "constant": ("constant", {"shape": "box", "style": "filled", "fillcolor": LIGHT_GREY}),
+    "output": ("output", {"shape": "box", "style": "filled,bold", "fillcolor": "white", "peripheries": "2"}),
+    "intermediate": ("intermediate", {"shape": "box", "style": "filled", "fillcolor": "white"}),
+}
+#: an unnamed intermediate variable with nothing to show is a small dot
+POINT_STYLE = {"shape": "point", "width": "0.08", "fillcolor": "#555555", "color": "#555555"}
+
+#: op kinds: (legend text, node attributes)
+OP_STYLES = {
+    "elementwise": ("elementwise op", {"shape": "ellipse", "style": "filled", "fillcolor": OKABE_ITO["orange"]}),
+    "reduction": ("reduction", {"shape": "ellipse", "style": "filled", "fillcolor": OKABE_ITO["bluish_green"],
+                                "fontcolor": "white"}),
+    "linalg": ("linear algebra", {"shape": "ellipse", "style": "filled", "fillcolor": OKABE_ITO["blue"],
+                                  "fontcolor": "white"}),
+    "shape": ("shape / indexing", {"shape": "ellipse", "style": "filled",
+                                   "fillcolor": OKABE_ITO["reddish_purple"]}),
+    "other": ("other op", {"shape": "ellipse", "style": "filled", "fillcolor": GREY}),
+}
+SUMMARY_STYLE = ("collapsed ops", {"shape": "box3d", "style": "filled,dashed", "fillcolor": LIGHT_GREY})
+
+#: highlight kinds: (legend text, attributes added to the node)
+HIGHLIGHT_STYLES = {
+    "highlight": ("highlighted", {"color": OKABE_ITO["vermillion"], "penwidth": "3.5"}),
+    "matched": ("matched by the rule", {"color": OKABE_ITO["vermillion"], "penwidth": "3.5"}),
+    "removed": ("removed by the rule", {"color": OKABE_ITO["vermillion"], "penwidth": "2", "style_extra": "dotted"}),
+    "new": ("added by the rule", {"color": OKABE_ITO["blue"], "penwidth": "3.5", "style_extra": "dashed"}),
+}
+
+GRAPH_ATTRS = {"fontname": "Helvetica", "fontsize": "11", "bgcolor": "white", "nodesep": "0.25",
+               "ranksep": "0.3"}
+NODE_ATTRS = {"fontname": "Helvetica", "fontsize": "11", "height": "0.3", "margin": "0.06,0.03"}
+EDGE_ATTRS = {"color": "#555555", "arrowsize": "0.6", "fontsize": "9", "fontname": "Helvetica"}
+
+_LINALG = {"Dot", "Matmul", "TensorDot", "BatchedDot", "Outer"}
+_SHAPE = {"Shape", "Shape_i", "SpecifyShape", "MakeVector", "Reshape", "DimShuffle", "Alloc", "Join", "Split",
+          "ARange", "Eye", "Subtensor", "IncSubtensor", "AdvancedSubtensor", "AdvancedSubtensor1",
+          "AdvancedIncSubtensor", "AdvancedIncSubtensor1", "Flatten", "Squeeze", "Stack"}
+#: reductions that print with a big-operator symbol
+_REDUCE_SYMBOLS = {"Sum": "Σ sum", "Prod": "Π prod"}
+#: scalar ops shown under another name
+_SCALAR_NAMES = {"second": "fill", "true_div": "/"}
+
+
+def op_kind(op: Any) -> str:
+    """``elementwise``, ``reduction``, ``linalg``, ``shape`` or ``other``."""
+    names = {cls.__name__ for cls in type(op).__mro__}
+    scalar = getattr(op, "scalar_op", None)
+    if scalar is not None:
+        return "shape" if getattr(scalar, "kind", "") == "shape" else "elementwise"
+    if "Reduce" in names or names & {"Sum", "Prod", "Max", "Min", "Argmax", "Argmin", "All", "Any"}:
+        return "reduction"
+    if names & _LINALG:
+        return "linalg"
+    if names & _SHAPE:
+        return "shape"
+    return "other"
+
+
+def op_label(node: Any) -> str:
+    """What an op node shows: its pp symbol (``*``, ``exp``, ``fill``, ``Σ sum`` …)."""
+    op = node.op
+    scalar = getattr(op, "scalar_op", None)
+    if scalar is not None:
+        inner = getattr(scalar, "inner_text", None)
+        if inner is not None:                       # a fused chain
+            return f"{op}{{{inner()}}}"
+        if getattr(scalar, "kind", "") == "cast":
+            return f"cast {getattr(scalar, 'dtype', '')}".strip()
+        if scalar.name in _SCALAR_NAMES:
+            return _SCALAR_NAMES[scalar.name]
+        if getattr(scalar, "symbol", None) is not None and scalar.nin == 2:
+            return scalar.symbol
+        return scalar.name
+    name = type(op).__name__
+    if name in _REDUCE_SYMBOLS:
+        axis = getattr(op, "axis", None)
+        extra = "" if axis is None else f" axis={list(axis)}"
+        return _REDUCE_SYMBOLS[name] + extra + (" keepdims" if getattr(op, "keepdims", False) else "")
+    if name == "Matmul":
+        return "@"
+    if name == "Dot":
+        return "dot"
+    return str(op)
+
+
+def is_commutative(node: Any) -> bool:
+    scalar = getattr(node.op, "scalar_op", None)
+    return bool(getattr(scalar, "commutative", False))
+
+
+def variable_attrs(role: str) -> dict:
+    return dict(VARIABLE_STYLES[role][1])
+
+
+def op_attrs(kind: str) -> dict:
+    return dict(OP_STYLES[kind][1])
+
+
+def apply_highlight(attrs: dict, kind: str) -> dict:
+    """``attrs`` with the border of highlight ``kind`` (and a ``class`` for the SVG)."""
+    extra = dict(HIGHLIGHT_STYLES[kind][1])
+    style_extra = extra.pop("style_extra", None)
+    out = dict(attrs)
+    out.update(extra)
+    if style_extra and out.get("shape") != "point":
+        out["style"] = ",".join(filter(None, [out.get("style", ""), style_extra]))
+    out["class"] = f"highlight {kind}"
+    return out
+
+
+def text_label(lines: list) -> str:
+    """Lines of plain text as one DOT label (backslashes escaped, ``\\n`` joins)."""
+    return "\\n".join(str(line).replace("\\", "\\\\") for line in lines)
+
+
+def legend_label(used_roles: list, used_kinds: list, used_highlights: list, note: Optional[str] = None) -> str:
+    """An HTML-like DOT label: one swatch row per style the picture uses (empty if none)."""
+    rows: list = []
+
+    def row(text: str, fill: str, font: str = "black", border: str = "#555555", width: int = 1) -> None:
+        rows.append(f'<tr><td bgcolor="{fill}" color="{border}" border="{width}" width="18"> </td>'
+                    f'<td align="left"><font color="black">{html.escape(text)}</font></td></tr>')
+
+    for role in VARIABLE_STYLES:
+        if role in used_roles:
+            text, attrs = VARIABLE_STYLES[role]
+            width = 2 if role == "output" else 1
+            row(f"{text} (box)" if role == "input" else text, attrs["fillcolor"], width=width)
+    for kind in OP_STYLES:
+        if kind in used_kinds:
+            text, attrs = OP_STYLES[kind]
+            row(f"{text} (ellipse)" if kind == "elementwise" else text, attrs["fillcolor"])
+    if "summary" in used_kinds:
+        row(SUMMARY_STYLE[0], SUMMARY_STYLE[1]["fillcolor"])
+    for kind in HIGHLIGHT_STYLES:
+        if kind in used_highlights:
+            text, attrs = HIGHLIGHT_STYLES[kind]
+            row(text, "white", border=attrs["color"], width=3)
+    if note:
+        for line in note.split("\n"):
+            rows.append(f'<tr><td colspan="2" align="left"><font point-size="9">{html.escape(line)}</font></td></tr>')
+    if not rows:
+        return ""
+    return ('<<table border="0" cellborder="0" cellspacing="2" cellpadding="2">'
+            '<tr><td colspan="2"><b>legend</b></td></tr>' + "".join(rows) + "</table>>")
+
+
+def add_legend(target: Any, used_roles: list, used_kinds: list, used_highlights: list,
+               prefix: str = "", note: Optional[str] = None) -> None:
+    """Add the legend to ``target`` as one plain node (``{prefix}legend``)."""
+    label = legend_label(used_roles, used_kinds, used_highlights, note)
+    if label:
+        target.node(f"{prefix}legend", label=label, shape="plaintext", fontsize="9")
