@@ -142,7 +142,10 @@ class Apply:
 
     def clone_with_new_inputs(self, inputs: Sequence[Variable], strict: bool = True) -> "Apply":
         """Rebuild this node on new inputs (through ``make_node`` so types are rechecked)."""
-        if all(a is b for a, b in zip(inputs, self.inputs)) and len(inputs) == len(self.inputs):
+        if len(inputs) == len(self.inputs) and all(
+                a is b or (a.type == b.type and getattr(a, "weak", False) == getattr(b, "weak", False))
+                for a, b in zip(inputs, self.inputs)):
+            # same input types: the outputs' types cannot change, so skip make_node
             outputs = [o.clone() for o in self.outputs]
             return Apply(self.op, list(inputs), outputs)
         node = self.op.make_node(*inputs)

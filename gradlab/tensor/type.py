@@ -16,8 +16,28 @@ INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "u
 ALL_DTYPES = FLOAT_DTYPES + INT_DTYPES + ("bool", "complex64", "complex128")
 
 
+_DTYPE_NAMES: dict = {}
+
+
 def _normalize_dtype(dtype: Any) -> str:
-    if dtype == "floatX":
+    """The canonical name of a dtype ("float64" for np.float64, "d", float …)."""
+    try:
+        hit = _DTYPE_NAMES.get(dtype)
+    except TypeError:  # unhashable
+        hit = None
+    if hit is not None:
+        return hit
+    name = _lookup_dtype(dtype)
+    if dtype != "floatX":
+        try:
+            _DTYPE_NAMES[dtype] = name
+        except TypeError:
+            pass
+    return name
+
+
+def _lookup_dtype(dtype: Any) -> str:
+    if isinstance(dtype, str) and dtype == "floatX":
         from gradlab.configuration import config
         dtype = config.floatX
     try:
