@@ -228,7 +228,7 @@ class ARange(Op):
             if v.ndim != 0 or np.dtype(v.dtype).kind not in "biuf":
                 raise TypeError(f"arange: {what} must be a real scalar, got {describe(v)}")
             args.append(v)
-        values = [v.data.item() if hasattr(v, "data") else None for v in args]
+        values = [v.data.item() if hasattr(v, "data") else static_int(v) for v in args]
         length = None
         if all(val is not None for val in values):
             length = _arange_length(*values)
