@@ -18,7 +18,8 @@ def compare(before: Any, after: Any = None, *, titles: Optional[Sequence[str]] =
             values: Optional[Mapping] = None, adjoints: bool = False, show_types: bool = False,
             rankdir: str = "LR", max_nodes: Optional[int] = MAX_NODES, highlight: Any = (),
             after_highlight: Any = (), legend: bool = True, title: Optional[str] = None) -> Any:
-    """One ``graphviz.Digraph`` with ``before`` on one side and ``after`` on the other.
+    """One ``graphviz.Digraph`` with ``before`` and ``after`` side by side (across the
+    flow: above/below for ``rankdir="LR"``, left/right for ``"TB"``).
 
     Each side is anything :func:`gradlab.viz.graph` accepts.  With a compiled
     function alone (``compare(f)``, or ``after`` omitted) the sides are the
@@ -40,8 +41,10 @@ def compare(before: Any, after: Any = None, *, titles: Optional[Sequence[str]] =
     dot = new_digraph(rankdir, title)
     used = {"roles": set(), "kinds": set(), "highlights": set()}
     notes = []
-    for side, (obj, label, marks) in enumerate(((before, left_title, highlight),
-                                                (after, right_title, after_highlight))):
+    sides = [(0, before, left_title, highlight), (1, after, right_title, after_highlight)]
+    if rankdir in ("LR", "RL"):
+        sides.reverse()     # dot stacks pieces bottom-up in declaration order: "before" ends on top
+    for side, obj, label, marks in sides:
         target = resolve_target(obj)
         layout = plan(target, max_nodes)
         forward, backward = numbers(target, layout, values, adjoints)
@@ -57,8 +60,8 @@ def compare(before: Any, after: Any = None, *, titles: Optional[Sequence[str]] =
             used[key] |= found[key]
         note = summary_note(layout)
         if note:
-            notes.append(("before: ", "after: ")[side] + note)
+            notes.append((side, ("before: ", "after: ")[side] + note))
     if legend:
         style.add_legend(dot, sorted(used["roles"]), sorted(used["kinds"]), sorted(used["highlights"]),
-                         note="\n".join(notes) or None)
+                         note="\n".join(text for _, text in sorted(notes)) or None)
     return dot

@@ -311,7 +311,7 @@ def new_digraph(rankdir: str = "LR", title: Optional[str] = None) -> Any:
     dot = graphviz.Digraph(name="gradlab", graph_attr=dict(style.GRAPH_ATTRS, rankdir=rankdir),
                            node_attr=dict(style.NODE_ATTRS), edge_attr=dict(style.EDGE_ATTRS))
     if title:
-        dot.attr(label=style.text_label(title.split("\n")), labelloc="t", labeljust="l")
+        dot.attr(label=style.text_label(title.split("\n"), left=True), labelloc="t", labeljust="l")
     return dot
 
 

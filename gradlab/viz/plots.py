@@ -126,6 +126,11 @@ def plot_derivative(expr: Variable, wrt: Variable, domain: Tuple[float, float] =
         ax.plot(xs, fa + slope * (xs - a), color="#555555", linestyle=":", linewidth=1.2,
                 label=f"tangent at {var} = {a:g} (slope {slope:.4g})")
         ax.plot([a], [fa], marker="o", color="#000000", linestyle="none")
+    curves = ys[:order + 1][np.isfinite(ys[:order + 1])]
+    if curves.size:
+        low, high = float(curves.min()), float(curves.max())
+        pad = 0.08 * (high - low) if high > low else 1.0
+        ax.set_ylim(low - pad, high + pad)     # the tangent line must not squash the curves
     ax.axhline(0, color="#999999", linewidth=0.6)
     ax.set_xlabel(var)
     ax.set_xlim(lo, hi)
@@ -186,8 +191,8 @@ def plot_matrix(M: Any, *, values: Optional[Mapping] = None, ax: Any = None, tit
                 ax.text(j, i, format_number(data[i, j]), ha="center", va="center", fontsize=8,
                         color="white" if dark else "black")
     if title is None and isinstance(M, Variable):
-        from gradlab.printing import pp
-        title = _short(pp(M), 50)
+        text = M.name or _pp(M)
+        title = text if len(text) <= 50 else f"{rows}×{cols} matrix"
     if title:
         ax.set_title(title, fontsize="small")
     return fig

@@ -48,10 +48,25 @@ def step_picture(trace: Any, k: int, *, rankdir: str = "LR", show_types: bool = 
             marks[before.origin_node[node]] = "removed"
     if step.node in before.origin_node:
         marks[before.origin_node[step.node]] = "matched"
-    new_marks = {after.origin_node[n]: "new" for n in step.added if n in after.origin_node}
+    new_marks: dict = {}
+    for _, new in step.replacements:         # what the rule put in place (a constant, a variable …)
+        copy = _rebuilt(new, after)
+        if copy is not None:
+            new_marks[copy] = "new"
+    for node in step.added:
+        if node in after.origin_node:
+            new_marks[after.origin_node[node]] = "new"
     return compare(before, after, titles=("before", "after"), highlight=marks, after_highlight=new_marks,
                    rankdir=rankdir, show_types=show_types, max_nodes=max_nodes, legend=legend,
                    title=step_title(step))
+
+
+def _rebuilt(var: Any, fgraph: Any) -> Any:
+    """The copy of ``var`` in a graph rebuilt by ``graph_at`` (None if it is not there)."""
+    if var.owner is None:
+        return var if var in fgraph.variables else None
+    node = fgraph.origin_node.get(var.owner)
+    return None if node is None else node.outputs[var.index]
 
 
 def rewrite_steps(trace: Any, *, rankdir: str = "LR", show_types: bool = False,

@@ -48,8 +48,8 @@ SUMMARY_STYLE = ("collapsed ops", {"shape": "box3d", "style": "filled,dashed", "
 HIGHLIGHT_STYLES = {
     "highlight": ("highlighted", {"color": OKABE_ITO["vermillion"], "penwidth": "3.5"}),
     "matched": ("matched by the rule", {"color": OKABE_ITO["vermillion"], "penwidth": "3.5"}),
-    "removed": ("removed by the rule", {"color": OKABE_ITO["vermillion"], "penwidth": "2", "style_extra": "dotted"}),
-    "new": ("added by the rule", {"color": OKABE_ITO["blue"], "penwidth": "3.5", "style_extra": "dashed"}),
+    "removed": ("removed by the rule (dotted)", {"color": OKABE_ITO["vermillion"], "penwidth": "2", "style_extra": "dotted"}),
+    "new": ("put in by the rule (dashed)", {"color": OKABE_ITO["blue"], "penwidth": "3.5", "style_extra": "dashed"}),
 }
 
 GRAPH_ATTRS = {"fontname": "Helvetica", "fontsize": "11", "bgcolor": "white", "nodesep": "0.25",
@@ -134,9 +134,13 @@ def apply_highlight(attrs: dict, kind: str) -> dict:
     return out
 
 
-def text_label(lines: list) -> str:
-    """Lines of plain text as one DOT label (backslashes escaped, ``\\n`` joins)."""
-    return "\\n".join(str(line).replace("\\", "\\\\") for line in lines)
+def text_label(lines: list, left: bool = False) -> str:
+    """Lines of plain text as one DOT label (backslashes escaped; lines centred,
+    or left-aligned with ``left``)."""
+    escaped = [str(line).replace("\\", "\\\\") for line in lines]
+    text = "".join(line + "\\l" for line in escaped) if left else "\\n".join(escaped)
+    # <...> would be read as an HTML-like label: a trailing space keeps it plain text
+    return text + " " if text.startswith("<") and text.endswith(">") else text
 
 
 def legend_label(used_roles: list, used_kinds: list, used_highlights: list, note: Optional[str] = None) -> str:
@@ -173,7 +177,14 @@ def legend_label(used_roles: list, used_kinds: list, used_highlights: list, note
 
 def add_legend(target: Any, used_roles: list, used_kinds: list, used_highlights: list,
                prefix: str = "", note: Optional[str] = None) -> None:
-    """Add the legend to ``target`` as one plain node (``{prefix}legend``)."""
+    """Add the legend to ``target`` as one plain node (``{prefix}legend``): below
+    a left-to-right graph, right of a top-to-bottom one."""
     label = legend_label(used_roles, used_kinds, used_highlights, note)
-    if label:
-        target.node(f"{prefix}legend", label=label, shape="plaintext", fontsize="9")
+    if not label:
+        return
+    start = len(target.body)
+    target.node(f"{prefix}legend", label=label, shape="plaintext", fontsize="9")
+    if target.graph_attr.get("rankdir", "LR") in ("LR", "RL"):
+        # dot stacks unconnected pieces bottom-up in the order they are declared:
+        # declared first, the legend sits below the graph instead of above it
+        target.body[:] = target.body[start:] + target.body[:start]
