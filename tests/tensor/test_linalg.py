@@ -72,6 +72,26 @@ def check_rules(z, values, rtol=1e-6, atol=1e-8):
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
 
 
+def check_through_gradient(build, values, rtol=1e-6, atol=1e-8, mode="FAST_RUN"):
+    """``gradlab.gradient.Lop`` / ``Rop`` of ``build(*inputs)`` (a graph of
+    several ops, rewritten by ``mode``) against finite differences."""
+    from gradlab.gradient import Lop, Rop
+    xs = [gt.tensor("float64", shape=(None,) * np.ndim(v), name=f"x{i}") for i, v in enumerate(values)]
+    y = build(*xs)
+    forward = compiled(xs, y, mode)
+    jacs = [fd_jacobian(forward, values, i) for i in range(len(xs))]
+    v = y.type()
+    v_val = RNG.standard_normal(np.shape(forward(*values)))
+    got = compiled(xs + [v], Lop(y, xs, v), mode)(*values, v_val)
+    for g, jac in zip(got, jacs):
+        np.testing.assert_allclose(g, np.tensordot(v_val, jac, axes=y.ndim), rtol=rtol, atol=atol)
+    ts = [x.type() for x in xs]
+    t_vals = [RNG.standard_normal(np.shape(val)) for val in values]
+    got = compiled(xs + ts, Rop(y, xs, ts), mode)(*values, *t_vals)
+    want = sum(np.tensordot(j, t, axes=np.ndim(t)) for j, t in zip(jacs, t_vals))
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+
+
 def _var(shape, dtype="float64", static=False, name=None):
     return gt.tensor(dtype, shape=shape if static else tuple(1 if n == 1 else None for n in shape), name=name)
 
@@ -202,3 +222,32 @@ def test_missing_tangent_drops_its_term():
         ins = z.owner.inputs
         vals = [np.ones((2, 2)) if i.ndim == 2 else np.ones((2, 2, 2)) for i in ins]
         np.testing.assert_array_equal(compiled(ins, dz)(*vals), np.zeros(np.shape(compiled(ins, z)(*vals))))
+
+
+# -- through gradlab.gradient (graphs of several ops, rewritten) -------------
+THROUGH_GRADIENT = {
+    "dot_mv": (lambda A, x: gt.tanh(gt.dot(A, x)), [(3, 4), (4,)]),
+    "matmul_chain": (lambda A, B: (A @ B) @ A.T, [(3, 4), (4, 4)]),
+    "batched": (lambda A, B: gt.sum(gt.matmul(A, B) ** 2, axis=0), [(2, 3, 4), (4, 2)]),
+    "tensordot": (lambda A, B: gt.tensordot(A, B, ([0, 2], [2, 0])) * 2, [(2, 3, 4), (4, 5, 2)]),
+    "outer": (lambda a, b: gt.outer(a, gt.exp(b)), [(3,), (4,)]),
+    "batched_dot": (lambda a, b: gt.batched_dot(a, b), [(3, 2, 4), (3, 4)]),
+    "dot_nd": (lambda A, B: gt.dot(A, B), [(2, 3, 4), (4,)]),
+}
+
+
+@pytest.mark.parametrize("name", list(THROUGH_GRADIENT))
+def test_lop_and_rop_through_gradient_module(name):
+    build, shapes = THROUGH_GRADIENT[name]
+    check_through_gradient(build, [RNG.standard_normal(s) for s in shapes], rtol=1e-5, atol=1e-7)
+
+
+def test_seed_tutorial_through_gradient_module():
+    W, V, x, v = gt.dmatrix("W"), gt.dmatrix("V"), gt.dvector("x"), gt.dvector("v")
+    y = gt.dot(x, W)
+    JV = gradlab.gradient.Rop(y, W, V)
+    f = gradlab.function([W, V, x], JV)
+    np.testing.assert_array_equal(f([[1, 1], [1, 1]], [[2, 2], [2, 2]], [0, 1]), [2.0, 2.0])
+    VJ = gradlab.gradient.Lop(y, W, v)
+    g = gradlab.function([v, x], VJ)
+    np.testing.assert_array_equal(g([2, 2], [0, 1]), [[0.0, 0.0], [2.0, 2.0]])

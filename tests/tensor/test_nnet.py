@@ -72,6 +72,26 @@ def check_rules(z, values, rtol=1e-6, atol=1e-8):
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
 
 
+def check_through_gradient(build, values, rtol=1e-6, atol=1e-8, mode="FAST_RUN"):
+    """``gradlab.gradient.Lop`` / ``Rop`` of ``build(*inputs)`` (a graph of
+    several ops, rewritten by ``mode``) against finite differences."""
+    from gradlab.gradient import Lop, Rop
+    xs = [gt.tensor("float64", shape=(None,) * np.ndim(v), name=f"x{i}") for i, v in enumerate(values)]
+    y = build(*xs)
+    forward = compiled(xs, y, mode)
+    jacs = [fd_jacobian(forward, values, i) for i in range(len(xs))]
+    v = y.type()
+    v_val = RNG.standard_normal(np.shape(forward(*values)))
+    got = compiled(xs + [v], Lop(y, xs, v), mode)(*values, v_val)
+    for g, jac in zip(got, jacs):
+        np.testing.assert_allclose(g, np.tensordot(v_val, jac, axes=y.ndim), rtol=rtol, atol=atol)
+    ts = [x.type() for x in xs]
+    t_vals = [RNG.standard_normal(np.shape(val)) for val in values]
+    got = compiled(xs + ts, Rop(y, xs, ts), mode)(*values, *t_vals)
+    want = sum(np.tensordot(j, t, axes=np.ndim(t)) for j, t in zip(jacs, t_vals))
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+
+
 def _np_softmax(x, axis):
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
@@ -173,3 +193,38 @@ def test_generated_source_calls_the_numpy_kernels():
     x = gt.dmatrix("x")
     f = compiled([x], [gt.softmax(x), gt.log_softmax(x, axis=0)])
     assert "perform" not in f.maker.source and "softmax" in f.maker.source
+
+
+# -- through gradlab.gradient (graphs of several ops, rewritten) -------------
+THROUGH_GRADIENT = {
+    "softmax_rows": (lambda x: gt.softmax(x) * [1.0, 2.0, 3.0], [(2, 3)]),
+    "log_softmax_axis0": (lambda x: gt.log_softmax(x, axis=0) ** 2, [(2, 3)]),
+    "crossentropy_dist": (lambda x, y: nnet.categorical_crossentropy(gt.softmax(x), gt.softmax(y)), [(3, 4), (3, 4)]),
+    "crossentropy_labels": (lambda x: nnet.categorical_crossentropy(gt.softmax(x), np.array([0, 3, 1])), [(3, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", list(THROUGH_GRADIENT))
+def test_lop_and_rop_through_gradient_module(name):
+    build, shapes = THROUGH_GRADIENT[name]
+    check_through_gradient(build, [RNG.standard_normal(s) for s in shapes], rtol=1e-5, atol=1e-7)
+
+
+def test_benchmark_mlp_gradient_matches_the_closed_form():
+    X, Y = gt.dmatrix("X"), gt.dmatrix("Y")
+    W1, b1, W2, b2 = gt.dmatrix("W1"), gt.dvector("b1"), gt.dmatrix("W2"), gt.dvector("b2")
+    H = gt.tanh(X @ W1 + b1)
+    Z = H @ W2 + b2
+    loss = -gt.mean(gt.sum(Y * gt.log_softmax(Z, axis=-1), axis=1))
+    params = [W1, b1, W2, b2]
+    f = gradlab.function([X, Y, *params], [loss] + gt.grad(loss, params))
+    xv, w1, bv1, w2, bv2 = (RNG.standard_normal(s) for s in ((5, 3), (3, 4), (4,), (4, 2), (2,)))
+    yv = np.eye(2)[RNG.integers(0, 2, size=5)]
+    loss_v, g_w1, g_b1, g_w2, g_b2 = f(xv, yv, w1, bv1, w2, bv2)
+    h = np.tanh(xv @ w1 + bv1)
+    p = _np_softmax(h @ w2 + bv2, -1)
+    np.testing.assert_allclose(loss_v, -np.mean(np.sum(yv * np.log(p), axis=1)), rtol=1e-12)
+    dz = (p - yv) / 5
+    dh = (dz @ w2.T) * (1 - h ** 2)
+    for got, want in ((g_w2, h.T @ dz), (g_b2, dz.sum(0)), (g_w1, xv.T @ dh), (g_b1, dh.sum(0))):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)

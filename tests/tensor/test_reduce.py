@@ -71,6 +71,26 @@ def check_rules(z, values, rtol=1e-6, atol=1e-8):
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
 
 
+def check_through_gradient(build, values, rtol=1e-6, atol=1e-8, mode="FAST_RUN"):
+    """``gradlab.gradient.Lop`` / ``Rop`` of ``build(*inputs)`` (a graph of
+    several ops, rewritten by ``mode``) against finite differences."""
+    from gradlab.gradient import Lop, Rop
+    xs = [gt.tensor("float64", shape=(None,) * np.ndim(v), name=f"x{i}") for i, v in enumerate(values)]
+    y = build(*xs)
+    forward = compiled(xs, y, mode)
+    jacs = [fd_jacobian(forward, values, i) for i in range(len(xs))]
+    v = y.type()
+    v_val = RNG.standard_normal(np.shape(forward(*values)))
+    got = compiled(xs + [v], Lop(y, xs, v), mode)(*values, v_val)
+    for g, jac in zip(got, jacs):
+        np.testing.assert_allclose(g, np.tensordot(v_val, jac, axes=y.ndim), rtol=rtol, atol=atol)
+    ts = [x.type() for x in xs]
+    t_vals = [RNG.standard_normal(np.shape(val)) for val in values]
+    got = compiled(xs + ts, Rop(y, xs, ts), mode)(*values, *t_vals)
+    want = sum(np.tensordot(j, t, axes=np.ndim(t)) for j, t in zip(jacs, t_vals))
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+
+
 def _argref(fn, x, axis, keepdims):
     """numpy arg-reduction over several axes, flattened in C order."""
     axes = tuple(range(x.ndim)) if axis is None else tuple(a % x.ndim for a in np.atleast_1d(axis))
@@ -273,3 +293,54 @@ def test_generated_source_is_inline_numpy():
     f = compiled([x], [gt.sum(x, axis=0), gt.max(x, axis=1, keepdims=True), gt.argmax(x, axis=(0, 1))])
     assert "axis=(0,)" in f.maker.source and "keepdims=True" in f.maker.source
     assert "perform" not in f.maker.source
+
+
+# -- through gradlab.gradient (graphs of several ops, rewritten) -------------
+THROUGH_GRADIENT = {
+    "sum_axis1": (lambda x: gt.sum(x * x, axis=1), (3, 4)),
+    "prod_keepdims": (lambda x: gt.prod(x, axis=0, keepdims=True), (3, 4)),
+    "max_then_square": (lambda x: gt.max(x, axis=(0, 2)) ** 2, (2, 3, 2)),
+    "min_all": (lambda x: gt.min(x), (3, 4)),
+    "mean_none": (gt.mean, (3, 4)),
+    "mean_axis_keepdims": (lambda x: gt.mean(x, axis=-1, keepdims=True), (3, 4)),
+    "mean_tuple": (lambda x: gt.mean(x, axis=(0, 2)), (2, 3, 2)),
+    "var_axis0": (lambda x: gt.var(x, axis=0), (4, 3)),
+    "var_ddof1": (lambda x: gt.var(x, ddof=1), (5,)),
+    "std_axis1_keepdims": (lambda x: gt.std(x, axis=1, keepdims=True), (3, 4)),
+    "logsumexp_none": (gt.logsumexp, (3, 4)),
+    "logsumexp_axis": (lambda x: gt.logsumexp(x, axis=1), (3, 4)),
+    "logsumexp_tuple_keepdims": (lambda x: gt.logsumexp(x, axis=(0, 2), keepdims=True), (2, 3, 2)),
+    "logsumexp_large": (lambda x: gt.logsumexp(x * 400, axis=0), (3, 2)),
+    "max_and_argmax": (lambda x: gt.max_and_argmax(x, axis=1)[0] * 2, (3, 4)),
+}
+
+
+@pytest.mark.parametrize("name", list(THROUGH_GRADIENT))
+def test_lop_and_rop_through_gradient_module(name):
+    build, shape = THROUGH_GRADIENT[name]
+    check_through_gradient(build, [RNG.standard_normal(shape)], rtol=1e-5, atol=1e-7)
+
+
+def test_grad_of_sum_and_mean_by_hand():
+    x = gt.dmatrix("x")
+    f = gradlab.function([x], [gt.grad(gt.sum(x), x), gt.grad(gt.mean(x), x), gt.grad(gt.sum(gt.prod(x, axis=1)), x)])
+    value = np.array([[1.0, 2.0, 3.0], [0.0, 5.0, 0.0]])
+    g_sum, g_mean, g_prod = f(value)
+    np.testing.assert_array_equal(g_sum, np.ones((2, 3)))
+    np.testing.assert_allclose(g_mean, np.full((2, 3), 1 / 6))
+    np.testing.assert_array_equal(g_prod, [[6.0, 3.0, 2.0], [0.0, 0.0, 0.0]])
+
+
+def test_hessian_of_logsumexp_is_softmax_covariance():
+    x = gt.dvector("x")
+    value = np.array([0.5, -1.0, 2.0, 0.0])
+    H = gradlab.function([x], gradlab.gradient.hessian(gt.logsumexp(x), x))(value)
+    s = np.exp(value - value.max())
+    s /= s.sum()
+    np.testing.assert_allclose(H, np.diag(s) - np.outer(s, s), rtol=1e-10, atol=1e-12)
+
+
+def test_grad_of_max_with_ties_through_gradient_module():
+    x = gt.dmatrix("x")
+    g = gradlab.function([x], gt.grad(gt.sum(gt.max(x, axis=1) * [1.0, 2.0]), x))
+    np.testing.assert_array_equal(g([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]), [[0, 1, 1], [2, 2, 0]])
