@@ -158,7 +158,8 @@ def rewrite_fgraph(fgraph: FunctionGraph, sets: Iterable[Union[str, RuleSet]] = 
             base = [(r, rs.name) for rs in always for r in rs.rules]
             if phase is not None:
                 base += [(r, phase.name) for r in phase.rules]
-            if not _run_phase(fgraph, _RuleIndex(base), watcher, recorder, result, limit):
+            reverse = phase is not None and phase.consumers_first
+            if not _run_phase(fgraph, _RuleIndex(base), watcher, recorder, result, limit, reverse):
                 result.stop_reason = "step limit"
                 break
     finally:
@@ -170,9 +171,10 @@ def rewrite_fgraph(fgraph: FunctionGraph, sets: Iterable[Union[str, RuleSet]] = 
 
 
 def _run_phase(fgraph: FunctionGraph, index: _RuleIndex, watcher: _Watcher,
-               recorder: Optional[TraceRecorder], result: Rewritten, limit: int) -> bool:
+               recorder: Optional[TraceRecorder], result: Rewritten, limit: int, reverse: bool = False) -> bool:
     """One worklist fixpoint; False when the step limit stopped it."""
-    queue = deque(fgraph.toposort())
+    order = fgraph.toposort()
+    queue = deque(reversed(order) if reverse else order)
     queued = set(queue)
     nodes = fgraph.apply_nodes
     while queue:

@@ -95,10 +95,12 @@ class PatternRule(Rule):
 class RuleSet:
     """An ordered, named list of rules (``CANONICALIZE = RuleSet("canonicalize", [...])``)."""
 
-    def __init__(self, name: str, rules: Iterable[Rule], doc: str = ""):
+    def __init__(self, name: str, rules: Iterable[Rule], doc: str = "", consumers_first: bool = False):
         self.name = name
         self.rules = list(rules)
         self.doc = doc
+        #: visit nodes from the outputs towards the inputs (fusion grows regions from their root)
+        self.consumers_first = consumers_first
         seen = set()
         for rule in self.rules:
             if rule.name in seen:

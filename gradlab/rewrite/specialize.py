@@ -1,4 +1,76 @@
-"""The ``specialize`` rule set (rules being written)."""
-from gradlab.rewrite.rule import RuleSet
+"""The ``specialize`` rule set: cheaper forms of the same values.
 
-SPECIALIZE = RuleSet("specialize", [])
+Runs after ``stabilize``: ``x ** 2 -> sqr(x)`` (one multiplication instead of
+a general power), ``x ** 0.5 -> sqrt(x)``, ``x * x -> sqr(x)``, and the
+logistic's derivative ``sigmoid(x) * sigmoid(-x)`` in a form made of
+ufuncs only, ``exp(-|x|) / (1 + exp(-|x|))**2`` (finite everywhere, and
+fusion runs it as six whole-array calls).
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from gradlab.rewrite.algebra import rewrite_product
+from gradlab.rewrite.match import elemwise, scalar_name, typed_constant
+from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule
+
+
+def _keeps_dtype(b: dict, node: Any) -> bool:
+    return node.outputs[0].dtype == b["x"].dtype and np.dtype(node.outputs[0].dtype).kind in "iuf"
+
+
+def _float_keeps_dtype(b: dict, node: Any) -> bool:
+    return _keeps_dtype(b, node) and np.dtype(node.outputs[0].dtype).kind == "f"
+
+
+def _sigmoid_arg(var: Any) -> Optional[Any]:
+    if var.owner is not None and scalar_name(var.owner) == "sigmoid":
+        return var.owner.inputs[0]
+    return None
+
+
+def _neg_arg(var: Any) -> Optional[Any]:
+    if var.owner is not None and scalar_name(var.owner) == "neg":
+        return var.owner.inputs[0]
+    return None
+
+
+def _logistic_derivative(sign: int, num: list, den: list) -> Optional[tuple]:
+    for i, a in enumerate(num):
+        t = _sigmoid_arg(a)
+        if t is None:
+            continue
+        for j, b in enumerate(num):
+            u = _sigmoid_arg(b)
+            if j == i or u is None or not (_neg_arg(u) is t or _neg_arg(t) is u):
+                continue
+            x = u if _neg_arg(t) is u else t
+            e = elemwise("exp", elemwise("neg", elemwise("abs", x)))
+            one = typed_constant(1, e.dtype)
+            rest = [v for k, v in enumerate(num) if k not in (i, j)]
+            return sign, [e] + rest, den + [elemwise("sqr", elemwise("add", one, e))]
+    return None
+
+
+@node_rule("sigmoid(x) * sigmoid(-x) -> exp(-abs(x)) / sqr(1 + exp(-abs(x)))", tracks=("mul",))
+def logistic_derivative(fgraph: Any, node: Any) -> Optional[list]:
+    """The logistic's derivative with ufuncs only (finite for every x)."""
+    if np.dtype(node.outputs[0].dtype).kind != "f":
+        return None
+    return rewrite_product(fgraph, node, _logistic_derivative)
+
+
+RULES = [
+    PatternRule("pow_two", "x ** 2 -> sqr(x)", "squaring is one multiplication", when=_keeps_dtype),
+    PatternRule("pow_half", "x ** 0.5 -> sqrt(x)", "the square root has its own, faster routine",
+                when=_float_keeps_dtype),
+    PatternRule("pow_minus_half", "x ** -0.5 -> 1 / sqrt(x)", "one root and one division",
+                when=_float_keeps_dtype),
+    PatternRule("mul_self", "x * x -> sqr(x)", "a product of a value with itself is its square",
+                when=_keeps_dtype),
+    logistic_derivative,
+]
+
+SPECIALIZE = RuleSet("specialize", RULES, doc="cheaper forms of the same values")

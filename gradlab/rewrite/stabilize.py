@@ -1,4 +1,143 @@
-"""The ``stabilize`` rule set (rules being written)."""
-from gradlab.rewrite.rule import RuleSet
+"""The ``stabilize`` rule set: forms that do not overflow or lose digits.
 
-STABILIZE = RuleSet("stabilize", [])
+``1/(1+exp(-x))`` overflows for ``x = -1000`` (``exp(1000) = inf``) although
+the answer, 0, is fine; ``sigmoid(x)`` computes it without overflow.  The same
+goes for ``log(1+exp(x)) -> softplus(x)``, ``log(1+x) -> log1p(x)`` (digits
+near 0), ``exp(x)-1 -> expm1(x)`` and ``log(softmax(x)) -> log_softmax(x)``.
+Inside products, the logistic's pieces are recognised too, which is what
+makes the *derivative* of the logistic stable:
+``exp(-x) / (1+exp(-x))**2 -> sigmoid(-x) * sigmoid(x)``.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from gradlab.rewrite.algebra import rewrite_product
+from gradlab.rewrite.match import elemwise, fit_to, scalar_name
+from gradlab.rewrite.pattern import match, parse_pattern
+from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule
+
+
+def _float(b: dict, node: Any) -> bool:
+    return np.dtype(node.outputs[0].dtype).kind == "f"
+
+
+_ONE_PLUS_EXP = parse_pattern("1 + exp(x) -> x")[0]
+
+
+def _logistic_base(var: Any) -> Optional[tuple]:
+    """For ``1 + exp(t)``: ``(t, power)``; for ``sqr(1 + exp(t))``: ``(t, 2)``."""
+    power = 1
+    if var.owner is not None and scalar_name(var.owner) == "sqr":
+        var, power = var.owner.inputs[0], 2
+    b = match(_ONE_PLUS_EXP, var)
+    if b is None:
+        return None
+    return b["x"], power
+
+
+def _negated(t: Any) -> Any:
+    """``-t``, reusing ``u`` when ``t`` is ``-u``."""
+    if t.owner is not None and scalar_name(t.owner) == "neg":
+        return t.owner.inputs[0]
+    return elemwise("neg", t)
+
+
+def _exp_arg(var: Any) -> Optional[Any]:
+    if var.owner is not None and scalar_name(var.owner) == "exp":
+        return var.owner.inputs[0]
+    return None
+
+
+def _sigmoid_arg(var: Any) -> Optional[Any]:
+    if var.owner is not None and scalar_name(var.owner) == "sigmoid":
+        return var.owner.inputs[0]
+    return None
+
+
+def _logistic_product(sign: int, num: list, den: list) -> Optional[tuple]:
+    num, den = list(num), list(den)
+    changed = False
+    # a / (1 + exp(t)) -> a * sigmoid(-t)  (and the square of it)
+    for d in list(den):
+        base = _logistic_base(d)
+        if base is None:
+            continue
+        t, power = base
+        den.remove(d)
+        sig = elemwise("sigmoid", _negated(t))
+        num.extend([sig] * power)
+        changed = True
+    # exp(t) * sigmoid(-t) -> sigmoid(t)
+    i = 0
+    while i < len(num):
+        t = _exp_arg(num[i])
+        partner = None
+        if t is not None:
+            for j, other in enumerate(num):
+                s = _sigmoid_arg(other)
+                if j != i and s is not None and (_is_neg_of(s, t) or _is_neg_of(t, s)):
+                    partner = j
+                    break
+        if partner is None:
+            i += 1
+            continue
+        new = elemwise("sigmoid", t)
+        for k in sorted((i, partner), reverse=True):
+            num.pop(k)
+        num.insert(min(i, partner), new)
+        changed = True
+        i = 0
+    return (sign, num, den) if changed else None
+
+
+def _is_neg_of(a: Any, b: Any) -> bool:
+    """Is ``a`` equal to ``-b``?"""
+    return a.owner is not None and scalar_name(a.owner) == "neg" and a.owner.inputs[0] is b
+
+
+@node_rule("a / (1 + exp(-x)) -> a * sigmoid(x);  exp(-x) * sigmoid(x) -> sigmoid(-x)",
+           tracks=("mul", "true_div"))
+def logistic_in_product(fgraph: Any, node: Any) -> Optional[list]:
+    """The logistic's pieces inside a product become sigmoids (its derivative stays finite)."""
+    if np.dtype(node.outputs[0].dtype).kind != "f":
+        return None
+    return rewrite_product(fgraph, node, _logistic_product)
+
+
+@node_rule("log(softmax(x)) -> log_softmax(x)", tracks=("log",))
+def log_of_softmax(fgraph: Any, node: Any) -> Optional[list]:
+    """The log of a softmax is computed directly, without log(0) for tiny probabilities."""
+    inner = node.inputs[0]
+    if inner.owner is None or type(inner.owner.op).__name__ != "Softmax":
+        return None
+    from gradlab.tensor.nnet import LogSoftmax
+    new = LogSoftmax(inner.owner.op.axis)(inner.owner.inputs[0])
+    new = fit_to(new, node.outputs[0])
+    return None if new is None else [new]
+
+
+RULES = [
+    PatternRule("sigmoid_from_exp", "1 / (1 + exp(-x)) -> sigmoid(x)",
+                "the logistic written out is sigmoid (no overflow for large -x)", when=_float),
+    logistic_in_product,
+    PatternRule("one_minus_sigmoid", "1 - sigmoid(x) -> sigmoid(-x)",
+                "the logistic is symmetric: no cancellation near 1", when=_float),
+    PatternRule("softplus_from_log", "log(1 + exp(x)) -> softplus(x)",
+                "log(1+exp(x)) without overflow for large x", when=_float),
+    PatternRule("softplus_from_log1p", "log1p(exp(x)) -> softplus(x)",
+                "log1p(exp(x)) without overflow for large x", when=_float),
+    PatternRule("log_sigmoid", "log(sigmoid(x)) -> -softplus(-x)",
+                "the log of the logistic without log(0) for large -x", when=_float),
+    PatternRule("log1p_from_log", "log(1 + x) -> log1p(x)", "log(1+x) keeps its digits near x = 0",
+                when=_float),
+    PatternRule("expm1_from_exp", "exp(x) - 1 -> expm1(x)", "exp(x)-1 keeps its digits near x = 0",
+                when=_float),
+    PatternRule("expm1_from_exp_plus", "exp(x) + -1 -> expm1(x)", "exp(x)-1 keeps its digits near x = 0",
+                when=_float),
+    log_of_softmax,
+]
+
+STABILIZE = RuleSet("stabilize", RULES, doc="forms that do not overflow or lose digits")

@@ -1,0 +1,245 @@
+"""Composite: a chain of elementwise operations run as one node.
+
+A :class:`Composite` is a scalar op whose body is a small *program*: one
+instruction per fused node (the table's scalar op, its arguments — fused
+inputs, earlier results or literal constants — its dtype, and whether it has
+the full output shape).  :class:`FusedElemwise` is the Elemwise that runs it.
+
+Running never evaluates Python per element: each instruction is one
+whole-array numpy call.  Full-shape results go into buffers allocated once
+per call (``np.empty`` of the broadcast shape) and written with ``out=``; a
+buffer is reused as soon as the value it holds is dead, so
+``exp(-abs(x)) / sqr(1 + exp(-abs(x)))`` needs two buffers for six calls.
+``generate`` inlines exactly that code into the compiled function;
+``perform`` runs the same code compiled once into a standalone function.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from gradlab.graph.basic import Apply
+from gradlab.tensor.elemwise import Elemwise
+from gradlab.tensor.scalar_ops import ScalarOp
+
+#: numpy ufuncs to use in place of table functions that are not ufuncs
+_UFUNC_FOR = {"round": np.rint}
+
+
+class _Binder:
+    """Stand-in for the linker's context when compiling ``perform``'s function."""
+
+    def __init__(self) -> None:
+        self.globals: dict = {"np": np}
+        self._n = 0
+
+    def bind(self, obj: Any, hint: str = "g") -> str:
+        for name, value in self.globals.items():
+            if value is obj:
+                return name
+        self._n += 1
+        name = f"_{hint}_{self._n}"
+        self.globals[name] = obj
+        return name
+
+    def fresh(self, hint: str) -> str:
+        self._n += 1
+        return f"{hint}_{self._n}"
+
+
+def _literal_key(value: Any) -> tuple:
+    if isinstance(value, np.ndarray):
+        return ("s", value.dtype.str, value.tobytes())
+    return ("w", type(value).__name__, repr(value))
+
+
+class Composite(ScalarOp):
+    """A fused elementwise expression (see the module doc).
+
+    ``program`` is a tuple of ``(scalar_op, args, dtype, full)``; an arg is
+    ``("i", k)`` (input k), ``("t", j)`` (result of instruction j) or
+    ``("k", n)`` (literal n).  ``literals`` holds Python numbers (weak
+    constants) and 0-d numpy arrays (typed constants).  The last instruction
+    is the result.
+    """
+
+    def __init__(self, nin: int, program: Sequence[tuple], literals: Sequence[Any], out_dtype: str,
+                 input_names: Optional[Sequence[str]] = None):
+        self.program = tuple(program)
+        self.literals = tuple(literals)
+        self.input_names = tuple(input_names or (f"i{k}" for k in range(nin)))
+        signature = (nin, tuple((op, args, dtype, full) for op, args, dtype, full in self.program),
+                     tuple(_literal_key(v) for v in self.literals), out_dtype)
+        self._runs: dict = {}
+        super().__init__("composite", nin, self._call, kind="composite", differentiable=False,
+                         out_dtype=out_dtype, params=signature,
+                         doc="a fused chain of elementwise operations")
+
+    # -- reading ------------------------------------------------------------
+    def inner_pieces(self, inputs: Sequence[Any]) -> list:
+        """The expression as pieces: strings and the given input variables (for pp)."""
+        texts: list = []
+        for op, args, _, _ in self.program:
+            parts = [self._arg_pieces(a, inputs, texts) for a in args]
+            texts.append(_format(op, parts))
+        return texts[-1]
+
+    def _arg_pieces(self, arg: tuple, inputs: Sequence[Any], texts: list) -> list:
+        kind, n = arg
+        if kind == "i":
+            return [inputs[n]]
+        if kind == "t":
+            return texts[n]
+        return [_literal_text(self.literals[n])]
+
+    def inner_expression(self, input_names: Optional[Sequence[str]] = None) -> str:
+        """The fused expression as text, e.g. ``(exp((-x)) * 2.0)``."""
+        names = list(input_names) if input_names is not None else list(self.input_names)
+        return "".join(str(p) for p in self.inner_pieces(names))
+
+    def __repr__(self) -> str:
+        return f"Composite{{{self.inner_expression()}}}"
+
+    # -- running --------------------------------------------------------------
+    def source(self, in_names: Sequence[str], out_name: str, ctx: Any, ndim: int) -> list:
+        """Lines computing ``out_name`` from the arrays named ``in_names``."""
+        n = len(self.program)
+        last_use = [-1] * n
+        for pos, (_, args, _, _) in enumerate(self.program):
+            for kind, j in args:
+                if kind == "t":
+                    last_use[j] = pos
+        last_use[-1] = n
+        lines: list = []
+        use_buffers = ndim > 0
+        shape_name = None
+        if use_buffers:
+            shape_name = ctx.fresh("_shape")
+            shapes = ", ".join(f"{name}.shape" for name in in_names)
+            lines.append(f"{shape_name} = np.broadcast_shapes({shapes})")
+        free: dict = {}            # dtype -> [buffer names]
+        holder: list = [None] * n  # buffer holding result j (None: not a buffer)
+        names: list = [None] * n
+        for pos, (op, args, dtype, full) in enumerate(self.program):
+            arg_names = []
+            for kind, j in args:
+                if kind == "i":
+                    arg_names.append(in_names[j])
+                elif kind == "t":
+                    arg_names.append(names[j])
+                else:
+                    arg_names.append(_literal_code(self.literals[j], ctx))
+            # buffers whose value dies here may be written by this very call
+            for kind, j in args:
+                if kind == "t" and last_use[j] == pos and holder[j] is not None:
+                    free.setdefault(self.program[j][2], []).append(holder[j])
+                    holder[j] = None
+            ufunc = _ufunc(op)
+            if use_buffers and full and (ufunc is not None or op.name == "second"):
+                pool = free.get(dtype)
+                if pool:
+                    buf = pool.pop()
+                else:
+                    buf = ctx.fresh("_buf")
+                    lines.append(f"{buf} = np.empty({shape_name}, {dtype!r})")
+                if op.name == "second":
+                    lines.append(f"np.copyto({buf}, {arg_names[1]}, casting='unsafe')")
+                else:
+                    fn = ctx.bind(ufunc, op.name)
+                    lines.append(f"{fn}({', '.join(arg_names)}, out={buf})")
+                holder[pos] = buf
+                names[pos] = buf
+            else:
+                fn = ctx.bind(op.impl, op.name)
+                name = ctx.fresh("_t")
+                lines.append(f"{name} = {fn}({', '.join(arg_names)})")
+                names[pos] = name
+        result = names[-1]
+        if holder[-1] is None:
+            lines.append(f"{out_name} = np.asarray({result}, dtype={self.out_dtype!r})")
+        else:
+            lines.append(f"{out_name} = {result}")
+        return lines
+
+    def _call(self, *arrays: Any) -> Any:
+        """Run the program on arrays (``perform``), through a function compiled once."""
+        with_buffers = max((np.ndim(a) for a in arrays), default=0) > 0
+        run = self._runs.get(with_buffers)
+        if run is None:
+            binder = _Binder()
+            ins = [f"a{k}" for k in range(self.nin)]
+            body = self.source(ins, "result", binder, 1 if with_buffers else 0)
+            src = (f"def run({', '.join(ins)}):\n" + "\n".join("    " + line for line in body)
+                   + "\n    return result\n")
+            namespace = dict(binder.globals)
+            exec(compile(src, "<gradlab-composite>", "exec"), namespace)  # noqa: S102 - our own code
+            run = self._runs[with_buffers] = namespace["run"]
+        return run(*arrays)
+
+
+def _ufunc(op: ScalarOp) -> Optional[np.ufunc]:
+    if isinstance(op.impl, np.ufunc):
+        return op.impl
+    return _UFUNC_FOR.get(op.name)
+
+
+def _literal_code(value: Any, ctx: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return ctx.bind(value, "k")
+    if isinstance(value, float) and not np.isfinite(value):
+        return ctx.bind(value, "k")
+    return repr(value)
+
+
+def _literal_text(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        v = value.item()
+    else:
+        v = value
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e16:
+        return f"{v:.1f}"
+    return repr(v)
+
+
+_FUNCTION_NAMES = {"second": "fill"}
+
+
+def _format(op: ScalarOp, parts: list) -> list:
+    """Pieces of ``op`` applied to argument pieces (infix where the table has a symbol)."""
+    if op.symbol is not None and op.nin == 2:
+        return ["("] + parts[0] + [f" {op.symbol} "] + parts[1] + [")"]
+    if op.symbol is not None and op.nin == 1:
+        return ["(", op.symbol] + parts[0] + [")"]
+    name = _FUNCTION_NAMES.get(op.name, op.name)
+    if op.kind == "cast":
+        name = f"cast{{{getattr(op, 'dtype', '')}}}"
+    out: list = [f"{name}("]
+    for i, p in enumerate(parts):
+        if i:
+            out.append(", ")
+        out.extend(p)
+    out.append(")")
+    return out
+
+
+class FusedElemwise(Elemwise):
+    """The Elemwise that runs a :class:`Composite` (made by the fusion rule only)."""
+
+    def __str__(self) -> str:
+        return repr(self.scalar_op)
+
+    def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: Any) -> Optional[str]:
+        lines = self.scalar_op.source(list(inputs), outputs[0], ctx, node.outputs[0].ndim)
+        return "\n".join(lines)
+
+    def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
+        out = self.scalar_op.impl(*inputs)
+        output_storage[0][0] = np.asarray(out, dtype=node.outputs[0].dtype)
+
+    def L_op(self, inputs, outputs, output_grads):  # noqa: D401
+        raise NotImplementedError("a fused Composite is made by rewriting after differentiation; "
+                                  "differentiate the graph before compiling it")
+
+    def R_op(self, inputs, eval_points):
+        raise NotImplementedError("a fused Composite has no R_op; apply Rop before compiling")
