@@ -9,7 +9,8 @@ broadcasts it back to the input's shape; the jvp reduces the tangent.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Optional, Sequence, Union
+import typing
+from typing import Optional, Sequence, Union
 
 import numpy as np
 
@@ -20,8 +21,10 @@ from gradlab.tensor.type import TensorType, _normalize_dtype
 from gradlab.tensor.variable import as_tensor_variable
 
 AxisArg = Union[None, int, Sequence[int]]
+#: anything as_tensor_variable accepts (a variable, a number, a list, an array)
+TensorLike = typing.Any
 
-__all__ = ["Sum", "Prod", "Max", "Min", "Argmax", "Argmin", "All", "Any", "sum", "prod", "max", "min",
+__all__ = ["Sum", "Prod", "Max", "Min", "Argmax", "Argmin", "sum", "prod", "max", "min",
            "argmax", "argmin", "max_and_argmax", "all", "any", "mean", "var", "std", "logsumexp"]
 
 
@@ -89,7 +92,7 @@ class Reduce(Op):
     ``numpy_fn`` and may override :meth:`output_dtype`."""
 
     __props__ = ("axis", "keepdims")
-    numpy_fn: Any = None
+    numpy_fn: typing.Any = None
     fn_name = "reduce"
 
     def __init__(self, axis: Optional[Sequence[int]] = None, keepdims: bool = False):
@@ -107,7 +110,7 @@ class Reduce(Op):
     def output_dtype(self, dtype: str) -> str:
         return dtype
 
-    def make_node(self, x: Any) -> Apply:
+    def make_node(self, x: TensorLike) -> Apply:
         x = as_tensor_variable(x)
         if self.axis is not None and self.axis and (self.axis[0] < 0 or self.axis[-1] >= x.ndim):
             raise ValueError(f"{self.fn_name}: axis {self.axis} is out of range for {_label(x)}, which has "
@@ -116,18 +119,18 @@ class Reduce(Op):
         out = TensorType(self.output_dtype(x.dtype), shape).make_variable()
         return Apply(self, [x], [out])
 
-    def _np_axis(self, ndim: int) -> Any:
+    def _np_axis(self, ndim: int) -> typing.Any:
         return None if self.axes_of(ndim) == tuple(range(ndim)) else self.axis
 
     def _kwargs(self) -> dict:
         return {}
 
-    def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
+    def perform(self, node: Apply, inputs: Sequence[typing.Any], output_storage: list) -> None:
         (x,) = inputs
         out = type(self).numpy_fn(x, axis=self._np_axis(np.ndim(x)), keepdims=self.keepdims, **self._kwargs())
         output_storage[0][0] = np.asarray(out, dtype=node.outputs[0].dtype)
 
-    def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: Any) -> Optional[str]:
+    def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: typing.Any) -> Optional[str]:
         fn = ctx.bind(type(self).numpy_fn, self.fn_name)
         args = [inputs[0]]
         axis = self._np_axis(node.inputs[0].ndim)
@@ -138,7 +141,7 @@ class Reduce(Op):
         args += [f"{k}={v!r}" for k, v in self._kwargs().items()]
         return f"{outputs[0]} = {fn}({', '.join(args)})"
 
-    def infer_shape(self, fgraph: Any, node: Apply, input_shapes: Sequence[tuple]) -> list:
+    def infer_shape(self, fgraph: typing.Any, node: Apply, input_shapes: Sequence[tuple]) -> list:
         return [_reduced_shape(tuple(input_shapes[0]), self.axes_of(node.inputs[0].ndim), self.keepdims)]
 
     # -- shared derivative pieces --------------------------------------
@@ -174,7 +177,7 @@ class Sum(Reduce):
         acc = self.acc_dtype or self.dtype
         return {} if acc is None else {"dtype": acc}
 
-    def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: Any) -> Optional[str]:
+    def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: typing.Any) -> Optional[str]:
         line = super().generate(node, inputs, outputs, ctx)
         if self.acc_dtype is not None and self.acc_dtype != node.outputs[0].dtype:
             line += f".astype({node.outputs[0].dtype!r})"
@@ -284,7 +287,9 @@ class Min(_Extremum):
 
 
 class _Logical(Reduce):
-    """all/any: boolean outputs, zero gradient."""
+    """all/any: boolean outputs, zero gradient.  (The classes ``All`` and
+    ``Any`` stay out of ``__all__``: a star import of ``Any`` would shadow
+    ``typing.Any`` in the importing module.)"""
 
     def output_dtype(self, dtype: str) -> str:
         return "bool"
@@ -308,7 +313,7 @@ class Any(_Logical):
     fn_name = "any"
 
 
-def _arg_reduce(fn: Any, x: np.ndarray, axis: Optional[tuple], keepdims: bool) -> np.ndarray:
+def _arg_reduce(fn: typing.Any, x: np.ndarray, axis: Optional[tuple], keepdims: bool) -> np.ndarray:
     """numpy's argmax/argmin, extended to several axes: the index into those
     axes flattened in C order (as PyTensor)."""
     if axis is None or len(axis) == x.ndim:
@@ -330,12 +335,12 @@ class _ArgReduce(Reduce):
     def output_dtype(self, dtype: str) -> str:
         return "int64"
 
-    def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
+    def perform(self, node: Apply, inputs: Sequence[typing.Any], output_storage: list) -> None:
         (x,) = inputs
         out = _arg_reduce(type(self).numpy_fn, np.asarray(x), self.axis, self.keepdims)
         output_storage[0][0] = np.asarray(out, dtype="int64")
 
-    def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: Any) -> Optional[str]:
+    def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: typing.Any) -> Optional[str]:
         axis = self._np_axis(node.inputs[0].ndim)
         if axis is not None and len(axis) > 1:
             helper, fn = ctx.bind(_arg_reduce, "arg_reduce"), ctx.bind(type(self).numpy_fn, self.fn_name)
@@ -365,60 +370,60 @@ class Argmin(_ArgReduce):
 
 
 # -- public builders ------------------------------------------------------
-def _build(op_class: type, fn: str, x: Any, axis: AxisArg, keepdims: bool, **kw: Any) -> Variable:
+def _build(op_class: type, fn: str, x: TensorLike, axis: AxisArg, keepdims: bool, **kw: typing.Any) -> Variable:
     x = as_tensor_variable(x)
     axes = normalize_axis(axis, x.ndim, x, fn)
     return op_class(None if axes == tuple(range(x.ndim)) else axes, keepdims, **kw)(x)
 
 
-def sum(x: Any, axis: AxisArg = None, keepdims: bool = False, dtype: Any = None,
-        acc_dtype: Any = None) -> Variable:
+def sum(x: TensorLike, axis: AxisArg = None, keepdims: bool = False, dtype: typing.Any = None,
+        acc_dtype: typing.Any = None) -> Variable:
     """``sum_{axis} x``; ints and bools sum to int64, floats keep their dtype."""
     return _build(Sum, "sum", x, axis, keepdims, dtype=dtype, acc_dtype=acc_dtype)
 
 
-def prod(x: Any, axis: AxisArg = None, keepdims: bool = False, dtype: Any = None) -> Variable:
+def prod(x: TensorLike, axis: AxisArg = None, keepdims: bool = False, dtype: typing.Any = None) -> Variable:
     """``prod_{axis} x``; its gradient is exact where entries are zero."""
     return _build(Prod, "prod", x, axis, keepdims, dtype=dtype)
 
 
-def max(x: Any, axis: AxisArg = None, keepdims: bool = False) -> Variable:
+def max(x: TensorLike, axis: AxisArg = None, keepdims: bool = False) -> Variable:
     """``max_{axis} x``; tied maxima all receive the gradient."""
     return _build(Max, "max", x, axis, keepdims)
 
 
-def min(x: Any, axis: AxisArg = None, keepdims: bool = False) -> Variable:
+def min(x: TensorLike, axis: AxisArg = None, keepdims: bool = False) -> Variable:
     """``min_{axis} x``; tied minima all receive the gradient."""
     return _build(Min, "min", x, axis, keepdims)
 
 
-def argmax(x: Any, axis: AxisArg = None, keepdims: bool = False) -> Variable:
+def argmax(x: TensorLike, axis: AxisArg = None, keepdims: bool = False) -> Variable:
     """Index (int64) of the first maximum over ``axis`` (several axes: the
     index into them flattened); its gradient is zero."""
     return _build(Argmax, "argmax", x, axis, keepdims)
 
 
-def argmin(x: Any, axis: AxisArg = None, keepdims: bool = False) -> Variable:
+def argmin(x: TensorLike, axis: AxisArg = None, keepdims: bool = False) -> Variable:
     """Index (int64) of the first minimum over ``axis``; its gradient is zero."""
     return _build(Argmin, "argmin", x, axis, keepdims)
 
 
-def max_and_argmax(x: Any, axis: AxisArg = None, keepdims: bool = False) -> list:
+def max_and_argmax(x: TensorLike, axis: AxisArg = None, keepdims: bool = False) -> list:
     """``[max(x, axis), argmax(x, axis)]``."""
     return [max(x, axis, keepdims), argmax(x, axis, keepdims)]
 
 
-def all(x: Any, axis: AxisArg = None, keepdims: bool = False) -> Variable:
+def all(x: TensorLike, axis: AxisArg = None, keepdims: bool = False) -> Variable:
     """True where every entry over ``axis`` is nonzero (bool)."""
     return _build(All, "all", x, axis, keepdims)
 
 
-def any(x: Any, axis: AxisArg = None, keepdims: bool = False) -> Variable:
+def any(x: TensorLike, axis: AxisArg = None, keepdims: bool = False) -> Variable:
     """True where some entry over ``axis`` is nonzero (bool)."""
     return _build(Any, "any", x, axis, keepdims)
 
 
-def _count(x: Variable, axes: tuple, dtype: str) -> Any:
+def _count(x: Variable, axes: tuple, dtype: str) -> typing.Any:
     """``prod_{a in axes} len(x, a)``: a Python int when the lengths are known
     statically (a weak constant), else a symbolic scalar of ``dtype``."""
     lengths = [x.type.shape[a] for a in axes]
@@ -433,7 +438,7 @@ def _count(x: Variable, axes: tuple, dtype: str) -> Any:
     return m.cast(count, dtype)
 
 
-def mean(x: Any, axis: AxisArg = None, keepdims: bool = False) -> Variable:
+def mean(x: TensorLike, axis: AxisArg = None, keepdims: bool = False) -> Variable:
     """``sum_{axis} x / n`` with ``n`` the number of entries summed; ints
     average in float64, floats keep their dtype (as numpy)."""
     x = as_tensor_variable(x)
@@ -443,7 +448,7 @@ def mean(x: Any, axis: AxisArg = None, keepdims: bool = False) -> Variable:
     return s / _count(x, axes, s.dtype)
 
 
-def var(x: Any, axis: AxisArg = None, keepdims: bool = False, ddof: int = 0) -> Variable:
+def var(x: TensorLike, axis: AxisArg = None, keepdims: bool = False, ddof: int = 0) -> Variable:
     """``sum_{axis} (x - mean(x))**2 / (n - ddof)`` (``ddof=0``: numpy's default)."""
     x = as_tensor_variable(x)
     axes = normalize_axis(axis, x.ndim, x, "var")
@@ -452,12 +457,12 @@ def var(x: Any, axis: AxisArg = None, keepdims: bool = False, ddof: int = 0) -> 
     return s / (_count(x, axes, s.dtype) - ddof)
 
 
-def std(x: Any, axis: AxisArg = None, keepdims: bool = False, ddof: int = 0) -> Variable:
+def std(x: TensorLike, axis: AxisArg = None, keepdims: bool = False, ddof: int = 0) -> Variable:
     """``sqrt(var(x, axis, ddof))``."""
     return _api().sqrt(var(x, axis, keepdims, ddof))
 
 
-def logsumexp(x: Any, axis: AxisArg = None, keepdims: bool = False) -> Variable:
+def logsumexp(x: TensorLike, axis: AxisArg = None, keepdims: bool = False) -> Variable:
     """``log(sum_{axis} exp(x))``, computed as ``m + log(sum(exp(x - m)))``
     with ``m = max(x)`` (0 where the max is infinite), so it never overflows."""
     m = _api()
