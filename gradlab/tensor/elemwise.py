@@ -86,8 +86,28 @@ class Elemwise(Op):
 
     def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: Any) -> Optional[str]:
         fn = ctx.bind(self.scalar_op.impl, self.scalar_op.name)
-        args = [repr(w) if w is not None else name for w, name in zip(self._weak_args(node), inputs)]
+        literals = self._literal_args(node)
+        args = [repr(w) if w is not None else name for w, name in zip(literals, inputs)]
         return f"{outputs[0]} = {fn}({', '.join(args)})"
+
+    def _literal_args(self, node: Apply) -> list:
+        """Inputs the generated code may write as Python numbers (faster than 0-d arrays).
+
+        Weak constants always; a 0-d float64/int64 constant too when reading it
+        as a Python number leaves the output dtype unchanged.
+        """
+        literals = self._weak_args(node)
+        for i, var in enumerate(node.inputs):
+            if literals[i] is None and isinstance(var, TensorConstant) and var.data.ndim == 0 \
+                    and var.dtype in ("float64", "int64"):
+                trial = list(literals)
+                trial[i] = var.data.item()
+                dtypes = [x.dtype for x in node.inputs]
+                if all(t is not None for t in trial):
+                    continue
+                if self.scalar_op.output_dtype(dtypes, trial) == node.outputs[0].dtype:
+                    literals[i] = trial[i]
+        return literals
 
     def infer_shape(self, fgraph: Any, node: Apply, input_shapes: Sequence[tuple]) -> list:
         ndim = node.outputs[0].ndim
