@@ -38,7 +38,7 @@ def compare(before: Any, after: Any = None, *, titles: Optional[Sequence[str]] =
         left_title = left_title or f"before rewriting: {n_user} ops"
         right_title = right_title or f"after {f.maker.mode.name}: {n_after} ops"
         after = f
-    dot = new_digraph(rankdir, title)
+    dot = new_digraph(rankdir)
     used = {"roles": set(), "kinds": set(), "highlights": set()}
     notes = []
     sides = [(0, before, left_title, highlight), (1, after, right_title, after_highlight)]
@@ -61,7 +61,7 @@ def compare(before: Any, after: Any = None, *, titles: Optional[Sequence[str]] =
         note = summary_note(layout)
         if note:
             notes.append((side, ("before: ", "after: ")[side] + note))
+    style.set_caption(dot, title, [text for _, text in sorted(notes)])
     if legend:
-        style.add_legend(dot, sorted(used["roles"]), sorted(used["kinds"]), sorted(used["highlights"]),
-                         note="\n".join(text for _, text in sorted(notes)) or None)
+        style.add_legend(dot, sorted(used["roles"]), sorted(used["kinds"]), sorted(used["highlights"]))
     return dot

@@ -20,6 +20,8 @@ from gradlab.viz.values import forward_and_backward, format_value, resolve_value
 
 #: the default most ops drawn before the rest is collapsed
 MAX_NODES = 200
+#: the most free inputs of collapsed ops still drawn (the others, and their constants, are counted)
+MAX_COLLAPSED_INPUTS = 20
 
 
 @dataclass
@@ -104,9 +106,12 @@ def plan(target: Target, max_nodes: int = MAX_NODES) -> Layout:
     for var in target.outputs:
         see(var)
     if hidden:
-        # graph inputs that only feed collapsed nodes are counted in the summary, not drawn
+        # free inputs of collapsed ops are drawn (up to a few); their constants are only counted
+        free = [v for n in hidden for v in n.inputs if v.owner is None and not isinstance(v, Constant)]
+        for var in list(dict.fromkeys(free))[:MAX_COLLAPSED_INPUTS]:
+            see(var)
         feeding_shown = {v for n in shown for v in n.inputs} | set(target.outputs) | set(target.inputs)
-        variables = [v for v in variables if v.owner is not None or v in feeding_shown]
+        variables = [v for v in variables if v.owner is not None or v in feeding_shown or v in free]
     var_ids = {v: f"v{k}" for k, v in enumerate(variables)}
     return Layout(shown, node_ids, variables, var_ids, hidden, groups, group_of, len(order))
 
@@ -270,10 +275,13 @@ def _draw_groups(target_graph: Any, target: Target, layout: Layout, prefix: str,
     for gid, nodes in layout.groups:
         counts = Counter(style.op_label(n) for n in nodes)
         top = ", ".join(f"{name} ×{k}" for name, k in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
-        hidden_inputs = {v for n in nodes for v in n.inputs if v.owner is None and v not in layout.var_ids}
+        not_drawn = {v for n in nodes for v in n.inputs if v.owner is None and v not in layout.var_ids}
+        constants = sum(isinstance(v, Constant) for v in not_drawn)
         lines = [f"⋯ {len(nodes):,} ops collapsed", top]
-        if hidden_inputs:
-            lines.append(f"+ {len(hidden_inputs):,} inputs not drawn")
+        if len(not_drawn) > constants:
+            lines.append(f"+ {len(not_drawn) - constants:,} inputs not drawn")
+        if constants:
+            lines.append(f"+ {constants:,} constants")
         target_graph.node(prefix + gid, label=style.text_label(lines), tooltip=f"{len(nodes)} ops",
                           **style.SUMMARY_STYLE[1])
         members = set(nodes)
@@ -299,7 +307,7 @@ def _draw_groups(target_graph: Any, target: Target, layout: Layout, prefix: str,
                 target_graph.edge(prefix + gid, prefix + layout.var_ids[item], style="dashed")
 
 
-def new_digraph(rankdir: str = "LR", title: Optional[str] = None) -> Any:
+def new_digraph(rankdir: str = "LR") -> Any:
     """An empty Digraph with gradlab's look (graphviz is imported here, lazily)."""
     try:
         import graphviz
@@ -310,8 +318,6 @@ def new_digraph(rankdir: str = "LR", title: Optional[str] = None) -> Any:
         raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     dot = graphviz.Digraph(name="gradlab", graph_attr=dict(style.GRAPH_ATTRS, rankdir=rankdir),
                            node_attr=dict(style.NODE_ATTRS), edge_attr=dict(style.EDGE_ATTRS))
-    if title:
-        dot.attr(label=style.text_label(title.split("\n"), left=True), labelloc="t", labeljust="l")
     return dot
 
 
@@ -367,16 +373,15 @@ def graph(outputs: Any, *, inputs: Optional[Sequence[Variable]] = None, values: 
     target = resolve_target(outputs, inputs)
     layout = plan(target, max_nodes)
     forward, backward = numbers(target, layout, values, adjoints)
-    dot = new_digraph(rankdir, title)
+    dot = new_digraph(rankdir)
     used = draw(dot, target, layout, values=forward, adjoints=backward, show_types=show_types,
                 highlight=aliased_marks(highlight, target))
-    note = summary_note(layout)
+    notes = [n for n in (summary_note(layout),) if n]
     if adjoints:
-        note = "\n".join(filter(None, ["grad = d cost / d node, cost = the output", note]))
+        notes.insert(0, "grad = d cost / d node (cost: the output)")
+    style.set_caption(dot, title, notes)
     if legend:
-        style.add_legend(dot, sorted(used["roles"]), sorted(used["kinds"]), sorted(used["highlights"]), note=note)
-    elif note:
-        dot.attr(label=style.text_label(note.split("\n")), labelloc="b")
+        style.add_legend(dot, sorted(used["roles"]), sorted(used["kinds"]), sorted(used["highlights"]))
     return dot
 
 

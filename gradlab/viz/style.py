@@ -42,7 +42,8 @@ OP_STYLES = {
                                    "fillcolor": OKABE_ITO["reddish_purple"]}),
     "other": ("other op", {"shape": "ellipse", "style": "filled", "fillcolor": GREY}),
 }
-SUMMARY_STYLE = ("collapsed ops", {"shape": "box3d", "style": "filled,dashed", "fillcolor": LIGHT_GREY})
+SUMMARY_STYLE = ("collapsed ops", {"shape": "box3d", "style": "filled,dashed", "fillcolor": LIGHT_GREY,
+                                   "margin": "0.15,0.08"})
 
 #: highlight kinds: (legend text, attributes added to the node)
 HIGHLIGHT_STYLES = {
@@ -122,6 +123,14 @@ def op_attrs(kind: str) -> dict:
     return dict(OP_STYLES[kind][1])
 
 
+def set_caption(dot: Any, title: Optional[str], notes: list) -> None:
+    """The picture's caption: the title (top left) and the notes (under it, or
+    at the bottom when there is no title)."""
+    lines = (title.split("\n") if title else []) + [line for note in notes for line in note.split("\n")]
+    if lines:
+        dot.attr(label=text_label(lines, left=True), labelloc="t" if title else "b", labeljust="l")
+
+
 def apply_highlight(attrs: dict, kind: str) -> dict:
     """``attrs`` with the border of highlight ``kind`` (and a ``class`` for the SVG)."""
     extra = dict(HIGHLIGHT_STYLES[kind][1])
@@ -143,19 +152,18 @@ def text_label(lines: list, left: bool = False) -> str:
     return text + " " if text.startswith("<") and text.endswith(">") else text
 
 
-def legend_label(used_roles: list, used_kinds: list, used_highlights: list, note: Optional[str] = None) -> str:
+def legend_label(used_roles: list, used_kinds: list, used_highlights: list) -> str:
     """An HTML-like DOT label: one swatch row per style the picture uses (empty if none)."""
     rows: list = []
 
-    def row(text: str, fill: str, font: str = "black", border: str = "#555555", width: int = 1) -> None:
-        rows.append(f'<tr><td bgcolor="{fill}" color="{border}" border="{width}" width="18"> </td>'
-                    f'<td align="left"><font color="black">{html.escape(text)}</font></td></tr>')
+    def row(text: str, fill: str, border: str = "#555555", width: int = 1) -> None:
+        rows.append(f'<tr><td bgcolor="{fill}" color="{border}" border="{width}" width="22" height="14" '
+                    f'fixedsize="true"></td><td align="left">{html.escape(text)}</td></tr>')
 
     for role in VARIABLE_STYLES:
         if role in used_roles:
             text, attrs = VARIABLE_STYLES[role]
-            width = 2 if role == "output" else 1
-            row(f"{text} (box)" if role == "input" else text, attrs["fillcolor"], width=width)
+            row(f"{text} (box)" if role == "input" else text, attrs["fillcolor"], width=2 if role == "output" else 1)
     for kind in OP_STYLES:
         if kind in used_kinds:
             text, attrs = OP_STYLES[kind]
@@ -166,20 +174,17 @@ def legend_label(used_roles: list, used_kinds: list, used_highlights: list, note
         if kind in used_highlights:
             text, attrs = HIGHLIGHT_STYLES[kind]
             row(text, "white", border=attrs["color"], width=3)
-    if note:
-        for line in note.split("\n"):
-            rows.append(f'<tr><td colspan="2" align="left"><font point-size="9">{html.escape(line)}</font></td></tr>')
     if not rows:
         return ""
-    return ('<<table border="0" cellborder="0" cellspacing="2" cellpadding="2">'
-            '<tr><td colspan="2"><b>legend</b></td></tr>' + "".join(rows) + "</table>>")
+    return ('<<table border="0" cellborder="0" cellspacing="2" cellpadding="1">'
+            '<tr><td colspan="2" align="left"><b>legend</b></td></tr>' + "".join(rows) + "</table>>")
 
 
 def add_legend(target: Any, used_roles: list, used_kinds: list, used_highlights: list,
-               prefix: str = "", note: Optional[str] = None) -> None:
+               prefix: str = "") -> None:
     """Add the legend to ``target`` as one plain node (``{prefix}legend``): below
     a left-to-right graph, right of a top-to-bottom one."""
-    label = legend_label(used_roles, used_kinds, used_highlights, note)
+    label = legend_label(used_roles, used_kinds, used_highlights)
     if not label:
         return
     start = len(target.body)
