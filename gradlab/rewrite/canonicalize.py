@@ -10,6 +10,8 @@ from typing import Any, Optional
 
 import numpy as np
 
+from gradlab.graph.basic import Constant
+
 from gradlab.rewrite.algebra import collect_product, collect_sum
 from gradlab.rewrite.fills import FILL_RULES
 from gradlab.rewrite.match import fit_to, known_nonnegative, scalar_name
@@ -17,7 +19,7 @@ from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule
 
 #: Op class names of the gradient-control ops (gradlab.gradient); an op may
 #: also say ``is_gradient_control = True``.  Forward, each is the identity.
-GRADIENT_CONTROL_OPS = ("ZeroGrad", "ConsiderConstant", "DisconnectedGrad", "GradClip", "GradScale",
+GRADIENT_CONTROL_OPS = ("GradientShapingOp", "ZeroGrad", "ConsiderConstant", "DisconnectedGrad", "GradClip", "GradScale",
                         "UndefinedGrad", "GradientControl", "ViewOp", "OutputGuard")
 
 
@@ -54,6 +56,16 @@ def merge_casts(fgraph: Any, node: Any) -> Optional[list]:
     return None if new is None else [new]
 
 
+@node_rule("x * c -> c * x;  x + c -> c + x", tracks=("mul", "add"))
+def constant_first(fgraph: Any, node: Any) -> Optional[list]:
+    """In sums and products the constant goes first (one order, so equal terms merge)."""
+    a, b = node.inputs
+    if isinstance(a, Constant) or not isinstance(b, Constant):
+        return None
+    new = node.op.make_node(b, a).outputs[0]
+    return [new] if new.type == node.outputs[0].type else None
+
+
 def _float_base(b: dict, node: Any) -> bool:
     return _is_float(node.outputs[0])
 
@@ -63,6 +75,7 @@ RULES = [
     *FILL_RULES,
     collect_sum,
     collect_product,
+    constant_first,
     PatternRule("double_neg", "-(-x) -> x", "negating twice changes nothing"),
     PatternRule("neg_of_sub", "-(a - b) -> b - a", "a negated difference is the swapped difference"),
     PatternRule("sub_of_neg", "a - (-b) -> a + b", "subtracting a negation adds"),
