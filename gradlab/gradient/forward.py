@@ -70,7 +70,7 @@ def node_rop_by_double_lop(node: Any, tangents: Sequence[Optional[Variable]]) ->
         _add_seed(seeds, g, as_gradient("Rop", f"the tangent of input {i} of {node.op}", t, g))
     if not seeds:
         return [None for _ in outs]
-    adjoints = backpropagate(seeds, dummies)
+    adjoints = backpropagate(seeds, dummies, accumulate=True)
     results = [adjoints[u] for u in dummies]
     return _substitute_dummies(results, dummies, outs)
 
@@ -147,7 +147,7 @@ def _rop_by_double_lop(fs: Sequence[Variable], tangents: Dict[Variable, Variable
             unique.append(f)
     dummies = [_dummy_cotangent(f) for f in unique]
     wrts = list(tangents)
-    first = backpropagate(dict(zip(unique, dummies)), wrts)
+    first = backpropagate(dict(zip(unique, dummies)), wrts, accumulate=True)
     seeds: dict = {}
     for w in wrts:
         a = first[w]
@@ -158,7 +158,7 @@ def _rop_by_double_lop(fs: Sequence[Variable], tangents: Dict[Variable, Variable
         _add_seed(seeds, a, as_gradient("Rop", f"the eval point of {w}", tangents[w], a))
     if not seeds:
         return [None for _ in fs]
-    second = backpropagate(seeds, dummies)
+    second = backpropagate(seeds, dummies, accumulate=True)
     results = _substitute_dummies([second[u] for u in dummies], dummies, unique)
     by_id = {id(f): r for f, r in zip(unique, results)}
     return [by_id[id(f)] for f in fs]

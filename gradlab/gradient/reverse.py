@@ -184,13 +184,17 @@ def _sum_terms(terms: list) -> Variable:
 
 
 def backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable],
-                  consider_constant: Iterable[Variable] = ()) -> Dict[Variable, Optional[Variable]]:
+                  consider_constant: Iterable[Variable] = (), accumulate: bool = False
+                  ) -> Dict[Variable, Optional[Variable]]:
     """The adjoint of each ``wrt`` variable given the adjoints ``seeds``.
 
-    ``seeds`` maps variables to their *total* adjoints (a seeded variable
-    ignores what its consumers would add).  The answer maps each ``wrt``
-    variable to a tensor, a ``NullType`` variable, or ``None`` when no path
-    joins it to a seed.
+    By default ``seeds`` maps variables to their *total* adjoints: a seeded
+    variable ignores what its consumers would add (``grad``'s
+    ``known_grads``).  With ``accumulate=True`` the seeds are contributions,
+    added to whatever flows into the variable from downstream (``Lop``: the
+    adjoint of ``sum_i <f_i, v_i>``).  The answer maps each ``wrt`` variable
+    to a tensor, a ``NullType`` variable, or ``None`` when no path joins it
+    to a seed.
     """
     blockers = list(consider_constant)
     block_ids = {id(v) for v in blockers}
@@ -212,9 +216,14 @@ def backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable],
             if any(hits[i] and pattern[i][j] for i in range(len(hits))):
                 reach.add(id(out))
 
-    fixed = {id(v): g for v, g in seeds.items()}
+    fixed: dict = {}
     terms: dict = {}
     totals: dict = {}
+    for v, g in seeds.items():
+        if not accumulate:
+            fixed[id(v)] = g
+        elif not is_disconnected(g):
+            terms.setdefault(id(v), []).append(g)
 
     def total(var: Variable) -> Optional[Variable]:
         key = id(var)
@@ -369,20 +378,28 @@ def grad(cost: Optional[Variable], wrt: Variables, consider_constant: Optional[S
         seeds[var] = as_gradient(fn, f"known_grads[{var}]", g, var)
 
     adjoints = backpropagate(seeds, wrts, blockers)
+    cost_name = getattr(cost, "name", None) if cost is not None and add_names else None
+    return _finish(fn, adjoints, form, wrts, disconnected_inputs, return_disconnected, null_gradients,
+                   cost_name, marker)
 
-    cost_name = getattr(cost, "name", None) if cost is not None else None
+
+def _finish(fn: str, adjoints: dict, form: str, wrts: list, disconnected_inputs: str, return_disconnected: str,
+            null_gradients: str, cost_name: Optional[str] = None, marker: int = -1) -> Any:
+    """Turn adjoints into what the caller asked for: disconnected and
+    undefined gradients handled by policy, names added, the form of ``wrt``."""
     results = []
     for i, w in enumerate(wrts):
         g = adjoints[w]
         where = "wrt" if form == "single" else f"wrt[{i}]"
         if g is None or is_disconnected(g):
             if disconnected_inputs != "ignore":
-                msg = (f"{fn}: the cost does not depend on {where} ({w}, {w.type}): there is no differentiable "
-                       "path from it to the cost. Check that this variable is used to compute the cost, or pass "
+                subject = "the cost" if fn == "grad" else "f"
+                msg = (f"{fn}: {subject} does not depend on {where} ({w}, {w.type}): there is no differentiable "
+                       f"path from it to {subject}. Check that this variable is used to compute {subject}, or pass "
                        "disconnected_inputs='ignore' (a zero gradient) or 'warn'")
                 if disconnected_inputs == "raise":
                     raise DisconnectedInputError(msg)
-                warnings.warn(msg, stacklevel=2)
+                warnings.warn(msg, stacklevel=3)
             if return_disconnected == "zero":
                 results.append(zeros_for(w))
             elif return_disconnected == "none":
@@ -397,7 +414,7 @@ def grad(cost: Optional[Variable], wrt: Variables, consider_constant: Optional[S
                                         "variable instead")
             results.append(g)
             continue
-        if add_names and cost_name is not None and w.name is not None and g.name is None and g.auto_id > marker:
+        if cost_name is not None and w.name is not None and g.name is None and g.auto_id > marker:
             g.name = f"(d{cost_name}/d{w.name})"
         results.append(g)
     return in_form(form, results)
@@ -420,14 +437,17 @@ def Lop(f: Variables, wrt: Variables, eval_points: Variables, consider_constant:
     if len(fs) != len(points):
         raise ValueError(f"{fn}: got {len(fs)} output{'s' if len(fs) != 1 else ''} in f but {len(points)} "
                          "eval_points; give one eval point (cotangent) per output, shaped like it")
-    known: dict = {}
+    check_choice(fn, "disconnected_inputs", disconnected_inputs, DISCONNECTED_POLICIES)
+    form, wrts = as_variable_list(fn, "wrt", wrt)
+    blockers = _check_consider_constant(fn, consider_constant)
+    seeds: dict = {}
     for i, (out, point) in enumerate(zip(fs, points)):
         if point is None:
             raise TypeError(f"{fn}: eval_points[{i}] is None; give a cotangent shaped like f[{i}] ({out})")
         g = as_gradient(fn, f"eval_points[{i}]", point, out)
-        known[out] = known[out] + g if out in known else g
-    return grad(None, wrt, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs,
-                add_names=False, known_grads=known)
+        seeds[out] = seeds[out] + g if out in seeds else g
+    adjoints = backpropagate(seeds, wrts, blockers, accumulate=True)
+    return _finish(fn, adjoints, form, wrts, disconnected_inputs, "zero", "raise")
 
 
 def subgraph_grad(wrt: List[Variable], end: List[Variable], start: Optional[Mapping[Variable, Variable]] = None,

@@ -1,0 +1,47 @@
+"""Helpers shared by the gradient tests: compile, finite-difference
+Jacobians, and the random points the tables use."""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+import gradlab
+from gradlab.tensor.type import TensorType
+
+
+def compile_fn(inputs: Sequence[Any], outputs: Any, mode: str = "NO_REWRITE") -> Callable:
+    """``gradlab.function`` without rewrites (the gradient graph as built)."""
+    return gradlab.function(list(inputs), outputs, mode=mode, on_unused_input="ignore")
+
+
+def symbolic_like(value: np.ndarray, name: str, dtype: str = None) -> Any:
+    """An input variable for ``value``: static length 1 where the value has length 1."""
+    value = np.asarray(value)
+    return TensorType(dtype or value.dtype, tuple(1 if n == 1 else None for n in value.shape)).make_variable(name)
+
+
+def fd_jacobians(fn: Callable, points: Sequence[np.ndarray], eps: float = 1e-6) -> list:
+    """``[J_k]`` with ``J_k[i, j] = d out.ravel()[i] / d points[k].ravel()[j]``
+    by central differences (float64)."""
+    points = [np.array(p, dtype=np.float64) for p in points]
+    out = np.asarray(fn(*points), dtype=np.float64)
+    jacobians = []
+    for k, p in enumerate(points):
+        J = np.zeros((out.size, p.size))
+        for j in range(p.size):
+            plus = [q.copy() for q in points]
+            minus = [q.copy() for q in points]
+            plus[k].ravel()[j] += eps
+            minus[k].ravel()[j] -= eps
+            diff = np.asarray(fn(*plus), dtype=np.float64) - np.asarray(fn(*minus), dtype=np.float64)
+            J[:, j] = diff.ravel() / (2 * eps)
+        jacobians.append(J)
+    return jacobians
+
+
+def assert_close(actual: Any, expected: Any, rtol: float = 1e-6, atol: float = 1e-6) -> None:
+    actual = np.asarray(actual)
+    expected = np.asarray(expected)
+    assert actual.shape == expected.shape, f"shape {actual.shape} != expected {expected.shape}"
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol)
