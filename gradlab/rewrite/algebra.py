@@ -15,8 +15,8 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from gradlab.graph.basic import Constant
-from gradlab.rewrite.match import (constant_value, elemwise, fit_to, scalar_name, single_client,
-                                   typed_constant)
+from gradlab.rewrite.match import (constant_value, elemwise, fit_to, known_nonnegative, scalar_name,
+                                   single_client, typed_constant)
 from gradlab.rewrite.rule import node_rule
 
 MAX_CONSTANT_SIZE = 10_000
@@ -155,11 +155,23 @@ def product_factors(fgraph: Any, out: Any) -> tuple:
 
 
 def known_nonzero(var: Any) -> bool:
-    """Is ``var`` nonzero everywhere, whatever the inputs (exp, cosh, nonzero constants)?"""
+    """Is ``var`` nonzero everywhere, whatever the inputs?  (exp, cosh, nonzero
+    constants, and ``c + t`` with ``c > 0`` and ``t >= 0``, e.g. ``1 + exp(x)``.)"""
     value, _ = _known(var)
     if value is not None:
         return bool(np.all(value != 0))
-    return var.owner is not None and scalar_name(var.owner) in ("exp", "cosh", "exp2")
+    name = scalar_name(var.owner) if var.owner is not None else None
+    if name in ("exp", "cosh", "exp2", "sigmoid"):
+        return True
+    if name == "sqr":
+        return known_nonzero(var.owner.inputs[0])
+    if name == "add":
+        a, b = var.owner.inputs
+        for c, t in ((a, b), (b, a)):
+            value, _ = _known(c)
+            if value is not None and np.all(value > 0) and known_nonnegative(t):
+                return True
+    return False
 
 
 def build_product(sign: int, coef: Optional[np.ndarray], num: list, den: list, dtype: str) -> Any:
@@ -246,15 +258,25 @@ def _count_negs(fgraph: Any, out: Any) -> int:
 
 
 def _cancel_factors(num: list, den: list) -> tuple:
-    """``x / x`` cancels only where ``x`` cannot be 0 (``exp(y) / exp(y) -> 1``)."""
+    """``x / x`` cancels only where ``x`` cannot be 0 (``exp(y) / exp(y) -> 1``);
+    so does ``x / sqr(x) -> 1 / x``."""
     num, den = list(num), list(den)
     n = 0
-    for v in list(den):
-        if any(u is v for u in num) and known_nonzero(v):
-            num.pop(next(i for i, u in enumerate(num) if u is v))
-            den.pop(next(i for i, u in enumerate(den) if u is v))
+    for k, d in enumerate(list(den)):
+        hit = next((i for i, u in enumerate(num) if u is d), None)
+        if hit is not None and known_nonzero(d):
+            num.pop(hit)
+            den[k] = None
             n += 1
-    return num, den, n
+            continue
+        if d.owner is not None and scalar_name(d.owner) == "sqr":
+            base = d.owner.inputs[0]
+            hit = next((i for i, u in enumerate(num) if u is base), None)
+            if hit is not None and known_nonzero(base):
+                num.pop(hit)
+                den[k] = base
+                n += 1
+    return num, [d for d in den if d is not None], n
 
 
 def _const(value: Any, dtype: str) -> Any:

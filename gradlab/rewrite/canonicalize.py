@@ -70,13 +70,15 @@ def _float_base(b: dict, node: Any) -> bool:
     return _is_float(node.outputs[0])
 
 
+double_neg = PatternRule("double_neg", "-(-x) -> x", "negating twice changes nothing")
+
 RULES = [
     remove_gradient_control,
     *FILL_RULES,
     collect_sum,
     collect_product,
     constant_first,
-    PatternRule("double_neg", "-(-x) -> x", "negating twice changes nothing"),
+    double_neg,
     PatternRule("neg_of_sub", "-(a - b) -> b - a", "a negated difference is the swapped difference"),
     PatternRule("sub_of_neg", "a - (-b) -> a + b", "subtracting a negation adds"),
     PatternRule("add_of_neg", "a + (-b) -> a - b", "adding a negation subtracts"),

@@ -14,6 +14,7 @@ import numpy as np
 
 from gradlab.rewrite.algebra import rewrite_product
 from gradlab.rewrite.match import elemwise, scalar_name, typed_constant
+from gradlab.rewrite.canonicalize import double_neg
 from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule
 
 
@@ -71,6 +72,7 @@ RULES = [
     PatternRule("mul_self", "x * x -> sqr(x)", "a product of a value with itself is its square",
                 when=_keeps_dtype),
     logistic_derivative,
+    double_neg,  # (also in canonicalize) rebuilt products may leave -(-x) behind
 ]
 
 SPECIALIZE = RuleSet("specialize", RULES, doc="cheaper forms of the same values")

@@ -17,6 +17,7 @@ import numpy as np
 from gradlab.rewrite.algebra import rewrite_product
 from gradlab.rewrite.match import elemwise, fit_to, scalar_name
 from gradlab.rewrite.pattern import match, parse_pattern
+from gradlab.rewrite.canonicalize import double_neg
 from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule
 
 
@@ -138,6 +139,7 @@ RULES = [
     PatternRule("expm1_from_exp_plus", "exp(x) + -1 -> expm1(x)", "exp(x)-1 keeps its digits near x = 0",
                 when=_float),
     log_of_softmax,
+    double_neg,  # (also in canonicalize) rebuilt products may leave -(-x) behind
 ]
 
 STABILIZE = RuleSet("stabilize", RULES, doc="forms that do not overflow or lose digits")

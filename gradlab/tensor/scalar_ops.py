@@ -89,8 +89,8 @@ def _sigmoid(x):
     x = np.asarray(x)
     if x.dtype.kind not in "fc":
         x = x.astype(np.result_type(x.dtype, np.float16) if x.dtype.itemsize < 4 else np.float64)
-    with np.errstate(over="ignore"):
-        return np.where(x >= 0, 1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x))).astype(x.dtype, copy=False)
+    e = np.exp(-np.abs(x))  # in (0, 1]: neither branch below can overflow or divide inf by inf
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
 
 def _softplus(x):

@@ -128,11 +128,10 @@ def test_gradient_control_ops_are_removed():
 
 
 def test_every_rule_has_name_doc_and_pattern_text():
-    seen = set()
+    by_name = {}
     for set_name, rule_set in rule_sets().items():
         for rule in rule_set:
             assert rule.name and rule.doc and "->" in rule.pattern_text, rule
-            assert rule.name not in seen, f"two rules named {rule.name}"
-            seen.add(rule.name)
+            assert by_name.setdefault(rule.name, rule) is rule, f"two different rules named {rule.name}"
     assert {"merge", "constant_folding", "canonicalize", "stabilize", "specialize", "fusion",
             "inplace"} <= set(rule_sets())
