@@ -274,7 +274,7 @@ def _draw_groups(target_graph: Any, target: Target, layout: Layout, prefix: str,
     used["kinds"].add("summary")
     for gid, nodes in layout.groups:
         counts = Counter(style.op_label(n) for n in nodes)
-        top = ", ".join(f"{name} ×{k}" for name, k in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
+        top = ", ".join(f"{name} ×{k:,}" for name, k in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
         not_drawn = {v for n in nodes for v in n.inputs if v.owner is None and v not in layout.var_ids}
         constants = sum(isinstance(v, Constant) for v in not_drawn)
         lines = [f"⋯ {len(nodes):,} ops collapsed", top]

@@ -99,10 +99,10 @@ def op_label(node: Any) -> str:
             return scalar.symbol
         return scalar.name
     name = type(op).__name__
-    if name in _REDUCE_SYMBOLS:
+    if op_kind(op) == "reduction" and hasattr(op, "axis"):
         axis = getattr(op, "axis", None)
         extra = "" if axis is None else f" axis={list(axis)}"
-        return _REDUCE_SYMBOLS[name] + extra + (" keepdims" if getattr(op, "keepdims", False) else "")
+        return _REDUCE_SYMBOLS.get(name, name.lower()) + extra + (" keepdims" if getattr(op, "keepdims", False) else "")
     if name == "Matmul":
         return "@"
     if name == "Dot":
