@@ -146,8 +146,8 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
         user_updates = rebuilt[len(out_vars):]
     graph_outputs = out_vars + user_updates
     _check_unused(in_vars, graph_outputs, on_unused_input)
-    shared_vars = _collect_free(in_vars, graph_outputs)
     _check_no_null(graph_outputs)
+    shared_vars = _collect_free(in_vars, graph_outputs)
 
     fgraph = FunctionGraph(in_vars + shared_vars, graph_outputs, clone=True)
     trace = _rewrite(fgraph, mode)
