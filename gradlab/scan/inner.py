@@ -1,0 +1,149 @@
+"""Assemble a Scan node from an inner graph: find the values the loop reads
+from outside, hoist what does not change between steps, drop what is unused.
+
+Used by the builder (``scan``), the gradient and the R-operator alike, so
+every Scan node is built one way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, List, Optional, Sequence
+
+from gradlab.graph.basic import Constant, Variable
+from gradlab.graph.traversal import ancestors, clone_replace, toposort
+
+
+@dataclass
+class LoopParts:
+    """An inner graph with its outer counterparts, before it becomes a node.
+
+    ``seqs``: ``(outer sequence, [(offset, placeholder), ...], label)``;
+    ``states``: ``(initial value, placeholder, new value, keep_trace, label)``;
+    ``maps``: ``(step value, label)``; ``nonseqs``: ``(outer value,
+    placeholder)``.  Inner values may also read variables that are neither
+    (closures): :func:`build_scan` turns them into non-sequences.
+    """
+
+    n_steps: Variable
+    seqs: list = field(default_factory=list)
+    states: list = field(default_factory=list)
+    maps: list = field(default_factory=list)
+    nonseqs: list = field(default_factory=list)
+    strict_lengths: bool = False
+    name: Optional[str] = None
+    truncate_gradient: int = -1
+
+
+def _label_for(expr: Variable) -> Optional[str]:
+    """A readable name for the placeholder of a hoisted value (its name, or
+    its short formula)."""
+    if expr.name:
+        return expr.name
+    if expr.owner is None or len(ancestors([expr])) > 24:
+        return None
+    try:
+        from gradlab.printing import pp
+        text = pp(expr)
+    except Exception:  # noqa: BLE001 - a label is a nicety
+        return None
+    return text if len(text) <= 40 else None
+
+
+def externalize(varying: Sequence[Variable], nonseq_pairs: Sequence[tuple], outputs: Sequence[Variable]) -> tuple:
+    """Move everything the loop computes from outside values only out of it.
+
+    ``varying`` are the placeholders that change every step; ``nonseq_pairs``
+    ``(outer value, placeholder)`` the ones that do not.  Every variable the
+    outputs read that does not depend on ``varying`` — a closure over an
+    outer variable, a shared variable, ``2 * W`` built from a non-sequence —
+    becomes a non-sequence placeholder, its outer value computed once
+    before the loop.  Returns ``(new outputs, [(outer value, placeholder)])``
+    with only the non-sequences still read.
+    """
+    varying_ids = {id(v) for v in varying}
+    ns_outer = {id(ph): outer for outer, ph in nonseq_pairs}
+    depends: dict = {id(v): True for v in varying}
+    order = toposort(list(outputs), list(varying) + [ph for _, ph in nonseq_pairs])
+    for node in order:
+        flag = any(depends.get(id(v), False) for v in node.inputs)
+        for out in node.outputs:
+            depends[id(out)] = flag
+    candidates: list = []
+    seen: set = set()
+
+    def consider(v: Variable) -> None:
+        if depends.get(id(v), False) or isinstance(v, Constant) or id(v) in seen:
+            return
+        seen.add(id(v))
+        candidates.append(v)
+
+    for node in order:
+        if depends[id(node.outputs[0])] or any(depends.get(id(o), False) for o in node.outputs):
+            for v in node.inputs:
+                consider(v)
+    for v in outputs:
+        consider(v)
+    pairs: list = []
+    replace: dict = {}
+    outer_of_ph = {}
+    for v in candidates:
+        if id(v) in ns_outer:  # already a non-sequence placeholder
+            pairs.append((ns_outer[id(v)], v))
+            continue
+        if id(v) in varying_ids:
+            continue
+        ph = v.type.make_variable(_label_for(v) or f"outer{len(pairs)}")
+        replace[v] = ph
+        outer_of_ph[id(ph)] = v
+        pairs.append((v, ph))
+    new_outputs = clone_replace(list(outputs), replace) if replace else list(outputs)
+    # the outer values of hoisted expressions are written in terms of outer variables
+    to_outer = {ph: outer for outer, ph in nonseq_pairs}
+    final_pairs = []
+    hoisted = [outer for outer, ph in pairs if id(ph) in outer_of_ph]
+    rebuilt = clone_replace(hoisted, to_outer) if (hoisted and to_outer) else hoisted
+    rebuilt_iter = iter(rebuilt)
+    for outer, ph in pairs:
+        if id(ph) in outer_of_ph:
+            final_pairs.append((next(rebuilt_iter), ph))
+        else:
+            final_pairs.append((outer, ph))
+    return new_outputs, final_pairs
+
+
+def build_scan(parts: LoopParts) -> List[Variable]:
+    """The outputs of a Scan node built from ``parts`` (states first, then maps)."""
+    from gradlab.scan.op import Scan, ScanSpec
+    varying = [ph for _, taps, _ in parts.seqs for _, ph in taps] + [s[1] for s in parts.states]
+    outputs = [s[2] for s in parts.states] + [m[0] for m in parts.maps]
+    outputs, nonseqs = externalize(varying, parts.nonseqs, outputs)
+    if parts.strict_lengths:
+        # every sequence keeps its taps: together they define the number of steps and the length checks
+        seqs = list(parts.seqs)
+    else:
+        used = {id(v) for v in ancestors(outputs, varying + [ph for _, ph in nonseqs])}
+        seqs = []
+        for outer, taps, label in parts.seqs:
+            kept = [(o, ph) for o, ph in taps if id(ph) in used]
+            if kept:
+                seqs.append((outer, kept, label))
+    # shift each sequence's offsets to start at 0 (dropping unused leading taps)
+    shifted = []
+    n_steps = parts.n_steps
+    for k, (outer, taps, label) in enumerate(seqs):
+        lo = min(o for o, _ in taps)
+        if lo:
+            outer = outer[lo:]
+        shifted.append((outer, [(o - lo, ph) for o, ph in taps], label))
+    inner_inputs = [ph for _, taps, _ in shifted for _, ph in taps] + [s[1] for s in parts.states] + \
+        [ph for _, ph in nonseqs]
+    spec = ScanSpec(seq_taps=tuple(tuple(o for o, _ in taps) for _, taps, _ in shifted),
+                    keep_trace=tuple(bool(s[3]) for s in parts.states), n_maps=len(parts.maps),
+                    n_nonseqs=len(nonseqs), strict_lengths=parts.strict_lengths and bool(shifted),
+                    seq_labels=tuple(label for _, _, label in shifted),
+                    state_labels=tuple(s[4] for s in parts.states), map_labels=tuple(m[1] for m in parts.maps),
+                    name=parts.name, truncate_gradient=parts.truncate_gradient)
+    op = Scan(inner_inputs, outputs, spec)
+    outer_inputs = [s[0] for s in shifted] + [s[0] for s in parts.states] + [outer for outer, _ in nonseqs]
+    node = op.make_node(n_steps, *outer_inputs)
+    return list(node.outputs)
