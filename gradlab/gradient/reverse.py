@@ -72,8 +72,15 @@ def in_form(form: str, items: list) -> Any:
     return tuple(items) if form == "tuple" else list(items)
 
 
+_REAL_KIND: dict = {}
+
+
 def is_float_dtype(dtype: str) -> bool:
-    return np.dtype(dtype).kind in "fc"
+    """Is ``dtype`` real (float) or complex?"""
+    hit = _REAL_KIND.get(dtype)
+    if hit is None:
+        hit = _REAL_KIND[dtype] = np.dtype(dtype).kind in "fc"
+    return hit
 
 
 def grad_dtype(var: Variable) -> Optional[str]:

@@ -45,3 +45,17 @@ def assert_close(actual: Any, expected: Any, rtol: float = 1e-6, atol: float = 1
     expected = np.asarray(expected)
     assert actual.shape == expected.shape, f"shape {actual.shape} != expected {expected.shape}"
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol)
+
+
+def run_graph(outputs: Sequence[Any], inputs: Sequence[Any], values: Sequence[Any]) -> list:
+    """Evaluate ``outputs`` node by node with each op's ``perform`` (no
+    compilation: for graphs too large to compile quickly)."""
+    from gradlab.graph import toposort
+    env = {id(i): i.type.filter(v) for i, v in zip(inputs, values)}
+    for node in toposort(list(outputs), list(inputs)):
+        args = [env[id(v)] if id(v) in env else v.data for v in node.inputs]
+        storage = [[None] for _ in node.outputs]
+        node.op.perform(node, args, storage)
+        for out, cell in zip(node.outputs, storage):
+            env[id(out)] = cell[0]
+    return [np.asarray(env[id(o)] if id(o) in env else o.data) for o in outputs]

@@ -1,0 +1,511 @@
+"""``grad``: every parameter value, the errors, the conventions (integers,
+float32, ties, piecewise-constant ops), the Op extension contract, and a
+100,000-node chain."""
+from __future__ import annotations
+
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import gradlab
+import gradlab.tensor as gt
+from gradlab.graph import Apply, Op, toposort
+from gradlab.gradient import (DisconnectedInputError, DisconnectedType, NullType, NullTypeGradError, check_no_null,
+                              disconnected_type, grad, grad_not_implemented, grad_undefined, undefined_grad)
+
+from gradient_helpers import assert_close, compile_fn, run_graph
+
+
+def value(inputs, output, *args):
+    return compile_fn(inputs, output)(*args)
+
+
+# ---------------------------------------------------------------------------
+# the seed's first example
+def test_gradient_of_square_seeds_with_fill_of_cost():
+    x = gt.dscalar("x")
+    y = x ** 2
+    gy = grad(y, x)
+    # ((fill((x ** 2), 1.0) * 2) * (x ** (2 - 1)))
+    outer = gy.owner
+    assert outer.op.scalar_op.name == "mul"
+    left, right = outer.inputs
+    assert left.owner.op.scalar_op.name == "mul"
+    seed, two = left.owner.inputs
+    assert seed.owner.op.scalar_op.name == "second"
+    assert seed.owner.inputs[0] is y
+    assert float(seed.owner.inputs[1].data) == 1.0
+    assert int(two.data) == 2
+    assert right.owner.op.scalar_op.name == "pow"
+    assert value([x], gy, 4.0) == 8.0
+
+
+def test_pp_of_gradient_matches_the_tutorial():
+    from gradlab import pp
+    x = gt.dscalar("x")
+    assert pp(grad(x ** 2, x)) == "((fill((x ** 2), 1.0) * 2) * (x ** (2 - 1)))"
+
+
+def test_gt_grad_and_gradlab_grad_forward_to_gradient_grad():
+    x = gt.dscalar("x")
+    assert gradlab.grad is grad
+    assert value([x], gt.grad(gt.sin(x), x), 0.5) == pytest.approx(np.cos(0.5))
+
+
+# ---------------------------------------------------------------------------
+# cost and wrt
+def test_cost_must_be_a_scalar():
+    v = gt.dvector("v")
+    with pytest.raises(TypeError, match=r"scalar \(0-d\).*1 dimension"):
+        grad(v * 2, v)
+
+
+def test_cost_must_be_a_variable():
+    v = gt.dvector("v")
+    with pytest.raises(TypeError, match="cost must be a symbolic"):
+        grad(3.0, v)
+
+
+def test_cost_none_needs_known_grads():
+    v = gt.dvector("v")
+    with pytest.raises(ValueError, match="known_grads"):
+        grad(None, v)
+
+
+@pytest.mark.parametrize("form", ["single", "list", "tuple"])
+def test_result_has_the_form_of_wrt(form):
+    x, y = gt.dscalar("x"), gt.dscalar("y")
+    cost = x * y
+    if form == "single":
+        g = grad(cost, x)
+        assert isinstance(g, gradlab.graph.Variable)
+        assert value([x, y], g, 2.0, 3.0) == 3.0
+    else:
+        wrt = [x, y] if form == "list" else (x, y)
+        g = grad(cost, wrt)
+        assert type(g) is type(wrt) and len(g) == 2
+        assert value([x, y], list(g), 2.0, 3.0) == [3.0, 2.0]
+
+
+def test_wrt_entries_must_be_variables():
+    x = gt.dscalar("x")
+    with pytest.raises(TypeError, match=r"wrt\[1\] must be a symbolic variable"):
+        grad(x * 2, [x, 3.0])
+
+
+def test_gradient_has_the_shape_and_dtype_of_wrt():
+    m = gt.fmatrix("m")
+    g = grad(gt.sum(m * 2.0), m)
+    assert g.dtype == "float32" and g.ndim == 2
+    out = value([m], g, np.ones((2, 3), dtype="float32"))
+    assert out.dtype == np.float32 and out.shape == (2, 3)
+
+
+def test_wrt_may_be_an_intermediate_variable():
+    x = gt.dscalar("x")
+    h = gt.exp(x)
+    cost = h * 3.0 + x
+    assert value([x], grad(cost, h), 0.7) == 3.0
+
+
+# ---------------------------------------------------------------------------
+# disconnected_inputs and return_disconnected
+def test_disconnected_inputs_raise():
+    x, y = gt.dscalar("x"), gt.dscalar("y")
+    with pytest.raises(DisconnectedInputError, match=r"does not depend on wrt\[1\] \(y"):
+        grad(x * 2, [x, y])
+    assert issubclass(DisconnectedInputError, ValueError)
+
+
+def test_disconnected_inputs_warn():
+    x, y = gt.dscalar("x"), gt.dscalar("y")
+    with pytest.warns(UserWarning, match="does not depend on"):
+        gx, gy = grad(x * 2, [x, y], disconnected_inputs="warn")
+    assert value([x, y], [gx, gy], 1.0, 1.0) == [2.0, 0.0]
+
+
+def test_disconnected_inputs_ignore():
+    x, y = gt.dscalar("x"), gt.dscalar("y")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gy = grad(x * 2, y, disconnected_inputs="ignore")
+    assert value([y], gy, 5.0) == 0.0
+
+
+@pytest.mark.parametrize("bad", ["Raise", "error", None, 1])
+def test_disconnected_inputs_rejects_other_values(bad):
+    x = gt.dscalar("x")
+    with pytest.raises(ValueError, match="disconnected_inputs must be one of"):
+        grad(x * 2, x, disconnected_inputs=bad)
+
+
+def test_return_disconnected_zero_none_disconnected():
+    x, y = gt.dscalar("x"), gt.dvector("y")
+    zero = grad(x * 2, y, disconnected_inputs="ignore", return_disconnected="zero")
+    assert_close(value([y], zero, [1.0, 2.0, 3.0]), np.zeros(3))
+    assert grad(x * 2, [x, y], disconnected_inputs="ignore", return_disconnected="none")[1] is None
+    disc = grad(x * 2, y, disconnected_inputs="ignore", return_disconnected="disconnected")
+    assert isinstance(disc.type, DisconnectedType)
+    with pytest.raises(ValueError, match="return_disconnected must be one of"):
+        grad(x * 2, x, return_disconnected="zeros")
+
+
+def test_path_through_non_differentiable_connection_is_disconnected():
+    """An input the op marks unconnected (connection_pattern) is disconnected."""
+    v = gt.dvector("v")
+    cost = gt.cast(gt.shape(v)[0], "float64")
+    with pytest.raises(DisconnectedInputError):
+        grad(cost, v)
+
+
+def test_integer_output_path_gives_zero_not_disconnected():
+    x = gt.dscalar("x")
+    g = grad(gt.cast(x, "int64") * 2.0, x)
+    assert g.dtype == "float64" and value([x], g, 3.3) == 0.0
+
+
+# ---------------------------------------------------------------------------
+# consider_constant
+def test_consider_constant_stops_the_gradient():
+    x = gt.dscalar("x")
+    y = x * x
+    z = y * x
+    assert value([x], grad(z, x), 3.0) == 27.0
+    assert value([x], grad(z, x, consider_constant=[y]), 3.0) == 9.0
+
+
+def test_consider_constant_only_path_is_disconnected():
+    x = gt.dscalar("x")
+    y = gt.exp(x)
+    with pytest.raises(DisconnectedInputError):
+        grad(y * 2, x, consider_constant=[y])
+
+
+def test_consider_constant_must_be_a_list_of_variables():
+    x = gt.dscalar("x")
+    with pytest.raises(TypeError, match="consider_constant"):
+        grad(x * 2, x, consider_constant=x)
+    with pytest.raises(TypeError, match=r"consider_constant\[0\]"):
+        grad(x * 2, x, consider_constant=[1.0])
+
+
+# ---------------------------------------------------------------------------
+# known_grads
+def test_known_grads_seed_an_intermediate_variable_without_cost():
+    x = gt.dvector("x")
+    y = gt.exp(x)
+    g = grad(None, x, known_grads={y: gt.constant(np.array([1.0, 2.0]))})
+    assert_close(value([x], g, [0.0, 1.0]), [1.0, 2.0 * np.e])
+
+
+def test_known_grads_replace_the_cost_seed():
+    x = gt.dscalar("x")
+    c = x ** 3
+    g = grad(c, x, known_grads={c: gt.constant(5.0)})
+    assert value([x], g, 2.0) == pytest.approx(5.0 * 12.0)
+
+
+def test_known_grads_replace_what_flows_into_the_variable():
+    x = gt.dscalar("x")
+    h = x * 3.0
+    cost = h ** 2
+    # the cost alone: 2 h * 3 = 18 x; with h's gradient given as 1: 3
+    assert value([x], grad(cost, x), 1.0) == 18.0
+    assert value([x], grad(cost, x, known_grads={h: gt.constant(1.0)}), 1.0) == 3.0
+
+
+def test_known_grads_accept_arrays_and_check_dimensions():
+    x = gt.dvector("x")
+    y = x * 2.0
+    assert_close(value([x], grad(None, x, known_grads={y: np.array([1.0, 1.0])}), [3.0, 4.0]), [2.0, 2.0])
+    with pytest.raises(ValueError, match="has 2 dimensions"):
+        grad(None, x, known_grads={y: np.ones((2, 2))})
+
+
+# ---------------------------------------------------------------------------
+# null_gradients
+def test_null_gradients_raise_and_return():
+    x = gt.dscalar("x")
+    cost = undefined_grad(x) * 2.0
+    with pytest.raises(NullTypeGradError, match="undefined"):
+        grad(cost, x)
+    assert issubclass(NullTypeGradError, TypeError)
+    g = grad(cost, x, null_gradients="return")
+    assert isinstance(g.type, NullType)
+    with pytest.raises(ValueError, match="null_gradients must be one of"):
+        grad(cost, x, null_gradients="ignore")
+
+
+def test_null_gradient_only_reaches_inputs_on_its_path():
+    x, y = gt.dscalar("x"), gt.dscalar("y")
+    cost = undefined_grad(x) * y
+    assert value([x, y], grad(cost, y), 4.0, 1.0) == 4.0
+    with pytest.raises(NullTypeGradError):
+        grad(cost, [x, y])
+
+
+def test_compiling_a_null_gradient_is_an_error():
+    x = gt.dscalar("x")
+    g = grad(undefined_grad(x) * 2.0, x, null_gradients="return")
+    with pytest.raises(TypeError, match="NullType"):
+        gradlab.function([x], g, on_unused_input="ignore")
+    with pytest.raises(NullTypeGradError, match="undefined_grad"):
+        check_no_null([g])
+    check_no_null([x * 2])
+
+
+# ---------------------------------------------------------------------------
+# add_names
+def test_add_names_when_cost_and_wrt_are_named():
+    x = gt.dscalar("x")
+    c = gt.sin(x)
+    c.name = "c"
+    assert grad(c, x).name == "(dc/dx)"
+    assert grad(c, x, add_names=False).name is None
+    assert grad(gt.sin(x), x).name is None
+    unnamed = gt.dscalar()
+    assert grad(gt.sin(unnamed) * 1.0, unnamed).name is None
+
+
+def test_add_names_never_renames_existing_variables():
+    x = gt.dscalar("x")
+    seed = gt.dscalar("seed")
+    c = x * 1.0
+    c.name = "c"
+    grad(c, x, known_grads={c: seed})
+    assert seed.name == "seed"
+
+
+# ---------------------------------------------------------------------------
+# conventions
+def test_integer_inputs_differentiate_as_reals():
+    i = gt.lscalar("i")
+    g = grad(i * 2.5, i)
+    assert g.dtype == "float64" and value([i], g, 3) == 2.5
+    v = gt.ivector("v")
+    g = grad(gt.sum(v ** 2.0), v)
+    assert g.dtype == "float64"
+    assert_close(value([v], g, np.array([1, 2], dtype="int32")), [2.0, 4.0])
+
+
+def test_integer_valued_costs_have_zero_gradient():
+    v = gt.ivector("v")
+    g = grad(gt.sum(v ** 2), v)  # an int64 cost: piecewise constant in v
+    assert g.dtype == "float64"
+    assert_close(value([v], g, np.array([1, 2], dtype="int32")), [0.0, 0.0])
+
+
+def test_float32_stays_float32():
+    x = gt.fscalar("x")
+    for cost in (x ** 2, gt.exp(x) * 2.0, gt.sigmoid(x) / (x + 1.0), gt.tanh(x) - x):
+        g = grad(cost, x)
+        assert g.dtype == "float32", cost
+    assert value([x], grad(x ** 2, x), np.float32(3.0)).dtype == np.float32
+
+
+@pytest.mark.parametrize("fn", ["round", "floor", "ceil", "sign", "trunc"])
+def test_piecewise_constant_ops_have_zero_gradient(fn):
+    v = gt.dvector("v")
+    g = grad(gt.sum(getattr(gt, fn)(v) * v), v)
+    # d/dv (f(v) * v) = f(v) since f' = 0
+    x = np.array([-1.7, -0.2, 0.6, 2.5])
+    assert_close(value([v], g, x), getattr(np, fn)(x))
+
+
+def test_argmax_has_zero_gradient():
+    v = gt.dvector("v")
+    assert_close(value([v], grad(gt.argmax(v) * 1.0 + gt.sum(v * 0.0), v), [1.0, 3.0, 2.0]), np.zeros(3))
+
+
+def test_abs_at_zero_has_zero_gradient():
+    v = gt.dvector("v")
+    assert_close(value([v], grad(gt.sum(abs(v)), v), [-2.0, 0.0, 3.0]), [-1.0, 0.0, 1.0])
+
+
+def test_max_ties_send_the_gradient_to_every_tied_entry():
+    v = gt.dvector("v")
+    assert_close(value([v], grad(gt.max(v), v), [1.0, 3.0, 3.0]), [0.0, 1.0, 1.0])
+    assert_close(value([v], grad(gt.min(v), v), [1.0, 1.0, 3.0]), [1.0, 1.0, 0.0])
+    assert_close(value([v], grad(gt.sum(gt.maximum(v, 1.0)), v), [0.0, 1.0, 2.0]), [0.0, 1.0, 1.0])
+
+
+def test_max_ties_r_op_sums_the_tangents():
+    from gradlab.gradient import Rop
+    v, t = gt.dvector("v"), gt.dvector("t")
+    out = value([v, t], Rop(gt.max(v), v, t), [1.0, 3.0, 3.0], [1.0, 10.0, 100.0])
+    assert out == 110.0
+
+
+def test_gradients_add_over_every_use():
+    x = gt.dscalar("x")
+    cost = x * x + gt.sin(x) + x
+    assert value([x], grad(cost, x), 0.3) == pytest.approx(2 * 0.3 + np.cos(0.3) + 1)
+
+
+def test_only_nodes_between_wrt_and_cost_are_differentiated():
+    """A side branch whose op has no gradient does not matter unless it is on the path."""
+    x, y = gt.dscalar("x"), gt.dscalar("y")
+    cost = Doubler(has_grad=False)(y) + x * 2.0
+    assert value([x, y], grad(cost, x), 1.0, 1.0) == 2.0
+
+
+@pytest.mark.slow
+def test_hundred_thousand_node_chain_differentiates_without_recursion():
+    x = gt.dscalar("x")
+    y = x
+    for _ in range(100_000):
+        y = -y
+    limit = sys.getrecursionlimit()
+    g = grad(y, x)
+    assert sys.getrecursionlimit() == limit
+    assert len(toposort([g])) > 100_000
+    assert run_graph([g], [x], [1.5])[0] == 1.0  # an even number of negations
+
+
+# ---------------------------------------------------------------------------
+# the Op extension contract
+class Doubler(Op):
+    """``out = 2 x``; its gradient rule depends on the test."""
+
+    __props__ = ("has_grad",)
+
+    def __init__(self, has_grad=True, rule=None):
+        self.has_grad = has_grad
+        self.rule = rule
+
+    def make_node(self, x):
+        x = gt.as_tensor_variable(x)
+        return Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = np.asarray(inputs[0] * 2, dtype=node.outputs[0].dtype)
+
+    def grad(self, inputs, output_grads):
+        if not self.has_grad:
+            return Op.grad(self, inputs, output_grads)
+        if self.rule is not None:
+            return self.rule(inputs, output_grads)
+        return [output_grads[0] * 2.0]
+
+
+def test_user_op_grad_is_used():
+    v = gt.dvector("v")
+    assert_close(value([v], grad(gt.sum(Doubler()(v) ** 2), v), [1.0, 2.0]), [8.0, 16.0])
+
+
+def test_user_op_grad_returning_none_is_a_type_error_naming_the_op():
+    v = gt.dvector("v")
+    with pytest.raises(TypeError, match="Doubler.*returned None"):
+        grad(gt.sum(Doubler(rule=lambda i, g: None)(v)), v)
+
+
+def test_user_op_grad_with_a_none_term_is_a_type_error():
+    v = gt.dvector("v")
+    with pytest.raises(TypeError, match="Doubler.*None for input 0"):
+        grad(gt.sum(Doubler(rule=lambda i, g: [None])(v)), v)
+
+
+def test_user_op_grad_with_wrong_number_of_terms_is_a_value_error_naming_the_op():
+    v = gt.dvector("v")
+    with pytest.raises(ValueError, match="Doubler.*wrong number of gradient terms: 2 for 1 input"):
+        grad(gt.sum(Doubler(rule=lambda i, g: [g[0], g[0]])(v)), v)
+
+
+def test_user_op_grad_with_wrong_dimensions_is_a_value_error():
+    v = gt.dvector("v")
+    with pytest.raises(ValueError, match="Doubler.*0 dimensions for input 0"):
+        grad(gt.sum(Doubler(rule=lambda i, g: [gt.sum(g[0])])(v)), v)
+
+
+def test_user_op_without_grad_gives_not_implemented_null_gradients():
+    v = gt.dvector("v")
+    with pytest.raises(NullTypeGradError, match="not implemented"):
+        grad(gt.sum(Doubler(has_grad=False)(v)), v)
+    g = grad(gt.sum(Doubler(has_grad=False)(v)), v, null_gradients="return")
+    assert isinstance(g.type, NullType) and "Doubler" in g.type.why_null
+
+
+def test_grad_undefined_and_grad_not_implemented_helpers():
+    v = gt.dvector("v")
+    undefined = Doubler(rule=lambda i, g: [grad_undefined(Doubler(), 0, i[0], "a kink everywhere")])
+    with pytest.raises(NullTypeGradError, match="mathematically undefined: a kink everywhere"):
+        grad(gt.sum(undefined(v)), v)
+    missing = Doubler(rule=lambda i, g: [grad_not_implemented(Doubler(), 0, i[0])])
+    with pytest.raises(NullTypeGradError, match="not implemented"):
+        grad(gt.sum(missing(v)), v)
+
+
+def test_user_op_returning_disconnected_type_means_no_path():
+    v = gt.dvector("v")
+    op = Doubler(rule=lambda i, g: [disconnected_type()])
+    with pytest.raises(DisconnectedInputError):
+        grad(gt.sum(op(v)), v)
+
+
+class SplitTwo(Op):
+    """Two outputs ``(2 x, 3 x)`` with an ``L_op``; ``connection_pattern``
+    says the second input only reaches the second output."""
+
+    def make_node(self, x, y):
+        x, y = gt.as_tensor_variable(x), gt.as_tensor_variable(y)
+        return Apply(self, [x, y], [x.type(), x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        x, y = inputs
+        output_storage[0][0] = 2 * x
+        output_storage[1][0] = 3 * x + y
+
+    def connection_pattern(self, node):
+        return [[True, True], [False, True]]
+
+    def L_op(self, inputs, outputs, output_grads):
+        g0, g1 = output_grads
+        return [g0 * 2.0 + g1 * 3.0, g1]
+
+
+def test_multi_output_op_gets_zeros_for_unused_outputs_and_respects_connection_pattern():
+    x, y = gt.dvector("x"), gt.dvector("y")
+    a, b = SplitTwo()(x, y)
+    assert_close(value([x, y], grad(gt.sum(a), x), [1.0, 2.0], [0.0, 0.0]), [2.0, 2.0])
+    assert_close(value([x, y], grad(gt.sum(b), x), [1.0, 2.0], [0.0, 0.0]), [3.0, 3.0])
+    with pytest.raises(DisconnectedInputError):
+        grad(gt.sum(a), y)
+    assert_close(value([x, y], grad(gt.sum(b), y), [1.0, 2.0], [0.0, 0.0]), [1.0, 1.0])
+
+
+def test_connection_pattern_of_the_wrong_size_is_an_error():
+    class BadPattern(Doubler):
+        def connection_pattern(self, node):
+            return [[True], [True]]
+    v = gt.dvector("v")
+    with pytest.raises(ValueError, match="connection_pattern"):
+        grad(gt.sum(BadPattern()(v)), v)
+
+
+class PassThrough(Op):
+    """``out = x`` whose gradient is the output gradient itself (no new nodes),
+    so differentiating a chain of them measures the traversal alone."""
+
+    def make_node(self, x):
+        return Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = inputs[0]
+
+    def grad(self, inputs, output_grads):
+        return [output_grads[0]]
+
+
+def test_hundred_thousand_pass_through_nodes_differentiate_quickly():
+    import time
+    x = gt.dscalar("x")
+    y = x
+    op = PassThrough()
+    for _ in range(100_000):
+        y = op(y)
+    start = time.perf_counter()
+    g = grad(y * 3.0, x)
+    assert time.perf_counter() - start < 60
+    assert run_graph([g], [x], [2.0])[0] == 3.0
