@@ -59,6 +59,10 @@ class _SoftmaxBase(Op):
     def __init__(self, axis: AxisArg = -1):
         self.axis = tuple(axis) if isinstance(axis, list) else axis
 
+    def __str__(self) -> str:
+        axis = list(self.axis) if isinstance(self.axis, tuple) else self.axis
+        return f"{type(self).__name__}{{axis={axis}}}"
+
     def axes_of(self, var: Variable) -> tuple:
         return normalize_axis(self.axis, var.ndim, var, self.fn_name)
 
