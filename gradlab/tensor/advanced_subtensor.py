@@ -23,9 +23,9 @@ from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
 from gradlab.tensor.elemwise import broadcast_static_shapes
 from gradlab.tensor.shape import as_int_scalar, describe
-from gradlab.tensor.subtensor import (ADV, SYM, IndexReadRules, IndexWriteRules, SliceSpec, basic_idx_list,
-                                      check_int_in_range, check_runtime_fit, check_value_fits, count_inputs,
-                                      format_idx_list, index_source, index_tuple, slice_static_length,
+from gradlab.tensor.indexing import (ADV, SYM, SliceSpec, basic_idx_list, check_int_in_range, count_inputs,
+                                     format_idx_list, index_source, index_tuple, slice_static_length)
+from gradlab.tensor.subtensor import (IndexReadRules, IndexWriteRules, check_runtime_fit, check_value_fits,
                                       strict_axes_of)
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import TensorConstant, as_tensor_variable
