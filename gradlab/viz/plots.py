@@ -131,7 +131,7 @@ def plot_derivative(expr: Variable, wrt: Variable, domain: Tuple[float, float] =
         low, high = float(curves.min()), float(curves.max())
         pad = 0.08 * (high - low) if high > low else 1.0
         ax.set_ylim(low - pad, high + pad)     # the tangent line must not squash the curves
-    ax.axhline(0, color="#999999", linewidth=0.6)
+    ax.grid(True, color="#DDDDDD", linewidth=0.6)
     ax.set_xlabel(var)
     ax.set_xlim(lo, hi)
     ax.legend(loc="best", fontsize="small")

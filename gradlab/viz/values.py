@@ -38,13 +38,13 @@ def format_value(value: Any, small_size: int = SMALL_SIZE) -> list:
     arr = np.asarray(value)
     if arr.ndim == 0:
         return [format_number(arr)]
+    shape = "×".join(str(n) for n in arr.shape)
+    if arr.size == 0:
+        return [f"shape {shape} (empty)"]
     if arr.size <= small_size:
         text = np.array2string(arr, precision=4, separator=", ", suppress_small=True,
                                formatter=None if arr.dtype.kind not in "f" else {"float_kind": format_number})
         return text.split("\n")
-    shape = "×".join(str(n) for n in arr.shape)
-    if arr.size == 0:
-        return [f"shape {shape} (empty)"]
     if arr.dtype.kind in "fc" and np.isnan(arr).all():
         return [f"shape {shape}", "all nan"]
     data = arr.real if arr.dtype.kind == "c" else arr
