@@ -130,6 +130,17 @@ class AdvancedIncSubtensor1(IndexWriteRules, Op):
             np.add.at(out, ilist, y)
         output_storage[0][0] = out
 
+    def generate(self, node, inputs, outputs, ctx):
+        (x, y, ilist), out = inputs, outputs[0]
+        lines = []
+        strict = strict_axes_of(node.inputs[1])
+        if strict:
+            check = ctx.bind(check_runtime_fit, "check_fit")
+            lines.append(f"{check}({y}, (len({ilist}),) + {x}.shape[1:], {strict!r}, {describe(node.inputs[1])!r})")
+        lines.append(f"{out} = {x}" if self.inplace else f"{out} = {x}.copy()")
+        lines.append(f"{out}[{ilist}] = {y}" if self.set_instead_of_inc else f"np.add.at({out}, {ilist}, {y})")
+        return "\n".join(lines)
+
     def infer_shape(self, fgraph, node, input_shapes):
         return [input_shapes[0]]
 

@@ -1,6 +1,8 @@
 """Ops that create tensors of a given shape: Alloc (broadcast a value),
 Eye (identity-like matrices) and ARange (evenly spaced values), with the
-builders ``alloc, zeros, ones, full, broadcast_to, eye, arange``.
+builders ``alloc, zeros, ones, full, broadcast_to, eye, arange``, and
+``tile``/``repeat`` (built from alloc and reshape, so they need no rules
+of their own).
 
 Part of the shape ops (re-exported by ``gradlab.tensor.shape``); each op
 states forward code, static shape, symbolic shape, vjp and jvp together.
@@ -14,12 +16,14 @@ import numpy as np
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
 from gradlab.tensor.elemwise import _cast_grad, _grad_dtype, _is_discrete, sum_to_input, weak_value
-from gradlab.tensor.shape import (as_int_scalar, as_shape_scalars, describe, disconnected_zeros, is_missing,
-                                  result_dtype, static_int, zero_tangent)
+from gradlab.tensor.shape import (as_int_scalar, as_shape_scalars, describe, disconnected_zeros, flatten,
+                                  is_missing, normalize_axis, reshape, result_dtype, specify_shape, static_int,
+                                  zero_tangent)
 from gradlab.tensor.type import TensorType, _normalize_dtype
 from gradlab.tensor.variable import as_tensor_variable, constant
 
-__all__ = ["Alloc", "Eye", "ARange", "alloc", "zeros", "ones", "full", "broadcast_to", "eye", "arange"]
+__all__ = ["Alloc", "Eye", "ARange", "alloc", "zeros", "ones", "full", "broadcast_to", "eye", "arange", "tile",
+           "repeat"]
 
 
 def _api():
@@ -304,3 +308,54 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Optional[str] = N
         if v.ndim != 0:
             raise TypeError(f"arange: {what} must be a scalar, got {describe(v)}")
     return ARange(dtype if dtype is not None else _arange_dtype(args))(*args)
+
+
+# -- tile and repeat: alloc + reshape -------------------------------------------
+def _times(a: Variable, b: Variable) -> Any:
+    """``a * b`` for integer scalars, as a Python int when both are known statically."""
+    sa, sb = static_int(a), static_int(b)
+    return sa * sb if sa is not None and sb is not None else a * b
+
+
+def tile(x: Any, reps: Any) -> Variable:
+    """``x`` repeated ``reps[i]`` times along axis ``i`` (numpy's ``tile``; ``reps`` ints or int scalars)."""
+    from gradlab.tensor.dimshuffle import dimshuffle, shape_padleft
+    x = as_tensor_variable(x)
+    counts = as_shape_scalars(reps, "tile: reps")
+    n = max(len(counts), x.ndim)
+    counts = [constant(1)] * (n - len(counts)) + counts
+    x = shape_padleft(x, n - x.ndim) if x.ndim < n else x
+    # (r0, s0, r1, s1, …): a new axis before every axis of x, stretched r_i times, then merged
+    spread = dimshuffle(x, [e for i in range(n) for e in ("x", i)])
+    big = alloc(spread, *[e for i in range(n) for e in (counts[i], x.shape[i])])
+    return reshape(big, [_times(counts[i], x.shape[i]) for i in range(n)])
+
+
+def repeat(x: Any, repeats: Any, axis: Optional[int] = None) -> Variable:
+    """Each entry of ``x`` repeated along ``axis`` (numpy's ``repeat``; flattened when ``axis`` is None).
+
+    ``repeats`` is an int or int scalar (every entry the same number of
+    times), or a list/array of ints, one per entry along ``axis``.
+    """
+    from gradlab.tensor.dimshuffle import dimshuffle
+    x = as_tensor_variable(x)
+    if axis is None:
+        x, axis = flatten(x), 0
+    axis = normalize_axis(axis, x.ndim, "repeat")
+    if isinstance(repeats, Variable) and repeats.ndim > 0:
+        raise NotImplementedError("repeat: symbolic per-entry repeat counts are not supported; pass an int, an int "
+                                  "scalar, or a list of ints")
+    if isinstance(repeats, (list, tuple, np.ndarray)):
+        counts = np.asarray(repeats, dtype="int64").reshape(-1)
+        if (counts < 0).any():
+            raise ValueError(f"repeat: the counts must be >= 0, got {counts.tolist()}")
+        x = specify_shape(x, [len(counts) if i == axis else None for i in range(x.ndim)])
+        index = np.repeat(np.arange(len(counts)), counts)
+        return x[(slice(None),) * axis + (index,)]
+    count = as_int_scalar(repeats, "repeat: repeats")
+    pattern = list(range(axis + 1)) + ["x"] + list(range(axis + 1, x.ndim))
+    lengths = [x.shape[i] for i in range(axis + 1)] + [count] + [x.shape[i] for i in range(axis + 1, x.ndim)]
+    big = alloc(dimshuffle(x, pattern), *lengths)
+    new_shape = [x.shape[i] for i in range(x.ndim)]
+    new_shape[axis] = _times(x.shape[axis], count)
+    return reshape(big, new_shape)

@@ -347,6 +347,55 @@ def test_eye_and_int_arange_have_zero_rules():
     check_derivative_rules([gt.arange(n)], [n], [np.int64(4)])
 
 
+# -- tile and repeat (built from alloc and reshape) ----------------------------------
+TILE_REPEAT = [
+    (lambda x: gt.tile(x, (2, 3)), lambda v: np.tile(v, (2, 3))),
+    (lambda x: gt.tile(x, 2), lambda v: np.tile(v, 2)),
+    (lambda x: gt.tile(x, (2, 1, 2)), lambda v: np.tile(v, (2, 1, 2))),
+    (lambda x: gt.tile(x, (x.shape[0], 1)), lambda v: np.tile(v, (v.shape[0], 1))),
+    (lambda x: gt.repeat(x, 2), lambda v: np.repeat(v, 2)),
+    (lambda x: gt.repeat(x, 3, axis=1), lambda v: np.repeat(v, 3, axis=1)),
+    (lambda x: gt.repeat(x, 2, axis=-2), lambda v: np.repeat(v, 2, axis=-2)),
+    (lambda x: gt.repeat(x, [1, 0, 2], axis=1), lambda v: np.repeat(v, [1, 0, 2], axis=1)),
+    (lambda x: gt.repeat(x, gt.constant(np.int32(2)), axis=0), lambda v: np.repeat(v, 2, axis=0)),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("k", range(len(TILE_REPEAT)))
+def test_tile_and_repeat_match_numpy(k, dtype):
+    build, ref = TILE_REPEAT[k]
+    x = gt.tensor(dtype, shape=(None, 3), name="x")
+    value = sample((2, 3), dtype)
+    z = build(x)
+    want = ref(value)
+    got = compiled([x], z)(value)
+    assert got.dtype == want.dtype == np.dtype(z.dtype)
+    np.testing.assert_array_equal(got, want)
+    assert all(s is None or s == n for s, n in zip(z.type.shape, want.shape)) and z.ndim == want.ndim
+
+
+@pytest.mark.parametrize("k", range(len(TILE_REPEAT)))
+def test_tile_and_repeat_gradients_match_finite_differences(k):
+    build, ref = TILE_REPEAT[k]
+    x = gt.dmatrix("x")
+    value = RNG.standard_normal((2, 3))
+    w = RNG.standard_normal(ref(value).shape)
+    got = compiled([x], gt.grad((build(x) * w).sum(), x))(value)
+    want = (w.ravel() @ numeric_jacobian(lambda v: np.ravel(ref(v)), [value], 0)).reshape(value.shape)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+
+
+def test_repeat_counts_must_match_the_axis():
+    x = gt.dmatrix("x")
+    with pytest.raises(ValueError, match=r"requires \(\?, 3\)"):
+        compiled([x], gt.repeat(x, [1, 2, 3], axis=1))(np.ones((2, 2)))
+    with pytest.raises(NotImplementedError, match="pass an int"):
+        gt.repeat(x, gt.lvector("r"))
+    with pytest.raises(ValueError, match=">= 0"):
+        gt.repeat(x, [1, -1, 2], axis=1)
+
+
 # -- printing and props --------------------------------------------------------------
 def test_readable_op_names():
     x = gt.dmatrix("x")

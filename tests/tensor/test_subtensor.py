@@ -410,9 +410,11 @@ def test_readable_op_names_and_merging_props():
 
 def test_generated_source_is_inline_numpy_for_basic_indexing():
     x, i = gt.dmatrix("x"), gt.lscalar("i")
-    f = compiled([x, i], [x[i, 1:], x[::-1], x[[0, 1]], gt.set_subtensor(x[1:], 0)])
+    outs = [x[i, 1:], x[::-1], x[[0, 1]], gt.set_subtensor(x[1:], 0), gt.inc_subtensor(x[[0, 0]], 1.0)]
+    f = compiled([x, i], outs)
     assert "perform" not in f.maker.source
     assert "[::-1, ...]" in f.maker.source and ".copy()" in f.maker.source
+    assert "np.add.at(" in f.maker.source
 
 
 # -- errors ------------------------------------------------------------------------------------
