@@ -14,6 +14,7 @@ from gradlab.graph.basic import Constant
 
 from gradlab.rewrite.algebra import collect_product, collect_sum
 from gradlab.rewrite.fills import FILL_RULES
+from gradlab.rewrite.shape_rules import SHAPE_RULES
 from gradlab.rewrite.match import fit_to, known_nonnegative, scalar_name
 from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule
 
@@ -75,6 +76,7 @@ double_neg = PatternRule("double_neg", "-(-x) -> x", "negating twice changes not
 RULES = [
     remove_gradient_control,
     *FILL_RULES,
+    *SHAPE_RULES,
     collect_sum,
     collect_product,
     constant_first,

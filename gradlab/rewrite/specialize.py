@@ -16,6 +16,7 @@ from gradlab.rewrite.algebra import rewrite_product
 from gradlab.rewrite.match import elemwise, scalar_name, typed_constant
 from gradlab.rewrite.canonicalize import double_neg
 from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule
+from gradlab.scan.rewrites import scan_prune_outputs
 
 
 def _keeps_dtype(b: dict, node: Any) -> bool:
@@ -73,6 +74,7 @@ RULES = [
                 when=_keeps_dtype),
     logistic_derivative,
     double_neg,  # (also in canonicalize) rebuilt products may leave -(-x) behind
+    scan_prune_outputs,  # loops compute only the outputs that are read
 ]
 
 SPECIALIZE = RuleSet("specialize", RULES, doc="cheaper forms of the same values")

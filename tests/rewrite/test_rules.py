@@ -16,6 +16,7 @@ x, y = gt.dvector("x"), gt.dvector("y")
 s = gt.dscalar("s")
 m = gt.dmatrix("m")
 x3 = gt.tensor("float64", shape=(3,), name="x3")
+m23 = gt.tensor("float64", shape=(2, 3), name="m23")
 X_VALUES = np.array([0.3, 1.5, 2.0])
 Y_VALUES = np.array([-0.7, 0.25, 4.0])
 
@@ -60,6 +61,15 @@ CASES = [
     ("uniform_constant_array", x3 * gt.constant(np.full(3, 2.0)), "(2.0 * x3)", "fill_to_value"),
     ("uniform_constant_array_gives_the_shape", x * gt.constant(np.full(3, 2.0)), "([2., 2., 2.] * x)",
      "constant_first"),
+    ("transpose_of_transpose", m.T.T, "m", "merge_dimshuffles"),
+    ("dimshuffle_merge", gt.dimshuffle(gt.dimshuffle(x, ["x", 0]), [1, "x"]), "DimShuffle{0,x}(x)",
+     "merge_dimshuffles"),
+    ("reshape_of_reshape", gt.reshape(gt.reshape(m, (3, 2)), (6,)), "Reshape{1}(m, [6])", "merge_reshapes"),
+    ("shape_of_known_shape", gt.shape(m23), "[2, 3]", "static_shape"),
+    ("sum_of_broadcast_scalar", gt.sum(gt.fill(m23, s)), "(6.0 * s)", "sum_of_broadcast_scalar"),
+    ("sum_of_broadcast_scalar_unknown_shape", gt.sum(gt.fill(m, 2.0)), "(2.0 * cast{float64}(Prod(Shape(m))))",
+     "sum_of_broadcast_scalar"),
+    ("alloc_to_value", gt.alloc(s, 2, 3) * m23, "(s * m23)", "alloc_to_value"),
     ("gradient_of_square", (gt.fill(x ** 2, 1.0) * 2) * (x ** (gt.constant(2) - 1)), "(2.0 * x)", "pow_one"),
 ]
 
@@ -75,7 +85,8 @@ def test_rule_before_and_after(case_id, expr, expected, rule):
         assert r.steps == [] or all(s.rule in ("merge", "constant_folding") for s in r.steps)
     assert out.type == expr.type
     env_inputs = r.graph.inputs
-    values = {"x3": X_VALUES, "x": X_VALUES, "y": Y_VALUES, "s": np.float64(1.7), "m": np.arange(6.0).reshape(2, 3)}
+    values = {"x3": X_VALUES, "x": X_VALUES, "y": Y_VALUES, "s": np.float64(1.7), "m": np.arange(6.0).reshape(2, 3),
+              "m23": np.arange(6.0).reshape(2, 3) - 2.5}
     (got,) = run_fgraph(r.graph, [values[v.name] for v in env_inputs])
     (want,) = run([expr], env_inputs_of(expr), [values[v.name] for v in env_inputs_of(expr)])
     assert_close(got, want)

@@ -1,0 +1,129 @@
+"""Canonical rules over shape ops: DimShuffle, Reshape, Shape, Alloc, Sum.
+
+``transpose(transpose(x)) -> x`` and any two DimShuffles in a row become
+one; a reshape of a reshape is one reshape; the shape of an input whose
+static shape is known is a constant; an ``alloc`` whose shape the other
+operands of an elementwise node already give is its value; and the sum of a
+broadcast scalar is the scalar times the number of entries.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from gradlab.rewrite.match import cast_to, elemwise, fit_to, scalar_name
+from gradlab.rewrite.rule import node_rule
+
+
+def _op_name(var: Any) -> Optional[str]:
+    return type(var.owner.op).__name__ if var.owner is not None else None
+
+
+@node_rule("dimshuffle(dimshuffle(x, p), q) -> dimshuffle(x, p[q]);  transpose(transpose(x)) -> x",
+           tracks=("DimShuffle",))
+def merge_dimshuffles(fgraph: Any, node: Any) -> Optional[list]:
+    """Two axis rearrangements in a row are one (or none)."""
+    inner = node.inputs[0]
+    if _op_name(inner) != "DimShuffle":
+        return None
+    p = inner.owner.op.new_order
+    q = node.op.new_order
+    composed = tuple("x" if e == "x" else p[e] for e in q)
+    x = inner.owner.inputs[0]
+    if composed == tuple(range(x.ndim)):
+        new = x
+    else:
+        try:
+            new = type(node.op)(x.ndim, composed)(x)
+        except ValueError:
+            return None
+    fitted = fit_to(new, node.outputs[0])
+    return None if fitted is None else [fitted]
+
+
+@node_rule("reshape(reshape(x, s1), s2) -> reshape(x, s2)", tracks=("Reshape",))
+def merge_reshapes(fgraph: Any, node: Any) -> Optional[list]:
+    """Only the last of two reshapes in a row matters."""
+    inner = node.inputs[0]
+    if _op_name(inner) != "Reshape":
+        return None
+    x = inner.owner.inputs[0]
+    try:
+        new = node.op(x, node.inputs[1])
+    except (TypeError, ValueError):
+        return None
+    fitted = fit_to(new, node.outputs[0])
+    return None if fitted is None else [fitted]
+
+
+@node_rule("reshape(x, shape(x)) -> x", tracks=("Reshape",))
+def useless_reshape(fgraph: Any, node: Any) -> Optional[list]:
+    """Reshaping to the shape a tensor already has changes nothing."""
+    x, shp = node.inputs
+    if _op_name(shp) == "Shape" and shp.owner.inputs[0] is x:
+        fitted = fit_to(x, node.outputs[0])
+        return None if fitted is None else [fitted]
+    return None
+
+
+@node_rule("shape(x) -> [n0, n1, ...]  (when x's static shape is known)", tracks=("Shape",))
+def static_shape(fgraph: Any, node: Any) -> Optional[list]:
+    """The shape of a tensor whose lengths are known statically is a constant."""
+    shape = getattr(node.inputs[0].type, "shape", None)
+    if shape is None or any(n is None for n in shape):
+        return None
+    from gradlab.tensor.variable import constant
+    return [constant(np.asarray(shape, dtype="int64"))]
+
+
+@node_rule("f(alloc(c, *shape), y) -> f(c, y)  (when y already has the shape)", tracks=("Elemwise",))
+def alloc_to_value(fgraph: Any, node: Any) -> Optional[list]:
+    """An alloc whose shape the other operands of an elementwise node give is just its value."""
+    if getattr(node.op, "scalar_op", None) is None or type(node.op).__name__ != "Elemwise":
+        return None
+    inputs = list(node.inputs)
+    changed = False
+    for i, var in enumerate(inputs):
+        if _op_name(var) != "Alloc":
+            continue
+        trial = inputs[:i] + [var.owner.inputs[0]] + inputs[i + 1:]
+        try:
+            new = node.op.make_node(*trial).outputs[0]
+        except (TypeError, ValueError):
+            continue
+        if new.type == node.outputs[0].type:
+            inputs = trial
+            changed = True
+    if not changed:
+        return None
+    return [node.op.make_node(*inputs).outputs[0]]
+
+
+@node_rule("sum(fill(m, c)) -> c * size(m)  (c a scalar)", tracks=("Sum",))
+def sum_of_broadcast_scalar(fgraph: Any, node: Any) -> Optional[list]:
+    """Summing a scalar broadcast to a shape is multiplying it by the number of entries."""
+    x = node.inputs[0]
+    op = node.op
+    if getattr(op, "axis", 0) is not None and tuple(op.axis) != tuple(range(x.ndim)):
+        return None
+    if getattr(op, "keepdims", False) or x.owner is None or scalar_name(x.owner) != "second":
+        return None
+    model, value = x.owner.inputs
+    if value.ndim != 0:
+        return None
+    out = node.outputs[0]
+    shape = model.type.shape
+    from gradlab.tensor.variable import constant
+    if all(n is not None for n in shape):
+        count = constant(np.asarray(int(np.prod(shape, dtype=np.int64)), dtype=out.dtype))
+    else:
+        from gradlab.tensor import api
+        count = cast_to(api.prod(api.shape(model)), out.dtype)
+    new = elemwise("mul", cast_to(value, out.dtype), count)
+    fitted = fit_to(new, out)
+    return None if fitted is None else [fitted]
+
+
+SHAPE_RULES = [merge_dimshuffles, merge_reshapes, useless_reshape, static_shape, alloc_to_value,
+               sum_of_broadcast_scalar]
