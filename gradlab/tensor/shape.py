@@ -286,8 +286,8 @@ class SpecifyShape(Op):
     def generate(self, node, inputs, outputs, ctx):
         check = ctx.bind(_check_shape, "check_shape")
         expected = self._expected(inputs[1:])
-        exp_src = "(" + ", ".join("None" if e is None else e for e in expected) + ("," if len(expected) == 1 else "") + ")"
-        return f"{outputs[0]} = {check}({inputs[0]}, {exp_src}, {describe(node.inputs[0])!r})"
+        exp_src = "".join(("None" if e is None else e) + ", " for e in expected)
+        return f"{outputs[0]} = {check}({inputs[0]}, ({exp_src}), {describe(node.inputs[0])!r})"
 
     def infer_shape(self, fgraph, node, input_shapes):
         expected = self._expected(node.inputs[1:])

@@ -17,8 +17,8 @@ Inc op, which copies ``x`` before writing (an in-place variant is the
 
 An op's index structure lives in its ``idx_list`` prop (see
 ``gradlab.tensor.indexing``: literal ints and slices as they are, symbolic
-parts as placeholders filled from the op's extra inputs).  Derivatives (shared by every indexing op):
-``x[idx]`` has ``gx = inc_subtensor(zeros_like(x)[idx], gz)``;
+parts as placeholders filled from the op's extra inputs).  Derivatives,
+shared by every indexing op: ``x[idx]`` has ``gx = inc_subtensor(zeros_like(x)[idx], gz)``;
 ``inc_subtensor(x[idx], y)`` has ``gx = gz``, ``gy = gz[idx]`` summed to
 ``y``'s shape; ``set_subtensor`` has ``gx = set_subtensor(gz[idx], 0)``;
 forward rules apply the same op to the tangents.
@@ -35,7 +35,8 @@ from gradlab.tensor.elemwise import _cast_grad, _is_discrete, sum_to_input, weak
 from gradlab.tensor.indexing import (ADV, SYM, SliceSpec, basic_idx_list, check_int_in_range,  # noqa: F401
                                      count_inputs, format_idx_list, index_source, index_tuple, parse_index,
                                      slice_length, slice_static_length)
-from gradlab.tensor.shape import (DimShuffle, as_int_scalar, describe, disconnected_zeros, is_missing, specify_shape,
+from gradlab.tensor.dimshuffle import DimShuffle
+from gradlab.tensor.shape import (as_int_scalar, describe, disconnected_zeros, is_missing, specify_shape,
                                   zero_tangent)
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable, constant

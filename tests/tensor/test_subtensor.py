@@ -203,7 +203,8 @@ READ_CASES = {
 }
 
 WRITE_CASES = {
-    "inc_rows": ([M34, D((None,), (4,))], lambda x, y: gt.inc_subtensor(x[1:3], y), lambda x, y: inc_ref(x, np.s_[1:3], y)),
+    "inc_rows": ([M34, D((None,), (4,))], lambda x, y: gt.inc_subtensor(x[1:3], y),
+                 lambda x, y: inc_ref(x, np.s_[1:3], y)),
     "inc_scalar": ([M34, D(())], lambda x, y: gt.inc_subtensor(x[1:3, ::-1], y),
                    lambda x, y: inc_ref(x, np.s_[1:3, ::-1], y)),
     "inc_broadcast_row": ([M34, D((1, None), (1, 4))], lambda x, y: gt.inc_subtensor(x[1:], y),
