@@ -13,6 +13,8 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
+import numpy as np
+
 from gradlab.graph.basic import Apply, Constant, Variable
 from gradlab.graph.traversal import toposort
 from gradlab.viz import style
@@ -178,7 +180,8 @@ def _variable_lines(var: Variable, role: str, target: Target, show_types: bool, 
                     adjoint: Any, has_adjoints: bool) -> list:
     lines: list = []
     if isinstance(var, Constant) and var.name is None:
-        lines += format_value(var.data)
+        # scalars as pp prints them (2.0 for a float, 2 for an int); arrays by format_value
+        lines += [repr(var)] if np.ndim(var.data) == 0 else format_value(var.data)
     elif var.name is not None:
         lines.append(var.name)
     elif role == "output":

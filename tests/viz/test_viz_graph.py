@@ -96,7 +96,7 @@ def test_variables_are_styled_by_role():
     fill = {label_lines(a)[0]: a.get("fillcolor") for a in vs.values()}
     assert fill["v"] == style.VARIABLE_STYLES["input"][1]["fillcolor"]
     assert fill["w"] == style.VARIABLE_STYLES["shared"][1]["fillcolor"]
-    assert fill["3"] == style.VARIABLE_STYLES["constant"][1]["fillcolor"]
+    assert fill["3.0"] == style.VARIABLE_STYLES["constant"][1]["fillcolor"]
     (out_id,) = by_first_line(vs, "output")
     assert vs[out_id]["peripheries"] == "2"
     # unnamed intermediates with nothing to show are small dots

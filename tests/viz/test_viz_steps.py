@@ -101,7 +101,7 @@ def test_folded_constants_are_outlined_as_new():
     assert trace.steps
     nodes, _ = parse(step_picture(trace, len(trace.steps) - 1))
     new = [label_lines(a)[0] for a in highlighted(_side(nodes, "a_"), "new").values()]
-    assert new == ["8"]
+    assert new == ["8.0"]
 
 
 def test_step_errors():
