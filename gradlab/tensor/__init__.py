@@ -19,7 +19,5 @@ for _n in dir(_api):
         globals()[_n] = getattr(_api, _n)
 
 
-def grad(*args, **kwargs):
-    """Alias of :func:`gradlab.gradient.grad`."""
-    from gradlab.gradient import grad as _grad
-    return _grad(*args, **kwargs)
+# gt.grad is gradlab.gradient.grad itself (gradlab.gradient needs gradlab.tensor only lazily)
+from gradlab.gradient.reverse import grad  # noqa: E402,F401

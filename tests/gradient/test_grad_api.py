@@ -51,6 +51,7 @@ def test_pp_of_gradient_matches_the_tutorial():
 def test_gt_grad_and_gradlab_grad_forward_to_gradient_grad():
     x = gt.dscalar("x")
     assert gradlab.grad is grad
+    assert gt.grad is grad
     assert value([x], gt.grad(gt.sin(x), x), 0.5) == pytest.approx(np.cos(0.5))
 
 
