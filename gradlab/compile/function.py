@@ -344,7 +344,7 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
     explain = ctx.bind(_make_explainer(fgraph, f_shared), "explain")
     passthrough = f"({ctx.bind(NodeError, 'NodeError')}, {ctx.bind(InputError, 'InputError')})"
     lines = [f"def {fn_name}({', '.join(args)}):", "    try:"]
-    lines += ["        " + line for line in body]
+    lines += ["        " + line for line in body or ["pass"]]
     lines += [f"    except {passthrough}:", "        raise",
               "    except Exception as _exc:", f"        raise {explain}(_exc, [{', '.join(args)}]) from None"]
     exprs = []

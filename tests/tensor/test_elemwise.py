@@ -46,17 +46,18 @@ def test_every_table_row_has_a_reference():
 
 def _values(dtype, shape, lo, hi):
     if np.dtype(dtype).kind in "iu":
-        return rng.integers(max(int(np.ceil(lo)), 1) if lo > 0 else int(np.floor(lo)), int(hi) + 1,
-                            size=shape).astype(dtype)
+        low = int(np.ceil(lo)) if lo >= -1 else int(np.floor(lo))
+        return rng.integers(max(low, 1) if lo > 0 else low, int(hi) + 1, size=shape).astype(dtype)
     return rng.uniform(lo, hi, size=shape).astype(dtype)
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32", "int64"])
-@pytest.mark.parametrize("name", sorted(REFERENCE))
+CASES = [(name, dtype) for name in sorted(REFERENCE) for dtype in ("float64", "float32", "int64")
+         if dtype != "int64" or REFERENCE[name][2]]
+
+
+@pytest.mark.parametrize("name, dtype", CASES)
 def test_elemwise_matches_numpy(name, dtype):
-    ref, (lo, hi), accepts_int = REFERENCE[name]
-    if dtype == "int64" and not accepts_int:
-        pytest.skip(f"{name} is not defined on integers in numpy's sense for this domain")
+    ref, (lo, hi), _ = REFERENCE[name]
     op = TABLE[name]
     shapes = [(3, 4), (1, 4), (3, 1)][:op.nin]
     syms = [gt.tensor(dtype, shape=(s[0] if s[0] == 1 else None, s[1] if s[1] == 1 else None), name=f"a{i}")
@@ -118,7 +119,7 @@ def test_static_broadcasting_of_shapes():
 def test_runtime_broadcast_mismatch_names_the_node_and_shapes():
     a, b = gt.dvector("a"), gt.dvector("b")
     f = gradlab.function([a, b], a * b)
-    with pytest.raises(ValueError, match=r"mul.*shape \(3,\).*shape \(4,\)"):
+    with pytest.raises(ValueError, match=r"(?s)mul.*shape \(3,\).*shape \(4,\)"):
         f(np.ones(3), np.ones(4))
 
 
