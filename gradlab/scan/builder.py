@@ -143,7 +143,7 @@ class _Output:
         if not self.taps:
             return
         if self.taps == [-1]:
-            self.placeholder = self.initial.type.make_variable(f"{name or 'h'}[t-1]")
+            self.placeholder = self.initial.type.make_variable(f"{name or f'out{index}'}[t-1]")
             self.args = [self.placeholder]
             self.step_type = self.initial.type
             return
@@ -162,7 +162,7 @@ class _Output:
         window_init = init[:L]
         self.window_initial = window_init
         self.placeholder = TensorType(init.dtype, (L,) + init.type.shape[1:]).make_variable(
-            f"{name or 'h'}[t-{L}:t]")
+            f"{name or f'out{index}'}[t-{L}:t]")
         self.args = [self.placeholder[k + L] for k in self.taps]
         self.step_type = TensorType(init.dtype, init.type.shape[1:])
 
@@ -212,23 +212,22 @@ def _check_step_value(out: _Output, value: Variable, who: str) -> None:
                 f"returns {got.shape} (axis {axis}). Give an initial value of the shape fn returns at each step")
 
 
-def _explain_disconnected(exc: Exception, seqs: Sequence[_Sequence], outs: Sequence[_Output]) -> str:
-    lines = [f"scan: grad inside fn found no path to the variable it differentiates with respect to: {exc}", ""]
-    if seqs:
-        names = ", ".join(f"{ph.name} (an entry of {s.label})" for s in seqs for ph in s.placeholders)
-        lines.append(
-            f"Inside fn, each sequence entry — here {names} — is a new symbolic variable that stands for one "
-            "entry of the sequence. It is not computed from your other variables, so grad(y_i, x) with y_i a "
-            "sequence entry cannot see how y depends on x (the same holds for the previous values of recurrent "
-            "outputs).")
-        lines.append("Iterate over indices instead, and index the full expression inside fn:")
-        lines.append("    J, updates = gradlab.scan(lambda i, y, x: gt.grad(y[i], x),")
-        lines.append("                              sequences=gt.arange(y.shape[0]), non_sequences=[y, x])")
-        lines.append("(or use gradlab.gradient.jacobian(y, x)).")
-    else:
-        lines.append("The previous values of recurrent outputs are new symbolic variables inside fn, not functions "
-                     "of your other variables; differentiate expressions built from the non-sequences instead.")
-    return "\n".join(lines)
+def _explain_disconnected(exc: Exception, seqs: Sequence[_Sequence]) -> str:
+    """The pitfall of differentiating a sequence entry inside fn, explained."""
+    entries = ", ".join(f"{ph.name} (an entry of {s.label})" for s in seqs for ph in s.placeholders
+                        if np.dtype(ph.dtype).kind in "fc")
+    y = next((s.label for s in seqs if np.dtype(s.outer.dtype).kind in "fc" and s.outer.name), "y")
+    return "\n".join([
+        f"scan: grad inside fn found no path to the variable it differentiates with respect to: {exc}",
+        "",
+        f"Inside fn, a sequence entry — here {entries} — is a new symbolic variable standing for one entry of "
+        "the sequence. It is not computed from your other variables, so grad(y_i, x) with y_i a sequence entry "
+        "cannot see how y depends on x (the previous values of recurrent outputs are new variables too).",
+        "Iterate over indices instead, and index the whole expression inside fn:",
+        f"    J, updates = gradlab.scan(lambda i, {y}, x: gt.grad({y}[i], x),",
+        f"                              sequences=gt.arange({y}.shape[0]), non_sequences=[{y}, x])",
+        f"(or use gradlab.gradient.jacobian({y}, x)).",
+    ])
 
 
 def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequences: Any = None,
@@ -273,7 +272,9 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
     try:
         result = fn(*args)
     except DisconnectedInputError as exc:
-        raise DisconnectedInputError(_explain_disconnected(exc, seqs, outs)) from exc
+        if not any(np.dtype(s.outer.dtype).kind in "fc" for s in seqs):
+            raise  # no sequence entry could have been differentiated: the message stands as it is
+        raise DisconnectedInputError(_explain_disconnected(exc, seqs)) from exc
     raw_outputs, raw_updates = _split_result(result, who)
     if outs_given and len(raw_outputs) != len(outs):
         described = ", ".join(o.label + (" (map-like)" if o.is_map else "") for o in outs)

@@ -71,6 +71,12 @@ def fresh_like(var: Variable, name: Optional[str] = None, dtype: Optional[str] =
     return TensorType(dtype or var.dtype, var.type.shape).make_variable(name if name is not None else var.name)
 
 
+def base_name(var: Variable, fallback: str) -> str:
+    """A placeholder's name without its step index (``h[t-1]`` -> ``h``)."""
+    name = var.name or fallback
+    return name.split("[", 1)[0] or fallback
+
+
 def step_type_of(var: Variable, dtype: Optional[str] = None) -> TensorType:
     """The type of one entry of ``var`` along its first axis."""
     return TensorType(dtype or var.dtype, var.type.shape[1:])
@@ -116,16 +122,18 @@ def scan_pullback(op: Any, inputs: List[Variable], outputs: List[Variable], outp
     r_ns = [fresh_like(ph) for ph in op.inner_nonseqs]
     flat_r_seqs = [ph for group in r_seqs for ph in group]
     step = clone_replace(op.inner_outputs, dict(zip(op.inner_inputs, flat_r_seqs + r_hist + r_ns)))
-    adjoints = [fresh_like(ph, f"d_{spec.state_label(k)}", grad_dtype(ph)) if is_float(ph) else None
+    state_names = [base_name(ph, f"s{k}") for k, ph in enumerate(op.inner_states)]
+    map_names = [base_name(out, f"y{j}") for j, out in enumerate(op.inner_outputs[S:])]
+    adjoints = [fresh_like(ph, f"d{state_names[k]}[t]", grad_dtype(ph)) if is_float(ph) else None
                 for k, ph in enumerate(op.inner_states)]
     g_trace_phs = []
     for k in range(S):
         g = g_states[k]
         if spec.keep_trace[k] and g is not None and adjoints[k] is not None:
-            g_trace_phs.append(step_type_of(g, adjoints[k].dtype).make_variable(f"g_{spec.state_label(k)}[t]"))
+            g_trace_phs.append(step_type_of(g, adjoints[k].dtype).make_variable(f"g{state_names[k]}[t]"))
         else:
             g_trace_phs.append(None)
-    g_map_phs = [step_type_of(g).make_variable(f"g_{spec.map_label(j)}[t]") if g is not None else None
+    g_map_phs = [step_type_of(g).make_variable(f"g{map_names[j]}[t]") if g is not None else None
                  for j, g in enumerate(g_maps)]
     cotangents = []
     for k in range(S):
@@ -140,8 +148,6 @@ def scan_pullback(op: Any, inputs: List[Variable], outputs: List[Variable], outp
     wrt_hist = [ph for ph in r_hist if is_float(ph)]
     wrt_ns = [ph for ph in r_ns if is_float(ph)]
     found = inner_vjp(step, cotangents, wrt_seq + wrt_hist + wrt_ns)
-    by_ph = {id(ph): g for ph, g in zip(wrt_seq + wrt_hist + wrt_ns, found)}
-
     nulls = [g for g in found if g is not None and is_null(g)]
     if nulls:
         why = getattr(nulls[0].type, "why_null", "")
@@ -149,6 +155,19 @@ def scan_pullback(op: Any, inputs: List[Variable], outputs: List[Variable], outp
         for i, x in enumerate(inputs[1:], start=1):
             result.append(grad_not_implemented(op, i, x, f"the loop's step has an undefined gradient: {why}"))
         return result
+
+    # the step's outputs at time t were computed forward: read them instead of recomputing them
+    current = {}
+    for k, out in enumerate(step):
+        if out.owner is not None and is_float(out):
+            current[out] = fresh_like(out, f"{state_names[k] if k < S else map_names[k - S]}[t]")
+    present = [i for i, g in enumerate(found) if g is not None]
+    if current and present:
+        rebuilt = clone_replace([found[i] for i in present], current)
+        for i, g in zip(present, rebuilt):
+            found[i] = g
+    by_ph = {id(ph): g for ph, g in zip(wrt_seq + wrt_hist + wrt_ns, found)}
+    current_phs = [current.get(out) for out in step]
 
     # carried values: state adjoints, then non-sequence accumulators
     parts = LoopParts(n_steps=n, name=f"grad_of_{spec.name}" if spec.name else "grad")
@@ -165,14 +184,14 @@ def scan_pullback(op: Any, inputs: List[Variable], outputs: List[Variable], outp
             new = m.zeros_like(adjoints[k])
         start = g_states[k] if (not spec.keep_trace[k] and g_states[k] is not None) else zeros_for(inits[k])
         state_slots.append(len(parts.states))
-        parts.states.append((start, adjoints[k], new, False, f"d_{spec.state_label(k)}"))
+        parts.states.append((start, adjoints[k], new, False, f"gradient of {spec.state_label(k)}"))
     ns_slots = []
     for j, ph in enumerate(r_ns):
         d = by_ph.get(id(ph))
         if d is None:
             ns_slots.append(None)
             continue
-        acc = fresh_like(ph, f"acc_{ph.name}" if ph.name else "acc", grad_dtype(ph))
+        acc = fresh_like(ph, f"d{base_name(ph, 'theta')}_sum", grad_dtype(ph))
         ns_slots.append(len(parts.states))
         parts.states.append((zeros_for(nonseqs[j]), acc, acc + d, False, f"gradient of {ph.name or 'non-sequence'}"))
     seq_slots = []
@@ -189,8 +208,8 @@ def scan_pullback(op: Any, inputs: List[Variable], outputs: List[Variable], outp
 
     # what the reverse step reads, step by step (only what it uses)
     inner_outs = [s[2] for s in parts.states] + [mp[0] for mp in parts.maps]
-    used = {id(v) for v in ancestors(inner_outs, flat_r_seqs + r_hist + r_ns + g_trace_phs + g_map_phs
-                                     + [a for a in adjoints if a is not None])}
+    placeholders = flat_r_seqs + r_hist + r_ns + [v for v in g_trace_phs + g_map_phs + current_phs if v is not None]
+    used = {id(v) for v in ancestors(inner_outs, placeholders + [a for a in adjoints if a is not None])}
     for k, (seq, group) in enumerate(zip(seqs, r_seqs)):
         taps = [(o, ph) for o, ph in zip(spec.seq_taps[k], group) if id(ph) in used]
         if not taps:
@@ -200,7 +219,9 @@ def scan_pullback(op: Any, inputs: List[Variable], outputs: List[Variable], outp
         parts.seqs.append((window, [(span - o, ph) for o, ph in taps], spec.seq_label(k)))
     traced = None
     for k, ph in enumerate(r_hist):
-        if id(ph) not in used:
+        cur = current_phs[k]
+        reads_cur = cur is not None and id(cur) in used
+        if id(ph) not in used and not reads_cur:
             continue
         if spec.keep_trace[k]:
             trace = outputs[k]
@@ -208,8 +229,16 @@ def scan_pullback(op: Any, inputs: List[Variable], outputs: List[Variable], outp
             if traced is None:
                 traced = op.variant(keep_trace=(True,) * S).make_node(*inputs).outputs
             trace = traced[k]
+        if id(ph) not in used:  # only s[t]: the trace itself, backwards
+            parts.seqs.append((trace[::-1], [(0, cur)], spec.state_label(k)))
+            continue
         history = m.concatenate([m.expand_dims(inits[k], 0), trace], axis=0)[::-1]
-        parts.seqs.append((history, [(1, ph)], f"{spec.state_label(k)} (history)"))
+        taps = ([(0, cur)] if reads_cur else []) + [(1, ph)]
+        parts.seqs.append((history, taps, f"{spec.state_label(k)} (history)"))
+    for j in range(spec.n_maps):
+        cur = current_phs[S + j]
+        if cur is not None and id(cur) in used:
+            parts.seqs.append((outputs[S + j][::-1], [(0, cur)], spec.map_label(j)))
     for k, ph in enumerate(g_trace_phs):
         if ph is not None and id(ph) in used:
             parts.seqs.append((g_states[k][::-1], [(0, ph)], f"gradient of {spec.state_label(k)}"))

@@ -32,13 +32,36 @@ def inner_fgraph(op: Any, sets: Sequence[str]) -> FunctionGraph:
     return fgraph
 
 
+#: rule sets that turn elementwise chains into forms the Python-float loop does not read
+_NOT_FOR_SCALARS = ("fusion", "inplace")
+
+
 def build_loop(op: Any, sets: Sequence[str]) -> Callable:
-    """The loop function of ``op`` (see the module docstring)."""
-    fgraph = inner_fgraph(op, sets)
-    general = general_loop(op, fgraph)
-    from gradlab.scan.scalar_loop import scalar_loop
-    fast = scalar_loop(op, fgraph, fallback=general)
-    return fast if fast is not None else general
+    """The loop function of ``op`` (see the module docstring).
+
+    The scalar version is generated from the inner graph rewritten without
+    fusion (it fuses by inlining expressions itself); the numpy version, its
+    fallback, is then compiled only if it is ever needed.
+    """
+    from gradlab.scan.scalar_loop import applicable, scalar_loop
+    scalar_sets = tuple(s for s in sets if s not in _NOT_FOR_SCALARS)
+    fgraph = inner_fgraph(op, scalar_sets)
+    if applicable(fgraph):
+        return scalar_loop(op, fgraph, fallback=_deferred(op, sets, fgraph if scalar_sets == tuple(sets) else None))
+    if scalar_sets != tuple(sets):
+        fgraph = inner_fgraph(op, sets)
+    return general_loop(op, fgraph)
+
+
+def _deferred(op: Any, sets: Sequence[str], fgraph: Any) -> Callable:
+    """The numpy loop, compiled on its first call."""
+    compiled: list = []
+
+    def run(*args: Any) -> tuple:
+        if not compiled:
+            compiled.append(general_loop(op, fgraph if fgraph is not None else inner_fgraph(op, sets)))
+        return compiled[0](*args)
+    return run
 
 
 # ---------------------------------------------------------------------------
