@@ -54,25 +54,22 @@ def _rows_vectorized(flat: Variable, wrts: List[Variable], consider_constant: An
     return result
 
 
-def _rows_looped(flat: Variable, n: int, wrts: List[Variable], consider_constant: Any,
+def _rows_looped(flat: Variable, n: Optional[int], wrts: List[Variable], consider_constant: Any,
                  disconnected_inputs: str) -> list:
-    """``vectorize=False``: the gradient of each entry ``flat[i]``, stacked.
-
-    This is the place where ``gradlab.scan`` takes over (a scan over
-    ``arange(n)`` computing ``grad(flat[i], wrt)``) once it exists; until
-    then the loop runs in Python when ``n`` is known statically, and the
-    caller uses the vectorized construction when it is not.
-    """
+    """``vectorize=False``: the gradient of each entry ``flat[i]``, stacked —
+    a scan over ``arange(n)`` computing ``grad(flat[i], wrt)`` (the seed's
+    construction; ``n`` may be unknown until run time)."""
     m = _api()
-    per_row = [grad(flat[i], wrts, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)
-               for i in range(n)]
-    result = []
-    for k, w in enumerate(wrts):
-        if n == 0:
-            result.append(m.zeros((0,) + tuple(w.shape[a] for a in range(w.ndim)), dtype=grad_dtype(w)))
-        else:
-            result.append(m.stack([row[k] for row in per_row], axis=0))
-    return result
+    if n == 0:
+        return [m.zeros((0,) + tuple(w.shape[a] for a in range(w.ndim)), dtype=grad_dtype(w)) for w in wrts]
+    from gradlab.scan import scan
+
+    def row(i: Variable, flat: Variable, *ws: Variable) -> list:
+        return list(grad(flat[i], list(ws), consider_constant=consider_constant,
+                         disconnected_inputs=disconnected_inputs))
+    indices = m.arange(n if n is not None else flat.shape[0])
+    rows, _ = scan(row, sequences=indices, non_sequences=[flat] + list(wrts), return_list=True)
+    return rows
 
 
 def _unflatten(j: Variable, expression: Variable, w: Variable) -> Variable:
@@ -90,9 +87,8 @@ def jacobian(expression: Variable, wrt: Variables, consider_constant: Optional[S
     """The Jacobian ``d expression / d wrt``, of shape ``expression.shape + wrt.shape``.
 
     ``wrt`` is one variable, a list or a tuple; the answer has the same form.
-    ``vectorize=True`` builds one batched graph; ``vectorize=False`` one
-    gradient per entry of ``expression`` (a Python loop while its size is
-    known statically, else the batched graph — same values either way).
+    ``vectorize=True`` builds one batched graph; ``vectorize=False`` a scan
+    computing one gradient per entry of ``expression`` (same values).
     ``consider_constant`` and ``disconnected_inputs`` are as in :func:`grad`.
     """
     from gradlab.tensor.variable import as_tensor_variable
@@ -103,7 +99,7 @@ def jacobian(expression: Variable, wrt: Variables, consider_constant: Optional[S
         return in_form(form, list(rows))
     flat = _flat(expression)
     n = _static_size(expression)
-    if vectorize or n is None:
+    if vectorize:
         rows = _rows_vectorized(flat, wrts, consider_constant, disconnected_inputs)
     else:
         rows = _rows_looped(flat, n, wrts, consider_constant, disconnected_inputs)
