@@ -7,6 +7,7 @@ needs numpy only.
 """
 from gradlab.configuration import config  # noqa: F401
 from gradlab import graph, tensor  # noqa: F401
+from gradlab.scan import scan  # noqa: F401  (the package's __init__ is light; binds gradlab.scan to the function)
 
 __version__ = "0.1.0"
 
@@ -20,7 +21,6 @@ def __getattr__(name):
         "Mode": ("gradlab.compile", "Mode"),
         "In": ("gradlab.compile", "In"),
         "Out": ("gradlab.compile", "Out"),
-        "scan": ("gradlab.scan", "scan"),
         "grad": ("gradlab.gradient", "grad"),
         "pp": ("gradlab.printing", "pp"),
         "dprint": ("gradlab.printing", "dprint"),
