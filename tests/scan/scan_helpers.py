@@ -1,0 +1,59 @@
+"""Helpers shared by the scan tests: finite differences and numpy loops."""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+
+def fd_gradient(fn: Callable, values: Sequence[np.ndarray], k: int, eps: float = 1e-6) -> np.ndarray:
+    """``d fn(*values) / d values[k]`` by central differences (fn returns a scalar)."""
+    values = [np.array(v, dtype=np.float64) for v in values]
+    grad = np.zeros_like(values[k])
+    for j in range(values[k].size):
+        plus = [v.copy() for v in values]
+        minus = [v.copy() for v in values]
+        plus[k].reshape(-1)[j] += eps
+        minus[k].reshape(-1)[j] -= eps
+        grad.reshape(-1)[j] = (float(fn(*plus)) - float(fn(*minus))) / (2 * eps)
+    return grad
+
+
+def fd_jacobian(fn: Callable, values: Sequence[np.ndarray], k: int, eps: float = 1e-6) -> np.ndarray:
+    """``J[i, j] = d fn(*values).ravel()[i] / d values[k].ravel()[j]`` by central differences."""
+    values = [np.array(v, dtype=np.float64) for v in values]
+    out = np.asarray(fn(*values), dtype=np.float64)
+    J = np.zeros((out.size, values[k].size))
+    for j in range(values[k].size):
+        plus = [v.copy() for v in values]
+        minus = [v.copy() for v in values]
+        plus[k].reshape(-1)[j] += eps
+        minus[k].reshape(-1)[j] -= eps
+        J[:, j] = (np.asarray(fn(*plus), dtype=np.float64) - np.asarray(fn(*minus), dtype=np.float64)).ravel() / (2 * eps)
+    return J
+
+
+def fd_hessian(fn: Callable, values: Sequence[np.ndarray], k: int, eps: float = 1e-4) -> np.ndarray:
+    """``H[i, j] = d^2 fn / d values[k][i] d values[k][j]`` by second central differences."""
+    values = [np.array(v, dtype=np.float64) for v in values]
+    n = values[k].size
+    H = np.zeros((n, n))
+
+    def at(di: int, si: float, dj: int, sj: float) -> float:
+        moved = [v.copy() for v in values]
+        moved[k].reshape(-1)[di] += si * eps
+        moved[k].reshape(-1)[dj] += sj * eps
+        return float(fn(*moved))
+    for i in range(n):
+        for j in range(n):
+            H[i, j] = (at(i, 1, j, 1) - at(i, 1, j, -1) - at(i, -1, j, 1) + at(i, -1, j, -1)) / (4 * eps * eps)
+    return H
+
+
+def tanh_recurrence(a: float, x: np.ndarray, h0: float) -> np.ndarray:
+    """``h[t] = tanh(a h[t-1] + x[t])`` in numpy."""
+    h, out = float(h0), []
+    for x_t in np.asarray(x, dtype=np.float64):
+        h = np.tanh(a * h + x_t)
+        out.append(h)
+    return np.array(out)
