@@ -212,6 +212,27 @@ def _check_step_value(out: _Output, value: Variable, who: str) -> None:
                 f"returns {got.shape} (axis {axis}). Give an initial value of the shape fn returns at each step")
 
 
+def _check_arity(fn: Callable, seqs: Sequence[_Sequence], outs: Sequence[_Output], nonseqs: Sequence[Variable],
+                 who: str) -> None:
+    """fn must accept what scan passes it; say what that is when it does not."""
+    import inspect
+    n_args = sum(len(s.placeholders) for s in seqs) + sum(len(o.args) for o in outs) + len(nonseqs)
+    try:
+        inspect.signature(fn).bind(*range(n_args))
+    except TypeError:
+        pass
+    except ValueError:  # no signature (a builtin): let the call speak for itself
+        return
+    else:
+        return
+    described = [f"{ph.name} (sequence {s.label}, tap {k})" for s in seqs for ph, k in zip(s.placeholders, s.taps)]
+    described += [f"the value at t{k:+d} of {o.label}" for o in outs for k in o.taps]
+    described += [f"non_sequences[{j}] ({v})" for j, v in enumerate(nonseqs)]
+    raise TypeError(f"{who}: fn cannot be called with the {n_args} argument{'s' if n_args != 1 else ''} scan passes "
+                    f"at each step, in this order: {', '.join(described) or 'none'}. Give fn one parameter per "
+                    "sequence tap, then one per tap of each recurrent output, then one per non-sequence")
+
+
 def _explain_disconnected(exc: Exception, seqs: Sequence[_Sequence]) -> str:
     """The pitfall of differentiating a sequence entry inside fn, explained."""
     entries = ", ".join(f"{ph.name} (an entry of {s.label})" for s in seqs for ph in s.placeholders
@@ -269,6 +290,7 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
     n_var, strict = _number_of_steps(n_steps, seqs, who)
 
     args = [ph for s in seqs for ph in s.placeholders] + [a for o in outs for a in o.args] + nonseqs
+    _check_arity(fn, seqs, outs, nonseqs, who)
     try:
         result = fn(*args)
     except DisconnectedInputError as exc:

@@ -72,22 +72,26 @@ def step_checker(spec: Any) -> Callable:
     who = spec.who()
     spans = [spec.span(k) for k in range(spec.n_seqs)]
     labels = [spec.seq_label(k) for k in range(spec.n_seqs)]
-    taps_text = [f" (read at offsets {list(t)})" if t != (0,) else "" for t in spec.seq_taps]
+    taps_text = [f" (read at {len(t)} taps spanning {max(t) + 1} entries)" if t != (0,) else ""
+                 for t in spec.seq_taps]
+
+    def entries(count: int) -> str:
+        return f"{count} entr{'y' if count == 1 else 'ies'}"
 
     def check(n_steps: Any, seqs: Sequence[Any]) -> int:
         n = int(n_steps)
         if spec.strict_lengths and seqs:
             if n < 0:
                 raise ScanRuntimeError(
-                    f"{who}: sequence {labels[0]} has {len(seqs[0])} entries but its taps{taps_text[0]} need at "
-                    f"least {spans[0] + 1}; pass a longer sequence or use fewer taps")
+                    f"{who}: sequence {labels[0]} has {entries(len(seqs[0]))} but its taps need at least "
+                    f"{spans[0] + 1}; pass a longer sequence or use fewer taps")
             for k in range(1, len(seqs)):
                 usable = len(seqs[k]) - spans[k]
                 if usable != n:
                     raise ScanRuntimeError(
                         f"{who}: the sequences have different lengths: {labels[0]} gives {n} steps "
-                        f"({len(seqs[0])} entries) but {labels[k]}{taps_text[k]} gives {usable} "
-                        f"({len(seqs[k])} entries). Pass sequences of the same length, or give n_steps "
+                        f"({entries(len(seqs[0]))}) but {labels[k]}{taps_text[k]} gives {usable} "
+                        f"({entries(len(seqs[k]))}). Pass sequences of the same length, or give n_steps "
                         "to use the first n_steps entries of each")
             return n
         if n < 0:
@@ -96,7 +100,7 @@ def step_checker(spec: Any) -> Callable:
         for k, seq in enumerate(seqs):
             if len(seq) < n + spans[k]:
                 raise ScanRuntimeError(
-                    f"{who}: n_steps={n} is larger than sequence {labels[k]} allows: it has {len(seq)} entries"
+                    f"{who}: n_steps={n} is larger than sequence {labels[k]} allows: it has {entries(len(seq))}"
                     f"{taps_text[k]} and {n} steps need {n + spans[k]}. Pass a smaller n_steps or a longer sequence")
         return n
     return check
@@ -118,8 +122,8 @@ def shape_error(spec: Any, kind: str, index: int) -> Callable:
 
         def fail(t: int, got: tuple, want: tuple) -> None:
             raise ScanRuntimeError(
-                f"{who}: output {label} changed shape at step {t}: shape {want} at step 0 but {got} now. Each "
-                "step must return values of one shape, so they can be stacked")
+                f"{who}: {label} changed shape at step {t}: shape {want} at step 0 but {got} now. Each "
+                "step must return values of one shape, so that they can be stacked")
     return fail
 
 
