@@ -349,7 +349,7 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
               "    except Exception as _exc:", f"        raise {explain}(_exc, [{', '.join(args)}]) from None"]
     exprs = []
     for i, (var, expr) in enumerate(zip(fgraph.outputs, outs)):
-        aliased = var in fgraph.inputs or isinstance(var, Constant) or fgraph.outputs.index(var) != i
+        aliased = _views_storage(var, fgraph) or fgraph.outputs.index(var) != i
         exprs.append(f"_asarray({expr}).copy()" if aliased else (f"_asarray({expr})" if var.ndim == 0 else expr))
     # updates: computed values first, then written together (all or nothing)
     for k in range(len(update_pairs)):
@@ -363,6 +363,27 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
         lines.append(f"    return {results[0] if results else None}")
     source = "\n".join(lines) + "\n"
     return compile_source(source, ctx, fn_name), source, ctx
+
+
+def _views_storage(var: Variable, fgraph: FunctionGraph) -> bool:
+    """Could ``var``'s value share memory with an argument, a constant or a shared value?
+
+    Follows ``view_map`` (outputs that are views of inputs: transpose,
+    reshape, indexing …) back to where the memory comes from; such outputs
+    are copied so the caller never gets a view of its own argument.
+    """
+    inputs = set(fgraph.inputs)
+    while True:
+        if var in inputs or isinstance(var, Constant):
+            return True
+        node = var.owner
+        if node is None:
+            return False
+        view_map = getattr(node.op, "view_map", None) or {}
+        sources = view_map.get(node.outputs.index(var))
+        if not sources:
+            return False
+        var = node.inputs[sources[0]]
 
 
 def _update_cells(ctx: CodegenContext, update_pairs: Sequence[tuple]) -> list:

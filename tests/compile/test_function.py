@@ -214,3 +214,12 @@ def test_outputs_do_not_alias_inputs_or_constants():
     assert v[0] == 0.0
     c[0] = 7.0
     assert f(v)[1][0] == 1.0
+
+
+def test_outputs_that_are_views_are_copied():
+    x = gt.dmatrix("x")
+    f = gradlab.function([x], [x.T, x[0], x.reshape((4,))])
+    v = np.arange(4.0).reshape(2, 2)
+    for out in f(v):
+        out[...] = -1.0
+    np.testing.assert_array_equal(v, np.arange(4.0).reshape(2, 2))
