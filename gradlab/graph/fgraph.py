@@ -55,7 +55,7 @@ class FunctionGraph:
         """Add ``var`` and every node it needs that is not yet in the graph."""
         if var in self.variables:
             return
-        for node in toposort([var], [v for v in self.variables]):
+        for node in self._missing_nodes(var):
             if node in self.apply_nodes:
                 continue
             self.apply_nodes.add(node)
@@ -72,6 +72,30 @@ class FunctionGraph:
             for listener in self.listeners:
                 listener.on_import(self, node)
         self._add_variable(var)
+
+    def _missing_nodes(self, var: Variable) -> list:
+        """The nodes ``var`` needs that are not in the graph yet, producers first.
+
+        The walk stops at variables already in the graph, so importing a small
+        replacement costs its own size, not the graph's.
+        """
+        order: list = []
+        done: set = set()
+        stack = [var.owner] if var.owner is not None else []
+        while stack:
+            node = stack[-1]
+            if node in done:
+                stack.pop()
+                continue
+            pending = [i.owner for i in node.inputs
+                       if i.owner is not None and i not in self.variables and i.owner not in done]
+            if pending:
+                stack.extend(reversed(pending))
+            else:
+                stack.pop()
+                done.add(node)
+                order.append(node)
+        return order
 
     def _prune(self, var: Variable) -> None:
         """Drop the nodes that no longer have clients, starting from ``var``."""
@@ -105,8 +129,13 @@ class FunctionGraph:
 
     # -- editing --------------------------------------------------------
     def replace(self, old: Variable, new: Variable, reason: Optional[str] = None,
-                check_type: bool = True) -> None:
-        """Make every client of ``old`` read ``new`` instead."""
+                check_type: bool = True, check_cycles: bool = True) -> None:
+        """Make every client of ``old`` read ``new`` instead.
+
+        ``check_cycles=False`` skips the walk over ``new``'s ancestors (the
+        rewrite driver checks the new nodes itself: a rule builds its
+        replacement from the matched node's ancestors).
+        """
         if old is new:
             return
         if old not in self.variables:
@@ -119,7 +148,7 @@ class FunctionGraph:
                     + (f" [rule {reason}]" if reason else ""))
             new = conv
         self._import_var(new)
-        if self._depends_on(new, old):
+        if check_cycles and self._depends_on(new, old):
             raise InconsistencyError(f"replacing {old} by {new} would create a cycle")
         for client, j in list(self.clients[old]):
             if client == "output":

@@ -208,7 +208,8 @@ def _run_phase(fgraph: FunctionGraph, index: _RuleIndex, watcher: _Watcher,
             try:
                 for old, new in pairs:
                     if old in fgraph.variables:
-                        fgraph.replace(old, new, reason=rule.name)
+                        _check_no_cycle(fgraph, old, new)
+                        fgraph.replace(old, new, reason=rule.name, check_cycles=False)
                         applied.append((old, new))
             except (InconsistencyError, TypeError, ValueError) as exc:
                 _fail(result, rule, node, exc)
@@ -232,6 +233,27 @@ def _run_phase(fgraph: FunctionGraph, index: _RuleIndex, watcher: _Watcher,
                 queue.append(node)
             break
     return True
+
+
+def _check_no_cycle(fgraph: FunctionGraph, old: Variable, new: Variable) -> None:
+    """Raise if ``new`` reads ``old`` (or a sibling output) through nodes not yet in the graph.
+
+    Rules build replacements from the matched node's ancestors, so only the
+    new nodes need a look: the cost is the replacement's size, not the graph's.
+    """
+    forbidden = set(old.owner.outputs) if old.owner is not None else {old}
+    stack = [new]
+    seen: set = set()
+    nodes = fgraph.apply_nodes
+    while stack:
+        var = stack.pop()
+        if var in forbidden:
+            raise InconsistencyError(f"replacing {old} by {new} would create a cycle")
+        owner = var.owner
+        if owner is None or owner in nodes or owner in seen:
+            continue
+        seen.add(owner)
+        stack.extend(owner.inputs)
 
 
 def _fail(result: Rewritten, rule: Rule, node: Any, exc: Exception) -> None:
