@@ -42,4 +42,6 @@ __all__ = ["grad", "Lop", "Rop", "subgraph_grad", "jacobian", "hessian", "hessia
            "verify_grad", "numeric_grad", "consider_constant", "zero_grad", "disconnected_grad", "grad_clip",
            "grad_scale", "undefined_grad", "grad_undefined", "grad_not_implemented", "NullType",
            "DisconnectedType", "DisconnectedInputError", "NullTypeGradError", "GradientError", "check_no_null",
-           "disconnected_type", "vectorize_graph", "backpropagate", "push_forward"]
+           "disconnected_type", "is_null", "is_disconnected", "vectorize_graph", "backpropagate", "push_forward",
+           "ConsiderConstant", "ZeroGrad", "DisconnectedGrad", "GradClip", "GradScale", "UndefinedGrad",
+           "is_gradient_shaping"]

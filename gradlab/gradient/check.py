@@ -10,7 +10,7 @@ relative tolerance to fail; both depend on the inputs' dtype.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Callable, List, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 

@@ -23,8 +23,8 @@ from gradlab.graph.traversal import ancestors, clone_replace, toposort
 from gradlab.gradient.reverse import (DISCONNECTED_POLICIES, RETURN_DISCONNECTED, Variables, _api,
                                       as_gradient, as_variable_list, backpropagate, call_l_op, cast_to,
                                       check_choice, check_term, grad_dtype, in_form, zeros_for)
-from gradlab.gradient.types import (DisconnectedInputError, NullType, NullTypeGradError, disconnected_type,
-                                    is_disconnected, is_null)
+from gradlab.gradient.types import (DisconnectedInputError, NullTypeGradError, disconnected_type, is_disconnected,
+                                    is_null)
 
 __all__ = ["Rop", "push_forward", "node_rop_by_double_lop"]
 

@@ -5,7 +5,7 @@
   the unit vector ``e_i``.  ``vectorize=True`` pulls back all rows at once:
   the pullback graph, built for one cotangent ``u``, is batched over the rows
   of an identity matrix (:func:`~gradlab.gradient.vectorize.vectorize_graph`).
-  ``vectorize=False`` computes one gradient per row (see :func:`_rows_looped`).
+  ``vectorize=False`` computes one gradient per row with a scan (:func:`_rows_looped`).
 - ``hessian(cost, x)``: the Jacobian of ``grad(cost, x)``.
 - ``hessian_vector_product(cost, x, p)``: ``H p`` as the gradient of
   ``sum(grad(cost, x) * p)``, without forming ``H``.
@@ -17,8 +17,7 @@ from typing import Any, List, Optional, Sequence
 import numpy as np
 
 from gradlab.graph.basic import Variable
-from gradlab.gradient.reverse import (Lop, Variables, _api, as_variable_list, grad, grad_dtype, in_form,
-                                      zeros_for)
+from gradlab.gradient.reverse import Lop, Variables, _api, as_variable_list, grad, grad_dtype, in_form
 from gradlab.gradient.vectorize import vectorize_graph
 
 __all__ = ["jacobian", "hessian", "hessian_vector_product"]

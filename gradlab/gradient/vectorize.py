@@ -10,8 +10,10 @@ How a node is batched, in order of preference:
 
 1. the op's own ``vectorize_node(node, inputs, batched)`` method, if any;
 2. built-in rules: elementwise ops (the batch axis broadcasts like any other
-   leading axis) and the reductions of ``gradlab.tensor.reduce`` (their axes
-   shift by one);
+   leading axis), the reductions of ``gradlab.tensor.reduce`` and DimShuffle
+   (their axes shift by one), Reshape (the batch length goes in front of the
+   new shape), Shape (a row's shape, unbatched) and Dot with one batched
+   operand (a matmul);
 3. otherwise :class:`BatchedLoop`, an op that runs the original op's
    ``perform`` once per batch entry and stacks the results.  It works for
    every op; it is a Python loop over the batch, so it is the slow path.
@@ -19,7 +21,7 @@ How a node is batched, in order of preference:
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Sequence
 
 import numpy as np
 
@@ -65,6 +67,56 @@ def _batch_reduction(node: Apply, inputs: list, batched: list) -> list:
     new = copy.copy(op)
     new.axis = tuple(a + 1 for a in op.axes_of(core_ndim))
     return [new(inputs[0])]
+
+
+def _batch_dimshuffle(node: Apply, inputs: list, batched: list) -> list:
+    """DimShuffle: keep the batch axis first, shift the others by one."""
+    order = [0] + ["x" if e == "x" else e + 1 for e in node.op.new_order]
+    return [_api().dimshuffle(inputs[0], order)]
+
+
+def _batch_shape(node: Apply, inputs: list, batched: list) -> list:
+    """The shape of a row is the same for every row: ``shape(X)[1:]``, unbatched."""
+    return [_api().shape(inputs[0])[1:]]
+
+
+def _batch_reshape(node: Apply, inputs: list, batched: list) -> list:
+    """Reshape to ``(batch,) + shape`` (only the data batched, not the shape)."""
+    if batched[1]:
+        return None
+    m = _api()
+    x, shp = inputs
+    lead = m.shape(x)[0:1]
+    return [m.reshape(x, m.concatenate([lead, m.cast(shp, lead.dtype)]), ndim=node.op.ndim + 1)]
+
+
+def _batch_dot(node: Apply, inputs: list, batched: list) -> list:
+    """Dot with one batched operand, as a (broadcasting) matmul."""
+    m = _api()
+    (a, b), (ca, cb) = inputs, node.inputs
+    if batched[0] and not batched[1]:
+        return [m.dot(a, b) if ca.ndim == 1 else m.matmul(a, b)]
+    if batched[1] and not batched[0]:
+        if cb.ndim == 1:  # out[k] = a . b[k]
+            return [m.dot(b, a) if ca.ndim == 1 else m.dot(b, m.transpose(a))]
+        if ca.ndim == 1:  # out[k] = b[k]^T a
+            return [m.matmul(m.dimshuffle(b, (0, 2, 1)), a)]
+        return [m.matmul(a, b)]
+    return None
+
+
+def _native_rule(op: Any) -> Any:
+    from gradlab.tensor.linalg import Dot
+    from gradlab.tensor.shape import DimShuffle, Reshape, Shape
+    if isinstance(op, Shape):
+        return _batch_shape
+    if isinstance(op, DimShuffle):
+        return _batch_dimshuffle
+    if isinstance(op, Reshape):
+        return _batch_reshape
+    if isinstance(op, Dot):
+        return _batch_dot
+    return None
 
 
 class BatchedLoop(Op):
@@ -134,7 +186,7 @@ class BatchedLoop(Op):
     def L_op(self, inputs, outputs, output_grads):
         """The core op's gradient graph, batched: batched inputs get batched
         gradients, shared inputs the sum over the batch."""
-        from gradlab.gradient.reverse import call_l_op, check_term, grad_dtype, zeros_for
+        from gradlab.gradient.reverse import call_l_op, check_term, grad_dtype
         from gradlab.gradient.types import is_disconnected, is_null
         from gradlab.tensor.type import TensorType
         core = self.core_node
@@ -150,7 +202,7 @@ class BatchedLoop(Op):
                 continue
             if plain:
                 g = clone_replace(g, plain)
-            (g,) = vectorize_graph([g], batch, keep_unbatched=True)
+            (g,) = vectorize_graph([g], batch)
             if not b:
                 g = _api().sum(g, axis=0) if g.ndim == x.ndim + 1 else g
             elif g.ndim == x.ndim - 1:
@@ -172,30 +224,43 @@ def batch_node(node: Apply, inputs: list, batched: list) -> list:
         return _batch_elemwise(node, inputs, batched)
     if _is_reduction(op) and batched[0]:
         return _batch_reduction(node, inputs, batched)
+    rule = _native_rule(op)
+    if rule is not None:
+        result = rule(node, inputs, batched)
+        if result is not None:
+            return result
     outs = BatchedLoop(node, batched).make_node(*inputs).outputs
     return list(outs)
 
 
-def vectorize_graph(outputs: Sequence[Variable], replace: Mapping[Variable, Variable],
-                    keep_unbatched: bool = True) -> List[Variable]:
+def vectorize_graph(outputs: Sequence[Variable], replace: Mapping[Variable, Variable]) -> List[Variable]:
     """``outputs`` rebuilt with each key of ``replace`` swapped for its value,
     a batch of it along a new leading axis (``value.ndim == key.ndim + 1``).
 
     Outputs downstream of a replaced variable come back with the batch axis;
-    the others come back unchanged (``keep_unbatched``).
+    the others come back unchanged.  A batching rule may
+    answer with an unbatched variable (same ndim as the original: the value
+    is the same for every batch entry, like the shape of a row); its
+    consumers are then rebuilt on it without a batch axis.
     """
     outs = list(outputs)
-    table: Dict[int, Variable] = {}
+    table: Dict[int, tuple] = {}  # id(old) -> (new, batched?)
     for old, new in replace.items():
         if getattr(new.type, "ndim", None) != getattr(old.type, "ndim", -1) + 1:
             raise ValueError(f"vectorize_graph: the batch for {old} ({old.type}) must have one more (leading) "
                              f"dimension, got {new.type}")
-        table[id(old)] = new
+        table[id(old)] = (new, True)
     for node in toposort(outs, list(replace)):
-        flags = [id(x) in table for x in node.inputs]
-        if not any(flags):
+        hits = [table.get(id(x)) for x in node.inputs]
+        if not any(h is not None for h in hits):
             continue
-        new_inputs = [table.get(id(x), x) for x in node.inputs]
-        for out, new in zip(node.outputs, batch_node(node, new_inputs, flags)):
-            table[id(out)] = new
-    return [table.get(id(o), o) for o in outs]
+        new_inputs = [x if h is None else h[0] for x, h in zip(node.inputs, hits)]
+        flags = [h is not None and h[1] for h in hits]
+        if any(flags):
+            new_outputs = batch_node(node, new_inputs, flags)
+        else:
+            new_outputs = node.clone_with_new_inputs(new_inputs, strict=False).outputs
+        for out, new in zip(node.outputs, new_outputs):
+            batched = getattr(new.type, "ndim", None) == getattr(out.type, "ndim", -1) + 1 and any(flags)
+            table[id(out)] = (new, batched)
+    return [table[id(o)][0] if id(o) in table else o for o in outs]

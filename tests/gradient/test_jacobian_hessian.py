@@ -174,3 +174,36 @@ def test_unbatched_outputs_come_back_unchanged():
     x, z = gt.dvector("x"), gt.dvector("z")
     out = z * 2.0
     assert vectorize_graph([out], {x: gt.dmatrix("X")}) == [out]
+
+
+BATCHING_CASES = {
+    # name: (graph of x (and a fixed w), shape of x)
+    "elemwise_lower_rank_batched": (lambda x, w: gt.exp(x) * w, (3,)),
+    "elemwise_broadcast": (lambda x, w: x + w[0:1], (3,)),
+    "reduction": (lambda x, w: gt.sum(gt.outer(x, x), axis=0) + gt.max(x), (3,)),
+    "dimshuffle": (lambda x, w: gt.dimshuffle(gt.outer(x, w), (1, "x", 0)), (3,)),
+    "reshape": (lambda x, w: gt.reshape(gt.outer(x, w), (-1,)), (3,)),
+    "reshape_symbolic": (lambda x, w: gt.reshape(x, (x.shape[0], 1)), (3,)),
+    "dot_vector_matrix": (lambda x, w: gt.dot(x, gt.outer(w, w)), (3,)),
+    "dot_vector_vector_right": (lambda x, w: gt.dot(w, x), (3,)),
+    "dot_matrix_vector_right": (lambda x, w: gt.dot(gt.outer(w, w), x), (3,)),
+    "dot_vector_matrix_right": (lambda x, w: gt.dot(w, gt.outer(x, w)), (3,)),
+    "dot_matrix_matrix": (lambda x, w: gt.dot(gt.outer(x, w), gt.outer(w, w)), (3,)),
+    "dot_matrix_matrix_right": (lambda x, w: gt.dot(gt.outer(w, w), gt.outer(x, w)), (3,)),
+    "fallback_subtensor": (lambda x, w: x[[2, 0]] * x[1], (3,)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BATCHING_CASES))
+def test_vectorize_graph_equals_stacking_each_row(case):
+    build, shape = BATCHING_CASES[case]
+    w_value = np.array([0.5, -1.0, 2.0])
+    x = gt.tensor("float64", shape=(None,) * len(shape), name="x")
+    out = build(x, gt.constant(w_value))
+    X = gt.tensor("float64", shape=(None,) * (len(shape) + 1), name="X")
+    (Y,) = vectorize_graph([out], {x: X})
+    loops = [n for n in toposort([Y]) if isinstance(n.op, BatchedLoop)]
+    assert bool(loops) == case.startswith("fallback"), loops
+    rows = np.random.default_rng(0).uniform(-1, 1, (4,) + shape)
+    one = compile_fn([x], out)
+    assert_close(compile_fn([X], Y)(rows), np.stack([one(r) for r in rows]))
