@@ -50,7 +50,7 @@ def build_loop(op: Any, sets: Sequence[str]) -> Callable:
         return scalar_loop(op, fgraph, fallback=_deferred(op, sets, fgraph if scalar_sets == tuple(sets) else None))
     if scalar_sets != tuple(sets):
         fgraph = inner_fgraph(op, sets)
-    return general_loop(op, fgraph)
+    return general_loop(op, fgraph, sets)
 
 
 def _deferred(op: Any, sets: Sequence[str], fgraph: Any) -> Callable:
@@ -59,7 +59,7 @@ def _deferred(op: Any, sets: Sequence[str], fgraph: Any) -> Callable:
 
     def run(*args: Any) -> tuple:
         if not compiled:
-            compiled.append(general_loop(op, fgraph if fgraph is not None else inner_fgraph(op, sets)))
+            compiled.append(general_loop(op, fgraph if fgraph is not None else inner_fgraph(op, sets), sets))
         return compiled[0](*args)
     return run
 
@@ -138,10 +138,12 @@ def empty_map(dtype: str, static_shape: tuple) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------
-def general_loop(op: Any, fgraph: FunctionGraph) -> Callable:
-    """The loop over numpy values: the linker's body inside ``for t in range(n)``."""
+def general_loop(op: Any, fgraph: FunctionGraph, sets: Sequence[str] = ()) -> Callable:
+    """The loop over numpy values: the linker's body inside ``for t in range(n)``
+    (nested loops are compiled with the same rule ``sets``)."""
     spec = op.spec
     ctx = CodegenContext()
+    ctx.mode_sets = tuple(sets)
     args, body, outs = generate_body(fgraph, fgraph.inputs, fgraph.outputs, [""] * len(fgraph.inputs), ctx, [])
     n_si, n_st = spec.n_seq_inputs, spec.n_states
     seq_args, state_args, ns_args = args[:n_si], args[n_si:n_si + n_st], args[n_si + n_st:]
