@@ -154,7 +154,7 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
     rewrite_done = time.perf_counter()
 
     fn, source, ctx = _link(fgraph, ins, in_vars, shared_vars, len(out_vars), update_pairs,
-                            return_list, allow_input_downcast, name)
+                            return_list, allow_input_downcast, name, mode_sets=mode.sets)
     maker = FunctionMaker(fgraph=fgraph, source=source, trace=trace, mode=mode, inputs=ins,
                           outputs=user_outputs, updates=update_pairs, givens=replacements,
                           user_outputs=user_outputs, shared=shared_vars,
@@ -326,7 +326,7 @@ def _input_filter(ctx: CodegenContext, spec: In, var: Variable, allow_downcast: 
 
 def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable], shared_vars: Sequence[Variable],
           n_out: int, update_pairs: Sequence[tuple], return_list: bool, allow_downcast: Optional[bool],
-          name: Optional[str]) -> tuple:
+          name: Optional[str], mode_sets: tuple = ()) -> tuple:
     """Generate, compile and return ``(callable, source, context)``.
 
     The generated function checks its arguments, runs the body inside a
@@ -335,6 +335,7 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
     returns the outputs as arrays.
     """
     ctx = CodegenContext()
+    ctx.mode_sets = tuple(mode_sets)  # ops with inner graphs (Scan) rewrite them with the same rule sets
     f_inputs = fgraph.inputs[:len(in_vars)]
     f_shared = fgraph.inputs[len(in_vars):]
     cells = [ctx.bind(sv.storage, f"cell_{sv.name or 'shared'}") for sv in shared_vars]
