@@ -80,7 +80,7 @@ class _RuleIndex:
         key = (type(op), getattr(scalar, "name", None), type(scalar))
         hit = self.cache.get(key)
         if hit is None:
-            hit = self.cache[key] = [(r, s) for r, s in self.rules if _tracks(r, op, scalar)]
+            hit = self.cache[key] = [(r, s, s in ALWAYS) for r, s in self.rules if _tracks(r, op, scalar)]
         return hit
 
 
@@ -153,15 +153,19 @@ def rewrite_fgraph(fgraph: FunctionGraph, sets: Iterable[Union[str, RuleSet]] = 
     if recorder is not None:
         fgraph.attach_listener(recorder)
     result = Rewritten(fgraph, recorder.steps if recorder else [], "fixpoint", names, _recorder=recorder)
+    dirty: Optional[set] = None   # nodes merging/folding must look at (None: all of them)
     try:
         for phase in phases:
             base = [(r, rs.name) for rs in always for r in rs.rules]
             if phase is not None:
                 base += [(r, phase.name) for r in phase.rules]
             reverse = phase is not None and phase.consumers_first
-            if not _run_phase(fgraph, _RuleIndex(base), watcher, recorder, result, limit, reverse):
+            if not _run_phase(fgraph, _RuleIndex(base), watcher, recorder, result, limit, reverse, dirty):
                 result.stop_reason = "step limit"
                 break
+            # merge and constant folding reached their fixpoint: later phases only
+            # show them the nodes they add or change
+            dirty = set()
     finally:
         fgraph.remove_listener(watcher)
         if recorder is not None:
@@ -171,7 +175,8 @@ def rewrite_fgraph(fgraph: FunctionGraph, sets: Iterable[Union[str, RuleSet]] = 
 
 
 def _run_phase(fgraph: FunctionGraph, index: _RuleIndex, watcher: _Watcher,
-               recorder: Optional[TraceRecorder], result: Rewritten, limit: int, reverse: bool = False) -> bool:
+               recorder: Optional[TraceRecorder], result: Rewritten, limit: int, reverse: bool = False,
+               dirty: Optional[set] = None) -> bool:
     """One worklist fixpoint; False when the step limit stopped it."""
     order = fgraph.toposort()
     queue = deque(reversed(order) if reverse else order)
@@ -182,7 +187,10 @@ def _run_phase(fgraph: FunctionGraph, index: _RuleIndex, watcher: _Watcher,
         queued.discard(node)
         if node not in nodes:
             continue
-        for rule, set_name in index.for_node(node):
+        fresh = dirty is None or node in dirty
+        for rule, set_name, always in index.for_node(node):
+            if always and not fresh:
+                continue
             try:
                 replacement = rule.transform(fgraph, node)
             except Exception as exc:  # a broken rule must not break compilation
@@ -220,6 +228,10 @@ def _run_phase(fgraph: FunctionGraph, index: _RuleIndex, watcher: _Watcher,
             result.n_steps += 1
             if recorder is not None:
                 recorder.end(rule, set_name, node, node_text, applied)
+            if dirty is not None:
+                dirty.update(watcher.imported)
+                dirty.update(c for c in watcher.changed if c in nodes)
+                dirty.add(node)
             for new_node in watcher.imported:
                 if new_node not in queued:
                     queued.add(new_node)
@@ -232,6 +244,9 @@ def _run_phase(fgraph: FunctionGraph, index: _RuleIndex, watcher: _Watcher,
                 queued.add(node)
                 queue.append(node)
             break
+        else:
+            if dirty is not None:
+                dirty.discard(node)
     return True
 
 
