@@ -23,7 +23,7 @@ builder turns this description into a :class:`~gradlab.scan.op.Scan` node:
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -192,7 +192,7 @@ def _check_step_value(out: _Output, value: Variable, who: str) -> None:
     """A recurrent output must keep its initial value's type."""
     want = out.step_type
     got = value.type
-    start = "its initial value" if not out.window else f"the entries of its initial value"
+    start = "its initial value" if not out.window else "the entries of its initial value"
     if not isinstance(got, TensorType):
         raise TypeError(f"{who}: fn returned {value} ({got}) for {out.label}; it must return a tensor")
     if got.dtype != want.dtype:

@@ -7,7 +7,7 @@ every Scan node is built one way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.traversal import ancestors, clone_replace, toposort
@@ -39,7 +39,7 @@ def _label_for(expr: Variable) -> Optional[str]:
     its short formula)."""
     if expr.name:
         return expr.name
-    if expr.owner is None or len(ancestors([expr])) > 24:
+    if expr.owner is None or not _small(expr, 24):
         return None
     try:
         from gradlab.printing import pp
@@ -47,6 +47,46 @@ def _label_for(expr: Variable) -> Optional[str]:
     except Exception:  # noqa: BLE001 - a label is a nicety
         return None
     return text if len(text) <= 40 else None
+
+
+def _small(expr: Variable, limit: int) -> bool:
+    """Does ``expr``'s graph have at most ``limit`` variables? (stops counting early)"""
+    seen: set = set()
+    stack = [expr]
+    while stack:
+        v = stack.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        if len(seen) > limit:
+            return False
+        if v.owner is not None:
+            stack.extend(v.owner.inputs)
+    return True
+
+
+def _nodes_above(outputs: Sequence[Variable], stop: set, older_than: int) -> list:
+    """The apply nodes between ``outputs`` and the ``stop`` variables, producers
+    first, not entering variables created before ``older_than`` (an older
+    variable cannot depend on the loop's placeholders)."""
+    order: list = []
+    done: set = set()
+    stack = [(out.owner, False) for out in reversed(list(outputs))
+             if out.owner is not None and id(out) not in stop and out.auto_id >= older_than]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in done:
+            continue
+        if expanded:
+            done.add(id(node))
+            order.append(node)
+            continue
+        stack.append((node, True))
+        for inp in reversed(node.inputs):
+            if inp.owner is not None and id(inp) not in stop and inp.auto_id >= older_than \
+                    and id(inp.owner) not in done:
+                stack.append((inp.owner, False))
+    return order
 
 
 def externalize(varying: Sequence[Variable], nonseq_pairs: Sequence[tuple], outputs: Sequence[Variable]) -> tuple:
@@ -63,7 +103,12 @@ def externalize(varying: Sequence[Variable], nonseq_pairs: Sequence[tuple], outp
     varying_ids = {id(v) for v in varying}
     ns_outer = {id(ph): outer for outer, ph in nonseq_pairs}
     depends: dict = {id(v): True for v in varying}
-    order = toposort(list(outputs), list(varying) + [ph for _, ph in nonseq_pairs])
+    stop = set(varying_ids) | set(ns_outer)
+    oldest = min((v.auto_id for v in varying), default=None)
+    if oldest is None:
+        order = toposort(list(outputs), list(varying) + [ph for _, ph in nonseq_pairs])
+    else:
+        order = _nodes_above(outputs, stop, oldest)
     for node in order:
         flag = any(depends.get(id(v), False) for v in node.inputs)
         for out in node.outputs:
