@@ -299,3 +299,24 @@ def test_gradient_of_an_integer_sequence_is_zero_and_n_steps_is_disconnected():
     np.testing.assert_allclose(gi, [0.0, 0.0, 0.0])
     node = picked.owner
     assert node.op.connection_pattern(node)[0] == [False] * len(node.outputs)
+
+
+def test_gradient_through_the_final_value_of_a_shared_update():
+    """An update's new value is the loop's final state (no trace kept): its
+    cotangent starts the reverse loop."""
+    acc = gradlab.shared(np.asarray(1.5), name="acc")
+    x = gt.dvector("x")
+    _, updates = gradlab.scan(lambda x_t: (x_t * 1.0, {acc: gt.tanh(acc * x_t)}), sequences=x)
+    final = updates[acc]
+    f = gradlab.function([x], [final, gt.grad(final, x)])
+
+    def ref(xv):
+        value = 1.5
+        for x_t in xv:
+            value = np.tanh(value * x_t)
+        return value
+    xv = np.array([0.9, -0.7, 1.2])
+    value, gx = f(xv)
+    np.testing.assert_allclose(value, ref(xv), rtol=1e-13)
+    np.testing.assert_allclose(gx, fd_gradient(ref, [xv], 0), rtol=1e-6)
+    assert acc.get_value() == 1.5, "computing the gradient does not apply the update"
