@@ -15,6 +15,7 @@ the graph's size.
 """
 from __future__ import annotations
 
+import gc
 import warnings
 from collections import deque
 from typing import Any, Iterable, Optional, Sequence, Union
@@ -36,8 +37,13 @@ MODE_SETS: dict = {
 }
 
 
+_RULE_SETS: dict = {}
+
+
 def rule_sets() -> dict:
     """Every rule set by name (built explicitly in each module)."""
+    if _RULE_SETS:
+        return dict(_RULE_SETS)
     from gradlab.rewrite.folding import CONSTANT_FOLDING
     from gradlab.rewrite.merge import MERGE
     found = {"merge": MERGE, "constant_folding": CONSTANT_FOLDING}
@@ -48,7 +54,8 @@ def rule_sets() -> dict:
         except ImportError:
             continue
         found[module_name] = getattr(module, attr)
-    return found
+    _RULE_SETS.update(found)
+    return dict(found)
 
 
 def _resolve(sets: Iterable[Union[str, RuleSet]]) -> list:
@@ -65,6 +72,18 @@ def _resolve(sets: Iterable[Union[str, RuleSet]]) -> list:
                              f"(modes: {', '.join(f'{k}={v}' for k, v in MODE_SETS.items())})")
         resolved.append(known[item])
     return resolved
+
+
+_INDEXES: dict = {}
+
+
+def _rule_index(rules: Sequence[tuple]) -> "_RuleIndex":
+    """The (shared, cached) index of this list of ``(rule, set name)`` pairs."""
+    key = tuple((id(r), s) for r, s in rules)
+    index = _INDEXES.get(key)
+    if index is None or [r for r, _ in index.rules] != [r for r, _ in rules]:
+        index = _INDEXES[key] = _RuleIndex(rules)
+    return index
 
 
 class _RuleIndex:
@@ -154,19 +173,27 @@ def rewrite_fgraph(fgraph: FunctionGraph, sets: Iterable[Union[str, RuleSet]] = 
         fgraph.attach_listener(recorder)
     result = Rewritten(fgraph, recorder.steps if recorder else [], "fixpoint", names, _recorder=recorder)
     dirty: Optional[set] = None   # nodes merging/folding must look at (None: all of them)
+    # rewriting allocates many small objects and frees few: the cyclic collector
+    # would rescan them over and over, so it waits until the driver is done
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         for phase in phases:
+            if phase is not None and not phase.rules and dirty is not None and not dirty:
+                continue  # an empty set after the first phase has nothing to do
             base = [(r, rs.name) for rs in always for r in rs.rules]
             if phase is not None:
                 base += [(r, phase.name) for r in phase.rules]
             reverse = phase is not None and phase.consumers_first
-            if not _run_phase(fgraph, _RuleIndex(base), watcher, recorder, result, limit, reverse, dirty):
+            if not _run_phase(fgraph, _rule_index(base), watcher, recorder, result, limit, reverse, dirty):
                 result.stop_reason = "step limit"
                 break
             # merge and constant folding reached their fixpoint: later phases only
             # show them the nodes they add or change
             dirty = set()
     finally:
+        if collecting:
+            gc.enable()
         fgraph.remove_listener(watcher)
         if recorder is not None:
             fgraph.remove_listener(recorder)

@@ -62,9 +62,20 @@ def _order(root: Any, region: set) -> list:
     return order
 
 
+def _full_shape(shape: tuple, pattern: tuple) -> bool:
+    """Does a result of static ``shape`` have the output's broadcast pattern (so its full shape)?"""
+    if len(shape) != len(pattern):
+        return False
+    for n, one in zip(shape, pattern):
+        if (n == 1) != one:
+            return False
+    return True
+
+
 def build_composite(root: Any, region: set) -> tuple:
     """``(composite, inputs)`` computing ``root``'s output from the region's inputs."""
     out = root.outputs[0]
+    out_pattern = tuple(n == 1 for n in out.type.shape)
     order = _order(root, region)
     position = {node.outputs[0]: j for j, node in enumerate(order)}
     inputs: list = []
@@ -92,7 +103,7 @@ def build_composite(root: Any, region: set) -> tuple:
                     inputs.append(var)
                 args.append(("i", input_index[var]))
         node_out = node.outputs[0]
-        full = node_out.ndim == out.ndim and node_out.type.broadcastable == out.type.broadcastable
+        full = _full_shape(node_out.type.shape, out_pattern)
         program.append((node.op.scalar_op, tuple(args), node_out.dtype, full))
     names = [v.name if v.name else f"i{k}" for k, v in enumerate(inputs)]
     return Composite(len(inputs), program, literals, out.dtype, names), inputs

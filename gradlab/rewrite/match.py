@@ -23,10 +23,10 @@ def _elemwise_class():
 
 def scalar_name(node: Any) -> Optional[str]:
     """The scalar op's name when ``node`` is an Elemwise Apply, else None."""
-    if node is None or not isinstance(node, Apply):
+    try:
+        return node.op.scalar_op.name
+    except AttributeError:
         return None
-    scalar = getattr(node.op, "scalar_op", None)
-    return getattr(scalar, "name", None) if scalar is not None else None
 
 
 def owner_name(var: Variable) -> Optional[str]:

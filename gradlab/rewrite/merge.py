@@ -22,18 +22,49 @@ def merge_key(node: Any) -> tuple:
     return (node.op, ins)
 
 
+class _MergeState:
+    """One rewrite's merge table, with the op and constant keys cached by identity."""
+
+    def __init__(self) -> None:
+        self.table: dict = {}
+        self.op_tokens: dict = {}     # id(op) -> (op, token): equal ops share a token
+        self.ops_by_value: dict = {}  # op -> token
+        self.const_tokens: dict = {}  # id(constant) -> (constant, token)
+        self.consts_by_value: dict = {}
+
+    def op_token(self, op: Any) -> int:
+        hit = self.op_tokens.get(id(op))
+        if hit is None:
+            token = self.ops_by_value.setdefault(op, len(self.ops_by_value))
+            hit = self.op_tokens[id(op)] = (op, token)
+        return hit[1]
+
+    def input_token(self, var: Any) -> Any:
+        if not isinstance(var, Constant):
+            return var
+        hit = self.const_tokens.get(id(var))
+        if hit is None:
+            token = ("const", self.consts_by_value.setdefault(var.signature(), len(self.consts_by_value)))
+            hit = self.const_tokens[id(var)] = (var, token)
+        return hit[1]
+
+    def key(self, node: Any) -> tuple:
+        return (self.op_token(node.op),) + tuple(self.input_token(v) for v in node.inputs)
+
+
 def _merge(fgraph: Any, node: Any) -> Any:
     """Identical subexpressions are computed once."""
-    table = _TABLES.get(fgraph)
-    if table is None:
-        table = _TABLES[fgraph] = {}
+    state = _TABLES.get(fgraph)
+    if state is None:
+        state = _TABLES[fgraph] = _MergeState()
     try:
-        key = merge_key(node)
+        key = state.key(node)
         hash(key)
     except TypeError:  # an op whose props are not hashable never merges
         return None
+    table = state.table
     other = table.get(key)
-    if other is None or other is node or other not in fgraph.apply_nodes or merge_key(other) != key:
+    if other is None or other is node or other not in fgraph.apply_nodes or state.key(other) != key:
         table[key] = node
         return None
     if len(other.outputs) != len(node.outputs) or any(a.type != b.type for a, b in zip(other.outputs, node.outputs)):
