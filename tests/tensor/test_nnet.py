@@ -6,90 +6,11 @@ import pytest
 
 import gradlab
 import gradlab.tensor as gt
-from gradlab.graph import Constant, toposort
 from gradlab.tensor import nnet
 
+from tensor_helpers import check_rules, check_through_gradient, compiled, perform_run
+
 RNG = np.random.default_rng(2)
-
-
-# -- helpers (each tensor test module carries its own copy) ----------------
-def perform_run(outputs, inputs, values):
-    """Evaluate through every op's ``perform`` (no code generation)."""
-    env = {i: i.type.filter(v) for i, v in zip(inputs, values)}
-    for node in toposort(outputs, inputs):
-        args = [env[v] if v in env else v.data for v in node.inputs]
-        storage = [[None] for _ in node.outputs]
-        node.op.perform(node, args, storage)
-        for o, s in zip(node.outputs, storage):
-            env[o] = s[0]
-    return [env[o] if o in env else o.data for o in outputs]
-
-
-def compiled(inputs, outputs, mode="NO_REWRITE"):
-    return gradlab.function(inputs, outputs, mode=mode, on_unused_input="ignore")
-
-
-def fd_jacobian(f, values, i, eps=1e-6):
-    """d f / d values[i] by central differences: shape f.shape + x.shape."""
-    x = np.array(values[i], dtype="float64")
-    out_shape = np.shape(f(*values))
-    jac = np.zeros(out_shape + x.shape)
-    for idx in np.ndindex(*x.shape):
-        hi, lo = x.copy(), x.copy()
-        hi[idx] += eps
-        lo[idx] -= eps
-        args_hi = list(values[:i]) + [hi] + list(values[i + 1:])
-        args_lo = list(values[:i]) + [lo] + list(values[i + 1:])
-        jac[(Ellipsis,) + idx] = (np.asarray(f(*args_hi), "float64") - np.asarray(f(*args_lo), "float64")) / (2 * eps)
-    return jac
-
-
-def check_rules(z, values, rtol=1e-6, atol=1e-8):
-    """The op of ``z`` (one node on free inputs): its L_op equals the
-    numeric vector-Jacobian product and its R_op the numeric Jacobian-vector
-    product (all tangents, then the first tangent alone)."""
-    node = z.owner
-    free = [v for v in node.inputs if not isinstance(v, Constant)]
-    forward = compiled(free, z)
-    jacs = [fd_jacobian(forward, values, i) for i in range(len(free))]
-    gz = z.type()
-    gz_val = RNG.standard_normal(z.type.shape if None not in z.type.shape else np.shape(forward(*values)))
-    grads = node.op.L_op(node.inputs, node.outputs, [gz])
-    free_grads = [g for v, g in zip(node.inputs, grads) if not isinstance(v, Constant)]
-    got = compiled(free + [gz], free_grads)(*values, gz_val)
-    for x, g_sym, g, jac in zip(free, free_grads, got, jacs):
-        assert g_sym.dtype == (x.dtype if x.dtype.startswith("float") else "float64")
-        np.testing.assert_allclose(g, np.tensordot(gz_val, jac, axes=z.ndim), rtol=rtol, atol=atol)
-    tangents = [x.type() for x in free]
-    t_vals = [RNG.standard_normal(np.shape(v)) for v in values]
-    it = iter(tangents)
-    points = [None if isinstance(v, Constant) else next(it) for v in node.inputs]
-    for keep in (len(free), 1):
-        pts = [p if p is None or tangents.index(p) < keep else None for p in points]
-        (dz,) = node.op.R_op(node.inputs, pts)
-        got = compiled(free + tangents, dz)(*values, *t_vals)
-        want = sum(np.tensordot(j, t, axes=np.ndim(t)) for j, t in list(zip(jacs, t_vals))[:keep])
-        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
-
-
-def check_through_gradient(build, values, rtol=1e-6, atol=1e-8, mode="FAST_RUN"):
-    """``gradlab.gradient.Lop`` / ``Rop`` of ``build(*inputs)`` (a graph of
-    several ops, rewritten by ``mode``) against finite differences."""
-    from gradlab.gradient import Lop, Rop
-    xs = [gt.tensor("float64", shape=(None,) * np.ndim(v), name=f"x{i}") for i, v in enumerate(values)]
-    y = build(*xs)
-    forward = compiled(xs, y, mode)
-    jacs = [fd_jacobian(forward, values, i) for i in range(len(xs))]
-    v = y.type()
-    v_val = RNG.standard_normal(np.shape(forward(*values)))
-    got = compiled(xs + [v], Lop(y, xs, v), mode)(*values, v_val)
-    for g, jac in zip(got, jacs):
-        np.testing.assert_allclose(g, np.tensordot(v_val, jac, axes=y.ndim), rtol=rtol, atol=atol)
-    ts = [x.type() for x in xs]
-    t_vals = [RNG.standard_normal(np.shape(val)) for val in values]
-    got = compiled(xs + ts, Rop(y, xs, ts), mode)(*values, *t_vals)
-    want = sum(np.tensordot(j, t, axes=np.ndim(t)) for j, t in zip(jacs, t_vals))
-    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
 
 
 def _np_softmax(x, axis):

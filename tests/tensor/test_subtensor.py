@@ -8,129 +8,13 @@ import itertools
 import numpy as np
 import pytest
 
-import gradlab
 import gradlab.tensor as gt
-from gradlab.graph import toposort
 from gradlab.tensor.subtensor import slice_length
+
+from tensor_helpers import perform_run, compiled, sample, grad_dtype, check_derivative_rules, check_infer_shape
 
 RNG = np.random.default_rng(7)
 DTYPES = ("float64", "float32", "int32", "int64")
-
-
-# -- helpers (each tensor test module carries its own copy) ----------------
-def perform_run(outputs, inputs, values):
-    """Evaluate through every op's ``perform`` (no code generation)."""
-    env = {i: i.type.filter(v) for i, v in zip(inputs, values)}
-    for node in toposort(outputs, inputs):
-        args = [env[v] if v in env else v.data for v in node.inputs]
-        storage = [[None] for _ in node.outputs]
-        node.op.perform(node, args, storage)
-        for o, s in zip(node.outputs, storage):
-            env[o] = s[0]
-    return [env[o] if o in env else o.data for o in outputs]
-
-
-def compiled(inputs, outputs, mode="NO_REWRITE"):
-    return gradlab.function(inputs, outputs, mode=mode, on_unused_input="ignore")
-
-
-def sample(shape, dtype):
-    if dtype == "bool":
-        return RNG.random(shape) > 0.5
-    if np.dtype(dtype).kind in "iu":
-        return RNG.integers(-5, 6, size=shape).astype(dtype)
-    return RNG.standard_normal(shape).astype(dtype)
-
-
-def grad_dtype(var):
-    return var.dtype if var.dtype.startswith("float") else "float64"
-
-
-def _flat(arrays):
-    return np.concatenate([np.ravel(np.asarray(a, dtype="float64")) for a in arrays])
-
-
-def numeric_jacobian(f, values, i, eps=1e-6):
-    """d f / d values[i] by central differences, as a (f.size, x.size) matrix; f returns a flat vector."""
-    x = np.array(values[i], dtype="float64")
-    columns = []
-    for idx in np.ndindex(*x.shape):
-        hi, lo = x.copy(), x.copy()
-        hi[idx] += eps
-        lo[idx] -= eps
-        args_hi = list(values[:i]) + [hi] + list(values[i + 1:])
-        args_lo = list(values[:i]) + [lo] + list(values[i + 1:])
-        columns.append((f(*args_hi) - f(*args_lo)) / (2 * eps))
-    return np.stack(columns, axis=1) if columns else np.zeros((f(*values).size, 0))
-
-
-def check_derivative_rules(outputs, inputs, values, rtol=1e-6, atol=1e-8):
-    """The node computing ``outputs`` (from the free ``inputs``): its L_op gives the
-    finite-difference vector-Jacobian product for every real input and zeros
-    for every other input; its R_op gives the finite-difference Jacobian-vector
-    product, with all tangents and with only the first (the rest None)."""
-    node = outputs[0].owner
-    forward = compiled(inputs, list(node.outputs) + list(node.inputs))
-    computed = forward(*values)
-    out_vals, in_vals = computed[:len(node.outputs)], computed[len(node.outputs):]
-    n_out = len(node.outputs)
-
-    def f_flat(*vals):
-        return _flat(forward(*vals)[:n_out])
-
-    real = [i for i, v in enumerate(inputs) if v.dtype.startswith("float") and v in node.inputs]
-    jacs = {i: numeric_jacobian(f_flat, values, i) for i in real}
-    # reverse mode
-    gzs = [gt.tensor(grad_dtype(o), shape=o.type.shape, name=f"gz{k}") for k, o in enumerate(node.outputs)]
-    gz_vals = [RNG.standard_normal(np.shape(v)) for v in out_vals]
-    grads = node.op.L_op(node.inputs, node.outputs, gzs)
-    assert len(grads) == len(node.inputs)
-    got = compiled(inputs + gzs, grads)(*values, *gz_vals)
-    got = got if isinstance(got, list) else [got]
-    pattern = node.op.connection_pattern(node)
-    for var, value, g_sym, g, connected in zip(node.inputs, in_vals, grads, got, pattern):
-        assert g_sym.dtype == grad_dtype(var), (var, g_sym.dtype)
-        assert np.shape(g) == np.shape(value)
-        if var in inputs and inputs.index(var) in real:
-            want = _flat(gz_vals) @ jacs[inputs.index(var)]
-            np.testing.assert_allclose(np.ravel(g), want, rtol=rtol, atol=atol)
-        elif not any(connected):
-            # index/shape inputs, which the op marks unconnected, get zeros
-            np.testing.assert_array_equal(g, np.zeros(np.shape(value)))
-    # forward mode
-    tangents = {i: gt.tensor(inputs[i].dtype, shape=inputs[i].type.shape, name=f"t{i}") for i in real}
-    t_vals = {i: RNG.standard_normal(np.shape(values[i])) for i in real}
-    for subset in (real, real[:1]):
-        points = [tangents[inputs.index(v)] if v in inputs and inputs.index(v) in subset else None
-                  for v in node.inputs]
-        dzs = node.op.R_op(node.inputs, points)
-        assert len(dzs) == n_out
-        got = compiled(inputs + list(tangents.values()), list(dzs))(*values, *t_vals.values())
-        got = got if isinstance(got, list) else [got]
-        for dz, out in zip(got, out_vals):
-            assert np.shape(dz) == np.shape(out)
-        want = sum((jacs[i] @ np.ravel(t_vals[i]) for i in subset), np.zeros(_flat(out_vals).size))
-        np.testing.assert_allclose(_flat(got), want, rtol=rtol, atol=atol)
-
-
-def check_infer_shape(outputs, inputs, values):
-    """The node's ``infer_shape`` evaluates to the actual output shapes."""
-    node = outputs[0].owner
-    in_shapes = [tuple(v.shape[i] for i in range(v.ndim)) for v in node.inputs]
-    shapes = node.op.infer_shape(None, node, in_shapes)
-    actual = [np.shape(o) for o in compiled(inputs, list(node.outputs))(*values)]
-    assert len(shapes) == len(actual)
-    for shape, want in zip(shapes, actual):
-        entries = [e for e in shape if not isinstance(e, (int, np.integer))]
-        got = iter(compiled(inputs, entries)(*values) if entries else [])
-        resolved = tuple(int(e) if isinstance(e, (int, np.integer)) else int(next(got)) for e in shape)
-        assert resolved == want
-
-
-# -- the table of shape ops ---------------------------------------------------
-def D(static, actual=None):
-    """A data input of the dtype under test: static shape, value shape."""
-    return ("data", tuple(static), tuple(actual if actual is not None else static))
 
 
 # -- the table of indexing ops ----------------------------------------------------
