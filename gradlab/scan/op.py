@@ -135,6 +135,12 @@ class Scan(Op):
         self._loops: dict = {}
         self._variants: dict = {}
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_loops"] = {}  # compiled loops are rebuilt on demand
+        state["_variants"] = {}
+        return state
+
     # -- describing -----------------------------------------------------
     def __str__(self) -> str:
         return f"Scan{{{self.spec.name}}}" if self.spec.name else "Scan"
