@@ -24,6 +24,8 @@ from gradlab.viz.values import forward_and_backward, format_value, resolve_value
 MAX_NODES = 200
 #: the most free inputs of collapsed ops still drawn (the others, and their constants, are counted)
 MAX_COLLAPSED_INPUTS = 20
+#: pictures with more ops than this draw a leaf read in several places once per use
+REPEAT_LEAVES_AFTER = 40
 
 
 @dataclass
@@ -76,6 +78,7 @@ class Layout:
     groups: list = field(default_factory=list)        #: (summary id, [Apply]) per collapsed piece
     group_of: dict = field(default_factory=dict)      #: collapsed Apply -> summary id
     total: int = 0
+    repeated: set = field(default_factory=set)        #: leaves drawn once per use (large graphs)
 
 
 def plan(target: Target, max_nodes: int = MAX_NODES) -> Layout:
@@ -115,7 +118,23 @@ def plan(target: Target, max_nodes: int = MAX_NODES) -> Layout:
         feeding_shown = {v for n in shown for v in n.inputs} | set(target.outputs) | set(target.inputs)
         variables = [v for v in variables if v.owner is not None or v in feeding_shown or v in free]
     var_ids = {v: f"v{k}" for k, v in enumerate(variables)}
-    return Layout(shown, node_ids, variables, var_ids, hidden, groups, group_of, len(order))
+    layout = Layout(shown, node_ids, variables, var_ids, hidden, groups, group_of, len(order))
+    if len(shown) > REPEAT_LEAVES_AFTER:
+        layout.repeated = _shared_leaves(layout, target)
+    return layout
+
+
+def _shared_leaves(layout: Layout, target: Target) -> set:
+    """Leaves read by several drawn ops or collapsed pieces.  In a large picture
+    each use gets its own copy: one input feeding ops all along a long chain
+    would otherwise make dot route hundreds of long edges (minutes of layout)."""
+    readers: dict = {}
+    for node in layout.nodes + layout.hidden:
+        reader = layout.node_ids.get(node) or layout.group_of[node]
+        for var in node.inputs:
+            if var in layout.var_ids and (var.owner is None or var in target.inputs):
+                readers.setdefault(var, set()).add(reader)
+    return {v for v, r in readers.items() if len(r) > 1 and v not in target.outputs}
 
 
 def _nearest_outputs(order: list, outputs: list, inputs: list, limit: int) -> set:
@@ -220,9 +239,20 @@ def draw(target_graph: Any, target: Target, layout: Layout, *, prefix: str = "",
     """Add the nodes and edges of ``layout`` to ``target_graph`` (a Digraph or a
     cluster).  Returns what was used: ``{"roles", "kinds", "highlights"}``."""
     marks = _highlight_kinds(highlight)
-    # a highlighted variable highlights its op too; a highlighted op, its outputs
     used = {"roles": set(), "kinds": set(), "highlights": set()}
     has_adjoints = adjoints is not None
+    pending: dict = {}            # repeated leaves: attributes, drawn at each use
+
+    def source(var: Variable) -> Optional[str]:
+        found = _source_of(var, layout)
+        if found is None or var not in pending:
+            return None if found is None else prefix + found
+        copies[var] = copies.get(var, 0) + 1
+        copy = f"{prefix}{found}_{copies[var]}"
+        target_graph.node(copy, **pending[var])
+        return copy
+
+    copies: dict = {}
     for var in layout.variables:
         role = variable_role(var, target)
         value = None if values is None else values.get(var)
@@ -238,6 +268,10 @@ def draw(target_graph: Any, target: Target, layout: Layout, *, prefix: str = "",
             attrs = style.apply_highlight(attrs, kind)
             used["highlights"].add(kind)
         attrs["tooltip"] = f"{var.name or role}: {var.type}"
+        if var in layout.repeated:
+            attrs["tooltip"] += " (drawn once per use)"
+            pending[var] = dict(attrs, label=style.text_label(lines))
+            continue
         target_graph.node(prefix + layout.var_ids[var], label=style.text_label(lines), **attrs)
     for node in layout.nodes:
         kind_name = style.op_kind(node.op)
@@ -252,14 +286,13 @@ def draw(target_graph: Any, target: Target, layout: Layout, *, prefix: str = "",
         target_graph.node(nid, label=style.text_label([style.op_label(node)]), **attrs)
         numbered = len(node.inputs) > 1 and not style.is_commutative(node)
         for i, var in enumerate(node.inputs):
-            source = _source_of(var, layout)
-            if source is None:
-                continue
-            target_graph.edge(prefix + source, nid, **({"label": str(i)} if numbered else {}))
+            tail = source(var)
+            if tail is not None:
+                target_graph.edge(tail, nid, **({"label": str(i)} if numbered else {}))
         for j, out in enumerate(node.outputs):
             extra = {"label": str(j)} if len(node.outputs) > 1 else {}
             target_graph.edge(nid, prefix + layout.var_ids[out], **extra)
-    _draw_groups(target_graph, target, layout, prefix, used)
+    _draw_groups(target_graph, target, layout, prefix, used, source)
     return used
 
 
@@ -271,7 +304,7 @@ def _source_of(var: Variable, layout: Layout) -> Optional[str]:
     return None
 
 
-def _draw_groups(target_graph: Any, target: Target, layout: Layout, prefix: str, used: dict) -> None:
+def _draw_groups(target_graph: Any, target: Target, layout: Layout, prefix: str, used: dict, source: Any) -> None:
     if not layout.groups:
         return
     used["kinds"].add("summary")
@@ -302,7 +335,7 @@ def _draw_groups(target_graph: Any, target: Target, layout: Layout, prefix: str,
                 if out in layout.var_ids and out not in feeds:
                     feeds.append(out)
         for v in fed_by:
-            target_graph.edge(prefix + layout.var_ids[v], prefix + gid, style="dashed")
+            target_graph.edge(source(v), prefix + gid, style="dashed")
         for item in feeds:
             if isinstance(item, str):
                 target_graph.edge(prefix + item, prefix + gid, style="dashed")

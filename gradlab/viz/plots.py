@@ -35,15 +35,21 @@ def ensure_backend() -> None:
         matplotlib.use("Agg")
 
 
-def new_figure(ax: Any = None, figsize: Tuple[float, float] = (6.4, 4.0)) -> tuple:
-    """``(figure, axes)``: ``ax`` and its figure, or a new pyplot-free figure."""
+def new_figure(ax: Any = None, figsize: Tuple[float, float] = (6.4, 4.0), layout: Optional[str] = None) -> tuple:
+    """``(figure, axes)``: ``ax`` and its figure, or a new pyplot-free figure.
+
+    Without ``layout`` the margins are fixed (a constrained layout doubles the
+    time to render, which matters when a widget redraws on every slider move).
+    """
     ensure_backend()
     if ax is not None:
         return ax.figure, ax
     if "IPython" in sys.modules:
         import matplotlib.pyplot  # noqa: F401  (lets Jupyter register its figure display)
     from matplotlib.figure import Figure
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = Figure(figsize=figsize, layout=layout)
+    if layout is None:
+        fig.subplots_adjust(left=0.1, right=0.97, bottom=0.12, top=0.92)
     return fig, fig.add_subplot()
 
 
@@ -167,7 +173,8 @@ def plot_matrix(M: Any, *, values: Optional[Mapping] = None, ax: Any = None, tit
         raise ValueError(f"plot_matrix needs a matrix (2-d), got an array of shape {data.shape}; "
                          "reshape it first (e.g. J.reshape((J.shape[0], -1)))")
     data = data.astype(float)
-    fig, ax = new_figure(ax, figsize=(1.2 + 0.5 * min(data.shape[1], 16), 1.0 + 0.5 * min(data.shape[0], 16)))
+    fig, ax = new_figure(ax, figsize=(1.2 + 0.5 * min(data.shape[1], 16), 1.0 + 0.5 * min(data.shape[0], 16)),
+                         layout="constrained")
     finite = data[np.isfinite(data)]
     signed = finite.size and finite.min() < 0 < finite.max()
     if signed:
@@ -229,7 +236,7 @@ def plot_gradient_field(cost: Variable, wrt: Sequence[Variable], xlim: Tuple[flo
         return X, Y, out
 
     X, Y, field = grid(num)
-    fig, ax = new_figure(ax, figsize=(5.6, 4.8))
+    fig, ax = new_figure(ax, figsize=(5.6, 4.8), layout="constrained")
     contours = ax.contourf(X, Y, field[0], levels=levels, cmap="cividis")
     ax.contour(X, Y, field[0], levels=levels, colors="white", linewidths=0.4, alpha=0.6)
     fig.colorbar(contours, ax=ax, shrink=0.8, label="cost")

@@ -348,3 +348,18 @@ def test_svg_is_identical_across_processes_and_hash_seeds():
         assert done.returncode == 0, done.stderr
         outs.append(done.stdout)
     assert outs[0] == outs[1] and "<svg" in outs[0]
+
+
+def test_large_pictures_draw_a_shared_leaf_once_per_use():
+    w = gt.dvector("w")
+    out = x
+    for _ in range(15):                       # 60 ops, w read by 15 of them
+        out = gt.sin(out) * 1.01 + (w * out).sum()
+    nodes, edges = parse(graph(out))
+    copies = by_first_line(variables(nodes), "w")
+    assert len(copies) == 15
+    assert sorted(b for a, b, _ in edges if a in copies) == sorted(
+        {b for a, b, _ in edges if a in copies})                      # one edge per copy, to distinct ops
+    assert all("drawn once per use" in nodes[c]["tooltip"] for c in copies)
+    small = x * gt.exp(x) + x
+    assert len(by_first_line(variables(parse(graph(small))[0]), "x")) == 1

@@ -89,8 +89,8 @@ def ops(nodes: dict) -> dict:
 
 
 def variables(nodes: dict) -> dict:
-    """The variable nodes (ids ``v<k>``, or ``<prefix>v<k>``)."""
-    return {k: v for k, v in nodes.items() if re.fullmatch(r"(?:[ab]_)?v\d+", k)}
+    """The variable nodes (ids ``v<k>``, ``<prefix>v<k>``; a leaf drawn once per use: ``v<k>_<use>``)."""
+    return {k: v for k, v in nodes.items() if re.fullmatch(r"(?:[ab]_)?v\d+(?:_\d+)?", k)}
 
 
 def highlighted(nodes: dict, kind: str = None) -> dict:
