@@ -102,22 +102,32 @@ class Composite(ScalarOp):
         return f"Composite{{{self.inner_expression()}}}"
 
     # -- running --------------------------------------------------------------
-    def source(self, in_names: Sequence[str], out_name: str, ctx: Any, ndim: int) -> list:
-        """Lines computing ``out_name`` from the arrays named ``in_names``."""
+    def source(self, in_names: Sequence[str], out_name: str, ctx: Any, ndim: int,
+               reusable: Sequence[int] = ()) -> list:
+        """Lines computing ``out_name`` from the arrays named ``in_names``.
+
+        ``reusable`` lists inputs whose buffers (fresh, full-shape, of the
+        output's dtype, read by nobody else) may be written once their last
+        read is done.
+        """
         n = len(self.program)
         last_use = [-1] * n
+        input_last_use: dict = {}
         for pos, (_, args, _, _) in enumerate(self.program):
             for kind, j in args:
                 if kind == "t":
                     last_use[j] = pos
+                elif kind == "i" and j in reusable:
+                    input_last_use[j] = pos
         last_use[-1] = n
         lines: list = []
         use_buffers = ndim > 0
-        shape_name = None
+        shape_name = shape_line = None
         if use_buffers:
             shape_name = ctx.fresh("_shape")
             shapes = ", ".join(f"{name}.shape" for name in in_names)
-            lines.append(f"{shape_name} = np.broadcast_shapes({shapes})")
+            shape_line = (f"{shape_name} = np.broadcast_shapes({shapes})" if len(in_names) > 1
+                          else f"{shape_name} = {in_names[0]}.shape")
         free: dict = {}            # dtype -> [buffer names]
         holder: list = [None] * n  # buffer holding result j (None: not a buffer)
         names: list = [None] * n
@@ -135,6 +145,9 @@ class Composite(ScalarOp):
                 if kind == "t" and last_use[j] == pos and holder[j] is not None:
                     free.setdefault(self.program[j][2], []).append(holder[j])
                     holder[j] = None
+                elif kind == "i" and use_buffers and input_last_use.get(j) == pos:
+                    free.setdefault(self.out_dtype, []).append(in_names[j])
+                    del input_last_use[j]
             ufunc = _ufunc(op)
             if use_buffers and full and (ufunc is not None or op.name == "second"):
                 pool = free.get(dtype)
@@ -142,6 +155,9 @@ class Composite(ScalarOp):
                     buf = pool.pop()
                 else:
                     buf = ctx.fresh("_buf")
+                    if shape_line is not None:  # the shape is computed once, before the first buffer
+                        lines.append(shape_line)
+                        shape_line = None
                     lines.append(f"{buf} = np.empty({shape_name}, {dtype!r})")
                 if op.name == "second":
                     lines.append(f"np.copyto({buf}, {arg_names[1]}, casting='unsafe')")
