@@ -2,8 +2,9 @@
 heat maps of Jacobians and Hessians, and gradient fields of two-variable costs.
 
 Every curve is computed by gradlab itself: the derivatives are
-``gradlab.gradient.grad`` graphs, compiled once (``NO_REWRITE`` mode by
-default) and evaluated point by point.  Figures are made with
+``gradlab.gradient.grad`` graphs, compiled (``NO_REWRITE`` mode by default)
+and evaluated on all points at once when the graph is elementwise, else point
+by point (:mod:`gradlab.viz.sampling`).  Figures are made with
 ``matplotlib.figure.Figure`` (not pyplot), so they are never shown twice in
 Jupyter and never pile up; pass ``ax=`` to draw into your own axes.
 """
@@ -16,6 +17,7 @@ from typing import Any, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from gradlab.graph.basic import Variable
+from gradlab.viz.sampling import compile_scalar, on_grid
 
 #: colours of f, f', f'', … (Okabe–Ito) and line styles, so curves differ in greyscale too
 CURVE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
@@ -45,17 +47,13 @@ def new_figure(ax: Any = None, figsize: Tuple[float, float] = (6.4, 4.0), layout
     if ax is not None:
         return ax.figure, ax
     if "IPython" in sys.modules:
-        import matplotlib.pyplot  # noqa: F401  (lets Jupyter register its figure display)
+        import matplotlib.pyplot  # loading the backend (inline) is what registers Jupyter's figure display
+        matplotlib.pyplot._get_backend_mod()
     from matplotlib.figure import Figure
     fig = Figure(figsize=figsize, layout=layout)
     if layout is None:
         fig.subplots_adjust(left=0.1, right=0.97, bottom=0.12, top=0.92)
     return fig, fig.add_subplot()
-
-
-def _compiled(inputs: Sequence[Variable], outputs: Sequence[Variable], mode: str) -> Any:
-    from gradlab.compile.function import function
-    return function(list(inputs), list(outputs), mode=mode, on_unused_input="ignore")
 
 
 def _params(expr: Sequence[Variable], wrt: Sequence[Variable], params: Optional[Mapping]) -> tuple:
@@ -112,12 +110,9 @@ def plot_derivative(expr: Variable, wrt: Variable, domain: Tuple[float, float] =
     order = int(order)
     terms = derivatives(expr, wrt, max(order, 1 if at is not None else 0))
     others, other_values = _params(terms, [wrt], params)
-    fn = _compiled([wrt] + others, terms, mode)
+    fn = compile_scalar([wrt] + others, terms, mode)
     xs = np.linspace(lo, hi, num)
-    ys = np.empty((len(terms), num))
-    with np.errstate(all="ignore"):
-        for k, x in enumerate(xs):
-            ys[:, k] = [float(v) for v in fn(x, *other_values)]
+    ys = on_grid(terms, [wrt], [xs], others, other_values, mode, scalar_fn=fn)
     fig, ax = new_figure(ax)
     name = label or _short(pp(expr))
     var = wrt.name or "x"
@@ -225,15 +220,11 @@ def plot_gradient_field(cost: Variable, wrt: Sequence[Variable], xlim: Tuple[flo
     _check_scalar(y, "wrt[1]")
     gx, gy = grad(cost, [x, y], disconnected_inputs="ignore")
     others, other_values = _params([cost, gx, gy], [x, y], params)
-    fn = _compiled([x, y] + others, [cost, gx, gy], mode)
+    fn = compile_scalar([x, y] + others, [cost, gx, gy], mode)
 
     def grid(n: int) -> tuple:
         X, Y = np.meshgrid(np.linspace(*xlim, n), np.linspace(*ylim, n))
-        out = np.empty((3,) + X.shape)
-        with np.errstate(all="ignore"):
-            for idx in np.ndindex(X.shape):
-                out[(slice(None),) + idx] = [float(v) for v in fn(X[idx], Y[idx], *other_values)]
-        return X, Y, out
+        return X, Y, on_grid([cost, gx, gy], [x, y], [X, Y], others, other_values, mode, scalar_fn=fn)
 
     X, Y, field = grid(num)
     fig, ax = new_figure(ax, figsize=(5.6, 4.8), layout="constrained")
