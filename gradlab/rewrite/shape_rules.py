@@ -1,10 +1,11 @@
-"""Canonical rules over shape ops: DimShuffle, Reshape, Shape, Alloc, Sum.
+"""Canonical rules over shape ops: DimShuffle, Reshape, Shape, Subtensor, ARange, Alloc, Sum.
 
 ``transpose(transpose(x)) -> x`` and any two DimShuffles in a row become
 one; a reshape of a reshape is one reshape; the shape of an input whose
 static shape is known is a constant; an ``alloc`` whose shape the other
 operands of an elementwise node already give is its value; and the sum of a
-broadcast scalar is the scalar times the number of entries.
+broadcast scalar is the scalar times the number of entries; a known length
+``shape(x)[k]`` is a constant and ``arange(a, b, c)[k]`` is ``a + k*c``.
 """
 from __future__ import annotations
 
@@ -125,5 +126,48 @@ def sum_of_broadcast_scalar(fgraph: Any, node: Any) -> Optional[list]:
     return None if fitted is None else [fitted]
 
 
-SHAPE_RULES = [merge_dimshuffles, merge_reshapes, useless_reshape, static_shape, alloc_to_value,
-               sum_of_broadcast_scalar]
+def _literal_index(node: Any) -> Optional[int]:
+    """``k`` for ``x[k]`` with a literal int (one index, no slice), else None."""
+    idx = getattr(node.op, "idx_list", None)
+    if idx is None or len(idx) != 1 or len(node.inputs) != 1:
+        return None
+    k = idx[0]
+    return k if isinstance(k, int) and not isinstance(k, bool) else None
+
+
+@node_rule("shape(x)[k] -> n_k  (when x's length on axis k is known)", tracks=("Subtensor",))
+def static_shape_entry(fgraph: Any, node: Any) -> Optional[list]:
+    """One known length of a tensor is a constant even when the others are not."""
+    k = _literal_index(node)
+    source = node.inputs[0]
+    if k is None or _op_name(source) != "Shape":
+        return None
+    shape = source.owner.inputs[0].type.shape
+    if not -len(shape) <= k < len(shape) or shape[k] is None:
+        return None
+    from gradlab.tensor.variable import constant
+    new = constant(np.asarray(shape[k], dtype=node.outputs[0].dtype))
+    return [new]
+
+
+@node_rule("arange(a, b, c)[k] -> a + k * c  (0 <= k < the static length)", tracks=("Subtensor",))
+def subtensor_of_arange(fgraph: Any, node: Any) -> Optional[list]:
+    """An entry of a range is computed, not the whole range."""
+    k = _literal_index(node)
+    source = node.inputs[0]
+    if k is None or _op_name(source) != "ARange":
+        return None
+    length = source.type.shape[0]
+    if length is None or not 0 <= k < length:
+        return None
+    start, _, step = source.owner.inputs
+    from gradlab.tensor.variable import constant
+    out = node.outputs[0]
+    offset = constant(np.asarray(k, dtype=out.dtype))
+    new = elemwise("add", cast_to(start, out.dtype), elemwise("mul", offset, cast_to(step, out.dtype)))
+    fitted = fit_to(new, out)
+    return None if fitted is None else [fitted]
+
+
+SHAPE_RULES = [merge_dimshuffles, merge_reshapes, useless_reshape, static_shape, static_shape_entry,
+               subtensor_of_arange, alloc_to_value, sum_of_broadcast_scalar]

@@ -100,14 +100,15 @@ OPS: list = [
 
 
 def make_inputs() -> list:
-    return [gt.dscalar("s"), gt.dvector("v"), gt.dmatrix("m")]
+    return [gt.dscalar("s"), gt.dvector("v"), gt.dmatrix("m"), gt.fvector("f")]
 
 
 def input_values(seed: int) -> list:
     rng = np.random.default_rng(seed)
     values = [np.round(rng.uniform(-3, 3), 2), np.round(rng.uniform(-3, 3, size=3), 2),
-              np.round(rng.uniform(-3, 3, size=(3, 3)), 2)]
-    return [np.asarray(v, dtype="float64") for v in values]
+              np.round(rng.uniform(-3, 3, size=(3, 3)), 2), np.round(rng.uniform(-3, 3, size=3), 2)]
+    dtypes = ["float64", "float64", "float64", "float32"]
+    return [np.asarray(v, dtype=dt) for v, dt in zip(values, dtypes)]
 
 
 def build(program: Sequence[tuple], inputs: Sequence[Any]) -> list:

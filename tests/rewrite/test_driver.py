@@ -166,3 +166,36 @@ def test_long_chain_is_iterative():
         y = y * 1.0001 + x
     r = rewrite_graph(y, sets=MODE_SETS["FAST_COMPILE"], trace=False)
     assert isinstance(r, Rewritten) and r.stop_reason == "fixpoint"
+
+
+def test_fast_run_trace_replays_step_by_step():
+    from gradlab.gradient import grad
+    x = gt.dvector("x")
+    g = grad(gt.sum(1 / (1 + gt.exp(-x))), x)
+    r = rewrite_graph(g, sets=MODE_SETS["FAST_RUN"])
+    xv = np.array([-2.0, 0.0, 3.0])
+    s = 1 / (1 + np.exp(-xv))
+    previous = r.graph_at(-1)
+    for k, step in enumerate(r.steps):
+        g_k = r.graph_at(k)
+        # the step's lists say exactly how the node count changed
+        assert len(g_k.apply_nodes) == len(previous.apply_nodes) - len(step.removed) + len(step.added), step
+        for node in step.added:
+            assert node in g_k.origin_node
+        for node in step.removed:
+            assert node in previous.origin_node and node not in g_k.origin_node
+        (value,) = run_fgraph(g_k, [xv])
+        np.testing.assert_allclose(value, s * (1 - s), rtol=1e-12)
+        previous = g_k
+    assert len(previous.apply_nodes) == len(r.graph.apply_nodes) == 1
+    assert {s.rule_set for s in r.steps} >= {"canonicalize", "stabilize", "specialize", "fusion"}
+
+
+def test_steps_are_plain_data():
+    import dataclasses
+    x = gt.dscalar("x")
+    r = rewrite_graph(x * 1 + 0)
+    for step in r.steps:
+        fields = {f.name for f in dataclasses.fields(step)}
+        assert {"rule", "pattern_text", "node", "removed", "added", "replacements"} <= fields
+        assert isinstance(step.rule, str) and "->" in step.pattern_text

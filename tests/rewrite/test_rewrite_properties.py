@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 import gradlab
 from rewrite_programs import OPS, build, input_values, make_inputs
 
-EXAMPLES = int(os.environ.get("GRADLAB_REWRITE_EXAMPLES", "1500"))
+#: 4000 examples take about 45 s on one core; GRADLAB_REWRITE_EXAMPLES changes it
+EXAMPLES = int(os.environ.get("GRADLAB_REWRITE_EXAMPLES", "4000"))
 
 step = st.tuples(st.integers(0, len(OPS) - 1), st.integers(0, 12), st.integers(0, 12), st.integers(0, 12))
 programs = st.lists(step, min_size=1, max_size=7)
@@ -50,7 +51,8 @@ def _compare(program, seed):
         assert g.shape == w.shape and g.dtype == w.dtype, (k, g.shape, w.shape, g.dtype, w.dtype)
         finite = np.isfinite(w)
         scale = max(1.0, float(np.max(np.abs(w[finite]), initial=0.0)))
-        np.testing.assert_allclose(g[finite], w[finite], rtol=1e-7, atol=1e-9 * scale,
+        rtol = {"float32": 1e-4, "float16": 1e-2}.get(w.dtype.name, 1e-7)
+        np.testing.assert_allclose(g[finite], w[finite], rtol=rtol, atol=rtol * 1e-2 * scale,
                                    err_msg=f"output {k} of program {program} (values seed {seed})")
 
 

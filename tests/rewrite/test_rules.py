@@ -17,6 +17,7 @@ s = gt.dscalar("s")
 m = gt.dmatrix("m")
 x3 = gt.tensor("float64", shape=(3,), name="x3")
 m23 = gt.tensor("float64", shape=(2, 3), name="m23")
+mcol4 = gt.tensor("float64", shape=(None, 4), name="mcol4")
 X_VALUES = np.array([0.3, 1.5, 2.0])
 Y_VALUES = np.array([-0.7, 0.25, 4.0])
 
@@ -69,6 +70,9 @@ CASES = [
     ("sum_of_broadcast_scalar", gt.sum(gt.fill(m23, s)), "(6.0 * s)", "sum_of_broadcast_scalar"),
     ("sum_of_broadcast_scalar_unknown_shape", gt.sum(gt.fill(m, 2.0)), "(2.0 * cast{float64}(Prod(Shape(m))))",
      "sum_of_broadcast_scalar"),
+    ("known_length_of_partly_known_shape", gt.shape(mcol4)[1], "4", "static_shape_entry"),
+    ("unknown_length_is_kept", gt.shape(mcol4)[0], "Subtensor{0}(Shape(mcol4))", None),
+    ("entry_of_arange", gt.arange(gt.shape(mcol4)[1])[3] * x, "(3 * x)", "constant_folding"),
     ("alloc_to_value", gt.alloc(s, 2, 3) * m23, "(s * m23)", "alloc_to_value"),
     ("gradient_of_square", (gt.fill(x ** 2, 1.0) * 2) * (x ** (gt.constant(2) - 1)), "(2.0 * x)", "pow_one"),
 ]
@@ -86,7 +90,7 @@ def test_rule_before_and_after(case_id, expr, expected, rule):
     assert out.type == expr.type
     env_inputs = r.graph.inputs
     values = {"x3": X_VALUES, "x": X_VALUES, "y": Y_VALUES, "s": np.float64(1.7), "m": np.arange(6.0).reshape(2, 3),
-              "m23": np.arange(6.0).reshape(2, 3) - 2.5}
+              "m23": np.arange(6.0).reshape(2, 3) - 2.5, "mcol4": np.ones((2, 4))}
     (got,) = run_fgraph(r.graph, [values[v.name] for v in env_inputs])
     (want,) = run([expr], env_inputs_of(expr), [values[v.name] for v in env_inputs_of(expr)])
     assert_close(got, want)
@@ -96,6 +100,22 @@ def env_inputs_of(expr):
     from gradlab.graph import graph_inputs
     from gradlab.graph.basic import Constant
     return [v for v in graph_inputs([expr]) if not isinstance(v, Constant)]
+
+
+def test_subtensor_of_arange_with_symbolic_start():
+    # arange(n, n + 6, 2) has 3 entries whatever n is; the node says so statically
+    from gradlab.graph import Apply
+    from gradlab.tensor.alloc import ARange
+    from gradlab.tensor.subtensor import Subtensor
+    from gradlab.tensor.type import TensorType
+    n = gt.lscalar("n")
+    rng = Apply(ARange("int64"), [n, n + 6, gt.constant(2)], [TensorType("int64", (3,)).make_variable()]).outputs[0]
+    entry = Subtensor((1,))(rng)
+    r = rewrite_graph(entry, sets=UP_TO_SPECIALIZE)
+    assert "subtensor_of_arange" in r.rules_used()
+    assert pp(r.graph.outputs[0]) == "(2 + n)"
+    (got,) = run_fgraph(r.graph, [np.int64(5)])
+    assert got == 7
 
 
 def test_log_of_softmax():
