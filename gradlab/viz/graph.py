@@ -5,183 +5,22 @@ are ellipses coloured by kind, and the picture only reads the graph.  Node
 ids follow topological order (``n0, n1, …`` for ops, ``v0, v1, …`` for
 variables), so the DOT source — and the SVG ``dot`` makes of it — is the same
 on every run.  Graphs with more than ``max_nodes`` ops keep the ops nearest
-the outputs and collapse the rest into one summary box per connected piece.
+the outputs and collapse the rest into one summary box per connected piece
+(see :mod:`gradlab.viz.layout`).
 """
 from __future__ import annotations
 
-from collections import Counter, deque
-from dataclasses import dataclass, field
+from collections import Counter
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
 from gradlab.graph.basic import Apply, Constant, Variable
-from gradlab.graph.traversal import toposort
 from gradlab.viz import style
+from gradlab.viz.layout import MAX_NODES, Layout, Target, plan, resolve_target  # noqa: F401  (re-exported)
 from gradlab.viz.values import forward_and_backward, format_value, resolve_values
 
-#: the default most ops drawn before the rest is collapsed
-MAX_NODES = 200
-#: the most free inputs of collapsed ops still drawn (the others, and their constants, are counted)
-MAX_COLLAPSED_INPUTS = 20
-#: pictures with more ops than this draw a leaf read in several places once per use
-REPEAT_LEAVES_AFTER = 40
 
-
-@dataclass
-class Target:
-    """What to draw: outputs, the inputs that cut the graph, and name aliases."""
-
-    outputs: list
-    inputs: list
-    aliases: dict = field(default_factory=dict)   #: user's variable -> the graph's copy
-    title: Optional[str] = None
-
-
-def resolve_target(obj: Any, inputs: Optional[Sequence[Variable]] = None) -> Target:
-    """A Variable, a list of Variables, a FunctionGraph, a ``Rewritten`` or a
-    compiled function, as the outputs and inputs to draw."""
-    aliases: dict = {}
-    if hasattr(obj, "maker"):                             # a compiled function
-        fg = obj.maker.fgraph
-        for spec, var in zip(obj.maker.inputs, fg.inputs):
-            aliases[spec.variable] = var
-        for var in fg.inputs[len(obj.maker.inputs):]:     # shared clones
-            aliases[var.tag.get("shared_original", var)] = var
-        outs, ins = list(fg.outputs), list(fg.inputs)
-    elif hasattr(obj, "graph") and hasattr(obj, "steps"):  # Rewritten
-        outs, ins = list(obj.graph.outputs), list(obj.graph.inputs)
-    elif hasattr(obj, "apply_nodes") and hasattr(obj, "outputs"):   # FunctionGraph
-        outs, ins = list(obj.outputs), list(obj.inputs)
-    elif isinstance(obj, Variable):
-        outs, ins = [obj], []
-    elif isinstance(obj, (list, tuple)) and obj and all(isinstance(v, Variable) for v in obj):
-        outs, ins = list(obj), []
-    else:
-        raise TypeError(f"gradlab.viz.graph needs a variable, a list of variables, a FunctionGraph or a "
-                        f"compiled function, got {type(obj).__name__}")
-    if inputs is not None:
-        ins = [aliases.get(v, v) for v in inputs]
-    return Target(outs, ins, aliases)
-
-
-# ---------------------------------------------------------------------------
-@dataclass
-class Layout:
-    """Which nodes are drawn, with their ids; the rest is collapsed."""
-
-    nodes: list                  #: Apply nodes drawn, topological order
-    node_ids: dict               #: Apply -> "n<k>"
-    variables: list              #: Variables drawn, in first-seen order
-    var_ids: dict                #: Variable -> "v<k>"
-    hidden: list = field(default_factory=list)        #: collapsed Apply nodes
-    groups: list = field(default_factory=list)        #: (summary id, [Apply]) per collapsed piece
-    group_of: dict = field(default_factory=dict)      #: collapsed Apply -> summary id
-    total: int = 0
-    repeated: set = field(default_factory=set)        #: leaves drawn once per use (large graphs)
-
-
-def plan(target: Target, max_nodes: int = MAX_NODES) -> Layout:
-    """Number the nodes in topological order; collapse beyond ``max_nodes``."""
-    order = toposort(target.outputs, target.inputs)
-    if max_nodes is not None and len(order) > max_nodes:
-        shown_set = _nearest_outputs(order, target.outputs, target.inputs, max(max_nodes, 1))
-        shown = [n for n in order if n in shown_set]
-        hidden = [n for n in order if n not in shown_set]
-    else:
-        shown, hidden = order, []
-    node_ids = {n: f"n{k}" for k, n in enumerate(shown)}
-    groups, group_of = _group(hidden)
-    variables: list = []
-    seen: set = set()
-
-    def see(var: Variable) -> None:
-        if var not in seen:
-            seen.add(var)
-            variables.append(var)
-
-    for var in target.inputs:
-        see(var)
-    for node in shown:
-        for var in node.inputs:
-            if var.owner is None or var.owner in node_ids or var.owner in group_of or var in target.inputs:
-                see(var)
-        for var in node.outputs:
-            see(var)
-    for var in target.outputs:
-        see(var)
-    if hidden:
-        # free inputs of collapsed ops are drawn (up to a few); their constants are only counted
-        free = [v for n in hidden for v in n.inputs if v.owner is None and not isinstance(v, Constant)]
-        for var in list(dict.fromkeys(free))[:MAX_COLLAPSED_INPUTS]:
-            see(var)
-        feeding_shown = {v for n in shown for v in n.inputs} | set(target.outputs) | set(target.inputs)
-        variables = [v for v in variables if v.owner is not None or v in feeding_shown or v in free]
-    var_ids = {v: f"v{k}" for k, v in enumerate(variables)}
-    layout = Layout(shown, node_ids, variables, var_ids, hidden, groups, group_of, len(order))
-    if len(shown) > REPEAT_LEAVES_AFTER:
-        layout.repeated = _shared_leaves(layout, target)
-    return layout
-
-
-def _shared_leaves(layout: Layout, target: Target) -> set:
-    """Leaves read by several drawn ops or collapsed pieces.  In a large picture
-    each use gets its own copy: one input feeding ops all along a long chain
-    would otherwise make dot route hundreds of long edges (minutes of layout)."""
-    readers: dict = {}
-    for node in layout.nodes + layout.hidden:
-        reader = layout.node_ids.get(node) or layout.group_of[node]
-        for var in node.inputs:
-            if var in layout.var_ids and (var.owner is None or var in target.inputs):
-                readers.setdefault(var, set()).add(reader)
-    return {v for v, r in readers.items() if len(r) > 1 and v not in target.outputs}
-
-
-def _nearest_outputs(order: list, outputs: list, inputs: list, limit: int) -> set:
-    """The ``limit`` ops closest to the outputs (breadth first, ties by topological position)."""
-    stop = set(inputs)
-    position = {n: k for k, n in enumerate(order)}
-    kept: set = set()
-    frontier = deque(sorted({o.owner for o in outputs if o.owner is not None and o not in stop},
-                            key=lambda n: -position.get(n, 0)))
-    seen = set(frontier)
-    while frontier and len(kept) < limit:
-        node = frontier.popleft()
-        kept.add(node)
-        parents = sorted({v.owner for v in node.inputs if v.owner is not None and v not in stop},
-                         key=lambda n: -position.get(n, 0))
-        for parent in parents:
-            if parent not in seen:
-                seen.add(parent)
-                frontier.append(parent)
-    return kept
-
-
-def _group(hidden: list) -> tuple:
-    """Collapsed nodes grouped by connected piece (union-find, iterative)."""
-    parent = {n: n for n in hidden}
-
-    def root(n: Apply) -> Apply:
-        while parent[n] is not n:
-            parent[n] = parent[parent[n]]
-            n = parent[n]
-        return n
-
-    for node in hidden:
-        for var in node.inputs:
-            if var.owner is not None and var.owner in parent:
-                a, b = root(node), root(var.owner)
-                if a is not b:
-                    parent[a] = b
-    members: dict = {}
-    for node in hidden:                     # topological order: groups ordered by their first node
-        members.setdefault(root(node), []).append(node)
-    groups = [(f"g{k}", nodes) for k, nodes in enumerate(members.values())]
-    group_of = {n: gid for gid, nodes in groups for n in nodes}
-    return groups, group_of
-
-
-# ---------------------------------------------------------------------------
 def variable_role(var: Variable, target: Target) -> str:
     """``output``, ``input``, ``shared``, ``constant`` or ``intermediate``."""
     if var in target.outputs:

@@ -363,3 +363,17 @@ def test_large_pictures_draw_a_shared_leaf_once_per_use():
     assert all("drawn once per use" in nodes[c]["tooltip"] for c in copies)
     small = x * gt.exp(x) + x
     assert len(by_first_line(variables(parse(graph(small))[0]), "x")) == 1
+
+
+def test_adjoints_with_a_cut_graph_and_a_shared_variable():
+    w = gradlab.shared(np.array(2.0), name="w")
+    h = x ** 2
+    h.name = "h"
+    out = gt.exp(h) * w
+    from gradlab.viz.graph import numbers
+    target = resolve_target(out, inputs=[h])
+    forward, backward = numbers(target, plan(target), {h: 0.5}, adjoints=True)
+    assert x not in forward                                  # upstream of the cut: not drawn
+    np.testing.assert_allclose(forward[out], 2 * np.exp(0.5))
+    np.testing.assert_allclose(backward[h], 2 * np.exp(0.5))
+    np.testing.assert_allclose(backward[w], np.exp(0.5))     # a shared variable's value is read from it
