@@ -1,0 +1,51 @@
+"""ipywidgets for the workbench — a thin layer over ``gradlab.viz`` and the core.
+
+Each widget is an ``ipywidgets.VBox`` whose state can be set and read from
+Python (so tests and notebooks drive it without a browser):
+
+- ``GraphExplorer(outputs)``: a graph before/after rewriting, toggles for
+  types, values and adjoints.
+- ``RewriteStepper(function_or_outputs)``: a slider (and play button) through
+  the rewrite trace: the step's picture, its rule, ``pp`` before and after.
+- ``BackpropStepper(cost, inputs, values)``: the forward pass node by node,
+  then the backward pass, each adjoint accumulating term by term.
+- ``DerivativeExplorer(expr, wrt, params=None)``: sliders for the point and the
+  parameters; live plot of f, f', f'' and the tangent; the graph with values.
+- ``Playground(formula)``: type a formula (parsed safely, never ``eval``); see its
+  graph, gradient graph, rewritten graph and plot.
+- ``GradCheck(fn_or_op, point)``: analytic vs numeric gradient, entry by entry.
+
+Pictures are SVG text in ``ipywidgets.HTML`` (CSS class ``gradlab-graph``),
+plots PNG bytes in ``ipywidgets.Image`` (class ``gradlab-plot``), user errors a
+message (class ``gradlab-error``), never a traceback.
+
+``import gradlab`` does not import this package, and importing it is cheap:
+ipywidgets, graphviz and matplotlib load when a widget class is first used.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WIDGETS = {
+    "GraphExplorer": "gradlab.widgets.graph_explorer",
+    "RewriteStepper": "gradlab.widgets.rewrite_stepper",
+    "BackpropStepper": "gradlab.widgets.backprop_stepper",
+    "DerivativeExplorer": "gradlab.widgets.derivative_explorer",
+    "Playground": "gradlab.widgets.playground",
+    "GradCheck": "gradlab.widgets.gradcheck",
+}
+
+__all__ = list(_WIDGETS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WIDGETS:
+        value = getattr(importlib.import_module(_WIDGETS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'gradlab.widgets' has no attribute {name!r}; the widgets are {', '.join(_WIDGETS)}")
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_WIDGETS))
