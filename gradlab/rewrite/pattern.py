@@ -21,7 +21,7 @@ from typing import Any, Iterator, Optional
 from gradlab.rewrite.match import elemwise, is_constant, scalar_name, typed_constant
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "true_div", ast.Pow: "pow"}
-_ALIASES = {"fill": "second", "div": "true_div", "true_divide": "true_div", "sqr": "sqr"}
+_ALIASES = {"fill": "second", "div": "true_div", "true_divide": "true_div"}
 COMMUTATIVE = {"add", "mul", "maximum", "minimum", "eq", "neq"}
 
 

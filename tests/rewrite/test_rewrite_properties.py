@@ -23,7 +23,7 @@ from rewrite_programs import OPS, build, input_values, make_inputs
 EXAMPLES = int(os.environ.get("GRADLAB_REWRITE_EXAMPLES", "4000"))
 
 step = st.tuples(st.integers(0, len(OPS) - 1), st.integers(0, 12), st.integers(0, 12), st.integers(0, 12))
-programs = st.lists(step, min_size=1, max_size=7)
+programs = st.lists(step, min_size=1, max_size=int(os.environ.get("GRADLAB_REWRITE_MAX_OPS", "7")))
 
 #: (program, values seed) pairs run on every CI: programs hypothesis found
 #: failing, then hand-picked ones that each lean on one rule set.
