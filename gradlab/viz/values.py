@@ -110,10 +110,37 @@ def compute(targets: Sequence[Variable], inputs: Sequence[Variable], values: Map
     results: list = []
     if outs:
         with np.errstate(all="ignore"):
-            fn = function(fn_inputs, list(outs), mode="NO_REWRITE", on_unused_input="ignore")
-            results = fn(*[values[v] for v in needed])
+            if _destroys_inputs(outs, fn_inputs):
+                results = _interpret(outs, fn_inputs, [values[v] for v in needed])
+            else:
+                fn = function(fn_inputs, list(outs), mode="NO_REWRITE", on_unused_input="ignore")
+                results = fn(*[values[v] for v in needed])
     by_target = dict(zip(computed, results))
     return [np.asarray(t.data) if isinstance(t, Constant) else by_target[t] for t in targets]
+
+
+def _destroys_inputs(outputs: Sequence[Variable], inputs: Sequence[Variable]) -> bool:
+    from gradlab.graph.traversal import toposort
+    return any(getattr(node.op, "destroy_map", None) for node in toposort(list(outputs), list(inputs)))
+
+
+def _interpret(outputs: Sequence[Variable], inputs: Sequence[Variable], values: Sequence[Any]) -> list:
+    """Run the nodes one by one with ``perform``, giving in-place ops a copy of
+    what they overwrite, so every intermediate value survives to be shown (a
+    compiled graph of in-place ops reuses buffers)."""
+    from gradlab.graph.traversal import toposort
+    env = {var: var.type.filter(value) for var, value in zip(inputs, values)}
+    for var in (v for node in toposort(list(outputs), list(inputs)) for v in node.inputs):
+        if var not in env and var.owner is None:
+            env[var] = var.storage[0] if _is_shared(var) else var.data
+    for node in toposort(list(outputs), list(inputs)):
+        destroyed = {i for targets in (getattr(node.op, "destroy_map", None) or {}).values() for i in targets}
+        args = [np.array(env[v], copy=True) if i in destroyed else env[v] for i, v in enumerate(node.inputs)]
+        storage: list = [[None] for _ in node.outputs]
+        node.op.perform(node, args, storage)
+        for out, cell in zip(node.outputs, storage):
+            env[out] = cell[0]
+    return [env[o] for o in outputs]
 
 
 def adjoint_graph(cost: Variable, wrt: Sequence[Variable], inputs: Sequence[Variable]) -> dict:

@@ -377,3 +377,18 @@ def test_adjoints_with_a_cut_graph_and_a_shared_variable():
     np.testing.assert_allclose(forward[out], 2 * np.exp(0.5))
     np.testing.assert_allclose(backward[h], 2 * np.exp(0.5))
     np.testing.assert_allclose(backward[w], np.exp(0.5))     # a shared variable's value is read from it
+
+
+def test_values_survive_in_place_ops():
+    a = gt.dvector("a")
+    doubled = a * 2.0
+    doubled.name = "doubled"
+    idx = gt.lvector("idx")
+    from gradlab.tensor.advanced_subtensor import AdvancedIncSubtensor1
+    out = AdvancedIncSubtensor1(inplace=True, set_instead_of_inc=True)(doubled, 0.0, idx)
+    assert getattr(out.owner.op, "destroy_map", None), "the test needs an in-place op"
+    from gradlab.viz.graph import numbers
+    target = resolve_target(out)
+    forward, _ = numbers(target, plan(target), {a: [1.0, 2.0, 3.0], idx: [1]}, adjoints=False)
+    np.testing.assert_allclose(forward[doubled], [2.0, 4.0, 6.0])      # not overwritten by the in-place write
+    np.testing.assert_allclose(forward[out], [2.0, 0.0, 6.0])
