@@ -71,7 +71,8 @@ def status_text(res: dict | None, limit: int | None = 80) -> str | None:
         return "—"
     if status == "wrong":
         return _cell_text(f"WRONG ({res.get('check', '')})", limit)
-    return _cell_text(f"error: {res.get('error', 'unknown')}", limit)
+    where = f" (in {res['stage']})" if limit is None and res.get("stage") else ""
+    return _cell_text(f"error{where}: {res.get('error', 'unknown')}", limit)
 
 
 def table(header: list[str], rows: list[list[str]], align: list[str] | None = None) -> str:
@@ -318,7 +319,7 @@ def goals_table(run) -> str:
                                  and c.size == case.size
                                  and (vs_variant is None or c.variant == vs_variant)), None)
                     value = _ratio(g, run.get(base, vs_lib) if base else None, key)
-                    measured = f"{fmt_ratio(value)} {vs_lib}" if value is not None else "no baseline"
+                    measured = f"{value:.2f}× {vs_lib}" if value is not None else "no baseline"
                 verdict = "not measured" if value is None else "met" if value <= goal.limit else "missed"
             rows.append([case.name, goal.text, measured, verdict])
     return table(["case", "goal (issue 8)", "gradlab", "verdict"], rows, ["l", "l", "r", "l"])
@@ -394,6 +395,24 @@ CLOCK_TEXT = {
 }
 
 
+def load_caveat(run) -> list[str]:
+    """A warning paragraph when other work shared the machine during the run."""
+    loads = [v for v in (run.load_before[:1] + run.load_after[:1])]
+    cores = os.cpu_count() or 1
+    if not loads or max(loads) < 0.5:
+        return []
+    return [
+        f"**Shared machine.** The 1-minute load average was {min(loads):.1f}–{max(loads):.1f} "
+        f"on {cores} cores while this ran, so other work competed for the CPU, caches and "
+        "memory bandwidth. CPU time leaves out pre-emption but not that interference. "
+        "Memory-bound rows (BW, large W2) suffer most; compare the BW GB/s with an idle "
+        "run before reading their ratios. Per-call ratios between libraries are more robust "
+        "than absolute times, and the `min` column in the last table is the least disturbed "
+        "figure.",
+        "",
+    ]
+
+
 def markdown(run, command: str) -> str:
     opts = run.options
     mode = "quick (tiny sizes, one call: a smoke run, the times mean nothing)" if opts.quick \
@@ -420,6 +439,7 @@ def markdown(run, command: str) -> str:
         "",
         gradlab_status(run),
         "",
+        *load_caveat(run),
         "## Per-call time (median)",
         "",
         "Each cell is the median time of one call in a warm process: float64, one thread. "
@@ -452,8 +472,8 @@ def markdown(run, command: str) -> str:
         "",
         "From the start of `python` to the first result: interpreter start, imports (numpy and "
         "the library), build, first call. The time spent generating the benchmark inputs is "
-        "subtracted; the harness's own small imports are not. The wall-clock version is "
-        "in the last table.",
+        "subtracted; the harness's own small imports are not. The numpy column is the floor "
+        "(`python`, `import numpy`, `2.0 * x`). The wall-clock version is in the last table.",
         "",
         fresh_table(run),
         "",

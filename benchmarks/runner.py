@@ -160,7 +160,7 @@ def progress_line(case, lib: Lib, res: dict) -> str:
     status = res.get("status")
     if status == "ok":
         iqr = res.get("iqr")
-        spread = f" (IQR {100 * iqr / res['median']:.0f}%)" if iqr is not None else ""
+        spread = f" (IQR {100 * iqr / res['median']:.0f}%)" if iqr is not None and res["median"] else ""
         what = f"{fmt_time(res['median'])}{spread}"
     elif status == "wrong":
         what = f"WRONG: {res.get('check')}"

@@ -9,9 +9,8 @@ import gradlab.tensor as gt
 
 
 def describe():
-    version = getattr(gradlab, "__version__", "?")
     mode = getattr(getattr(gradlab, "config", None), "mode", "?")
-    return f"gradlab {version}, default mode {mode}"
+    return f"default mode {mode}"
 
 
 def build_w1(inp):
