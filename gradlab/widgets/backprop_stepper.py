@@ -1,0 +1,248 @@
+"""``BackpropStepper``: the forward pass node by node, then the backward pass,
+with the current node highlighted and each adjoint accumulating term by term."""
+from __future__ import annotations
+
+import html
+from typing import Any, Mapping, Optional, Sequence, Union
+
+import ipywidgets as widgets
+import numpy as np
+
+from gradlab.graph.basic import Variable
+from gradlab.viz.graph import MAX_NODES
+from gradlab.widgets.backprop import BackpropTrace
+from gradlab.widgets.render import LRUCache, MessageBox, graph_widget, guarded, show_svg, svg_future, variable_text
+
+#: at most this many adjoints are listed in the table (the current node's and the inputs' always are)
+MAX_ROWS = 40
+
+
+def _number(value: Any) -> str:
+    from gradlab.viz.values import format_value
+    lines = format_value(value)
+    return lines[0] if len(lines) == 1 else " ".join(line.strip() for line in lines)
+
+
+class BackpropStepper(widgets.VBox):
+    """Watch reverse-mode differentiation of ``cost`` one node at a time.
+
+    Steps ``0 … n_forward-1`` compute the nodes in topological order (values
+    appear on the picture as they are computed); the remaining steps visit the
+    nodes consumers first, each adding ``(d cost / d output) · ∂output/∂input``
+    to the adjoint of every real input (``grad`` on the picture; the table
+    lists each adjoint's terms).  The final adjoints equal
+    ``gradlab.gradient.grad(cost, v)``.  ``values``: a list matching
+    ``inputs`` or a dict by variable or name.
+
+    State: ``step`` (settable; also ``slider.value``), ``n_steps``,
+    ``n_forward``, ``phase``, ``current_node``, ``current_node_id`` (its id in
+    the picture, ``"n3"``), ``values`` and ``adjoints`` known at this step
+    (``{variable: array}``), ``contributions`` (the terms added at this step),
+    ``gradient`` (the final d cost / d input), ``svg``, ``digraph``,
+    ``trace`` (the numbers, a ``BackpropTrace``).
+    """
+
+    def __init__(self, cost: Variable, inputs: Sequence[Variable], values: Union[Mapping, Sequence], *,
+                 max_nodes: Optional[int] = MAX_NODES, rankdir: str = "LR", show_types: bool = False,
+                 interval: int = 1200):
+        from gradlab.viz.graph import Target, plan
+        self.trace = BackpropTrace(cost, inputs, values)
+        self.target = Target([cost], list(self.trace.inputs))
+        self.picture_layout = plan(self.target, max_nodes)
+        self.rankdir = rankdir
+        self.show_types = show_types
+        self._cache = LRUCache(64)
+        self._svg = ""
+        self.digraph: Any = None
+        self.n_forward = len(self.trace.forward_steps)
+        last = max(self.n_forward * 2 - 1, 0)        # a first guess; fixed once the backward pass is known
+        self.slider = widgets.IntSlider(value=0, min=0, max=last, description="step", continuous_update=True)
+        self.play = widgets.Play(value=0, min=0, max=last, interval=interval, description="play")
+        self._link = widgets.jslink((self.play, "value"), (self.slider, "value"))
+        self.status = widgets.HTML(value="")
+        self.status.add_class("gradlab-backprop-status")
+        self.table = widgets.HTML(value="")
+        self.table.add_class("gradlab-adjoints")
+        self.message = MessageBox()
+        self.picture = graph_widget("gradlab-backprop")
+        super().__init__([widgets.HBox([self.play, self.slider]), self.status, self.message, self.picture,
+                          self.table])
+        self.add_class("gradlab-backprop-stepper")
+        self._set_range()
+        self.slider.observe(self._on_step, names="value")
+        self.refresh()
+
+    def _set_range(self) -> None:
+        last = self.n_forward + len(self.trace.backward_steps) - 1
+        self.slider.max = self.play.max = max(last, 0)
+
+    # -- state -----------------------------------------------------------
+    @property
+    def n_backward(self) -> int:
+        return len(self.trace.backward_steps)
+
+    @property
+    def n_steps(self) -> int:
+        return self.n_forward + self.n_backward
+
+    @property
+    def step(self) -> int:
+        return self.slider.value
+
+    @step.setter
+    def step(self, k: int) -> None:
+        if not 0 <= k < self.n_steps:
+            raise IndexError(f"step {k} is out of range: there are {self.n_steps} steps (0 to {self.n_steps - 1}): "
+                             f"{self.n_forward} forward, {self.n_backward} backward")
+        self.slider.value = k
+
+    @property
+    def phase(self) -> str:
+        """``"forward"`` or ``"backward"``."""
+        return "forward" if self.step < self.n_forward else "backward"
+
+    @property
+    def current(self) -> Any:
+        """The ``PassStep`` shown."""
+        k = self.step
+        if k < self.n_forward:
+            return self.trace.forward_steps[k]
+        return self.trace.backward_steps[k - self.n_forward]
+
+    @property
+    def current_node(self) -> Any:
+        """The Apply node computed (forward) or back-propagated (backward) at this step."""
+        return self.current.node
+
+    @property
+    def current_node_id(self) -> Optional[str]:
+        """The current node's id in the picture (``"n3"``; None when it is collapsed)."""
+        return self.picture_layout.node_ids.get(self.current_node)
+
+    @property
+    def values(self) -> dict:
+        """The values known at this step."""
+        if self.phase == "forward":
+            return self.trace.known_at(self.step)
+        return dict(self.trace.values)
+
+    @property
+    def adjoints(self) -> dict:
+        """The adjoints accumulated so far (empty during the forward pass)."""
+        if self.phase == "forward":
+            return {}
+        return self.trace.adjoints_at(self.step - self.n_forward)
+
+    @property
+    def contributions(self) -> list:
+        """The terms added at this step (``Contribution(variable, position, term, total)``)."""
+        return list(self.current.contributions)
+
+    @property
+    def gradient(self) -> list:
+        """d cost / d input for each input: the adjoints at the end of the backward pass."""
+        return self.trace.gradient
+
+    @property
+    def svg(self) -> str:
+        return self._svg
+
+    @property
+    def error_message(self) -> str:
+        return self.message.text
+
+    # -- drawing ---------------------------------------------------------
+    def _on_step(self, change: Any) -> None:
+        self.refresh()
+
+    def _title(self) -> str:
+        from gradlab.viz.style import op_label
+        step = self.current
+        label = op_label(step.node)
+        if step.phase == "forward":
+            outs = ", ".join(variable_text(o, 30) for o in step.node.outputs)
+            return f"forward {step.index + 1}/{self.n_forward}: compute {label} -> {outs}"
+        targets = ", ".join(dict.fromkeys(variable_text(c.variable, 30) for c in step.contributions)) or "nothing"
+        return f"backward {step.index + 1}/{self.n_backward}: {label} passes d cost/d output back to {targets}"
+
+    def make_digraph(self) -> Any:
+        """The picture of the current step."""
+        from gradlab.viz import style
+        from gradlab.viz.graph import draw, new_digraph, summary_note
+        step = self.current
+        marks = {step.node: "highlight"}
+        if step.phase == "forward":
+            for out in step.node.outputs:
+                marks[out] = "highlight"
+            shown_adjoints = None
+            note = "values appear as each node is computed"
+        else:
+            for c in step.contributions:
+                marks[c.variable] = "highlight"
+            shown_adjoints = self.adjoints
+            note = "grad = d cost / d node so far (— : nothing has reached it yet)"
+        shown_values = {v: x for v, x in self.values.items() if v in self.picture_layout.var_ids}
+        dot = new_digraph(self.rankdir)
+        used = draw(dot, self.target, self.picture_layout, values=shown_values, adjoints=shown_adjoints,
+                    show_types=self.show_types, highlight=marks)
+        style.set_caption(dot, self._title(), [n for n in (note, summary_note(self.picture_layout)) if n])
+        style.add_legend(dot, sorted(used["roles"]), sorted(used["kinds"]), sorted(used["highlights"]))
+        return dot
+
+    def _status_html(self) -> str:
+        step = self.current
+        title = html.escape(self._title())
+        if step.phase == "forward":
+            node = step.node
+            args = ", ".join(f"{html.escape(variable_text(v, 24))} = {html.escape(_number(self.trace.values[v]))}"
+                             for v in node.inputs)
+            outs = "; ".join(f"{html.escape(variable_text(o, 30))} = {html.escape(_number(self.trace.values[o]))}"
+                             for o in node.outputs)
+            return f"<b>{title}</b><br><small>from {args}</small><br>{outs}"
+        lines = []
+        for out, g in zip(step.node.outputs, step.output_adjoints):
+            if g is not None:
+                lines.append(f"d cost / d {html.escape(variable_text(out, 30))} = {html.escape(_number(g))}")
+        for c in step.contributions:
+            lines.append(f"d cost / d {html.escape(variable_text(c.variable, 30))} += "
+                         f"{html.escape(_number(c.term))} (input {c.position}) → {html.escape(_number(c.total))}")
+        for v in step.undefined:
+            lines.append(f"d cost / d {html.escape(variable_text(v, 30))}: undefined through this op")
+        return f"<b>{title}</b><br>" + "<br>".join(lines)
+
+    def _table_html(self) -> str:
+        if self.phase == "forward":
+            return "<small>the backward pass starts after the last forward step</small>"
+        j = self.step - self.n_forward
+        terms = self.trace.terms_at(j)
+        totals = self.trace.adjoints_at(j)
+        current = {c.variable for c in self.current.contributions}
+        rows = [(self.trace.cost, None)] + [(v, t) for v, t in terms.items()]
+        important = set(self.trace.inputs) | current | {self.trace.cost}
+        if len(rows) > MAX_ROWS:
+            rows = [r for r in rows if r[0] in important][:MAX_ROWS]
+        body = []
+        for var, var_terms in rows:
+            text = "seed 1" if var_terms is None else " + ".join(_number(t) for t in var_terms)
+            weight = "font-weight:bold;" if var in current else ""
+            body.append(f'<tr style="{weight}"><td>d cost / d {html.escape(variable_text(var, 30))}</td>'
+                        f"<td>{html.escape(text)}</td><td>= {html.escape(_number(totals[var]))}</td></tr>")
+        return ('<table class="gradlab-adjoint-table" style="font-family:monospace; font-size:12px">'
+                "<tr><th align='left'>adjoint</th><th align='left'>terms so far</th><th align='left'>total</th></tr>"
+                + "".join(body) + "</table>")
+
+    @guarded
+    def refresh(self) -> None:
+        """Show the step ``slider.value``."""
+        k = self.step
+        found = self._cache.get(k)
+        if found is None:
+            dot = self.make_digraph()
+            pending = svg_future(dot)
+            texts = (self._status_html(), self._table_html())
+            found = (dot, pending.result()) + texts
+            self._cache.put(k, found)
+        self.digraph, self._svg, status, table = found
+        self.status.value = status
+        self.table.value = table
+        show_svg(self.picture, self._svg)

@@ -1,0 +1,145 @@
+"""``DerivativeExplorer``: sliders for the point and the parameters; a live
+plot of f, f′, f″ and the tangent, and the graph with values and adjoints."""
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Tuple
+
+import ipywidgets as widgets
+
+from gradlab.graph.basic import Variable
+from gradlab.widgets.derivative_plot import DerivativePlot, resolve_params, slider_spec
+from gradlab.widgets.inputs import free_inputs
+from gradlab.widgets.render import PLOT_DPI, MessageBox, graph_widget, guarded, plot_widget, show_svg, svg_future
+
+#: how many positions a slider has across its range
+SLIDER_POSITIONS = 240
+
+
+def make_slider(description: str, low: float, high: float, value: float) -> widgets.FloatSlider:
+    """A continuous-update float slider with about ``SLIDER_POSITIONS`` positions."""
+    return widgets.FloatSlider(value=value, min=low, max=high, step=(high - low) / SLIDER_POSITIONS,
+                               description=description, continuous_update=True, readout_format=".3g")
+
+
+class DerivativeExplorer(widgets.VBox):
+    """Explore ``f = expr`` as a function of the scalar ``wrt``.
+
+    The plot shows f, f′ … f⁽ᵒʳᵈᵉʳ⁾ over ``domain`` and the tangent
+    ``f(a) + f′(a)(x − a)`` at the point ``a`` of ``point_slider``; with
+    ``show_graph`` the graph of ``expr`` shows every value and adjoint at ``a``.
+    Every other scalar input of ``expr`` is a parameter with its own slider:
+    ``params`` maps a variable (or its name) to a value, ``(low, high)`` or
+    ``(low, high, value)``; unlisted ones get 1.0 in ``param_range``.
+
+    State: ``point`` (settable; also ``point_slider.value``), ``params``
+    (``{name: value}``, settable; also ``param_sliders[name].value``),
+    ``figure`` (matplotlib), ``figure_data()`` (the plotted y-arrays),
+    ``png`` (the plot's bytes), ``svg`` (the graph picture), ``error_message``.
+    """
+
+    def __init__(self, expr: Variable, wrt: Variable, params: Optional[Mapping] = None, *,
+                 domain: Tuple[float, float] = (-6.0, 6.0), point: Optional[float] = None, order: int = 2,
+                 param_range: Tuple[float, float] = (-5.0, 5.0), show_graph: bool = True, num: int = 241):
+        others = [v for v in free_inputs([expr]) if v is not wrt]
+        specs = resolve_params(others, params)
+        self.expr, self.wrt = expr, wrt
+        self.plot = DerivativePlot(expr, wrt, others, domain=domain, order=order, num=num)
+        self.parameters = others
+        low, high = self.plot.domain
+        if point is None:
+            point = 1.0 if low <= 1.0 <= high else (low + high) / 2
+        if not low <= point <= high:
+            raise ValueError(f"point {point} is outside the domain {domain}")
+        self.show_graph = show_graph
+        self._svg = ""
+        self._png = b""
+        self.point_slider = make_slider(f"{wrt.name or 'x'} =", low, high, float(point))
+        self.param_sliders: dict = {}
+        for var in others:
+            p_low, p_high, value = slider_spec(specs.get(var, 1.0), param_range)
+            self.param_sliders[var.name or str(var)] = make_slider(f"{var.name or var} =", p_low, p_high, value)
+        self.message = MessageBox()
+        self.picture = graph_widget("gradlab-derivative-graph")
+        self.plot_image = plot_widget("gradlab-derivative-plot")
+        children = [self.point_slider, *self.param_sliders.values(), self.message, self.plot_image]
+        if show_graph:
+            children.append(self.picture)
+        super().__init__(children)
+        self.add_class("gradlab-derivative-explorer")
+        for slider in [self.point_slider, *self.param_sliders.values()]:
+            slider.observe(self._on_change, names="value")
+        self.refresh()
+
+    # -- state -----------------------------------------------------------
+    @property
+    def point(self) -> float:
+        """The point ``a`` of the tangent (and of the values on the graph)."""
+        return self.point_slider.value
+
+    @point.setter
+    def point(self, value: float) -> None:
+        self.point_slider.value = value
+
+    @property
+    def params(self) -> dict:
+        """``{parameter name: value}``."""
+        return {name: s.value for name, s in self.param_sliders.items()}
+
+    @params.setter
+    def params(self, values: Mapping[str, float]) -> None:
+        unknown = [k for k in values if k not in self.param_sliders]
+        if unknown:
+            raise KeyError(f"params: {unknown} are not parameters; the parameters are {list(self.param_sliders)}")
+        with self.hold_trait_notifications():
+            for name, value in values.items():
+                self.param_sliders[name].unobserve(self._on_change, names="value")
+                self.param_sliders[name].value = value
+                self.param_sliders[name].observe(self._on_change, names="value")
+        self.refresh()
+
+    @property
+    def figure(self) -> Any:
+        """The matplotlib figure of the plot."""
+        return self.plot.figure
+
+    def figure_data(self) -> dict:
+        """The plotted numbers: ``{"x", "f", "f'", "f''", "tangent", "point": (a, f(a))}``."""
+        return self.plot.data()
+
+    @property
+    def png(self) -> bytes:
+        return self._png
+
+    @property
+    def svg(self) -> str:
+        """The SVG text of the graph with values and adjoints at the point ('' without ``show_graph``)."""
+        return self._svg
+
+    @property
+    def error_message(self) -> str:
+        return self.message.text
+
+    # -- drawing ---------------------------------------------------------
+    def _on_change(self, change: Any) -> None:
+        self.refresh()
+
+    def _param_values(self) -> list:
+        return [self.param_sliders[v.name or str(v)].value for v in self.parameters]
+
+    def make_digraph(self) -> Any:
+        """The graph of ``expr`` with values and adjoints at the point."""
+        from gradlab import viz
+        values = {self.wrt: self.point, **dict(zip(self.parameters, self._param_values()))}
+        return viz.graph(self.expr, values=values, adjoints=True,
+                         title=f"values and adjoints at {self.wrt.name or 'x'} = {self.point:g}")
+
+    @guarded
+    def refresh(self) -> None:
+        """Redraw the plot (and the graph) for the sliders' values."""
+        pending = svg_future(self.make_digraph()) if self.show_graph else None   # dot runs meanwhile
+        self.plot.draw(self.point, self._param_values())
+        self._png = self.plot.png(PLOT_DPI)
+        self.plot_image.value = self._png
+        if pending is not None:
+            self._svg = pending.result()
+            show_svg(self.picture, self._svg)
