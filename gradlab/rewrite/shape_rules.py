@@ -43,6 +43,23 @@ def merge_dimshuffles(fgraph: Any, node: Any) -> Optional[list]:
     return None if fitted is None else [fitted]
 
 
+@node_rule("dimshuffle(fill(m, c), p) -> fill(dimshuffle(m, p), c)  (c a scalar)", tracks=("DimShuffle",))
+def dimshuffle_of_fill(fgraph: Any, node: Any) -> Optional[list]:
+    """Rearranging the axes of a filled scalar rearranges the model's axes, so the fill can meet its readers."""
+    inner = node.inputs[0]
+    if inner.owner is None or scalar_name(inner.owner) != "second":
+        return None
+    model, value = inner.owner.inputs
+    if value.ndim != 0 or model.ndim != inner.ndim:
+        return None
+    try:
+        new = elemwise("second", node.op(model), value)
+    except (TypeError, ValueError):
+        return None
+    fitted = fit_to(new, node.outputs[0])
+    return None if fitted is None else [fitted]
+
+
 @node_rule("reshape(reshape(x, s1), s2) -> reshape(x, s2)", tracks=("Reshape",))
 def merge_reshapes(fgraph: Any, node: Any) -> Optional[list]:
     """Only the last of two reshapes in a row matters."""
@@ -169,5 +186,5 @@ def subtensor_of_arange(fgraph: Any, node: Any) -> Optional[list]:
     return None if fitted is None else [fitted]
 
 
-SHAPE_RULES = [merge_dimshuffles, merge_reshapes, useless_reshape, static_shape, static_shape_entry,
+SHAPE_RULES = [merge_dimshuffles, dimshuffle_of_fill, merge_reshapes, useless_reshape, static_shape, static_shape_entry,
                subtensor_of_arange, alloc_to_value, sum_of_broadcast_scalar]
