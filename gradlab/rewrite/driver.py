@@ -21,8 +21,8 @@ from collections import deque
 from typing import Any, Iterable, Optional, Sequence, Union
 
 from gradlab.graph.fgraph import FunctionGraph, InconsistencyError
-from gradlab.graph.basic import Constant, Variable
-from gradlab.graph.traversal import graph_inputs
+from gradlab.graph.basic import Apply, Constant, Variable
+from gradlab.graph.traversal import graph_inputs, toposort
 from gradlab.rewrite import merge as merge_module
 from gradlab.rewrite.rule import Rule, RuleSet
 from gradlab.rewrite.trace import Rewritten, TraceRecorder, describe_node
@@ -315,5 +315,26 @@ def rewrite_graph(outputs: Union[Variable, Sequence[Variable]],
     """
     outs = [outputs] if isinstance(outputs, Variable) else list(outputs)
     ins = [v for v in graph_inputs(outs) if not isinstance(v, Constant)]
-    fgraph = FunctionGraph(ins, outs, clone=True)
+    new_ins, new_outs = _copy_graph(ins, outs)
+    fgraph = FunctionGraph(new_ins, new_outs, clone=False)
     return rewrite_fgraph(fgraph, sets=sets, trace=trace, max_steps=max_steps)
+
+
+def _copy_graph(inputs: Sequence[Variable], outputs: Sequence[Variable]) -> tuple:
+    """New variables and Apply nodes with the same ops and types (constants shared).
+
+    Types are copied, not inferred again (no ``make_node``), so copying costs
+    a few microseconds per node.
+    """
+    memo: dict = {}
+    for var in inputs:
+        memo[var] = var.clone()
+    for node in toposort(outputs, inputs):
+        new_inputs = [memo.get(v, v) for v in node.inputs]
+        new_outputs = []
+        for out in node.outputs:
+            copy = out.clone()
+            memo[out] = copy
+            new_outputs.append(copy)
+        Apply(node.op, new_inputs, new_outputs)
+    return [memo[v] for v in inputs], [memo.get(v, v) for v in outputs]

@@ -131,9 +131,13 @@ def bench_logistic(sizes) -> None:
         ref = numpy_logistic_gradient(x)
         np.testing.assert_allclose(f(x), ref(), rtol=1e-12, atol=1e-300)
         number = 5 if n <= 1000 else 1
-        t_ref = _time(ref, repeat=9, number=number)
-        t_fn = _time(lambda: f(x), repeat=9, number=number)
-        print(f"  {n}x{n}: gradlab {t_fn * 1e3:7.2f} ms, numpy {t_ref * 1e3:7.2f} ms, ratio {t_fn / t_ref:.2f}x")
+        # interleaved, so a change in the machine's load hits both sides alike
+        pairs = [(_time(ref, repeat=1, number=number), _time(lambda: f(x), repeat=1, number=number))
+                 for _ in range(15)]
+        t_ref = statistics.median(p[0] for p in pairs)
+        t_fn = statistics.median(p[1] for p in pairs)
+        ratio = statistics.median(p[1] / p[0] for p in pairs)
+        print(f"  {n}x{n}: gradlab {t_fn * 1e3:7.2f} ms, numpy {t_ref * 1e3:7.2f} ms, ratio {ratio:.2f}x")
 
 
 if __name__ == "__main__":
