@@ -55,7 +55,7 @@ class BackpropStepper(widgets.VBox):
         self._svg = ""
         self.digraph: Any = None
         self.n_forward = len(self.trace.forward_steps)
-        last = max(self.n_forward * 2 - 1, 0)        # a first guess; fixed once the backward pass is known
+        last = max(self.n_steps - 1, 0)                   # runs the backward pass
         self.slider = widgets.IntSlider(value=0, min=0, max=last, description="step", continuous_update=True)
         self.play = widgets.Play(value=0, min=0, max=last, interval=interval, description="play")
         self._link = widgets.jslink((self.play, "value"), (self.slider, "value"))
@@ -68,13 +68,8 @@ class BackpropStepper(widgets.VBox):
         super().__init__([widgets.HBox([self.play, self.slider]), self.status, self.message, self.picture,
                           self.table])
         self.add_class("gradlab-backprop-stepper")
-        self._set_range()
         self.slider.observe(self._on_step, names="value")
         self.refresh()
-
-    def _set_range(self) -> None:
-        last = self.n_forward + len(self.trace.backward_steps) - 1
-        self.slider.max = self.play.max = max(last, 0)
 
     # -- state -----------------------------------------------------------
     @property
@@ -152,6 +147,12 @@ class BackpropStepper(widgets.VBox):
         return self.message.text
 
     # -- drawing ---------------------------------------------------------
+    def _name(self, var: Variable, limit: int = 30) -> str:
+        """How the text names a variable: its name, ``cost`` for the cost, else its pp text."""
+        if var is self.trace.cost and var.name is None:
+            return "cost"
+        return variable_text(var, limit)
+
     def _on_step(self, change: Any) -> None:
         self.refresh()
 
@@ -160,9 +161,9 @@ class BackpropStepper(widgets.VBox):
         step = self.current
         label = op_label(step.node)
         if step.phase == "forward":
-            outs = ", ".join(variable_text(o, 30) for o in step.node.outputs)
+            outs = ", ".join(self._name(o, 30) for o in step.node.outputs)
             return f"forward {step.index + 1}/{self.n_forward}: compute {label} -> {outs}"
-        targets = ", ".join(dict.fromkeys(variable_text(c.variable, 30) for c in step.contributions)) or "nothing"
+        targets = ", ".join(dict.fromkeys(self._name(c.variable, 30) for c in step.contributions)) or "nothing"
         return f"backward {step.index + 1}/{self.n_backward}: {label} passes d cost/d output back to {targets}"
 
     def make_digraph(self) -> Any:
@@ -194,20 +195,20 @@ class BackpropStepper(widgets.VBox):
         title = html.escape(self._title())
         if step.phase == "forward":
             node = step.node
-            args = ", ".join(f"{html.escape(variable_text(v, 24))} = {html.escape(_number(self.trace.values[v]))}"
+            args = ", ".join(f"{html.escape(self._name(v, 24))} = {html.escape(_number(self.trace.values[v]))}"
                              for v in node.inputs)
-            outs = "; ".join(f"{html.escape(variable_text(o, 30))} = {html.escape(_number(self.trace.values[o]))}"
+            outs = "; ".join(f"{html.escape(self._name(o, 30))} = {html.escape(_number(self.trace.values[o]))}"
                              for o in node.outputs)
             return f"<b>{title}</b><br><small>from {args}</small><br>{outs}"
         lines = []
         for out, g in zip(step.node.outputs, step.output_adjoints):
             if g is not None:
-                lines.append(f"d cost / d {html.escape(variable_text(out, 30))} = {html.escape(_number(g))}")
+                lines.append(f"d cost / d {html.escape(self._name(out, 30))} = {html.escape(_number(g))}")
         for c in step.contributions:
-            lines.append(f"d cost / d {html.escape(variable_text(c.variable, 30))} += "
+            lines.append(f"d cost / d {html.escape(self._name(c.variable, 30))} += "
                          f"{html.escape(_number(c.term))} (input {c.position}) → {html.escape(_number(c.total))}")
         for v in step.undefined:
-            lines.append(f"d cost / d {html.escape(variable_text(v, 30))}: undefined through this op")
+            lines.append(f"d cost / d {html.escape(self._name(v, 30))}: undefined through this op")
         return f"<b>{title}</b><br>" + "<br>".join(lines)
 
     def _table_html(self) -> str:
@@ -225,7 +226,7 @@ class BackpropStepper(widgets.VBox):
         for var, var_terms in rows:
             text = "seed 1" if var_terms is None else " + ".join(_number(t) for t in var_terms)
             weight = "font-weight:bold;" if var in current else ""
-            body.append(f'<tr style="{weight}"><td>d cost / d {html.escape(variable_text(var, 30))}</td>'
+            body.append(f'<tr style="{weight}"><td>d cost / d {html.escape(self._name(var, 30))}</td>'
                         f"<td>{html.escape(text)}</td><td>= {html.escape(_number(totals[var]))}</td></tr>")
         return ('<table class="gradlab-adjoint-table" style="font-family:monospace; font-size:12px">'
                 "<tr><th align='left'>adjoint</th><th align='left'>terms so far</th><th align='left'>total</th></tr>"

@@ -90,11 +90,10 @@ class DerivativeExplorer(widgets.VBox):
         unknown = [k for k in values if k not in self.param_sliders]
         if unknown:
             raise KeyError(f"params: {unknown} are not parameters; the parameters are {list(self.param_sliders)}")
-        with self.hold_trait_notifications():
-            for name, value in values.items():
-                self.param_sliders[name].unobserve(self._on_change, names="value")
-                self.param_sliders[name].value = value
-                self.param_sliders[name].observe(self._on_change, names="value")
+        for name, value in values.items():              # one redraw for all of them
+            self.param_sliders[name].unobserve(self._on_change, names="value")
+            self.param_sliders[name].value = value
+            self.param_sliders[name].observe(self._on_change, names="value")
         self.refresh()
 
     @property

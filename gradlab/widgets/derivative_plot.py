@@ -49,6 +49,7 @@ class DerivativePlot:
         self.figure: Any = None
         self._drawn_params: Any = None
         self._background: Any = None        # (dpi, saved pixels) of the figure without the moving parts
+        self._legend_searching = True       # the legend has loc="best" until the next full draw pins it
         self.point = None
 
     def tangent_at(self, point: float, param_values: Sequence[float]) -> tuple:
@@ -60,16 +61,19 @@ class DerivativePlot:
     def draw(self, point: float, param_values: Sequence[float]) -> Any:
         """The figure for this point and these parameter values (in ``params`` order)."""
         from gradlab.viz import plot_derivative
-        from gradlab.widgets.render import fix_legend
         key = tuple(float(v) for v in param_values)
         if self.figure is None:
             self.figure = plot_derivative(self.expr, self.wrt, self.domain, order=self.order, at=float(point),
                                           params=dict(zip(self.params, key)), num=self.num)
-            fix_legend(self.figure)
+            self._legend_searching = True
         elif key != self._drawn_params:
             self._update_curves(key)
             self._move_tangent(float(point), key)
             self._background = None
+            legend = self.figure.axes[0].get_legend()
+            if legend is not None and hasattr(legend, "set_loc"):
+                legend.set_loc("best")               # new curves: find a free spot again
+                self._legend_searching = True
         elif point != self.point:
             self._move_tangent(float(point), key)
         self._drawn_params = key
@@ -127,6 +131,13 @@ class DerivativePlot:
             self._background = (dpi, canvas.copy_from_bbox(fig.bbox))
             for artist in moving:
                 artist.set_visible(True)
+            ax = fig.axes[0]
+            for artist in moving:
+                ax.draw_artist(artist)
+            if self._legend_searching:
+                _freeze_legend(ax, canvas)
+                self._legend_searching = False
+            return encode_png(canvas)
         canvas = fig.canvas
         canvas.restore_region(self._background[1])
         ax = fig.axes[0]
@@ -146,6 +157,18 @@ class DerivativePlot:
         px, py = lines[self.order + 2].get_data()
         data["point"] = (float(np.ravel(px)[0]), float(np.ravel(py)[0]))
         return data
+
+
+def _freeze_legend(ax: Any, canvas: Any) -> None:
+    """Pin a legend placed by ``loc="best"`` where it was just drawn: the search
+    for a free spot costs as much as drawing the curves, and a moving tangent
+    should not make the legend jump."""
+    legend = ax.get_legend()
+    if legend is None or not hasattr(legend, "set_loc"):      # matplotlib >= 3.8
+        return
+    box = legend.get_window_extent(canvas.get_renderer())
+    x0, y0 = ax.transAxes.inverted().transform((box.x0, box.y0))
+    legend.set_loc((float(x0), float(y0)))
 
 
 def encode_png(canvas: Any) -> bytes:

@@ -199,16 +199,8 @@ class Playground(widgets.VBox):
     def _on_slider(self, change: Any) -> None:
         self.redraw_plot()
 
-    def _built_for(self, formula: str) -> Built:
-        key = (formula.strip(), self.wrt_name)
-        found = self._cache.get(key)
-        if found is None:
-            found = build(formula, self.wrt_name, self.order, self.domain)
-            self._draw_pictures(found)
-            self._cache.put(key, found)
-        return found
-
-    def _draw_pictures(self, built: Built) -> None:
+    def _start_pictures(self, built: Built) -> dict:
+        """Start laying out the three pictures (three ``dot`` processes at once); returns the futures."""
         from gradlab import viz
         from gradlab.printing import pp
         name = built.wrt.name or "x"
@@ -217,8 +209,7 @@ class Playground(widgets.VBox):
             "gradient": viz.graph(built.gradient, title=f"d f / d {name} as grad builds it"),
             "rewritten": viz.graph(built.function, title=f"d f / d {name} after rewriting: {_short(pp(built.function))}"),
         }
-        pending = {key: svg_future(dot) for key, dot in dots.items()}    # three dot processes at once
-        built.svgs = {key: future.result() for key, future in pending.items()}
+        return {key: svg_future(dot) for key, dot in dots.items()}
 
     def _sync_param_sliders(self, built: Built) -> None:
         for var in built.parameters:
@@ -234,25 +225,32 @@ class Playground(widgets.VBox):
         """Build the formula in ``text`` (or take it from the cache) and show it."""
         from gradlab.parse import FormulaError
         self._error_position = None
-        try:
-            built = self._built_for(self.text.value)
-        except FormulaError as exc:
-            self._error_position = exc.position
-            raise
-        self.built = built
+        key = (self.text.value.strip(), self.wrt_name)
+        built = self._cache.get(key)
+        pending = None
+        if built is None:
+            try:
+                built = build(self.text.value, self.wrt_name, self.order, self.domain)
+            except FormulaError as exc:
+                self._error_position = exc.position
+                raise
+            pending = self._start_pictures(built)          # dot lays out while the plot is drawn
         self._sync_param_sliders(built)
-        for key, _ in PICTURES:
-            show_svg(self.pictures[key], built.svgs[key])
-        self._plot()
+        self._plot(built)
+        if pending is not None:
+            built.svgs = {name: future.result() for name, future in pending.items()}
+            self._cache.put(key, built)
+        self.built = built
+        for name, _ in PICTURES:
+            show_svg(self.pictures[name], built.svgs[name])
 
     @guarded
     def redraw_plot(self) -> None:
         """Move the tangent / redraw the curves for the sliders' values."""
         if self.built is not None:
-            self._plot()
+            self._plot(self.built)
 
-    def _plot(self) -> None:
-        built = self.built
+    def _plot(self, built: Built) -> None:
         values = [self.param_sliders[v.name].value for v in built.parameters]
         built.plot.draw(self.point, values)
         self._png = built.plot.png(PLOT_DPI)

@@ -138,15 +138,6 @@ def figure_png(fig: Any, dpi: int = PLOT_DPI) -> bytes:
     return buf.getvalue()
 
 
-def fix_legend(fig: Any, loc: str = "upper left") -> None:
-    """Give every legend of ``fig`` a fixed place: ``loc="best"`` searches for a
-    free spot on every draw, which costs about as much as drawing the curves."""
-    for ax in fig.axes:
-        legend = ax.get_legend()
-        if legend is not None and hasattr(legend, "set_loc"):      # matplotlib >= 3.8
-            legend.set_loc(loc)
-
-
 # ---------------------------------------------------------------------------
 # messages
 def pre(text: str, *classes: str, style: str = "") -> str:
