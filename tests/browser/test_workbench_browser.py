@@ -1,0 +1,233 @@
+"""End to end, in a real browser: JupyterLab serves ``06-workbench.ipynb`` on
+127.0.0.1 (started through ``gradlab lab``), headless Debian chromium driven by
+Playwright runs every cell, then a mouse drag moves the point slider of the
+DerivativeExplorer, and the plot and the graph picture must both change.
+
+The notebook runs from a copy without outputs or saved widget state, so what
+the browser shows was produced by this run.  The server, its kernel and the
+browser are shut down whatever happens; every wait is bounded.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK = ROOT / "notebooks" / "06-workbench.ipynb"
+TOKEN = "gradlab-browser-test"
+SERVER_START_TIMEOUT = 90       # s, JupyterLab answering /api/status
+RUN_ALL_TIMEOUT = 150           # s, every cell of the notebook executed
+CHANGE_TIMEOUT = 30             # s, the pictures updating after the drag
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
+
+
+def chromium_path() -> str:
+    """Debian's chromium (GRADLAB_CHROMIUM overrides); skip when there is none."""
+    for candidate in (os.environ.get("GRADLAB_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    pytest.skip("no chromium here (looked for GRADLAB_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser): "
+                "`bash dev.sh test` installs Debian's chromium when run as root (apt-get install chromium)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def api(port: int, path: str, method: str = "GET") -> object:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
+                                     headers={"Authorization": f"token {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = response.read()
+    return json.loads(body) if body else None
+
+
+def fresh_copy(folder: Path) -> Path:
+    """The workbench notebook without outputs or saved widget state."""
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    nb["metadata"].pop("widgets", None)
+    path = folder / NOTEBOOK.name
+    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    return path
+
+
+def lab_settings(folder: Path) -> Path:
+    """JupyterLab user settings for the test: no news or update pop-ups, and
+    every cell rendered (no windowing), so what was scrolled to stays put."""
+    root = folder / "settings" / "@jupyterlab"
+    for extension, name, values in [
+        ("apputils-extension", "notification", {"fetchNews": "false", "checkForUpdates": False}),
+        ("notebook-extension", "tracker", {"windowingMode": "none"}),
+    ]:
+        (root / extension).mkdir(parents=True, exist_ok=True)
+        (root / extension / f"{name}.jupyterlab-settings").write_text(json.dumps(values))
+    return folder / "settings"
+
+
+@pytest.fixture
+def lab_server(tmp_path):
+    """``gradlab lab`` on a copy of the notebook; yields the port; always shuts down."""
+    pytest.importorskip("jupyterlab", reason="JupyterLab is not installed (pip install -e '.[test]')")
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    fresh_copy(notebooks)
+    port = free_port()
+    env = dict(os.environ,
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(lab_settings(tmp_path)),
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
+               MPLBACKEND="module://matplotlib_inline.backend_inline")
+    log = open(tmp_path / "jupyterlab.log", "wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gradlab.cli", "lab", "--notebooks", str(notebooks), "--no-browser",
+         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+         f"--IdentityProvider.token={TOKEN}", "--LabApp.expose_app_in_browser=True",
+         "--ServerApp.disable_check_xsrf=True"],
+        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"JupyterLab exited with status {server.returncode}:\n"
+                            + (tmp_path / "jupyterlab.log").read_text(errors="replace")[-3000:])
+            try:
+                api(port, "/api/status")
+                break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                if time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not answer on 127.0.0.1:{port} within {SERVER_START_TIMEOUT} s")
+                time.sleep(0.3)
+        yield port
+    finally:
+        try:                                               # kernels run in their own sessions: stop them first
+            for kernel in api(port, "/api/kernels") or []:
+                api(port, f"/api/kernels/{kernel['id']}", method="DELETE")
+        except Exception:  # noqa: BLE001 - the server may already be gone
+            pass
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=15)
+        log.close()
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def pictures(page) -> dict:
+    """The DerivativeExplorer's plot (img src) and graph (SVG markup), as shown."""
+    return page.evaluate("""() => {
+        const box = document.querySelector('.gradlab-derivative-explorer');
+        if (!box) return null;
+        const img = box.querySelector('.gradlab-derivative-plot img, img.gradlab-derivative-plot');
+        const svg = box.querySelector('.gradlab-derivative-graph svg');
+        const readout = box.querySelector('.widget-readout');
+        return {plot: img ? img.src : '', plot_width: img ? img.naturalWidth : 0,
+                graph: svg ? svg.outerHTML : '', readout: readout ? readout.textContent.trim() : ''};
+    }""")
+
+
+def test_workbench_runs_and_a_slider_changes_the_plot_and_the_graph(lab_server, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is not installed")
+    executable = chromium_path()
+    port = lab_server
+    shots = tmp_path
+    args = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            errors = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK.name}?token={TOKEN}",
+                      timeout=SERVER_START_TIMEOUT * 1000)
+            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
+                                   "&& window.jupyterapp.shell.currentWidget.sessionContext "
+                                   "&& window.jupyterapp.shell.currentWidget.sessionContext.session "
+                                   "&& window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
+                                   timeout=SERVER_START_TIMEOUT * 1000)
+            page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.ready")
+            page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            n_code = sum(c["cell_type"] == "code" for c in json.loads(NOTEBOOK.read_text())["cells"])
+
+            def all_cells_ran():
+                return page.evaluate("""(n) => {
+                    const nb = window.jupyterapp.shell.currentWidget.content;
+                    let done = 0;
+                    for (const cell of nb.widgets) {
+                        if (cell.model.type === 'code' && cell.model.executionCount !== null
+                            && !cell.node.querySelector('.jp-InputPrompt').textContent.includes('*')) done++;
+                    }
+                    const busy = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status;
+                    return done === n && busy === 'idle';
+                }""", n_code)
+
+            wait_for(all_cells_ran, RUN_ALL_TIMEOUT, f"all {n_code} code cells of {NOTEBOOK.name} to run")
+            tracebacks = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+            assert tracebacks.count() == 0, tracebacks.first.inner_text()[:2000]
+
+            explorer = page.locator(".gradlab-derivative-explorer")
+            explorer.scroll_into_view_if_needed(timeout=10_000)
+            before = wait_for(lambda: (p := pictures(page)) and p["plot"] and p["plot_width"] > 0
+                              and "<svg" in p["graph"] and p, 30, "the DerivativeExplorer's plot and graph")
+
+            # drag the point slider's handle (the first slider: x) well to the left
+            handle = explorer.locator(".widget-slider .noUi-handle").first
+            handle.scroll_into_view_if_needed(timeout=10_000)
+            box = handle.bounding_box()
+            assert box is not None and 0 <= box["y"] <= page.viewport_size["height"] - box["height"], \
+                f"the point slider's handle is not in view: {box}"
+            x0, y0 = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            page.mouse.move(x0, y0)
+            page.mouse.down()
+            page.mouse.move(x0 - 20, y0, steps=4)
+            page.mouse.move(x0 - 40, y0, steps=4)
+            page.mouse.up()
+
+            try:
+                after = wait_for(lambda: (p := pictures(page)) and p["plot"] != before["plot"]
+                                 and p["graph"] != before["graph"] and p["plot_width"] > 0 and p,
+                                 CHANGE_TIMEOUT, "the plot and the graph to change after moving the slider")
+            except BaseException:
+                now = pictures(page) or {}
+                page.screenshot(path=str(shots / "after-drag.png"))
+                print(f"slider readout {before['readout']!r} -> {now.get('readout')!r}; plot changed: "
+                      f"{now.get('plot') != before['plot']}; graph changed: {now.get('graph') != before['graph']}; "
+                      f"screenshot: {shots / 'after-drag.png'}")
+                raise
+            assert after["readout"] != before["readout"], (before["readout"], after["readout"])
+            number = lambda text: float(text.replace("\u2212", "-"))      # the readout writes a real minus sign
+            assert -6.0 <= number(after["readout"]) < number(before["readout"])
+            assert "<svg" in after["graph"]
+            assert not errors, errors
+        finally:
+            browser.close()
