@@ -4,15 +4,33 @@
     r = rewrite_graph(gy, sets=("merge", "constant_folding", "canonicalize"))
     print(r.summary())          # one line per step: rule, lhs -> rhs, matched node
     r.graph_at(0)               # the graph after the first step, rebuilt
+    print(describe_rules())     # every rule of every set, with its lhs -> rhs
 
-Rule sets (each built explicitly in its module): ``merge`` (common
-subexpressions), ``constant_folding``, ``canonicalize``, ``stabilize``,
-``specialize``, ``fusion``, ``inplace``.  ``MODE_SETS`` lists what each
+Rule sets, each an explicit list in its module: ``merge`` (equal
+subexpressions computed once), ``constant_folding``, ``canonicalize`` (one
+simplest form: fills resolved, constants collected, signs and powers
+simplified, shape ops merged, gradient-control ops removed), ``stabilize``
+(no overflow: sigmoid, softplus, log1p, expm1, log_softmax), ``specialize``
+(cheaper forms: sqr, sqrt), ``fusion`` (elementwise chains become one
+Composite node run as whole-array numpy calls) and ``inplace`` (results
+reuse buffers nobody else reads).  ``MODE_SETS`` lists what each
 compilation mode applies.
+
+A rule of your own::
+
+    from gradlab.rewrite import PatternRule, RuleSet
+    halve = PatternRule("div_two", "x / 2 -> x * 0.5", "multiplying is cheaper than dividing")
+    rewrite_graph(y, sets=("canonicalize", RuleSet("mine", [halve])))
 """
 from gradlab.rewrite.driver import MODE_SETS, rewrite_fgraph, rewrite_graph, rule_sets
 from gradlab.rewrite.rule import PatternRule, Rule, RuleSet, node_rule
 from gradlab.rewrite.trace import Rewritten, Step
 
-__all__ = ["MODE_SETS", "rewrite_fgraph", "rewrite_graph", "rule_sets", "Rewritten", "Step",
+
+def describe_rules() -> str:
+    """Every rule set and its rules, one ``name: lhs -> rhs  (doc)`` line each."""
+    return "\n".join(rs.describe() for rs in rule_sets().values())
+
+
+__all__ = ["MODE_SETS", "rewrite_fgraph", "rewrite_graph", "rule_sets", "describe_rules", "Rewritten", "Step",
            "Rule", "RuleSet", "PatternRule", "node_rule"]
