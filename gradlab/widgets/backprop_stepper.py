@@ -6,7 +6,6 @@ import html
 from typing import Any, Mapping, Optional, Sequence, Union
 
 import ipywidgets as widgets
-import numpy as np
 
 from gradlab.graph.basic import Variable
 from gradlab.viz.graph import MAX_NODES
@@ -168,8 +167,7 @@ class BackpropStepper(widgets.VBox):
 
     def make_digraph(self) -> Any:
         """The picture of the current step."""
-        from gradlab.viz import style
-        from gradlab.viz.graph import draw, new_digraph, summary_note
+        from gradlab.widgets.pictures import compose
         step = self.current
         marks = {step.node: "highlight"}
         if step.phase == "forward":
@@ -183,12 +181,9 @@ class BackpropStepper(widgets.VBox):
             shown_adjoints = self.adjoints
             note = "grad = d cost / d node so far (— : nothing has reached it yet)"
         shown_values = {v: x for v, x in self.values.items() if v in self.picture_layout.var_ids}
-        dot = new_digraph(self.rankdir)
-        used = draw(dot, self.target, self.picture_layout, values=shown_values, adjoints=shown_adjoints,
-                    show_types=self.show_types, highlight=marks)
-        style.set_caption(dot, self._title(), [n for n in (note, summary_note(self.picture_layout)) if n])
-        style.add_legend(dot, sorted(used["roles"]), sorted(used["kinds"]), sorted(used["highlights"]))
-        return dot
+        return compose(self.target, self.picture_layout, values=shown_values, adjoints=shown_adjoints,
+                       highlight=marks, title=self._title(), notes=[note], rankdir=self.rankdir,
+                       show_types=self.show_types)
 
     def _status_html(self) -> str:
         step = self.current

@@ -51,6 +51,7 @@ class DerivativeExplorer(widgets.VBox):
         if not low <= point <= high:
             raise ValueError(f"point {point} is outside the domain {domain}")
         self.show_graph = show_graph
+        self._numbers: Any = None
         self._svg = ""
         self._png = b""
         self.point_slider = make_slider(f"{wrt.name or 'x'} =", low, high, float(point))
@@ -127,10 +128,11 @@ class DerivativeExplorer(widgets.VBox):
 
     def make_digraph(self) -> Any:
         """The graph of ``expr`` with values and adjoints at the point."""
-        from gradlab import viz
-        values = {self.wrt: self.point, **dict(zip(self.parameters, self._param_values()))}
-        return viz.graph(self.expr, values=values, adjoints=True,
-                         title=f"values and adjoints at {self.wrt.name or 'x'} = {self.point:g}")
+        if self._numbers is None:                     # planned and compiled once
+            from gradlab.widgets.pictures import NumbersAtAPoint
+            self._numbers = NumbersAtAPoint(self.expr, [self.wrt] + self.parameters)
+        return self._numbers.digraph([self.point] + self._param_values(),
+                                     title=f"values and adjoints at {self.wrt.name or 'x'} = {self.point:g}")
 
     @guarded
     def refresh(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import inspect
 import json
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Union
 
 import ipywidgets as widgets
 import numpy as np

@@ -9,7 +9,7 @@ import ipywidgets as widgets
 from gradlab.graph.basic import Variable
 from gradlab.viz.graph import MAX_NODES
 from gradlab.widgets.inputs import as_outputs, compile_function, free_inputs, is_real, missing_values, resolve
-from gradlab.widgets.render import MessageBox, graph_widget, guarded, show_svg, svg_text
+from gradlab.widgets.render import LRUCache, MessageBox, graph_widget, guarded, show_svg, svg_text
 
 VIEWS = (("before rewriting", "before"), ("after rewriting", "after"), ("side by side", "both"))
 
@@ -49,6 +49,8 @@ class GraphExplorer(widgets.VBox):
         #: everything that may need a value: the function's inputs (used or not) and the graph's
         self._value_inputs = list(dict.fromkeys(list(self.inputs) + self._graph_inputs))
         self._values: dict = {}
+        self._values_version = 0
+        self._pictures = LRUCache(16)          # (controls, values version) -> (digraph, svg)
         self._svg = ""
         self.digraph: Any = None
 
@@ -121,6 +123,7 @@ class GraphExplorer(widgets.VBox):
     # -- drawing ---------------------------------------------------------
     def _set_values(self, values: Optional[Mapping]) -> None:
         self._values = resolve(self._value_inputs, values)
+        self._values_version += 1
         missing = missing_values(self._value_inputs, self._values)
         self.values_toggle.disabled = bool(missing)
         self.values_toggle.tooltip = ("show each variable's value" if not missing else
@@ -160,11 +163,16 @@ class GraphExplorer(widgets.VBox):
 
     @guarded
     def refresh(self) -> None:
-        """Redraw the picture for the current controls."""
-        dot = self.make_digraph()
-        svg = svg_text(dot)
-        self.digraph, self._svg = dot, svg
-        show_svg(self.picture, svg)
+        """Redraw the picture for the current controls (pictures already made are reused)."""
+        options = self._options()
+        key = (self.view, options["show_types"], "values" in options, "adjoints" in options, self._values_version)
+        found = self._pictures.get(key)
+        if found is None:
+            dot = self.make_digraph()
+            found = (dot, svg_text(dot))
+            self._pictures.put(key, found)
+        self.digraph, self._svg = found
+        show_svg(self.picture, self._svg)
 
 
 def _brief(value: Any) -> str:

@@ -55,6 +55,15 @@ def chain(n_ops: int = 500):
     return x, y
 
 
+def flip(explorer: GraphExplorer, toggle: str):
+    """A change of ``explorer``'s toggle, its picture cache cleared first."""
+    def change(k: int) -> None:
+        explorer._pictures.clear()
+        control = getattr(explorer, toggle)
+        control.value = not control.value
+    return change
+
+
 def report(name: str, result: tuple) -> None:
     best, median = result
     print(f"  {name:<58} best {best:7.1f} ms   median {median:7.1f} ms")
@@ -72,10 +81,8 @@ def bench_tutorial(repeat: int) -> None:
                timed(lambda k: setattr(explorer.point_slider, "value", float(points[k])), repeat))
         assert explorer.error_message == "" and explorer.svg and explorer.png
         graph = GraphExplorer(expr)
-        report("GraphExplorer: values toggle -> SVG",
-               timed(lambda k: setattr(graph.values_toggle, "value", not graph.values_toggle.value), repeat))
-        report("GraphExplorer: adjoints toggle -> SVG",
-               timed(lambda k: setattr(graph.adjoints_toggle, "value", not graph.adjoints_toggle.value), repeat))
+        report("GraphExplorer: values toggle -> SVG", timed(flip(graph, "values_toggle"), repeat))
+        report("GraphExplorer: adjoints toggle -> SVG", timed(flip(graph, "adjoints_toggle"), repeat))
         stepper = BackpropStepper(expr, [x], [0.7])
 
         def backprop_step(k: int) -> None:
@@ -116,10 +123,8 @@ def bench_large(repeat: int) -> None:
     for max_nodes in (200, None):
         graph = GraphExplorer(y, max_nodes=max_nodes)
         label = "all 500 ops drawn" if max_nodes is None else "200 drawn, rest collapsed"
-        report(f"GraphExplorer ({label}): values toggle -> SVG",
-               timed(lambda k: setattr(graph.values_toggle, "value", not graph.values_toggle.value), repeat))
-        report(f"GraphExplorer ({label}): adjoints toggle -> SVG",
-               timed(lambda k: setattr(graph.adjoints_toggle, "value", not graph.adjoints_toggle.value), repeat))
+        report(f"GraphExplorer ({label}): values toggle -> SVG", timed(flip(graph, "values_toggle"), repeat))
+        report(f"GraphExplorer ({label}): adjoints toggle -> SVG", timed(flip(graph, "adjoints_toggle"), repeat))
     start = time.perf_counter()
     explorer = DerivativeExplorer(y, x, domain=(-2, 2), num=121)
     print(f"  {'DerivativeExplorer: construction (grad graphs, compile, plot)':<58} "

@@ -131,3 +131,15 @@ def test_bad_arguments_are_clear_errors():
         DerivativeExplorer(x * gt.dscalar("a"), x, params={"a": (2.0, 1.0)})
     plain = DerivativeExplorer(x ** 2, x, show_graph=False, order=1)
     assert plain.svg == "" and set(plain.figure_data()) == {"x", "f", "f'", "tangent", "point"}
+
+
+def test_the_graph_at_the_point_is_what_viz_graph_draws():
+    from gradlab import viz
+    x, a = gt.dscalar("x"), gt.dscalar("a")
+    expr = a * gt.tanh(x) ** 2 + gt.exp(-x)
+    explorer = DerivativeExplorer(expr, x, params={"a": 0.5})
+    for point in (0.75, -1.25):
+        explorer.point = point
+        expected = viz.graph(expr, values={x: point, a: 0.5}, adjoints=True,
+                             title=f"values and adjoints at x = {point:g}")
+        assert explorer.make_digraph().source == expected.source

@@ -1,0 +1,73 @@
+"""Graph pictures whose numbers change while the graph does not.
+
+``gradlab.viz.graph(expr, values=…, adjoints=True)`` plans the layout, builds
+the adjoint graph and compiles a function on every call — right for one
+picture, slow for a slider.  Here the same pieces of ``gradlab.viz.graph``
+(``plan``, ``draw``, the caption and the legend) are used with the layout
+planned and the numbers' function compiled once, so a new point only
+evaluates and draws.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional, Sequence
+
+import numpy as np
+
+from gradlab.graph.basic import Constant, Variable
+from gradlab.viz.graph import MAX_NODES, Target, draw, new_digraph, plan, summary_note
+from gradlab.widgets.inputs import compile_function
+
+ADJOINT_NOTE = "grad = d cost / d node (cost: the output)"
+
+
+def compose(target: Target, layout: Any, *, values: Optional[dict] = None, adjoints: Optional[dict] = None,
+            highlight: Any = (), title: Optional[str] = None, notes: Iterable[str] = (), rankdir: str = "LR",
+            show_types: bool = False) -> Any:
+    """A ``graphviz.Digraph`` of a planned layout with the given numbers
+    (``{variable: array}``; a variable missing from ``values`` shows none, one
+    missing from ``adjoints`` shows ``grad —``), as ``gradlab.viz.graph`` draws it."""
+    from gradlab.viz import style
+    dot = new_digraph(rankdir)
+    used = draw(dot, target, layout, values=values, adjoints=adjoints, show_types=show_types, highlight=highlight)
+    style.set_caption(dot, title, [n for n in (*notes, summary_note(layout)) if n])
+    style.add_legend(dot, sorted(used["roles"]), sorted(used["kinds"]), sorted(used["highlights"]))
+    return dot
+
+
+class NumbersAtAPoint:
+    """The graph of a scalar ``expr`` with every drawn variable's value and
+    adjoint ``d expr / d v`` at a point of ``inputs`` (all of its free inputs).
+
+    The adjoints come from ``gradlab.viz.values.adjoint_graph`` (that is,
+    ``gradlab.gradient.grad``); one ``NO_REWRITE`` function computes values
+    and adjoints together.
+    """
+
+    def __init__(self, expr: Variable, inputs: Sequence[Variable], *, max_nodes: Optional[int] = MAX_NODES,
+                 rankdir: str = "LR"):
+        from gradlab.viz.values import adjoint_graph
+        self.target = Target([expr], [])
+        self.layout = plan(self.target, max_nodes)
+        self.rankdir = rankdir
+        shown = list(self.layout.variables)
+        symbolic = adjoint_graph(expr, shown, [])
+        self.adjoint_vars = list(symbolic)
+        self.computed = [v for v in shown if not isinstance(v, Constant)]
+        self.constants = {v: np.asarray(v.data) for v in shown if isinstance(v, Constant)}
+        outputs = self.computed + [symbolic[v] for v in self.adjoint_vars]
+        self.function = compile_function(list(inputs), outputs, "NO_REWRITE")
+
+    def numbers(self, values: Sequence[Any]) -> tuple:
+        """``(values, adjoints)``: dicts from the drawn variables to arrays, at ``values`` of the inputs."""
+        with np.errstate(all="ignore"):
+            results = self.function(*values)
+        n = len(self.computed)
+        forward = dict(zip(self.computed, results[:n]))
+        forward.update(self.constants)
+        return forward, dict(zip(self.adjoint_vars, results[n:]))
+
+    def digraph(self, values: Sequence[Any], title: Optional[str] = None) -> Any:
+        """The picture at ``values`` (one per input, in order)."""
+        forward, backward = self.numbers(values)
+        return compose(self.target, self.layout, values=forward, adjoints=backward, title=title,
+                       notes=[ADJOINT_NOTE], rankdir=self.rankdir)
