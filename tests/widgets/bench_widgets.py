@@ -5,7 +5,7 @@
 Each timing is one change made from Python exactly as the browser makes it
 (``slider.value = …``, ``toggle.value = …``, ``text.value = …``) until the
 widget holds the new SVG text and PNG bytes.  Caches that would hide the
-work (laid-out SVGs, per-step pictures) are cleared before every change,
+work (laid-out SVGs, per-step and per-toggle pictures) are cleared before every change,
 except in the rows marked "cached".  Goal: <= 100 ms for the tutorial graphs.
 """
 from __future__ import annotations
