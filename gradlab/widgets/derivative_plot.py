@@ -3,10 +3,13 @@ point, drawn by ``gradlab.viz.plot_derivative``.
 
 A new point only moves the tangent line and the marked point in the
 existing figure (``f(a)`` and ``f′(a)`` come from one compiled function);
-new parameter values redraw the curves.  The PNG of a moved tangent is
-blitted: the curves, axes and text are drawn once into a saved background,
-and only the tangent, the point and the legend are drawn over it (drawing
-text is most of matplotlib's time).  Used by ``DerivativeExplorer`` and
+new parameter values give the curves new y-data (all points in one call of
+the derivatives batched by ``vectorize_graph``).  The PNG is blitted: the
+axes, ticks and labels are drawn once into a saved background, and only the
+curves, the tangent, the point and the legend are drawn over it (drawing
+text is most of matplotlib's time).  The y-range changes only when the
+curves leave it or shrink to less than 60% of it, so a parameter slider
+neither redraws the axes at every step nor makes them jitter.  Used by ``DerivativeExplorer`` and
 ``Playground``; no widget code here.
 """
 from __future__ import annotations
@@ -17,6 +20,8 @@ import numpy as np
 
 from gradlab.graph.basic import Variable
 
+#: the y-range is kept while the curves fill at least this share of it
+KEEP_RANGE = 0.6
 #: names of the curves in ``figure_data()``
 CURVE_NAMES = ("f", "f'", "f''", "f'''")
 
@@ -43,13 +48,12 @@ class DerivativePlot:
         if not self.domain[0] < self.domain[1]:
             raise ValueError(f"domain must be (low, high) with low < high, got {domain!r}")
         self.order, self.num = int(order), int(num)
-        terms = derivatives(expr, wrt, self.order)
-        self._tangent_fn = compile_function([wrt] + self.params, terms[:2], mode="NO_REWRITE")
-        self._curves_fn = compile_function([wrt] + self.params, terms, mode="NO_REWRITE")
+        self._terms = derivatives(expr, wrt, self.order)
+        self._tangent_fn = compile_function([wrt] + self.params, self._terms[:2], mode="NO_REWRITE")
+        self._curves_fn: Any = None          # all of f, f', … at a vector of points, compiled on first use
         self.figure: Any = None
         self._drawn_params: Any = None
-        self._background: Any = None        # (dpi, saved pixels) of the figure without the moving parts
-        self._legend_searching = True       # the legend has loc="best" until the next full draw pins it
+        self._background: Any = None        # ((dpi, y-range), saved pixels) of the figure without the moving parts
         self.point = None
 
     def tangent_at(self, point: float, param_values: Sequence[float]) -> tuple:
@@ -65,15 +69,9 @@ class DerivativePlot:
         if self.figure is None:
             self.figure = plot_derivative(self.expr, self.wrt, self.domain, order=self.order, at=float(point),
                                           params=dict(zip(self.params, key)), num=self.num)
-            self._legend_searching = True
         elif key != self._drawn_params:
             self._update_curves(key)
             self._move_tangent(float(point), key)
-            self._background = None
-            legend = self.figure.axes[0].get_legend()
-            if legend is not None and hasattr(legend, "set_loc"):
-                legend.set_loc("best")               # new curves: find a free spot again
-                self._legend_searching = True
         elif point != self.point:
             self._move_tangent(float(point), key)
         self._drawn_params = key
@@ -98,29 +96,54 @@ class DerivativePlot:
         them as ``plot_derivative`` chooses them (the tangent does not count)."""
         ax = self.figure.axes[0]
         xs = np.asarray(ax.lines[0].get_xdata(), dtype=float)
-        ys = np.empty((self.order + 1, xs.size))
-        with np.errstate(all="ignore"):
-            for k, x in enumerate(xs):
-                ys[:, k] = [float(v) for v in self._curves_fn(x, *param_values)]
+        ys = self.curves(xs, param_values)
         for line, y in zip(ax.lines, ys):
             line.set_ydata(y)
         finite = ys[np.isfinite(ys)]
         if finite.size:
             low, high = float(finite.min()), float(finite.max())
             pad = 0.08 * (high - low) if high > low else 1.0
-            ax.set_ylim(low - pad, high + pad)
+            want_low, want_high = low - pad, high + pad
+            shown_low, shown_high = ax.get_ylim()
+            fits = shown_low <= want_low and want_high <= shown_high
+            if not fits or (want_high - want_low) < KEEP_RANGE * (shown_high - shown_low):
+                ax.set_ylim(want_low, want_high)
+
+    def curves(self, xs: np.ndarray, param_values: Sequence[float]) -> np.ndarray:
+        """``[f(xs), f′(xs), …]``: one call of the derivatives batched over the
+        points (``gradlab.gradient.vectorize_graph``), or a loop over them if
+        the graph cannot be batched."""
+        from gradlab.widgets.inputs import compile_function
+        if self._curves_fn is None:
+            try:
+                import gradlab.tensor as gt
+                from gradlab.gradient.vectorize import vectorize_graph
+                points = gt.dvector("points")
+                batched = vectorize_graph(self._terms, {self.wrt: points})
+                self._curves_fn = ("batched", compile_function([points] + self.params, batched, "NO_REWRITE"))
+            except Exception:  # noqa: BLE001 - any op that cannot be batched: evaluate point by point
+                self._curves_fn = ("loop", compile_function([self.wrt] + self.params, self._terms, "NO_REWRITE"))
+        kind, fn = self._curves_fn
+        ys = np.empty((len(self._terms), xs.size))
+        with np.errstate(all="ignore"):
+            if kind == "batched":
+                for k, values in enumerate(fn(xs, *param_values)):
+                    ys[k] = np.broadcast_to(np.asarray(values, dtype=float), xs.shape)   # a constant f'' is a scalar
+            else:
+                for j, x in enumerate(xs):
+                    ys[:, j] = [float(v) for v in fn(x, *param_values)]
+        return ys
 
     def _moving_parts(self) -> list:
         ax = self.figure.axes[0]
-        parts = [ax.lines[self.order + 1], ax.lines[self.order + 2]]
-        return parts + ([ax.get_legend()] if ax.get_legend() is not None else [])
+        return list(ax.lines) + ([ax.get_legend()] if ax.get_legend() is not None else [])
 
     def png(self, dpi: int) -> bytes:
         """The PNG bytes of the figure (the background is drawn once per curve set)."""
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         fig = self.figure
-        if self._background is None or self._background[0] != dpi or fig.canvas is None \
-                or not isinstance(fig.canvas, FigureCanvasAgg):
+        key = (dpi, tuple(fig.axes[0].get_ylim()))
+        if self._background is None or self._background[0] != key or not isinstance(fig.canvas, FigureCanvasAgg):
             fig.set_dpi(dpi)
             canvas = FigureCanvasAgg(fig)
             moving = self._moving_parts()
@@ -128,15 +151,16 @@ class DerivativePlot:
                 artist.set_visible(False)
             canvas.draw()                         # runs the layout once; the moving parts are drawn below
             fig.set_layout_engine("none")         # later blits must not move the axes
-            self._background = (dpi, canvas.copy_from_bbox(fig.bbox))
+            self._background = (key, canvas.copy_from_bbox(fig.bbox))
             for artist in moving:
                 artist.set_visible(True)
             ax = fig.axes[0]
+            legend = ax.get_legend()
+            if legend is not None and hasattr(legend, "set_loc"):     # matplotlib >= 3.8
+                legend.set_loc("best")            # new axes: find a free spot, then keep it
             for artist in moving:
                 ax.draw_artist(artist)
-            if self._legend_searching:
-                _freeze_legend(ax, canvas)
-                self._legend_searching = False
+            _freeze_legend(ax, canvas)
             return encode_png(canvas)
         canvas = fig.canvas
         canvas.restore_region(self._background[1])
@@ -162,7 +186,7 @@ class DerivativePlot:
 def _freeze_legend(ax: Any, canvas: Any) -> None:
     """Pin a legend placed by ``loc="best"`` where it was just drawn: the search
     for a free spot costs as much as drawing the curves, and a moving tangent
-    should not make the legend jump."""
+    or a parameter slider should not make the legend jump."""
     legend = ax.get_legend()
     if legend is None or not hasattr(legend, "set_loc"):      # matplotlib >= 3.8
         return

@@ -65,18 +65,40 @@ def test_the_tangent_and_the_point_follow_the_point_slider():
     assert explorer.svg != before_svg
 
 
-def test_the_blitted_png_is_the_figure_drawn_from_scratch():
-    pytest.importorskip("PIL")
+def _pixels(png):
     import io
     from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+
+
+def test_the_blitted_png_is_the_figure_drawn_from_scratch():
+    pytest.importorskip("PIL")
     from gradlab.widgets.render import PLOT_DPI, figure_png
-    x = gt.dscalar("x")
-    explorer = DerivativeExplorer(gt.tanh(x), x, show_graph=False)
-    explorer.point = -2.0
-    fast = np.asarray(Image.open(io.BytesIO(explorer.png)).convert("RGB"), dtype=int)
-    full = np.asarray(Image.open(io.BytesIO(figure_png(explorer.figure, PLOT_DPI))).convert("RGB"), dtype=int)
-    assert fast.shape == full.shape
-    assert np.mean(np.abs(fast - full) > 40) < 2e-4         # the same picture (a stale tangent is ~2e-3)
+    x, k = gt.dscalar("x"), gt.dscalar("k")
+    explorer = DerivativeExplorer(gt.tanh(k * x), x, params={"k": (0.5, 2.0, 1.0)}, show_graph=False)
+    for change in ({"point": -2.0}, {"k": 1.1}, {"k": 0.6, "point": 0.5}):
+        if "k" in change:
+            explorer.param_sliders["k"].value = change["k"]
+        if "point" in change:
+            explorer.point = change["point"]
+        fast, full = _pixels(explorer.png), _pixels(figure_png(explorer.figure, PLOT_DPI))
+        assert fast.shape == full.shape
+        assert np.mean(np.abs(fast - full) > 40) < 2e-4      # the same picture (a stale tangent is ~2e-3)
+
+
+def test_the_y_range_stays_while_the_curves_fill_it():
+    x, a = gt.dscalar("x"), gt.dscalar("a")
+    explorer = DerivativeExplorer(a * x ** 2, x, params={"a": (0.1, 10.0, 1.0)}, domain=(-2, 2), show_graph=False)
+    ax = explorer.figure.axes[0]
+    start = ax.get_ylim()
+    explorer.param_sliders["a"].value = 0.9               # the curves shrink a little: same axes
+    assert ax.get_ylim() == start
+    explorer.param_sliders["a"].value = 3.0               # they leave the range: new axes
+    low, high = ax.get_ylim()
+    data = explorer.figure_data()
+    assert high >= max(data["f"].max(), data["f'"].max()) and low <= min(data["f"].min(), data["f'"].min())
+    explorer.param_sliders["a"].value = 0.5               # they shrink below 60% of it: new axes again
+    assert ax.get_ylim()[1] < high * 0.6
 
 
 def test_parameter_sliders_redraw_the_curves():
