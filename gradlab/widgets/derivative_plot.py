@@ -9,8 +9,8 @@ axes, ticks and labels are drawn once into a saved background, and only the
 curves, the tangent, the point and the legend are drawn over it (drawing
 text is most of matplotlib's time).  The y-range changes only when the
 curves leave it or shrink to less than 60% of it, so a parameter slider
-neither redraws the axes at every step nor makes them jitter.  Used by ``DerivativeExplorer`` and
-``Playground``; no widget code here.
+neither redraws the axes at every step nor makes them jitter.  Used by
+``DerivativeExplorer`` and ``Playground``; no widget code here.
 """
 from __future__ import annotations
 
@@ -92,8 +92,10 @@ class DerivativePlot:
             legend.get_texts()[self.order + 1].set_text(label)
 
     def _update_curves(self, param_values: Sequence[float]) -> None:
-        """New y-data for f, f′, … (new parameter values), and y-limits that fit
-        them as ``plot_derivative`` chooses them (the tangent does not count)."""
+        """New y-data for f, f′, … (new parameter values).  The y-limits are
+        chosen as ``plot_derivative`` chooses them (the curves with 8% margins;
+        the tangent does not count) when the curves leave the current ones or
+        fill less than ``KEEP_RANGE`` of them."""
         ax = self.figure.axes[0]
         xs = np.asarray(ax.lines[0].get_xdata(), dtype=float)
         ys = self.curves(xs, param_values)

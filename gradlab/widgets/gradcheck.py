@@ -15,6 +15,8 @@ from gradlab.widgets.render import MessageBox, guarded
 
 #: the most rows the table shows (``rows`` always has them all)
 MAX_TABLE_ROWS = 200
+#: the most entries checked by default: each costs two evaluations of the function
+MAX_ENTRIES = 5000
 #: (status, colour, symbol): Okabe–Ito colours, and a symbol so the table reads without colour
 STATUS_STYLE = {"ok": ("#009E73", "✓"), "warn": ("#E69F00", "~"), "bad": ("#D55E00", "✗")}
 
@@ -51,7 +53,8 @@ class GradCheck(widgets.VBox):
     symbolic expression with ``point`` a dict ``{variable or name: value}``.
     A non-scalar output is checked through ``cost = sum(output)``
     (``projection="random"``: ``sum(r * output)``, r fixed in [0.5, 1.5)).
-    Numeric: ``(C(x + eps e_k) − C(x − eps e_k)) / (2 eps)`` per entry ``k``.
+    Numeric: ``(C(x + eps e_k) − C(x − eps e_k)) / (2 eps)`` per entry ``k``
+    (at most ``max_entries`` entries: each costs two evaluations).
     Relative error ``|a − n| / max(|a| + |n|, 1e-8)``; an entry is ``ok``
     when its absolute or relative error is within ``tolerance``, ``warn``
     within 10×, ``bad`` beyond (the rule of ``verify_grad``).
@@ -64,11 +67,17 @@ class GradCheck(widgets.VBox):
     """
 
     def __init__(self, fn_or_op: Union[Callable, Variable], point: Any, *, eps: Optional[float] = None,
-                 tolerance: Optional[float] = None, projection: str = "sum", mode: Any = None):
+                 tolerance: Optional[float] = None, projection: str = "sum", mode: Any = None,
+                 max_entries: int = MAX_ENTRIES):
         from gradlab.gradient.check import _TYPE_EPS, default_tolerance
         if projection not in ("sum", "random"):
             raise ValueError(f"projection must be 'sum' or 'random', got {projection!r}")
         self.inputs, self.output, points = self._symbolic(fn_or_op, point)
+        total = sum(p.size for p in points)
+        if total > max_entries:
+            raise ValueError(f"the point has {total:,} entries; finite differences need two evaluations per entry, "
+                             f"so GradCheck stops at max_entries={max_entries:,}. Check a smaller point (a slice of "
+                             "the inputs) or raise max_entries")
         self.mode = mode
         self.projection = projection
         self.tolerance = float(tolerance) if tolerance is not None else default_tolerance([p.dtype.name for p in points])

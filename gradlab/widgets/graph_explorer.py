@@ -23,7 +23,9 @@ class GraphExplorer(widgets.VBox):
     (every variable's value, from ``values``) and ``adjoints_toggle`` (d cost /
     d v on every variable, from ``gradlab.gradient.grad``; needs one scalar
     output, and shows the values too).  Inputs without a value in ``values``
-    get 1.5 (arrays of known shape 1.5, 1.75, …).
+    get 1.5 (arrays of known shape 1.5, 1.75, …).  After rewriting, a fused
+    elementwise op has no gradient of its own, so adjoints stop there
+    (``grad —``); the graph before rewriting shows them all.
 
     State: ``view``, ``values`` (settable), ``svg`` (the SVG text shown),
     ``digraph`` (its ``graphviz.Digraph``), ``function`` (compiled on first use),

@@ -130,3 +130,5 @@ def test_bad_arguments_are_clear_errors():
         GradCheck(gt.dscalar("x") ** 2, [1.0])
     with pytest.raises(ValueError, match="'sum' or 'random'"):
         GradCheck(lambda x: x, 1.0, projection="max")
+    with pytest.raises(ValueError, match="has 12 entries.*max_entries=10"):
+        GradCheck(lambda x: x.sum(), np.ones((3, 4)), max_entries=10)
