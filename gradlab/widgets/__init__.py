@@ -16,8 +16,12 @@ Python (so tests and notebooks drive it without a browser):
 - ``GradCheck(fn_or_op, point)``: analytic vs numeric gradient, entry by entry.
 
 Pictures are SVG text in ``ipywidgets.HTML`` (CSS class ``gradlab-graph``),
-plots PNG bytes in ``ipywidgets.Image`` (class ``gradlab-plot``), user errors a
-message (class ``gradlab-error``), never a traceback.
+plots PNG bytes in ``ipywidgets.Image`` (class ``gradlab-plot``: an ``<img>``),
+user errors a message (class ``gradlab-error``), never a traceback.  Other
+CSS hooks for browser tests: ``gradlab-point-slider``, ``gradlab-param-slider``,
+``gradlab-step-slider``, ``gradlab-formula`` (the Playground's text box),
+``gradlab-gradcheck`` (GradCheck's table); each widget's root has its own
+(``gradlab-derivative-explorer``, ``gradlab-playground`` …).
 
 ``import gradlab`` does not import this package, and importing it is cheap:
 ipywidgets, graphviz and matplotlib load when a widget class is first used.

@@ -58,6 +58,7 @@ class BackpropStepper(widgets.VBox):
         self.slider = widgets.IntSlider(value=0, min=0, max=last, description="step", continuous_update=True)
         self.play = widgets.Play(value=0, min=0, max=last, interval=interval, description="play")
         self._link = widgets.jslink((self.play, "value"), (self.slider, "value"))
+        self.slider.add_class("gradlab-step-slider")
         self.status = widgets.HTML(value="")
         self.status.add_class("gradlab-backprop-status")
         self.table = widgets.HTML(value="")

@@ -55,10 +55,12 @@ class DerivativeExplorer(widgets.VBox):
         self._svg = ""
         self._png = b""
         self.point_slider = make_slider(f"{wrt.name or 'x'} =", low, high, float(point))
+        self.point_slider.add_class("gradlab-point-slider")
         self.param_sliders: dict = {}
         for var in others:
             p_low, p_high, value = slider_spec(specs.get(var, 1.0), param_range)
             self.param_sliders[var.name or str(var)] = make_slider(f"{var.name or var} =", p_low, p_high, value)
+            self.param_sliders[var.name or str(var)].add_class("gradlab-param-slider")
         self.message = MessageBox()
         self.picture = graph_widget("gradlab-derivative-graph")
         self.plot_image = plot_widget("gradlab-derivative-plot")

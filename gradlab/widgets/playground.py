@@ -96,6 +96,7 @@ class Playground(widgets.VBox):
         self.text.add_class("gradlab-formula")
         self.message = MessageBox()
         self.point_slider = make_slider(f"{wrt} =", float(domain[0]), float(domain[1]), float(point))
+        self.point_slider.add_class("gradlab-point-slider")
         self.param_sliders: dict = {}
         self.param_box = widgets.VBox([])
         self.pictures = {key: graph_widget(f"gradlab-graph-{key}") for key, _ in PICTURES}
@@ -216,6 +217,7 @@ class Playground(widgets.VBox):
             if var.name not in self.param_sliders:
                 low, high = (float(v) for v in self.param_range)
                 slider = make_slider(f"{var.name} =", low, high, 1.0)
+                slider.add_class("gradlab-param-slider")
                 slider.observe(self._on_slider, names="value")
                 self.param_sliders[var.name] = slider
         self.param_box.children = [self.param_sliders[v.name] for v in built.parameters]

@@ -55,6 +55,7 @@ class RewriteStepper(widgets.VBox):
         self.play = widgets.Play(value=0, min=0, max=last, interval=interval, disabled=self.n_steps == 0,
                                  description="play")
         self._link = widgets.jslink((self.play, "value"), (self.slider, "value"))
+        self.slider.add_class("gradlab-step-slider")
         self.count = widgets.HTML(value=f"of {self.n_steps} step{'s' if self.n_steps != 1 else ''}")
         self.rule = widgets.HTML(value="")
         self.rule.add_class("gradlab-rule")

@@ -79,6 +79,12 @@ def test_every_widget_is_a_vbox_with_stable_dom_hooks():
             assert plots[0].value[:8] == b"\x89PNG\r\n\x1a\n", name
         else:
             assert plots == [], name
+    for name in ("DerivativeExplorer", "Playground"):
+        (point,) = with_class(made[name], "gradlab-point-slider")
+        assert point is made[name].point_slider
+    for name in ("RewriteStepper", "BackpropStepper"):
+        assert with_class(made[name], "gradlab-step-slider") == [made[name].slider]
+    assert with_class(made["Playground"], "gradlab-formula") == [made["Playground"].text]
 
 
 def test_strip_prolog_keeps_only_the_svg_element():
