@@ -19,6 +19,7 @@ import numpy as np
 from gradlab.compile.errors import InputError, NodeError, UnusedInputError
 from gradlab.compile.linker import CodegenContext, compile_source, generate_body, interpret
 from gradlab.compile.modes import Mode, get_mode
+from gradlab.compile.memory import tune_malloc
 from gradlab.compile.shared import SharedVariable
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.fgraph import FunctionGraph
@@ -129,6 +130,7 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
     ``"ignore"``, judged on the graph as given (before rewriting).
     """
     start = time.perf_counter()
+    tune_malloc()  # intermediates are allocated per call: keep freed pages (see compile/memory.py)
     mode = get_mode(mode)
     if on_unused_input not in ("raise", "warn", "ignore"):
         raise ValueError(f"on_unused_input must be 'raise', 'warn' or 'ignore', got {on_unused_input!r}")
@@ -320,7 +322,7 @@ def _input_filter(ctx: CodegenContext, spec: In, var: Variable, allow_downcast: 
     check = f"if {' or '.join(checks)}: {{name}} = {fname}({{name}})"
     if ttype.ndim == 0 and np.dtype(ttype.dtype).kind == "f":
         # the common case of a Python float for a float scalar, without the general filter
-        return f"if {{name}}.__class__ is float: {{name}} = _asarray({{name}}, {dt})\n" + check
+        return f"if {{name}}.__class__ is float: {{name}} = _asarray({{name}}, {dt})\nel" + check
     return check
 
 

@@ -128,11 +128,23 @@ def _perform_call(node: Any, in_names: Sequence[str], out_names: Sequence[str], 
     return "\n".join(lines)
 
 
+#: code objects of generated sources already compiled (a notebook re-running a
+#: cell generates the same text; the globals it runs with are fresh each time)
+_CODE_CACHE: dict = {}
+_CODE_CACHE_SIZE = 512
+
+
 def compile_source(source: str, ctx: CodegenContext, fn_name: str = "compiled",
                    filename: str = "<gradlab-generated>") -> Callable:
     """Execute the generated source and return the function it defines."""
     namespace = dict(ctx.globals)
-    code = compile(source, filename, "exec")
+    key = (source, filename)
+    code = _CODE_CACHE.get(key)
+    if code is None:
+        code = compile(source, filename, "exec")
+        if len(_CODE_CACHE) >= _CODE_CACHE_SIZE:
+            _CODE_CACHE.clear()
+        _CODE_CACHE[key] = code
     exec(code, namespace)  # noqa: S102 - our own generated source, never user text
     return namespace[fn_name]
 

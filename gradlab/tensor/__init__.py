@@ -19,5 +19,15 @@ for _n in dir(_api):
         globals()[_n] = getattr(_api, _n)
 
 
-# gt.grad is gradlab.gradient.grad itself (gradlab.gradient needs gradlab.tensor only lazily)
-from gradlab.gradient.reverse import grad  # noqa: E402,F401
+
+def __getattr__(name: str):
+    # gt.grad is gradlab.gradient.grad itself, imported on first use (keeps `import gradlab` light)
+    if name == "grad":
+        from gradlab.gradient.reverse import grad
+        globals()["grad"] = grad
+        return grad
+    raise AttributeError(f"module 'gradlab.tensor' has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | {"grad"})

@@ -84,21 +84,49 @@ def _probe_dtype(op: ScalarOp, dtypes: tuple, weak: tuple) -> str:
 
 
 # -- numpy helpers used by the table ------------------------------------
-def _sigmoid(x):
-    """Logistic 1/(1+exp(-x)), without overflow for large |x|."""
+def _as_float_array(x):
     x = np.asarray(x)
     if x.dtype.kind not in "fc":
         x = x.astype(np.result_type(x.dtype, np.float16) if x.dtype.itemsize < 4 else np.float64)
-    e = np.exp(-np.abs(x))  # in (0, 1]: neither branch below can overflow or divide inf by inf
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+    return x
 
 
-def _softplus(x):
-    """log(1+exp(x)) = max(x, 0) + log1p(exp(-|x|)), stable for large |x|."""
-    x = np.asarray(x)
-    if x.dtype.kind not in "fc":
-        x = x.astype(np.float64)
-    return (np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
+def _sigmoid(x, out=None):
+    """Logistic 1/(1+exp(-x)), computed exactly in that form: for x -> -inf
+    exp(-x) overflows to inf and 1/(1+inf) = 0, the right limit, so the
+    overflow is silenced rather than avoided (one transcendental, no branches)."""
+    x = _as_float_array(x)
+    if out is None:
+        out = np.empty(x.shape, x.dtype)
+    with np.errstate(over="ignore"):
+        np.negative(x, out=out)
+        np.exp(out, out=out)
+    np.add(out, 1, out=out)
+    np.reciprocal(out, out=out)
+    return out
+
+
+def _softplus(x, out=None):
+    """log(1+exp(x)) = max(x, 0) + log1p(u) with u = exp(-|x|) in (0, 1], stable
+    for large |x|.  log1p(u) is computed as log(w) - ((w - 1) - u) / w with
+    w = 1 + u (the rounding of w corrected to first order; exact enough for
+    float64 and twice as fast as numpy's log1p)."""
+    x = _as_float_array(x)
+    u, w, c = (np.empty(x.shape, x.dtype) for _ in range(3))
+    np.abs(x, out=u)
+    np.negative(u, out=u)
+    np.exp(u, out=u)
+    np.add(u, 1, out=w)
+    np.subtract(w, 1, out=c)
+    np.subtract(c, u, out=c)
+    np.divide(c, w, out=c)
+    r = np.log(w, out=w)
+    np.subtract(r, c, out=r)
+    if out is None:
+        out = u
+    np.maximum(x, 0, out=out)
+    np.add(out, r, out=out)
+    return out
 
 
 def _second(model, value):
