@@ -13,10 +13,9 @@ class Config:
 
     floatX: str = "float64"            #: dtype of float constructors with dtype="floatX"
     mode: str = "FAST_RUN"             #: default compilation mode
-    compute_test_value: str = "off"    #: kept for API familiarity; gradlab evaluates eagerly via .eval
     max_rewrite_steps: int = 100_000   #: fixpoint limit of the rewrite driver
     eval_cache_size: int = 64          #: compiled functions kept by Variable.eval
-    print_constants_short: bool = True #: pp prints constants as plain numbers
+    tune_malloc: bool = True           #: keep freed heap pages for reuse (glibc; see compile/memory.py)
 
     @contextlib.contextmanager
     def change(self, **settings: Any) -> Iterator["Config"]:

@@ -11,12 +11,14 @@ trim threshold (and pinning the mmap threshold at glibc's own dynamic maximum,
 ``_TRIM_BYTES`` of freed heap for reuse.  Arrays of 32 MB and more are mmapped
 either way.
 
-Set the environment variable ``GRADLAB_MALLOC_TUNING=0`` to leave malloc alone.
+Set ``gradlab.config.tune_malloc = False`` before the first compilation to
+leave malloc alone (the setting changes the whole process's allocator).
 """
 from __future__ import annotations
 
-import os
 import sys
+
+from gradlab.configuration import config
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -29,7 +31,7 @@ _tuned = False
 def tune_malloc() -> bool:
     """Apply the settings above once per process; True when glibc accepted them."""
     global _tuned
-    if _tuned or not sys.platform.startswith("linux") or os.environ.get("GRADLAB_MALLOC_TUNING", "1") == "0":
+    if _tuned or not config.tune_malloc or not sys.platform.startswith("linux"):
         return _tuned
     _tuned = True
     try:
