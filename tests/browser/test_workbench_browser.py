@@ -150,7 +150,7 @@ def pictures(page) -> dict:
         if (!box) return null;
         const img = box.querySelector('.gradlab-derivative-plot img, img.gradlab-derivative-plot');
         const svg = box.querySelector('.gradlab-derivative-graph svg');
-        const readout = box.querySelector('.widget-readout');
+        const readout = box.querySelector('.gradlab-point-slider .widget-readout');
         return {plot: img ? img.src : '', plot_width: img ? img.naturalWidth : 0,
                 graph: svg ? svg.outerHTML : '', readout: readout ? readout.textContent.trim() : ''};
     }""")
@@ -200,8 +200,8 @@ def test_workbench_runs_and_a_slider_changes_the_plot_and_the_graph(lab_server, 
             before = wait_for(lambda: (p := pictures(page)) and p["plot"] and p["plot_width"] > 0
                               and "<svg" in p["graph"] and p, 30, "the DerivativeExplorer's plot and graph")
 
-            # drag the point slider's handle (the first slider: x) well to the left
-            handle = explorer.locator(".widget-slider .noUi-handle").first
+            # drag the point slider's handle (x) to the left
+            handle = explorer.locator(".gradlab-point-slider .noUi-handle")
             handle.scroll_into_view_if_needed(timeout=10_000)
             box = handle.bounding_box()
             assert box is not None and 0 <= box["y"] <= page.viewport_size["height"] - box["height"], \
