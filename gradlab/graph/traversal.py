@@ -5,7 +5,7 @@ Python's recursion limit.
 """
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Mapping, Optional, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
 from gradlab.graph.basic import Apply, Constant, Variable
 
@@ -33,19 +33,23 @@ def graph_inputs(outputs: Iterable[Variable], blockers: Iterable[Variable] = ())
     return [v for v in ancestors(outputs, blockers) if v.owner is None or id(v) in stop]
 
 
-def toposort(outputs: Sequence[Variable], inputs: Optional[Sequence[Variable]] = None) -> list:
+def toposort(outputs: Sequence[Variable], inputs: Optional[Sequence[Variable]] = None,
+             enter: Optional[Callable[[Variable], bool]] = None) -> list:
     """Apply nodes between ``inputs`` and ``outputs``, each after its producers.
 
-    Inputs (when given) cut the walk: their owners are not visited.  The
-    order is deterministic: a depth-first post-order following input order.
+    Inputs (when given) cut the walk: their owners are not visited; so do
+    variables for which ``enter(var)`` is False.  The order is deterministic:
+    a depth-first post-order following input order.
     """
     stop = set(map(id, inputs or ()))
+    if enter is None:
+        enter = _always
     done: set = set()
     order: list = []
     # stack of (node, expanded?) pairs
     stack: list = []
     for out in reversed(list(outputs)):
-        if out.owner is not None and id(out) not in stop:
+        if out.owner is not None and id(out) not in stop and enter(out):
             stack.append((out.owner, False))
     while stack:
         node, expanded = stack.pop()
@@ -58,9 +62,13 @@ def toposort(outputs: Sequence[Variable], inputs: Optional[Sequence[Variable]] =
         stack.append((node, True))
         for inp in reversed(node.inputs):
             owner = inp.owner
-            if owner is not None and id(inp) not in stop and id(owner) not in done:
+            if owner is not None and id(inp) not in stop and id(owner) not in done and enter(inp):
                 stack.append((owner, False))
     return order
+
+
+def _always(var: Variable) -> bool:
+    return True
 
 
 def apply_nodes_between(inputs: Sequence[Variable], outputs: Sequence[Variable]) -> list:

@@ -66,27 +66,10 @@ def _small(expr: Variable, limit: int) -> bool:
 
 
 def _nodes_above(outputs: Sequence[Variable], stop: set, older_than: int) -> list:
-    """The apply nodes between ``outputs`` and the ``stop`` variables, producers
-    first, not entering variables created before ``older_than`` (an older
-    variable cannot depend on the loop's placeholders)."""
-    order: list = []
-    done: set = set()
-    stack = [(out.owner, False) for out in reversed(list(outputs))
-             if out.owner is not None and id(out) not in stop and out.auto_id >= older_than]
-    while stack:
-        node, expanded = stack.pop()
-        if id(node) in done:
-            continue
-        if expanded:
-            done.add(id(node))
-            order.append(node)
-            continue
-        stack.append((node, True))
-        for inp in reversed(node.inputs):
-            if inp.owner is not None and id(inp) not in stop and inp.auto_id >= older_than \
-                    and id(inp.owner) not in done:
-                stack.append((inp.owner, False))
-    return order
+    """The apply nodes between ``outputs`` and the ``stop`` variables (ids),
+    producers first, not entering variables created before ``older_than`` (an
+    older variable cannot depend on the loop's placeholders)."""
+    return toposort(outputs, enter=lambda v: id(v) not in stop and v.auto_id >= older_than)
 
 
 def externalize(varying: Sequence[Variable], nonseq_pairs: Sequence[tuple], outputs: Sequence[Variable]) -> tuple:
