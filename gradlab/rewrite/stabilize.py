@@ -139,6 +139,10 @@ RULES = [
     PatternRule("expm1_from_exp_plus", "exp(x) + -1 -> expm1(x)", "exp(x)-1 keeps its digits near x = 0",
                 when=_float),
     log_of_softmax,
+    # (a * b) / a -> b : the factor cancels symbolically, so a = 0 gives b, not 0/0
+    # (the matcher tries both orders of a product, so (b * a) / a matches too)
+    PatternRule("cancel_factor", "(a * b) / a -> b",
+                "a factor divided out again cancels (no 0/0 where it vanishes)", when=_float),
     double_neg,  # (also in canonicalize) rebuilt products may leave -(-x) behind
 ]
 
