@@ -25,7 +25,7 @@ from gradlab.tensor.elemwise import broadcast_static_shapes
 from gradlab.tensor.shape import as_int_scalar, describe
 from gradlab.tensor.indexing import (ADV, SYM, SliceSpec, basic_idx_list, check_int_in_range, count_inputs,
                                      format_idx_list, index_source, index_tuple, slice_static_length)
-from gradlab.tensor.subtensor import (IndexReadRules, IndexWriteRules, check_runtime_fit, check_value_fits,
+from gradlab.tensor.subtensor import (IndexedWriter, IndexReadRules, IndexWriteRules, check_runtime_fit, check_value_fits,
                                       strict_axes_of)
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import TensorConstant, as_tensor_variable
@@ -262,30 +262,14 @@ class AdvancedSubtensor(IndexReadRules, Op):
         return f"{outputs[0]} = {inputs[0]}[{index_source(self.idx_list, inputs[1:])}]"
 
 
-class AdvancedIncSubtensor(IndexWriteRules, Op):
+class AdvancedIncSubtensor(IndexedWriter):
     """``inc_subtensor(x[index], y)`` / ``set_subtensor(x[index], y)`` for advanced indices.
 
     Incrementing accumulates over repeated positions (``np.add.at``).
     """
 
-    __props__ = ("idx_list", "inplace", "set_instead_of_inc")
-
-    def __init__(self, idx_list: Sequence[Any], inplace: bool = False, set_instead_of_inc: bool = False):
-        self.idx_list = tuple(idx_list)
-        self.inplace = bool(inplace)
-        self.set_instead_of_inc = bool(set_instead_of_inc)
-        if self.inplace:
-            self.destroy_map = {0: [0]}
-
-    def __str__(self) -> str:
-        kind = "AdvancedSetSubtensor" if self.set_instead_of_inc else "AdvancedIncSubtensor"
-        return f"{kind}{{{format_idx_list(self.idx_list)}}}" + ("{inplace}" if self.inplace else "")
-
-    def read_op(self) -> Op:
-        return AdvancedSubtensor(self.idx_list)
-
-    def with_mode(self, set_instead_of_inc: bool) -> Op:
-        return AdvancedIncSubtensor(self.idx_list, set_instead_of_inc=set_instead_of_inc)
+    read_class = AdvancedSubtensor
+    labels = ("AdvancedIncSubtensor", "AdvancedSetSubtensor")
 
     def make_node(self, x: Any, y: Any, *inputs: Any) -> Apply:
         x = as_tensor_variable(x)

@@ -247,14 +247,14 @@ def _write(x: np.ndarray, y: Any, index: tuple, set_instead_of_inc: bool, inplac
     return out
 
 
-class IncSubtensor(IndexWriteRules, Op):
-    """``inc_subtensor(x[idx], y)`` (or ``set_subtensor`` with ``set_instead_of_inc``).
-
-    A copy of ``x`` (unless ``inplace``) with ``y`` added to (or stored in)
-    the part ``x[idx]`` (basic indices).
-    """
+class IndexedWriter(IndexWriteRules, Op):
+    """What the writers with an index structure (``idx_list``) share: their
+    props, their printed name, and the read op and mode they pair with.
+    Subclasses set ``read_class`` and ``labels = (inc name, set name)``."""
 
     __props__ = ("idx_list", "inplace", "set_instead_of_inc")
+    read_class: type = None
+    labels: tuple = ()
 
     def __init__(self, idx_list: Sequence[Any], inplace: bool = False, set_instead_of_inc: bool = False):
         self.idx_list = tuple(idx_list)
@@ -264,14 +264,25 @@ class IncSubtensor(IndexWriteRules, Op):
             self.destroy_map = {0: [0]}
 
     def __str__(self) -> str:
-        kind = "SetSubtensor" if self.set_instead_of_inc else "IncSubtensor"
+        kind = self.labels[1] if self.set_instead_of_inc else self.labels[0]
         return f"{kind}{{{format_idx_list(self.idx_list)}}}" + ("{inplace}" if self.inplace else "")
 
     def read_op(self) -> Op:
-        return Subtensor(self.idx_list)
+        return self.read_class(self.idx_list)
 
     def with_mode(self, set_instead_of_inc: bool) -> Op:
-        return IncSubtensor(self.idx_list, set_instead_of_inc=set_instead_of_inc)
+        return type(self)(self.idx_list, set_instead_of_inc=set_instead_of_inc)
+
+
+class IncSubtensor(IndexedWriter):
+    """``inc_subtensor(x[idx], y)`` (or ``set_subtensor`` with ``set_instead_of_inc``).
+
+    A copy of ``x`` (unless ``inplace``) with ``y`` added to (or stored in)
+    the part ``x[idx]`` (basic indices).
+    """
+
+    read_class = Subtensor
+    labels = ("IncSubtensor", "SetSubtensor")
 
     def make_node(self, x: Any, y: Any, *inputs: Any) -> Apply:
         x = as_tensor_variable(x)
