@@ -1,0 +1,26 @@
+"""Exercise checkers for the course notebooks.
+
+Each notebook ends with exercises; each exercise has a checker here that
+answers back: it says what is right, and when something is wrong it says
+*what* (the shape, the value at a point, a known mistake such as a missing
+term or a flipped sign), never only "wrong".
+
+A checker returns a :class:`Feedback`, which prints as one line starting with
+``✓`` or ``✗`` and is truthy when the answer is right::
+
+    >>> from gradlab.exercises import check_value
+    >>> check_value([1.0, 2.0], [1.0, 2.0], name="the gradient")
+    ✓ the gradient is right.
+
+The per-notebook checkers live in submodules and are re-exported here, so a
+notebook writes ``from gradlab import exercises`` and calls
+``exercises.check_...``.
+"""
+from gradlab.exercises.core import (  # noqa: F401
+    Feedback,
+    Mistake,
+    check_expression,
+    check_value,
+)
+
+__all__ = ["Feedback", "Mistake", "check_value", "check_expression"]
