@@ -1,4 +1,4 @@
-"""End to end, in a real browser: JupyterLab serves ``06-workbench.ipynb`` on
+"""End to end, in a real browser: JupyterLab serves ``09-workbench.ipynb`` on
 127.0.0.1 (started through ``gradlab lab``), headless Debian chromium driven by
 Playwright runs every cell, then a mouse drag moves the point slider of the
 DerivativeExplorer, and the plot and the graph picture must both change.
@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK = ROOT / "notebooks" / "06-workbench.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "09-workbench.ipynb"
 TOKEN = "gradlab-browser-test"
 SERVER_START_TIMEOUT = 90       # s, JupyterLab answering /api/status
 RUN_ALL_TIMEOUT = 150           # s, every cell of the notebook executed
