@@ -289,8 +289,9 @@ cmd_test() {
     fi
     say "pytest ${targets[*]} --nbval-lax $*"
     local rc=0
-    # --nbval-lax: a notebook cell's output is compared only where it says
-    # `# NBVAL_CHECK_OUTPUT`; --nbval-current-env: run notebooks in .venv's Python.
+    # --nbval-lax: a notebook cell's output is compared only where the cell's
+    # metadata carries the tag `nbval-check-output`; --nbval-current-env: run
+    # notebooks in .venv's Python.
     "$VENV/bin/python" -m pytest ${targets[@]+"${targets[@]}"} --nbval-lax --nbval-current-env "$@" || rc=$?
     if [ "$rc" = 5 ]; then
         say "pytest collected no test (exit 5): nothing failed"
