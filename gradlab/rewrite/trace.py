@@ -34,17 +34,26 @@ class Step:
                 f"  (-{len(self.removed)} +{len(self.added)} nodes)")
 
 
+#: ops whose internal name differs from the one ``pp`` and the pictures show
+_SHOWN_NAMES = {"second": "fill"}
+
+
+def _op_text(op: Any) -> str:
+    text = str(op)
+    return _SHOWN_NAMES.get(text, text)
+
+
 def describe_node(node: Any) -> str:
-    """``op(input, ...)`` with the inputs' short names."""
+    """``op(input, ...)`` with the inputs' short names (``fill`` for ``second``, as ``pp`` writes it)."""
     if not isinstance(node, Apply):
         return str(node)
-    return f"{node.op}({', '.join(_short(v) for v in node.inputs)})"
+    return f"{_op_text(node.op)}({', '.join(_short(v) for v in node.inputs)})"
 
 
 def _short(var: Variable) -> str:
     if var.owner is None or var.name is not None:
         return repr(var)
-    return f"{var.owner.op}(…)"
+    return f"{_op_text(var.owner.op)}(…)"
 
 
 class TraceRecorder:

@@ -199,3 +199,15 @@ def test_steps_are_plain_data():
         fields = {f.name for f in dataclasses.fields(step)}
         assert {"rule", "pattern_text", "node", "removed", "added", "replacements"} <= fields
         assert isinstance(step.rule, str) and "->" in step.pattern_text
+
+
+def test_the_trace_names_a_fill_as_pp_and_the_pictures_do():
+    """``second`` is the fill op's internal name; the trace writes ``fill`` like ``pp``."""
+    import gradlab
+    import gradlab.tensor as gt
+    x = gt.dscalar("x")
+    f = gradlab.function([x], gt.grad(1 / (1 + gt.exp(-x)), x))
+    first = f.maker.trace.steps[0]
+    assert first.rule == "useless_fill"
+    assert first.node_text.startswith("fill(true_div(")
+    assert "second" not in f.maker.trace.summary()
