@@ -22,5 +22,11 @@ from gradlab.exercises.core import (  # noqa: F401
     check_expression,
     check_value,
 )
+from gradlab.exercises.tutorial import *  # noqa: F401,F403  (notebooks 04-06)
+from gradlab.exercises.tutorial import __all__ as _tutorial
+from gradlab.exercises.tutorial import rule_set_questions  # noqa: F401
+from gradlab.exercises.building import *  # noqa: F401,F403  (notebooks 07-09)
+from gradlab.exercises.building import __all__ as _building
 
-__all__ = ["Feedback", "Mistake", "check_value", "check_expression"]
+__all__ = ["Feedback", "Mistake", "check_value", "check_expression", "rule_set_questions",
+           *_tutorial, *_building]

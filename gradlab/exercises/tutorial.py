@@ -1,0 +1,238 @@
+"""Checkers for the exercises of notebooks 04–06: the API, rewrites, Jacobians and Hessians.
+
+Each checker takes the student's answer (a symbolic expression, numbers, or
+a name) and returns a :class:`~gradlab.exercises.core.Feedback`; a typical
+wrong answer gets its own hint.  The expected values are derived by hand in
+the docstrings, so a reader can check the checker.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+import numpy as np
+
+from gradlab.exercises.core import Feedback, Mistake, check_expression, check_value
+
+__all__ = [
+    "check_tanh_squared_derivative", "check_jacobian_at_point", "check_cube_hessian_vector_product",
+    "check_stabilizing_rule", "check_stable_softplus", "check_rule_sets",
+    "check_saddle_eigenvalues", "check_scaled_jacobian", "check_rosenbrock_hvp",
+]
+
+_POINTS = [[-1.5], [-0.2], [0.0], [0.7], [2.0]]
+
+
+def _shape(answer: Any) -> Optional[tuple]:
+    """The shape of a numeric answer, or None when it is not numbers."""
+    try:
+        return np.asarray(answer, dtype=float).shape
+    except (TypeError, ValueError):
+        return None
+
+
+# -- notebook 04: derivatives -------------------------------------------------
+
+def check_tanh_squared_derivative(du: Any, x: Any) -> Feedback:
+    """``du`` should be d/dx tanh(x)² = 2 tanh(x) (1 - tanh(x)²), written by hand.
+
+    The chain rule: the outer function u² gives 2u, the inner tanh gives
+    1 - tanh², and the two multiply."""
+    t = np.tanh
+    return check_expression(
+        du, [x], lambda v: 2 * t(v) * (1 - t(v) ** 2), points=_POINTS, name="du",
+        mistakes=[
+            Mistake(lambda v: 2 * t(v), "du is 2·tanh(x): the outer derivative only. The chain rule also multiplies "
+                                        "by the derivative of the inside, d tanh(x)/dx = 1 - tanh(x)²."),
+            Mistake(lambda v: 1 - t(v) ** 2, "du is 1 - tanh(x)²: the inner derivative only. Multiply by the outer "
+                                             "one, d(u²)/du = 2u with u = tanh(x)."),
+            Mistake(lambda v: 2 * t(v) * (1 + t(v) ** 2), "the sign inside is wrong: d tanh(x)/dx = 1 - tanh(x)², "
+                                                          "not 1 + tanh(x)²."),
+            Mistake(lambda v: 2 * (1 - t(v) ** 2), "du is 2(1 - tanh(x)²): the chain rule multiplies by the outer "
+                                                   "derivative 2u evaluated at u = tanh(x), not by 2."),
+        ],
+        success="du is right: outer derivative 2·tanh(x) times inner derivative 1 - tanh(x)².")
+
+
+def check_jacobian_at_point(J: Any) -> Feedback:
+    """``J`` should be the Jacobian of y = [x0·x1, x0 + x1², sin(x0)] at x = [1, 2].
+
+    Row i is the gradient of y_i: [x1, x0] = [2, 1]; [1, 2·x1] = [1, 4];
+    [cos(x0), 0] = [cos 1, 0]."""
+    expected = np.array([[2.0, 1.0], [1.0, 4.0], [np.cos(1.0), 0.0]])
+    if _shape(J) == (2,) and np.allclose(np.asarray(J, dtype=float), expected.sum(axis=0)):
+        return Feedback.wrong("J is the gradient of y.sum(), one vector: the rows of the Jacobian added up. "
+                              "The Jacobian keeps one row per output: use gradlab.gradient.jacobian(y, x).")
+    return check_value(J, expected, name="J", mistakes=[
+        Mistake([[2.0, 1.0], [1.0, 4.0], [np.sin(1.0), 0.0]],
+                "row 2 holds sin(1): that is the value of y_2, not its derivative cos(x0)."),
+    ], success="J is right: one row per output y_i, one column per input x_j.")
+
+
+def check_cube_hessian_vector_product(Hv: Any) -> Feedback:
+    """``Hv`` should be H·v for cost = sum(x³) at x = [1, 2], v = [1, 1].
+
+    The gradient is 3x², the Hessian diag(6x) = diag(6, 12), so H·v = [6, 12]."""
+    if _shape(Hv) == (2, 2):
+        return Feedback.wrong("Hv is a 2 × 2 matrix: that is the Hessian itself. The point is never to build it: "
+                              "take Rop(grad(cost, x), x, v), or grad(sum(grad(cost, x) * v), x).")
+    return check_value(Hv, [6.0, 12.0], name="Hv", mistakes=[
+        Mistake([3.0, 12.0], "Hv is 3x², the gradient at x: differentiate once more, in the direction v."),
+        Mistake([2.0, 2.0], "Hv is [2, 2], the Hessian-vector product of sum(x²) from the text; the exercise's cost "
+                            "is sum(x³)."),
+        Mistake([6.0, 6.0], "Hv is [6, 6]: the second derivative 6x was taken at x = [1, 1]; the point is x = [1, 2]."),
+    ], success="Hv is right: H = diag(6x) = diag(6, 12), so H·v = [6, 12], without building H.")
+
+
+# -- notebook 05: rewrites ----------------------------------------------------
+
+def check_stabilizing_rule(name: Any, trace: Any) -> Feedback:
+    """``name`` should be the rule that made the logistic's gradient finite at
+    x = -1000 in ``trace``: the first rule of the ``stabilize`` set (it writes
+    the formula with ``sigmoid``, which never overflows)."""
+    if not isinstance(name, str) or name in ("", "..."):
+        return Feedback.wrong("give the rule's name as a string, e.g. 'double_neg' (the first word after the step "
+                              "number in trace.summary()).")
+    steps = list(trace.steps)
+    stabilizing = [s for s in steps if s.rule_set == "stabilize"]
+    if not stabilizing:
+        return Feedback.wrong("this trace has no step from the stabilize set: pass f.maker.trace of the function "
+                              "compiled (in FAST_RUN) from the logistic's gradient.")
+    answer = stabilizing[0].rule
+    if name == answer:
+        return Feedback.right(f"{name} is right: it rewrites e^(-x) / (1 + e^(-x))² with sigmoid, which never "
+                              "overflows; every later graph is finite at x = -1000.")
+    by_name = {s.rule: s for s in steps}
+    if name not in by_name:
+        names = ", ".join(dict.fromkeys(s.rule for s in steps))
+        return Feedback.wrong(f"no step of this trace is called {name!r}; the rules applied were: {names}.")
+    step = by_name[name]
+    if step.rule_set == "canonicalize" or step.rule_set in ("merge", "constant_folding"):
+        return Feedback.wrong(f"{name} belongs to {step.rule_set}: it tidies the formula, which still computes "
+                              "exp(-x) and overflows at x = -1000. Look for the step that introduces sigmoid.")
+    if step.index > stabilizing[0].index:
+        return Feedback.wrong(f"{name} comes later (step {step.index}): by then the formula is already finite. "
+                              f"Which step first replaced exp(-x) by something that cannot overflow?")
+    return Feedback.wrong(f"{name} ({step.rule_set}) does not change what overflows; look for the step that "
+                          "introduces sigmoid.")
+
+
+def check_stable_softplus(expression: Any, x: Any) -> Feedback:
+    """``expression`` should compute log(1 + eˣ) without overflow, with no rewrites.
+
+    One stable form: max(x, 0) + log1p(exp(-|x|)) — the exponential's
+    argument is never positive.  It is compiled with ``mode="NO_REWRITE"``, so
+    the rewrites cannot rescue a fragile formula."""
+    from gradlab.compile import function
+    from gradlab.graph import Variable
+    if expression is None or expression is Ellipsis or not isinstance(expression, Variable):
+        return check_expression(expression, [x], np.exp, points=[[0.0]], name="your expression")
+    try:
+        f = function([x], expression, mode="NO_REWRITE", on_unused_input="ignore")
+    except Exception as exc:  # the student's graph may not compile: say why
+        return Feedback.wrong(f"your expression could not be compiled: {exc}")
+    points = [-1000.0, -30.0, -1.0, 0.0, 0.5, 30.0, 1000.0]
+    with np.errstate(all="ignore"):
+        got = np.array([float(f(p)) for p in points])
+    want = np.logaddexp(0.0, points)
+    for p, g in zip(points, got):
+        if not np.isfinite(g):
+            return Feedback.wrong(f"at x = {p:g} your expression gives {g}: e^{p:g} overflows. Split off the large "
+                                  "part: log(1 + eˣ) = max(x, 0) + log(1 + e^(-|x|)).")
+    if np.allclose(got, np.maximum(points, 0.0)):
+        return Feedback.wrong("your expression is max(x, 0): right far from 0, but it drops the correction "
+                              "log(1 + e^(-|x|)), which is log 2 at x = 0.")
+    for p, g, w in zip(points, got, want):
+        if not np.isclose(g, w, rtol=1e-9, atol=1e-12):
+            return Feedback.wrong(f"at x = {p:g} your expression gives {g:.6g}, but log(1 + e^x) = {w:.6g}.")
+    return Feedback.right("your expression is right and finite everywhere, even compiled without rewrites.")
+
+
+_RULE_SET_ANSWERS = {
+    "x * 1 -> x": "canonicalize",
+    "exp(x*y) + exp(x*y): computed once": "merge",
+    "log(1 + exp(x)) -> softplus(x)": "stabilize",
+    "neg(1) -> -1": "constant_folding",
+    "exp(v) * 2 + sin(v) ** 2 - v -> one Composite": "fusion",
+}
+
+_RULE_SET_HINTS = {
+    "canonicalize": "canonicalize puts formulas in a standard form (x * 1 -> x, -(-x) -> x)",
+    "merge": "merge computes a repeated subexpression once",
+    "stabilize": "stabilize replaces formulas that overflow or lose precision by safe ones",
+    "constant_folding": "constant folding computes in advance what depends on constants only",
+    "fusion": "fusion joins a chain of elementwise operations into one Composite",
+    "specialize": "specialize picks cheaper forms for special cases",
+}
+
+
+def rule_set_questions() -> list:
+    """The rewrites of the rule-set exercise, in the order they are asked."""
+    return list(_RULE_SET_ANSWERS)
+
+
+def check_rule_sets(answers: Any) -> Feedback:
+    """``answers`` maps each rewrite of :func:`rule_set_questions` to its rule set's name."""
+    if not isinstance(answers, Mapping):
+        return Feedback.wrong("answers should be a dict: {rewrite: 'rule set name', ...}, one entry per rewrite.")
+    missing = [q for q in _RULE_SET_ANSWERS if q not in answers]
+    if missing:
+        return Feedback.wrong(f"answers has no entry for {missing[0]!r}; copy the keys from rule_set_questions().")
+    for question, right in _RULE_SET_ANSWERS.items():
+        given = str(answers[question]).strip().lower().replace(" ", "_")
+        if given == right:
+            continue
+        if given not in _RULE_SET_HINTS:
+            return Feedback.wrong(f"{answers[question]!r} (for {question!r}) is not a rule set; the sets are "
+                                  f"{', '.join(_RULE_SET_HINTS)}.")
+        return Feedback.wrong(f"{question!r} is not {given}: {_RULE_SET_HINTS[given]}. "
+                              f"Which set does this rewrite fit? ({_RULE_SET_HINTS[right].split(' ', 1)[1]}?)")
+    return Feedback.right("every rewrite is in the right rule set.")
+
+
+# -- notebook 06: Jacobians and Hessians --------------------------------------
+
+def check_saddle_eigenvalues(eigenvalues: Any) -> Feedback:
+    """``eigenvalues`` should be those of the Hessian of a² + 3ab + b², ascending.
+
+    H = [[2, 3], [3, 2]], eigenvalues 2 ± 3 = -1 and 5: one negative, so the
+    point (0, 0) is a saddle, not a minimum."""
+    if _shape(eigenvalues) == (2, 2):
+        return Feedback.wrong("that is a 2 × 2 matrix, the Hessian itself; its eigenvalues come from "
+                              "numpy.linalg.eigvalsh(H).")
+    return check_value(eigenvalues, [-1.0, 5.0], name="the eigenvalues", mistakes=[
+        Mistake([5.0, -1.0], "the eigenvalues are right but in descending order; sort them ascending (eigvalsh does)."),
+        Mistake([2.0, 2.0], "[2, 2] is the Hessian's diagonal, not its eigenvalues: the off-diagonal 3 matters."),
+        Mistake([1.0, 1.0], "[1, 1] is the diagonal of the Hessian of half the cost; and the diagonal is not the "
+                            "eigenvalues anyway: use numpy.linalg.eigvalsh."),
+    ], success="right: -1 and 5. One eigenvalue is negative, so (0, 0) is a saddle point, not a minimum.")
+
+
+def check_scaled_jacobian(J: Any) -> Feedback:
+    """``J`` should be the Jacobian of y = x · sum(x) at x = [1, 2, 3].
+
+    y_i = x_i S with S = sum(x) = 6, so ∂y_i/∂x_j = S δ_ij + x_i:
+    [[7, 1, 1], [2, 8, 2], [3, 3, 9]]."""
+    x = np.array([1.0, 2.0, 3.0])
+    expected = 6.0 * np.eye(3) + x[:, None]
+    return check_value(J, expected, name="J", mistakes=[
+        Mistake(6.0 * np.eye(3), "J is 6·I: that treats sum(x) as a constant, but it depends on every x_j too "
+                                 "(the product rule adds x_i to every entry of row i)."),
+        Mistake(expected.T, "J is transposed: row i should be the gradient of y_i (outputs along rows, "
+                            "inputs along columns)."),
+        Mistake(expected.sum(axis=0)[None, :].repeat(3, axis=0),
+                "every row is the gradient of y.sum(): the Jacobian needs one gradient per output y_i."),
+    ], success="J is right: S·I from differentiating x_i, plus x_i in every column from differentiating S.")
+
+
+def check_rosenbrock_hvp(Hv: Any) -> Feedback:
+    """``Hv`` should be H·v for Rosenbrock at (1, 1) and v = [1, 0]: the first column
+    of H = [[802, -400], [-400, 200]], i.e. [802, -400]."""
+    if _shape(Hv) == (2, 2):
+        return Feedback.wrong("Hv is the whole 2 × 2 Hessian; the exercise asks for its product with v, "
+                              "without building it (Rop on the gradient).")
+    return check_value(Hv, [802.0, -400.0], name="Hv", mistakes=[
+        Mistake([0.0, 0.0], "Hv is [0, 0]: that is the gradient at the minimum (1, 1). Apply Rop to the gradient, "
+                            "in the direction v."),
+        Mistake([-400.0, 200.0], "Hv is H's second column, H·[0, 1]: check the direction, v = [1, 0]."),
+    ], success="Hv is right: H·[1, 0] is H's first column, [802, -400].")
+
