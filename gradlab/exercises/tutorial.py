@@ -178,6 +178,8 @@ def check_rule_sets(answers: Any) -> Feedback:
     if missing:
         return Feedback.wrong(f"answers has no entry for {missing[0]!r}; copy the keys from rule_set_questions().")
     for question, right in _RULE_SET_ANSWERS.items():
+        if answers[question] is Ellipsis:
+            return Feedback.wrong(f"the answer for {question!r} is still `...`: replace it with a rule set's name.")
         given = str(answers[question]).strip().lower().replace(" ", "_")
         if given == right:
             continue

@@ -99,6 +99,7 @@ def test_rule_sets():
     wrong_with(exercises.check_rule_sets({**right, "neg(1) -> -1": "magic"}), "not a rule set")
     wrong_with(exercises.check_rule_sets({"x * 1 -> x": "canonicalize"}), "no entry for")
     wrong_with(exercises.check_rule_sets(["canonicalize"]), "should be a dict")
+    wrong_with(exercises.check_rule_sets({q: ... for q in right}), "still `...`")
 
 
 # -- 06 -----------------------------------------------------------------------
