@@ -201,7 +201,7 @@ def check_saddle_eigenvalues(eigenvalues: Any) -> Feedback:
     if _shape(eigenvalues) == (2, 2):
         return Feedback.wrong("that is a 2 × 2 matrix, the Hessian itself; its eigenvalues come from "
                               "numpy.linalg.eigvalsh(H).")
-    return check_value(eigenvalues, [-1.0, 5.0], name="the eigenvalues", mistakes=[
+    return check_value(eigenvalues, [-1.0, 5.0], name="`eigenvalues`", mistakes=[
         Mistake([5.0, -1.0], "the eigenvalues are right but in descending order; sort them ascending (eigvalsh does)."),
         Mistake([2.0, 2.0], "[2, 2] is the Hessian's diagonal, not its eigenvalues: the off-diagonal 3 matters."),
         Mistake([1.0, 1.0], "[1, 1] is the diagonal of the Hessian of half the cost; and the diagonal is not the "
@@ -216,14 +216,14 @@ def check_scaled_jacobian(J: Any) -> Feedback:
     [[7, 1, 1], [2, 8, 2], [3, 3, 9]]."""
     x = np.array([1.0, 2.0, 3.0])
     expected = 6.0 * np.eye(3) + x[:, None]
-    return check_value(J, expected, name="J", mistakes=[
-        Mistake(6.0 * np.eye(3), "J is 6·I: that treats sum(x) as a constant, but it depends on every x_j too "
+    return check_value(J, expected, name="the Jacobian", mistakes=[
+        Mistake(6.0 * np.eye(3), "the Jacobian is 6·I: that treats sum(x) as a constant, but it depends on every x_j too "
                                  "(the product rule adds x_i to every entry of row i)."),
-        Mistake(expected.T, "J is transposed: row i should be the gradient of y_i (outputs along rows, "
+        Mistake(expected.T, "the Jacobian is transposed: row i should be the gradient of y_i (outputs along rows, "
                             "inputs along columns)."),
         Mistake(expected.sum(axis=0)[None, :].repeat(3, axis=0),
                 "every row is the gradient of y.sum(): the Jacobian needs one gradient per output y_i."),
-    ], success="J is right: S·I from differentiating x_i, plus x_i in every column from differentiating S.")
+    ], success="the Jacobian is right: S·I from differentiating x_i, plus x_i in every column from differentiating S.")
 
 
 def check_rosenbrock_hvp(Hv: Any) -> Feedback:
