@@ -101,6 +101,20 @@ def _cube_mistakes(factor: str, method: str) -> list:
     ]
 
 
+def _unfinished(op: Any, method: str) -> Any:
+    """The Feedback for a method that still returns ``...`` (None when it returns something else)."""
+    import gradlab.tensor as gt
+    x = gt.dvector("x")
+    try:
+        result = getattr(op, method)([x], [gt.dvector("g")])
+    except Exception:  # the full check below reports what goes wrong
+        return None
+    if result is Ellipsis or (isinstance(result, (list, tuple)) and any(r is Ellipsis for r in result)):
+        per = "input" if method == "grad" else "output"
+        return Feedback.wrong(f"{method} still returns `...`: return a list with one expression per {per}.")
+    return None
+
+
 def check_cube_grad(op: Any) -> Feedback:
     """``op``'s ``grad`` should return ``[g * 3 * x ** 2]`` for cube(x) = x³.
 
@@ -108,6 +122,9 @@ def check_cube_grad(op: Any) -> Feedback:
     ``verify_grad`` against finite differences."""
     import gradlab.tensor as gt
     from gradlab.gradient import GradientError, verify_grad
+    unfinished = _unfinished(op, "grad")
+    if unfinished is not None:
+        return unfinished
     f = _compiled(lambda x, w: gt.grad(gt.sum(op(x) * w), x), "grad through your Op")
     if isinstance(f, Feedback):
         return f
@@ -129,6 +146,9 @@ def check_cube_r_op(op: Any) -> Feedback:
     if getattr(type(op), "R_op", None) is Op.R_op:
         return Feedback.wrong(f"{type(op).__name__} has no R_op of its own (Rop would fall back to the slower "
                               "pullback of a pullback): define R_op(self, inputs, eval_points).")
+    unfinished = _unfinished(op, "R_op")
+    if unfinished is not None:
+        return unfinished
     f = _compiled(lambda x, v: Rop(op(x), x, v), "Rop through your Op")
     if isinstance(f, Feedback):
         return f

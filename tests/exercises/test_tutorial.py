@@ -184,6 +184,7 @@ def test_cube_grad_mistakes(rule, words):
 def test_cube_grad_right_and_missing():
     assert exercises.check_cube_grad(cube_op(grad_rule=RIGHT))
     wrong_with(exercises.check_cube_grad(cube_op()), "raised")
+    wrong_with(exercises.check_cube_grad(cube_op(grad_rule=lambda x, g: ...)), "still returns `...`")
 
 
 @pytest.mark.parametrize("rule, words", [
@@ -197,6 +198,7 @@ def test_cube_r_op_mistakes(rule, words):
 def test_cube_r_op_right_and_missing():
     assert exercises.check_cube_r_op(cube_op(grad_rule=RIGHT, r_op_rule=RIGHT))
     wrong_with(exercises.check_cube_r_op(cube_op(grad_rule=RIGHT)), "no R_op of its own")
+    wrong_with(exercises.check_cube_r_op(cube_op(grad_rule=RIGHT, r_op_rule=lambda x, v: ...)), "still returns `...`")
 
 
 # -- 09 -----------------------------------------------------------------------
