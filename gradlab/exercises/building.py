@@ -172,8 +172,11 @@ def check_backprop_gradient(gradient: Any) -> Feedback:
 
 
 def check_tangent_slope(slope: Any) -> Feedback:
-    """``slope`` should be the slope of sin(k·x) at x = 0 with k = 3: k·cos(0) = 3."""
-    return check_value(slope, 3.0, name="the slope", mistakes=[
-        Mistake(0.0, "0 is the value sin(0), not the slope: read the tangent line (rise over run) or f'."),
-        Mistake(1.0, "a slope of 1 is what k = 1 gives: set params = {'k': 3.0} before reading the plot."),
-    ], success="right: d/dx sin(kx) = k·cos(kx), which is k = 3 at x = 0.")
+    """``slope`` should be the slope of 1 / (1 + exp(-k (x - c))) at its centre
+    x = c, with k = 3 and c = 1: f'(c) = k · s(0) (1 - s(0)) = k / 4 = 0.75."""
+    return check_value(slope, 0.75, name="the slope", mistakes=[
+        Mistake(0.5, "0.5 is the value of f at its centre (or the slope left by k = 2 from the cell above): "
+                     "set params = {'k': 3.0, 'c': 1.0} and point = 1.0, then read the tangent's slope."),
+        Mistake(0.25, "a slope of 0.25 is what k = 1 gives: set k = 3 before reading the plot."),
+        Mistake(0.0, "0 is far from the centre, where the curve is flat: put the point at x = c = 1."),
+    ], success="right: at its centre the logistic's slope is k · ¼ = 0.75.")

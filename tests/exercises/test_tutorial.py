@@ -213,7 +213,8 @@ def test_backprop_gradient():
 
 
 def test_tangent_slope():
-    assert exercises.check_tangent_slope(3.0)
-    wrong_with(exercises.check_tangent_slope(0.0), "value sin(0)")
-    wrong_with(exercises.check_tangent_slope(1.0), "k = 1")
+    assert exercises.check_tangent_slope(0.75)
+    wrong_with(exercises.check_tangent_slope(0.5), "value of f at its centre")
+    wrong_with(exercises.check_tangent_slope(0.25), "k = 1")
+    wrong_with(exercises.check_tangent_slope(0.0), "flat")
     wrong_with(exercises.check_tangent_slope(None), "None")
