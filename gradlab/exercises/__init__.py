@@ -29,11 +29,11 @@ from gradlab.exercises.mechanism import (  # noqa: F401
     check_chain_rule,
     check_jvp,
     check_pass_counts,
-    check_tree_size,
+    check_formula_size,
     check_vjp,
 )
 
 __all__ = ["Feedback", "Mistake", "check_value", "check_expression",
            # 01-03: the mechanism of automatic differentiation
-           "check_central_difference", "check_chain_rule", "check_tree_size", "check_adjoint", "check_jvp",
+           "check_central_difference", "check_chain_rule", "check_formula_size", "check_adjoint", "check_jvp",
            "check_vjp", "check_pass_counts"]

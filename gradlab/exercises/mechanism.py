@@ -9,7 +9,7 @@ else a description of how it differs from the right answer.
 
 - :func:`check_central_difference` — a function ``(f, x, h) -> number``;
 - :func:`check_chain_rule` — the derivative of sin(x²), written by hand;
-- :func:`check_tree_size` — the size of the tree a shared graph prints as;
+- :func:`check_formula_size` — the size of the formula a shared graph prints as;
 - :func:`check_adjoint` — one adjoint ``d cost / d v`` computed by hand;
 - :func:`check_jvp`, :func:`check_vjp` — J·v and uᵀ·J at a point;
 - :func:`check_pass_counts` — passes needed to build a Jacobian each way.
@@ -22,7 +22,7 @@ import numpy as np
 
 from gradlab.exercises.core import Feedback, Mistake, check_expression, check_value, describe_array
 
-__all__ = ["check_central_difference", "check_chain_rule", "check_tree_size", "check_adjoint", "check_jvp",
+__all__ = ["check_central_difference", "check_chain_rule", "check_formula_size", "check_adjoint", "check_jvp",
            "check_vjp", "check_pass_counts"]
 
 
@@ -77,24 +77,26 @@ def check_chain_rule(expression: Any, x: Any) -> Feedback:
                             points=[(0.5,), (-1.3,), (2.0,)], name="d/dx sin(x²)", mistakes=mistakes)
 
 
-def check_tree_size(answer: Any, n: int = 10) -> Feedback:
-    """The number of nodes of the printed tree of y_n, where y_0 = x and y_k = y_(k-1) * y_(k-1).
+def check_formula_size(answer: Any, n: int = 10) -> Feedback:
+    """The number of symbols in the formula of z_n written out in full, where
+    z_0 = x and z_k = z_(k-1) * z_(k-1).
 
-    The graph has n + 1 nodes (x and n products); the tree repeats each
+    The graph has n + 1 pieces (x and n products); the formula repeats each
     shared piece, so T(0) = 1 and T(k) = 2 T(k-1) + 1, i.e. T(n) = 2^(n+1) - 1.
     """
     want = 2 ** (n + 1) - 1
     mistakes = [
-        Mistake(n + 1, f"{n + 1} is the size of the graph, where y_(k-1) is computed once and read twice; the "
-                "printed tree writes it out twice, at every level."),
-        Mistake(2 ** n, f"{2 ** n} is the number of leaves (copies of x) alone; add the products: each level "
-                "doubles the tree and adds one * node."),
-        Mistake(2 ** n - 1, f"{2 ** n - 1} counts the products (* nodes) but not the {2 ** n} leaves (copies of x)."),
-        Mistake(2 ** (n + 1), "one too many: the tree of y_0 = x is one node, and each level is two copies of the "
-                "level below plus one * node."),
+        Mistake(n + 1, f"{n + 1} is the size of the graph, where z_(k-1) is computed once and read twice; the "
+                "formula writes it out twice, at every step."),
+        Mistake(2 ** n, f"{2 ** n} counts the x's (the leaves) alone; add the · symbols: each step doubles the "
+                "formula and adds one ·."),
+        Mistake(2 ** n - 1, f"{2 ** n - 1} counts the · symbols but not the {2 ** n} x's."),
+        Mistake(2 ** (n + 1), "one too many: the formula of z_0 = x is one symbol, and each step is two copies of "
+                "the step before plus one ·."),
     ]
-    return check_value(answer, want, name=f"the tree size of y_{n}", mistakes=mistakes,
-                       success=f"the tree of y_{n} has {want} nodes, the graph {n + 1}: printing doubles at every level.")
+    return check_value(answer, want, name=f"the formula size of z_{n}", mistakes=mistakes,
+                       success=f"the formula of z_{n} has {want} symbols, its graph {n + 1} pieces: the formula "
+                               "doubles at every step.")
 
 
 # ---------------------------------------------------------------------------

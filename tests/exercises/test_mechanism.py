@@ -5,7 +5,7 @@ import pytest
 import gradlab.tensor as gt
 from gradlab import exercises
 from gradlab.exercises import (check_adjoint, check_central_difference, check_chain_rule, check_jvp,
-                               check_pass_counts, check_tree_size, check_vjp)
+                               check_pass_counts, check_formula_size, check_vjp)
 
 
 # -- 01 ---------------------------------------------------------------------
@@ -44,14 +44,14 @@ def test_chain_rule_right_and_typical_mistakes():
     assert "still `...`" in check_chain_rule(..., x).message
 
 
-def test_tree_size_right_and_typical_mistakes():
-    assert check_tree_size(2047, n=10)
-    assert check_tree_size(15, n=3)
-    assert "size of the graph" in check_tree_size(11, n=10).message
-    assert "leaves" in check_tree_size(1024, n=10).message
-    assert "products" in check_tree_size(1023, n=10).message
-    assert "one too many" in check_tree_size(2048, n=10).message
-    fb = check_tree_size(100, n=10)
+def test_formula_size_right_and_typical_mistakes():
+    assert check_formula_size(2047, n=10)
+    assert check_formula_size(15, n=3)
+    assert "size of the graph" in check_formula_size(11, n=10).message
+    assert "x's (the leaves) alone" in check_formula_size(1024, n=10).message
+    assert "but not the 1024 x's" in check_formula_size(1023, n=10).message
+    assert "one too many" in check_formula_size(2048, n=10).message
+    fb = check_formula_size(100, n=10)
     assert not fb and "2047" in fb.message
 
 
@@ -160,6 +160,6 @@ def test_pass_counts():
 
 
 def test_checkers_are_reexported():
-    for name in ("check_central_difference", "check_chain_rule", "check_tree_size", "check_adjoint", "check_jvp",
+    for name in ("check_central_difference", "check_chain_rule", "check_formula_size", "check_adjoint", "check_jvp",
                  "check_vjp", "check_pass_counts"):
         assert getattr(exercises, name) is getattr(exercises.mechanism, name)
