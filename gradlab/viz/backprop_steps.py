@@ -37,7 +37,7 @@ from gradlab.graph.basic import Apply, Constant, Variable
 EDGE_HIGHLIGHT = {"color": "#D55E00", "penwidth": "3", "fontcolor": "#D55E00"}
 
 
-@dataclass
+@dataclass(repr=False)
 class BackpropStep:
     """One picture of the two passes.
 
@@ -61,6 +61,9 @@ class BackpropStep:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
         return self.digraph._repr_mimebundle_(include, exclude)
+
+    def __repr__(self) -> str:
+        return f"<{self.caption}>"
 
 
 def _number(value: Any) -> str:
