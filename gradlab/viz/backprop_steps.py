@@ -222,6 +222,10 @@ def stored_for_backward(cost: Variable, wrt: Sequence[Variable]) -> list:
     return sorted(kept, key=order.__getitem__)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _shape_only(node: Apply, position: int) -> bool:
     """Does ``node`` read its input ``position`` only for its shape (``fill(x, 1.0)``'s ``x``)?"""
     scalar = getattr(node.op, "scalar_op", None)
@@ -235,6 +239,7 @@ def stored_values_picture(cost: Variable, wrt: Sequence[Variable], values: Mappi
     from gradlab.viz.graph import graph
     kept = stored_for_backward(cost, wrt)
     computed = [v for v in kept if v.owner is not None]
-    title = (f"outlined: the {len(kept)} values the backward pass reads "
-             f"({len(computed)} computed by the forward pass, {len(kept) - len(computed)} inputs)")
+    n_inputs = len(kept) - len(computed)
+    title = (f"outlined: the {_count(len(kept), 'value')} the backward pass reads "
+             f"({len(computed)} computed by the forward pass, {_count(n_inputs, 'input')})")
     return graph(cost, values=values, highlight={v: "highlight" for v in kept}, rankdir=rankdir, title=title)

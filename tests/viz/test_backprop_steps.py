@@ -117,4 +117,7 @@ def test_stored_values_are_what_the_gradient_reads():
     dot = stored_values_picture(L, inputs, dict(zip(inputs, VALUES)))
     outlined = [line for line in dot.body if "penwidth" in line and "label=" in line]
     assert len(outlined) == 4
-    assert "4 values" in dot.source
+    assert "the 4 values the backward pass reads (1 computed by the forward pass, 3 inputs)" in dot.source
+    x = gt.dscalar("x")
+    title = stored_values_picture(gt.sin(gt.sin(x)), [x], {x: 0.5}).source
+    assert "the 2 values the backward pass reads (1 computed by the forward pass, 1 input)" in title
