@@ -101,7 +101,7 @@ class _Pictures:
     """Draws the steps of one trace on one planned layout."""
 
     def __init__(self, trace: Any, rankdir: str, cost_name: str):
-        from gradlab.viz.layout import Target, plan
+        from gradlab.viz.graph import Target, plan
         self.trace = trace
         self.target = Target([trace.cost], list(trace.inputs))
         self.layout = plan(self.target, None)
