@@ -28,5 +28,18 @@ from gradlab.exercises.tutorial import rule_set_questions  # noqa: F401
 from gradlab.exercises.building import *  # noqa: F401,F403  (notebooks 07-09)
 from gradlab.exercises.building import __all__ as _building
 
+from gradlab.exercises.mechanism import (  # noqa: F401  (notebooks 01-03)
+    check_adjoint,
+    check_central_difference,
+    check_chain_rule,
+    check_formula_size,
+    check_jvp,
+    check_pass_counts,
+    check_vjp,
+)
+
 __all__ = ["Feedback", "Mistake", "check_value", "check_expression", "rule_set_questions",
+           # 01-03: the mechanism of automatic differentiation
+           "check_central_difference", "check_chain_rule", "check_formula_size", "check_adjoint", "check_jvp",
+           "check_vjp", "check_pass_counts",
            *_tutorial, *_building]

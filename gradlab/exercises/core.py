@@ -107,6 +107,12 @@ def _matches(answer: np.ndarray, candidate: Any, rtol: float, atol: float) -> bo
     return bool(np.allclose(answer, candidate, rtol=rtol, atol=atol, equal_nan=True))
 
 
+def _simple_ratio(ratio: float) -> bool:
+    """Is ``ratio`` (or its inverse) a whole number from 2 to 10, like a factor a chain rule forgot?"""
+    r = abs(float(ratio))
+    return any(2 <= k <= 10 and abs(k - round(k)) < 1e-9 for k in (r, 1 / r if r else 0.0))
+
+
 def _generic_difference(answer: np.ndarray, expected: np.ndarray, name: str, where: str) -> str:
     """Explain how two same-shaped arrays differ: the first differing entry, and sign/scale patterns."""
     a, e = answer.ravel(), expected.ravel()
@@ -115,7 +121,8 @@ def _generic_difference(answer: np.ndarray, expected: np.ndarray, name: str, whe
     nonzero = e != 0
     if np.any(nonzero) and np.all(a[~nonzero] == 0):
         ratios = a[nonzero] / e[nonzero]
-        if np.allclose(ratios, ratios[0], rtol=1e-6) and np.isfinite(ratios[0]):
+        if np.allclose(ratios, ratios[0], rtol=1e-6) and np.isfinite(ratios[0]) and (
+                a.size > 1 or _simple_ratio(ratios[0])):
             return (f"{name} is off by a constant factor{where}: it is {_number(ratios[0])} times "
                     "what it should be. Is a factor of the chain rule missing or counted twice?")
     bad = np.flatnonzero(~np.isclose(a, e, rtol=1e-6, atol=1e-9, equal_nan=True))

@@ -51,3 +51,10 @@ def test_check_expression_points_and_mistakes():
     fb = check_expression(3.0, [x], lambda v: 2 * v, points=[(0.5,)])
     assert not fb and "symbolic" in fb.message
     assert isinstance(fb, Feedback)
+
+
+def test_a_scalar_names_a_factor_only_when_it_is_a_simple_one():
+    assert "2 times" in check_value(4.0, 2.0).message
+    assert "0.5 times" in check_value(1.0, 2.0).message
+    fb = check_value(100, 2047, name="n")
+    assert fb.message == "n is 100, but it should be 2047."
