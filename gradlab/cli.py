@@ -205,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                                           "to show (default FAST_RUN)")
     render.add_argument("--rankdir", default="LR", choices=("LR", "TB"),
                         help="draw left to right (LR, default) or top to bottom (TB)")
+    from gradlab.classroom.commands import add_commands
+    add_commands(commands)                # assignments, check: the teacher's commands
     return parser
 
 
@@ -221,6 +223,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 2
         if args.command == "lab":
             return run_lab(args, extra)
+        if args.command in ("assignments", "check"):
+            from gradlab.classroom.commands import run as run_classroom
+            return run_classroom(args)
         return run_render(args)
     except CommandError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
