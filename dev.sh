@@ -258,6 +258,12 @@ cmd_lab() {
         prev="$a"
     done
     [ "$user_port" = 1 ] || args+=(--port="$port")
+    # The classroom settings that live in the repository (no news or update pop-ups; the
+    # same ones binder/start uses) and the course's first notebook opened.
+    export JUPYTERLAB_SETTINGS_DIR="${JUPYTERLAB_SETTINGS_DIR:-$ROOT/jupyter/lab/user-settings}"
+    local first
+    first="$(PYTHONPATH="$ROOT" "$VENV/bin/python" -c 'import sys; from pathlib import Path; from gradlab.classroom.lab import first_notebook_args; print(*first_notebook_args(Path(sys.argv[1]), sys.argv[2:]))' "$ROOT/notebooks" "$@")"
+    [ -z "$first" ] || args+=("$first")
     # Jupyter refuses to run as root without being told (containers, CI, fresh VMs).
     [ "$(id -u)" = 0 ] && args+=(--allow-root)
     if ! has_display; then

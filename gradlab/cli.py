@@ -76,13 +76,15 @@ def run_lab(args: argparse.Namespace, extra: Sequence[str]) -> int:
                                "or pass --notebooks DIR", 2)
     if importlib.util.find_spec("jupyterlab") is None:
         raise CommandError("JupyterLab is not installed in this Python: pip install 'gradlab[workbench]'")
-    cmd = lab_command(notebooks.resolve(), extra)
+    from gradlab.classroom.lab import first_notebook_args, lab_environment
+    cmd = lab_command(notebooks.resolve(), extra) + first_notebook_args(notebooks, extra)
+    env = lab_environment(os.environ)     # the repository's JupyterLab settings: no news pop-up
     print(f"{PROG}: opening JupyterLab on {notebooks.resolve()} (Ctrl-C stops it)", file=sys.stderr)
     sys.stderr.flush()
     if os.name == "posix":
-        os.execv(cmd[0], cmd)             # Ctrl-C goes straight to jupyter
+        os.execve(cmd[0], cmd, env)       # Ctrl-C goes straight to jupyter
     import subprocess                     # pragma: no cover - Windows
-    return subprocess.call(cmd)           # pragma: no cover
+    return subprocess.call(cmd, env=env)  # pragma: no cover
 
 
 # ---------------------------------------------------------------- gradlab render
