@@ -162,7 +162,10 @@ def format_result(result: NotebookResult) -> str:
         return f"PASS {result.path} ({result.cells} code cell{'s' if result.cells != 1 else ''})"
     if result.failed_cell is None:
         return f"FAIL {result.path}: {result.detail}"
-    what = {"differs": "output differs", "raised": "raised"}.get(result.kind, "failed")
     source = f" ({result.source_line})" if result.source_line else ""
-    detail = f": {result.detail}" if result.detail else ""
-    return f"FAIL {result.path}: code cell {result.failed_cell + 1}{source}: {what}{detail}"
+    if result.kind == "raised":
+        what = f"raised {result.detail}"
+    else:
+        what = ("output differs" if result.kind == "differs" else "failed") + \
+            (f": {result.detail}" if result.detail else "")
+    return f"FAIL {result.path}: code cell {result.failed_cell + 1}{source}: {what}"
