@@ -26,7 +26,7 @@ nb_execution_mode = "off"
 nb_ipywidgets_js = {
     "widgets/assets-path.js": {},
     "widgets/require.js": {},
-    "widgets/embed-amd.js": {"data-jupyter-widgets-cdn-only": "false"},
+    "widgets/embed-amd.js": {},
 }
 # Formulas render with the MathJax copied into _static/mathjax (no CDN: offline).
 mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
