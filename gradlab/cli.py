@@ -77,7 +77,7 @@ def run_lab(args: argparse.Namespace, extra: Sequence[str]) -> int:
     if importlib.util.find_spec("jupyterlab") is None:
         raise CommandError("JupyterLab is not installed in this Python: pip install 'gradlab[workbench]'")
     from gradlab.classroom.lab import first_notebook_args, lab_environment
-    cmd = lab_command(notebooks.resolve(), extra) + first_notebook_args(notebooks, extra)
+    cmd = lab_command(notebooks.resolve(), [*first_notebook_args(notebooks, extra), *extra])
     env = lab_environment(os.environ)     # the repository's JupyterLab settings: no news pop-up
     print(f"{PROG}: opening JupyterLab on {notebooks.resolve()} (Ctrl-C stops it)", file=sys.stderr)
     sys.stderr.flush()
