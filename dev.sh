@@ -4,6 +4,7 @@
 #   bash dev.sh lab   [jupyter args...]  set everything up, open JupyterLab on notebooks/
 #   bash dev.sh test  [pytest args...]   set everything up, run every test (unit + notebooks)
 #   bash dev.sh bench [bench args...]    set everything up (+ the peers), run the benchmarks
+#   bash dev.sh site                     set everything up, build the course website into _build/html
 #   bash dev.sh setup                    only set up (.venv with the test extra)
 #
 # Setup is idempotent and quick when already done:
@@ -38,6 +39,8 @@ usage: bash dev.sh COMMAND [ARGS...]
   test   set everything up, then run every test: pytest over tests/ and nbval over
          notebooks/*.ipynb (extra args go to pytest, e.g. `bash dev.sh test -k grad`)
   bench  set everything up with the benchmark peers, then `python -m benchmarks ARGS`
+  site   set everything up, then build the course website (notebooks with their stored
+         outputs, offline) into _build/html
   setup  only set up
 EOF
 }
@@ -255,6 +258,12 @@ cmd_lab() {
         prev="$a"
     done
     [ "$user_port" = 1 ] || args+=(--port="$port")
+    # The classroom settings that live in the repository (no news or update pop-ups; the
+    # same ones binder/start uses) and the course's first notebook opened.
+    export JUPYTERLAB_SETTINGS_DIR="${JUPYTERLAB_SETTINGS_DIR:-$ROOT/jupyter/lab/user-settings}"
+    local first
+    first="$(PYTHONPATH="$ROOT" "$VENV/bin/python" -c 'import sys; from pathlib import Path; from gradlab.classroom.lab import first_notebook_args; print(*first_notebook_args(Path(sys.argv[1]), sys.argv[2:]))' "$ROOT/notebooks" "$@")"
+    [ -z "$first" ] || args+=("$first")
     # Jupyter refuses to run as root without being told (containers, CI, fresh VMs).
     [ "$(id -u)" = 0 ] && args+=(--allow-root)
     if ! has_display; then
@@ -300,6 +309,11 @@ cmd_test() {
     return "$rc"
 }
 
+cmd_site() {
+    ensure_env test
+    exec "$VENV/bin/python" -m gradlab.classroom.site "$@"
+}
+
 cmd_bench() {
     ensure_graphviz
     if ! command -v g++ >/dev/null 2>&1; then
@@ -321,6 +335,7 @@ main() {
         lab)   cmd_lab "$@" ;;
         test)  cmd_test "$@" ;;
         bench) cmd_bench "$@" ;;
+        site)  cmd_site "$@" ;;
         setup) ensure_graphviz; ensure_env test ;;
         -h|--help|help) usage ;;
         *) usage >&2; exit 2 ;;

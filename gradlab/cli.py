@@ -76,13 +76,15 @@ def run_lab(args: argparse.Namespace, extra: Sequence[str]) -> int:
                                "or pass --notebooks DIR", 2)
     if importlib.util.find_spec("jupyterlab") is None:
         raise CommandError("JupyterLab is not installed in this Python: pip install 'gradlab[workbench]'")
-    cmd = lab_command(notebooks.resolve(), extra)
+    from gradlab.classroom.lab import first_notebook_args, lab_environment
+    cmd = lab_command(notebooks.resolve(), [*first_notebook_args(notebooks, extra), *extra])
+    env = lab_environment(os.environ)     # the repository's JupyterLab settings: no news pop-up
     print(f"{PROG}: opening JupyterLab on {notebooks.resolve()} (Ctrl-C stops it)", file=sys.stderr)
     sys.stderr.flush()
     if os.name == "posix":
-        os.execv(cmd[0], cmd)             # Ctrl-C goes straight to jupyter
+        os.execve(cmd[0], cmd, env)       # Ctrl-C goes straight to jupyter
     import subprocess                     # pragma: no cover - Windows
-    return subprocess.call(cmd)           # pragma: no cover
+    return subprocess.call(cmd, env=env)  # pragma: no cover
 
 
 # ---------------------------------------------------------------- gradlab render
@@ -205,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                                           "to show (default FAST_RUN)")
     render.add_argument("--rankdir", default="LR", choices=("LR", "TB"),
                         help="draw left to right (LR, default) or top to bottom (TB)")
+    from gradlab.classroom.commands import add_commands
+    add_commands(commands)                # assignments, check: the teacher's commands
     return parser
 
 
@@ -221,6 +225,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 2
         if args.command == "lab":
             return run_lab(args, extra)
+        if args.command in ("assignments", "check"):
+            from gradlab.classroom.commands import run as run_classroom
+            return run_classroom(args)
         return run_render(args)
     except CommandError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

@@ -154,15 +154,15 @@ def test_unwritable_output_is_one_line(tmp_path, monkeypatch, capsys):
 # ---------------------------------------------------------------- lab
 
 class Launched(BaseException):
-    """Raised by the fake os.execv: carries the command line."""
+    """Raised by the fake os.execve: carries the command line and the environment."""
 
 
-def fake_execv(path, argv):
-    raise Launched(argv)
+def fake_execve(path, argv, env):
+    raise Launched(argv, env)
 
 
 def test_lab_opens_jupyterlab_on_the_notebooks_and_passes_arguments_through(monkeypatch, capsys):
-    monkeypatch.setattr(cli.os, "execv", fake_execv)
+    monkeypatch.setattr(cli.os, "execve", fake_execve)
     with pytest.raises(Launched) as launched:
         cli.main(["lab", "--port", "9999", "--no-browser"])
     argv = launched.value.args[0]
@@ -170,11 +170,14 @@ def test_lab_opens_jupyterlab_on_the_notebooks_and_passes_arguments_through(monk
     assert f"--ServerApp.root_dir={ROOT / 'notebooks'}" in argv
     assert argv[-3:] == ["--port", "9999", "--no-browser"]
     assert ("--allow-root" in argv) == (os.geteuid() == 0)
+    first = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))[0].name     # the course's first notebook
+    assert f"--LabApp.default_url=/lab/tree/{first}" in argv
+    assert launched.value.args[1]["JUPYTERLAB_SETTINGS_DIR"] == str(ROOT / "jupyter" / "lab" / "user-settings")
     assert "opening JupyterLab on" in capsys.readouterr().err
 
 
 def test_lab_with_a_chosen_folder(monkeypatch, tmp_path):
-    monkeypatch.setattr(cli.os, "execv", fake_execv)
+    monkeypatch.setattr(cli.os, "execve", fake_execve)
     with pytest.raises(Launched) as launched:
         cli.main(["lab", "--notebooks", str(tmp_path)])
     assert f"--ServerApp.root_dir={tmp_path.resolve()}" in launched.value.args[0]
@@ -185,7 +188,7 @@ def test_lab_with_a_chosen_folder(monkeypatch, tmp_path):
     ("no_notebooks", "cannot find the tutorial notebooks"),
 ])
 def test_lab_errors(monkeypatch, tmp_path, capsys, setup, fragment):
-    monkeypatch.setattr(cli.os, "execv", fake_execv)
+    monkeypatch.setattr(cli.os, "execve", fake_execve)
     if setup == "missing_folder":
         argv = ["lab", "--notebooks", str(tmp_path / "nowhere")]
     else:

@@ -1,0 +1,102 @@
+"""A pytest plugin ``gradlab check`` loads next to nbval: it writes one JSON line per
+notebook cell run (and per notebook that failed to load) to the file named by
+``GRADLAB_CHECK_REPORT``, so the command can print one line per notebook.
+
+Each record: ``path`` (absolute), ``cell`` (nbval's index among the code cells,
+None for the notebook itself), ``outcome``, and for a failure ``kind``
+(``"differs"``, ``"raised"`` or ``"error"``) with ``detail`` (what differs, or
+the exception's last line).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+REPORT_ENV = "GRADLAB_CHECK_REPORT"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _write(record: Dict[str, Any]) -> None:
+    path = os.environ.get(REPORT_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+
+
+def _plain(text: str) -> str:
+    return _ANSI.sub("", text or "")
+
+
+def _text_of(item: Any, outputs: Optional[List[Any]]) -> str:
+    """The printed text of a cell's outputs (streams and text/plain), as nbval sanitizes it."""
+    parts = []
+    for out in outputs or []:
+        kind = out.get("output_type")
+        if kind == "stream":
+            parts.append(out.get("text", ""))
+        elif kind in ("execute_result", "display_data"):
+            parts.append((out.get("data") or {}).get("text/plain", ""))
+        elif kind == "error":
+            parts.append(f"{out.get('ename')}: {out.get('evalue')}\n")
+    text = "".join(p if isinstance(p, str) else "".join(p) for p in parts)
+    return item.sanitize(text) if hasattr(item, "sanitize") else text
+
+
+def _first_difference(expected: str, got: str) -> str:
+    exp_lines, got_lines = expected.splitlines(), got.splitlines()
+    for i in range(max(len(exp_lines), len(got_lines))):
+        e = exp_lines[i] if i < len(exp_lines) else None
+        g = got_lines[i] if i < len(got_lines) else None
+        if e != g:
+            where = f"line {i + 1}: " if max(len(exp_lines), len(got_lines)) > 1 else ""
+            shown_e = "nothing" if e is None else repr(e)
+            shown_g = "nothing" if g is None else repr(g)
+            return f"{where}expected {shown_e}, got {shown_g}"
+    return ""
+
+
+def _describe(item: Any, exc: BaseException) -> Dict[str, str]:
+    message = str(exc)
+    inner = _plain(getattr(exc, "inner_traceback", "") or "")
+    if "outputs differ" in message:
+        detail = _first_difference(_text_of(item, item.cell.get("outputs")), _text_of(item, item.test_outputs))
+        if not detail:
+            keys = re.findall(r"mismatch '([^']+)'", _plain("\n".join(getattr(item, "comparison_traceback", []))))
+            missing = re.findall(r"missing keys?:? *([^\n]*)", _plain("\n".join(getattr(item, "comparison_traceback",
+                                                                                     []))), re.IGNORECASE)
+            if keys:
+                detail = f"the {keys[0]} output differs"
+            elif missing:
+                detail = f"outputs appear or disappear ({missing[0].strip()})"
+            else:
+                detail = "the outputs differ"
+        return {"kind": "differs", "detail": detail}
+    if inner:
+        lines = [line.strip() for line in inner.splitlines() if line.strip()]
+        return {"kind": "raised", "detail": lines[-1] if lines else message}
+    return {"kind": "error", "detail": message.splitlines()[0] if message else type(exc).__name__}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" and not report.failed:
+        return
+    record: Dict[str, Any] = {"path": str(item.path), "cell": getattr(item, "cell_num", None),
+                              "outcome": report.outcome, "when": report.when}
+    if report.failed and call.excinfo is not None:
+        record.update(_describe(item, call.excinfo.value))
+    _write(record)
+
+
+def pytest_collectreport(report: Any) -> None:
+    if report.failed:
+        lines = [line for line in _plain(report.longreprtext).splitlines() if line.strip()]
+        _write({"path": str(getattr(report, "fspath", report.nodeid)), "nodeid": report.nodeid, "cell": None,
+                "outcome": "failed", "when": "collect", "kind": "error",
+                "detail": lines[-1].strip() if lines else "could not be read"})
