@@ -66,12 +66,6 @@ class Row:
     second_order_xfail: Optional[str] = None  # a known defect of the op's rule, reported to its author
 
 
-#: Prod's vjp picks its zero-aware branches with ``switch``, so the gradient
-#: graph is right in value but not differentiable where an entry is exactly 0.
-PROD_AT_ZERO = ("reduce.Prod: the vjp's switch-based zero handling has the right value at an exact zero but "
-                "a wrong derivative there (second order at zeros)")
-
-
 def U(*shape, lo=-2.0, hi=2.0):
     return In(tuple(shape), lo, hi)
 
@@ -180,9 +174,8 @@ ROWS = [
     Row("prod", ("prod",), lambda x: gt.prod(x), [U(2, 3)]),
     Row("prod_axis", ("prod",), lambda x: gt.prod(x, axis=1), [U(3, 4)]),
     Row("prod_one_zero", ("prod",), lambda x: gt.prod(x, axis=1),
-        [In((2, 3), fixed=[0.0, 1.5, -2.0, 0.5, 0.7, 1.2])], second_order_xfail=PROD_AT_ZERO),
-    Row("prod_two_zeros", ("prod",), lambda x: gt.prod(x), [In((4,), fixed=[0.0, 1.5, 0.0, 0.5])],
-        second_order_xfail=PROD_AT_ZERO),
+        [In((2, 3), fixed=[0.0, 1.5, -2.0, 0.5, 0.7, 1.2])]),
+    Row("prod_two_zeros", ("prod",), lambda x: gt.prod(x), [In((4,), fixed=[0.0, 1.5, 0.0, 0.5])]),
     Row("max", ("max",), lambda x: gt.max(x, axis=1), [S(3, 4)], smooth=False),
     Row("max_all", ("max",), lambda x: gt.max(x), [S(3, 4)], smooth=False),
     Row("min", ("min",), lambda x: gt.min(x, axis=0, keepdims=True), [S(3, 4)], smooth=False),
