@@ -1,0 +1,187 @@
+"""scan as PyTensor 3.0 writes it (issue 14): ``return_updates``, ``mode``,
+``until`` (while loops) with their derivatives, and sequences of different
+lengths running for the shortest."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gradlab
+import gradlab.tensor as gt
+from gradlab.gradient import grad, pushforward
+from gradlab.graph import toposort
+from gradlab.scan import Scan, ScanBuildError, until
+
+MODES = ["FAST_RUN", "NO_REWRITE"]
+
+
+def _fd(f, x0, eps=1e-6):
+    x0 = np.asarray(x0, dtype=float)
+    g = np.zeros_like(x0)
+    for i in range(x0.size):
+        d = np.zeros_like(x0)
+        d.ravel()[i] = eps
+        g.ravel()[i] = (float(f(x0 + d)) - float(f(x0 - d))) / (2 * eps)
+    return g
+
+
+# -- return_updates / mode ----------------------------------------------------------
+def test_return_updates_false_returns_the_outputs_alone():
+    x = gt.dvector("x")
+    out = gradlab.scan(lambda x_t, acc: acc + x_t, sequences=x, outputs_info=gt.constant(0.0),
+                       return_updates=False)
+    assert not isinstance(out, tuple)
+    np.testing.assert_allclose(gradlab.function([x], out)([1.0, 2.0, 3.0]), [1.0, 3.0, 6.0])
+    outs = gradlab.scan(lambda x_t: (x_t * 2, x_t + 1), sequences=x, return_updates=False)
+    assert isinstance(outs, list) and len(outs) == 2
+
+
+def test_return_updates_true_is_the_seed_form():
+    x = gt.dvector("x")
+    total = gradlab.shared(np.float64(0.0), name="total")
+    out, updates = gradlab.scan(lambda x_t: (x_t * 2, {total: total + x_t}), sequences=x, return_updates=True)
+    f = gradlab.function([x], out, updates=updates)
+    np.testing.assert_allclose(f([1.0, 2.0]), [2.0, 4.0])
+    assert float(total.get_value()) == 3.0
+
+
+def test_return_updates_false_with_updates_is_an_error():
+    x = gt.dvector("x")
+    total = gradlab.shared(np.float64(0.0), name="total")
+    with pytest.raises(ScanBuildError, match="return_updates=True"):
+        gradlab.scan(lambda x_t: (x_t * 2, {total: total + x_t}), sequences=x, return_updates=False)
+
+
+@pytest.mark.parametrize("mode", [None, "FAST_RUN", "FAST_COMPILE", gradlab.compile.Mode("NO_REWRITE")])
+def test_scan_accepts_a_mode(mode):
+    x = gt.dvector("x")
+    out = gradlab.scan(lambda x_t: x_t ** 2, sequences=x, mode=mode, return_updates=False)
+    np.testing.assert_allclose(gradlab.function([x], out)([1.0, 3.0]), [1.0, 9.0])
+
+
+def test_scan_rejects_an_unknown_mode():
+    x = gt.dvector("x")
+    with pytest.raises(ValueError, match="unknown mode"):
+        gradlab.scan(lambda x_t: x_t, sequences=x, mode="NOT_A_MODE")
+
+
+# -- until ---------------------------------------------------------------------------
+def _powers(limit):
+    return gradlab.scan(lambda prev, limit: (prev * 2, until(prev * 2 > limit)), outputs_info=np.float64(1.0),
+                        non_sequences=limit, n_steps=1024, return_updates=False)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_until_stops_after_the_step_that_makes_the_condition_true(mode):
+    limit = gt.dscalar("limit")
+    f = gradlab.function([limit], _powers(limit), mode=mode)
+    np.testing.assert_allclose(f(45.0), [2.0, 4.0, 8.0, 16.0, 32.0, 64.0])
+    np.testing.assert_allclose(f(0.5), [2.0])
+    assert f(1e300).shape == (997,)  # first power of two above 1e300
+
+
+def test_until_is_bounded_by_n_steps_and_by_the_sequences():
+    x = gt.dvector("x")
+    out = gradlab.scan(lambda x_t: (x_t * 10, until(x_t < 0)), sequences=x, return_updates=False)
+    f = gradlab.function([x], out)
+    np.testing.assert_allclose(f([1.0, 2.0, -1.0, 5.0]), [10.0, 20.0, -10.0])
+    np.testing.assert_allclose(f([1.0, 2.0]), [10.0, 20.0])  # never true: every entry
+    bounded = gradlab.scan(lambda x_t: (x_t * 10, until(x_t < 0)), sequences=x, n_steps=1, return_updates=False)
+    np.testing.assert_allclose(gradlab.function([x], bounded)([1.0, 2.0, -1.0]), [10.0])
+
+
+def test_a_while_scan_is_marked_on_its_op():
+    limit = gt.dscalar("limit")
+    ops = [n.op for n in toposort([_powers(limit)]) if isinstance(n.op, Scan)]
+    assert [op.as_while for op in ops] == [True]
+    x = gt.dvector("x")
+    plain = gradlab.scan(lambda x_t: x_t * 2, sequences=x, return_updates=False)
+    assert [n.op.as_while for n in toposort([plain]) if isinstance(n.op, Scan)] == [False]
+
+
+def test_until_with_updates_and_a_state_carried_as_final_value():
+    count = gradlab.shared(np.int64(0), name="count")
+    a = gt.dscalar("a")
+    ys, updates = gradlab.scan(lambda prev: (prev + 1.0, {count: count + 1}, until(prev + 1.0 >= 3.0)),
+                               outputs_info=a, n_steps=10)
+    f = gradlab.function([a], ys, updates=updates)
+    np.testing.assert_allclose(f(0.5), [1.5, 2.5, 3.5])
+    assert int(count.get_value()) == 3
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_gradient_through_until_matches_finite_differences(mode):
+    a = gt.dscalar("a")
+    ys = gradlab.scan(lambda prev, a: (prev * a + gt.sin(prev), until(prev * a > 10.0)), outputs_info=a,
+                      non_sequences=a, n_steps=50, return_updates=False)
+    cost = gt.sum(ys ** 2)
+    g = grad(cost, a)
+    fc, fg = gradlab.function([a], cost, mode=mode), gradlab.function([a], g, mode=mode)
+    for a0 in (1.3, 1.7, 2.2):
+        np.testing.assert_allclose(fg(a0), _fd(fc, a0), rtol=1e-6)
+    # the number of steps depends on a (4 steps at 1.3, fewer at 2.2): the gradient follows the steps run
+    assert gradlab.function([a], ys.shape[0])(1.3) > gradlab.function([a], ys.shape[0])(2.2)
+
+
+@pytest.mark.parametrize("use_op", [False, True])
+def test_pushforward_through_until_matches_finite_differences(use_op):
+    x, t = gt.dvector("x"), gt.dvector("t")
+    ys = gradlab.scan(lambda x_t, acc: (acc * x_t + 1.0, until(acc * x_t > 5.0)), sequences=x,
+                      outputs_info=gt.constant(1.0), return_updates=False)
+    f = gradlab.function([x], ys)
+    x0, t0 = np.array([1.5, 1.6, 1.2, 3.0, 2.5]), np.array([0.3, -0.2, 0.5, 0.1, 0.7])
+    assert f(x0).shape == (3,)
+    jv = gradlab.function([x, t], pushforward(ys, x, t, use_op_rop_implementation=use_op))(x0, t0)
+    eps = 1e-6
+    expected = (f(x0 + eps * t0) - f(x0 - eps * t0)) / (2 * eps)
+    np.testing.assert_allclose(jv, expected, rtol=1e-6)
+
+
+def test_until_must_come_last_and_with_outputs():
+    x = gt.dvector("x")
+    with pytest.raises(ScanBuildError, match="last"):
+        gradlab.scan(lambda x_t: (until(x_t > 0), x_t), sequences=x)
+    with pytest.raises(ScanBuildError, match="outputs"):
+        gradlab.scan(lambda x_t: until(x_t > 0), sequences=x)
+    with pytest.raises(TypeError, match="scalar"):
+        gradlab.scan(lambda x_t: (x_t, until(gt.stack([x_t, x_t]) > 0)), sequences=x)
+
+
+# -- sequences of different lengths ----------------------------------------------------
+@pytest.mark.parametrize("mode", MODES)
+def test_sequences_of_different_lengths_run_for_the_shortest(mode):
+    x, y = gt.dvector("x"), gt.dvector("y")
+    out = gradlab.scan(lambda a, b: a * b, sequences=[x, y], return_updates=False)
+    f = gradlab.function([x, y], out, mode=mode)
+    np.testing.assert_allclose(f([1.0, 2.0, 3.0], [4.0, 5.0]), [4.0, 10.0])
+    np.testing.assert_allclose(f([1.0], [4.0, 5.0]), [4.0])
+    x7 = gt.tensor(dtype="float64", shape=(7,), name="x7")
+    y5 = gt.tensor(dtype="float64", shape=(5,), name="y5")
+    static = gradlab.scan(lambda a, b: a - b, sequences=[x7, y5], return_updates=False)
+    assert static.type.shape == (5,)
+    np.testing.assert_allclose(gradlab.function([x7, y5], static)(np.arange(7.0), np.ones(5)), np.arange(5.0) - 1)
+
+
+def test_taps_count_in_the_shortest_length_and_n_steps_bounds_further():
+    x, y = gt.dvector("x"), gt.dvector("y")
+    out = gradlab.scan(lambda a0, a1, b: a0 + a1 + b, sequences=[dict(input=x, taps=[0, 1]), y],
+                       return_updates=False)
+    f = gradlab.function([x, y], out)
+    np.testing.assert_allclose(f([1.0, 2.0, 3.0], [10.0, 20.0, 30.0]), [13.0, 25.0])  # x allows 2 steps
+    bounded = gradlab.scan(lambda a, b: a + b, sequences=[x, y], n_steps=1, return_updates=False)
+    np.testing.assert_allclose(gradlab.function([x, y], bounded)([1.0, 2.0, 3.0], [4.0, 5.0]), [5.0])
+
+
+def test_gradient_with_sequences_of_different_lengths():
+    x, y = gt.dvector("x"), gt.dvector("y")
+    h = gradlab.scan(lambda a, b, prev: gt.tanh(prev * a + b), sequences=[x, y], outputs_info=gt.constant(0.5),
+                     return_updates=False)
+    cost = gt.sum(h ** 2)
+    gx, gy = grad(cost, [x, y])
+    fx = gradlab.function([x, y], [gx, gy])
+    fc = gradlab.function([x, y], cost)
+    x0, y0 = np.array([0.4, -0.3, 0.8, 1.1]), np.array([0.2, 0.5, -0.1])
+    got_x, got_y = fx(x0, y0)
+    np.testing.assert_allclose(got_x, _fd(lambda v: fc(v, y0), x0), rtol=1e-6, atol=1e-10)
+    np.testing.assert_allclose(got_y, _fd(lambda v: fc(x0, v), y0), rtol=1e-6, atol=1e-10)
+    assert got_x[-1] == 0.0  # the entry past the shortest sequence is not read
