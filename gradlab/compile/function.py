@@ -19,6 +19,7 @@ import numpy as np
 from gradlab.compile.errors import InputError, NodeError, UnusedInputError
 from gradlab.compile.linker import CodegenContext, compile_source, generate_body, interpret
 from gradlab.compile.modes import Mode, get_mode
+from gradlab.compile.default_updates import with_default_updates
 from gradlab.compile.memory import tune_malloc
 from gradlab.compile.shared import SharedVariable
 from gradlab.graph.basic import Constant, Variable
@@ -120,13 +121,15 @@ _MISSING = object()
 def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates: Any = None,
              givens: Any = None, mode: Union[None, str, Mode] = None, on_unused_input: str = "raise",
              name: Optional[str] = None, allow_input_downcast: Optional[bool] = None,
-             no_default_updates: bool = False) -> Function:
+             no_default_updates: Any = False) -> Function:
     """Compile ``outputs`` as a function of ``inputs``.
 
     ``updates`` maps shared variables to new values (applied after every
     output is computed); ``givens`` substitutes variables before compiling;
     ``mode`` is ``"FAST_RUN"`` (default), ``"FAST_COMPILE"``, ``"NO_REWRITE"``
-    or a :class:`Mode`; ``on_unused_input`` is ``"raise"``, ``"warn"`` or
+    or a :class:`Mode`; shared variables with a ``default_update`` are
+    updated with it unless ``no_default_updates`` (True, or a list of the
+    variables to leave alone); ``on_unused_input`` is ``"raise"``, ``"warn"`` or
     ``"ignore"``, judged on the graph as given (before rewriting).
     """
     start = time.perf_counter()
@@ -137,7 +140,7 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
     ins = _normalize_inputs(inputs)
     in_vars = [i.variable for i in ins]
     out_vars, return_list = _normalize_outputs(outputs)
-    update_pairs = _normalize_updates(updates)
+    update_pairs = _normalize_updates(with_default_updates(out_vars, _update_list(updates), no_default_updates))
     replacements = _normalize_givens(givens)
 
     user_outputs = list(out_vars)
@@ -211,10 +214,14 @@ def _normalize_outputs(outputs: Any) -> tuple:
     return normalized, not single
 
 
-def _normalize_updates(updates: Any) -> list:
+def _update_list(updates: Any) -> list:
     if updates is None:
         return []
-    pairs = list(updates.items()) if isinstance(updates, Mapping) else list(updates)
+    return list(updates.items()) if isinstance(updates, Mapping) else list(updates)
+
+
+def _normalize_updates(updates: Any) -> list:
+    pairs = _update_list(updates)
     from gradlab.tensor.variable import as_tensor_variable
     result = []
     seen: set = set()
@@ -229,6 +236,11 @@ def _normalize_updates(updates: Any) -> list:
         if var in seen:
             raise ValueError(f"shared variable {var} is updated twice; give one update per variable")
         seen.add(var)
+        if var.ndim is None:  # not a tensor (a random generator): the new value must have its type
+            if not isinstance(expr, Variable) or expr.type != var.type:
+                raise TypeError(f"update of shared variable {var}: expected a {var.type} variable, got {expr!r}")
+            result.append((var, expr))
+            continue
         expr = as_tensor_variable(expr)
         if expr.type != var.type:
             if expr.dtype != var.dtype or expr.ndim != var.ndim or not var.type.is_super(

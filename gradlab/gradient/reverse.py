@@ -301,6 +301,8 @@ def backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable],
             for out, g, kind in zip(node.outputs, out_grads, kinds):
                 if kind == "real":
                     filled.append(cast_to(g, grad_dtype(out)))
+                elif grad_dtype(out) is None:  # not a tensor (a random generator): no gradient at all
+                    filled.append(disconnected_type())
                 else:
                     filled.append(zeros_for(out))
             raw = call_l_op(node, filled)

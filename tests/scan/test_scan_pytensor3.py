@@ -12,17 +12,9 @@ from gradlab.gradient import grad, pushforward
 from gradlab.graph import toposort
 from gradlab.scan import Scan, ScanBuildError, until
 
+from scan_helpers import fd_gradient
+
 MODES = ["FAST_RUN", "NO_REWRITE"]
-
-
-def _fd(f, x0, eps=1e-6):
-    x0 = np.asarray(x0, dtype=float)
-    g = np.zeros_like(x0)
-    for i in range(x0.size):
-        d = np.zeros_like(x0)
-        d.ravel()[i] = eps
-        g.ravel()[i] = (float(f(x0 + d)) - float(f(x0 - d))) / (2 * eps)
-    return g
 
 
 # -- return_updates / mode ----------------------------------------------------------
@@ -118,7 +110,7 @@ def test_gradient_through_until_matches_finite_differences(mode):
     g = grad(cost, a)
     fc, fg = gradlab.function([a], cost, mode=mode), gradlab.function([a], g, mode=mode)
     for a0 in (1.3, 1.7, 2.2):
-        np.testing.assert_allclose(fg(a0), _fd(fc, a0), rtol=1e-6)
+        np.testing.assert_allclose(fg(a0), fd_gradient(fc, [a0], 0), rtol=1e-6)
     # the number of steps depends on a (4 steps at 1.3, fewer at 2.2): the gradient follows the steps run
     assert gradlab.function([a], ys.shape[0])(1.3) > gradlab.function([a], ys.shape[0])(2.2)
 
@@ -182,6 +174,6 @@ def test_gradient_with_sequences_of_different_lengths():
     fc = gradlab.function([x, y], cost)
     x0, y0 = np.array([0.4, -0.3, 0.8, 1.1]), np.array([0.2, 0.5, -0.1])
     got_x, got_y = fx(x0, y0)
-    np.testing.assert_allclose(got_x, _fd(lambda v: fc(v, y0), x0), rtol=1e-6, atol=1e-10)
-    np.testing.assert_allclose(got_y, _fd(lambda v: fc(x0, v), y0), rtol=1e-6, atol=1e-10)
+    np.testing.assert_allclose(got_x, fd_gradient(fc, [x0, y0], 0), rtol=1e-6, atol=1e-10)
+    np.testing.assert_allclose(got_y, fd_gradient(fc, [x0, y0], 1), rtol=1e-6, atol=1e-10)
     assert got_x[-1] == 0.0  # the entry past the shortest sequence is not read
