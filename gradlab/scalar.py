@@ -14,7 +14,8 @@ works wherever the gradient API takes a variable::
 """
 from __future__ import annotations
 
-from gradlab.tensor.type import ALL_DTYPES, TensorType
+from gradlab.tensor.type import (ALL_DTYPES, TensorType, complex_dtypes, continuous_dtypes,  # noqa: F401
+                                 discrete_dtypes, float_dtypes, int_dtypes, integer_dtypes, uint_dtypes)
 
 __all__ = ["ScalarType", "get_scalar_type", "as_scalar"] + list(ALL_DTYPES)
 
