@@ -214,7 +214,12 @@ def Rop(f: Variables, wrt: Variables, eval_points: Variables, disconnected_outpu
       (``"none"``) or a ``DisconnectedType`` variable (``"disconnected"``).
     - ``use_op_rop_implementation``: ``True`` (default) uses each op's
       ``R_op`` (ops without one fall back to the double-Lop construction);
-      ``False`` builds the whole answer by double Lop.
+      ``False`` builds the whole answer by double Lop, under which a path cut
+      by ``zero_grad``/``disconnected_grad`` gives zeros.
+
+    An ``f`` that is not a variable, or is integer-valued (``argmax``), is a
+    ``ValueError``: a discrete output has no tangent.  PyTensor 3.0's name
+    with its defaults: :func:`gradlab.gradient.pushforward`.
     """
     fn = "Rop"
     check_choice(fn, "disconnected_outputs", disconnected_outputs, DISCONNECTED_POLICIES)

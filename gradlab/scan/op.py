@@ -146,7 +146,8 @@ class Scan(Op):
 
     # -- describing -----------------------------------------------------
     def __str__(self) -> str:
-        return f"Scan{{{self.spec.name}}}" if self.spec.name else "Scan"
+        tags = [t for t in (self.spec.name, "while" if self.spec.as_while else None) if t]
+        return f"Scan{{{', '.join(tags)}}}" if tags else "Scan"
 
     __repr__ = __str__
 

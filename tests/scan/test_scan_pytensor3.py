@@ -86,6 +86,7 @@ def test_a_while_scan_is_marked_on_its_op():
     limit = gt.dscalar("limit")
     ops = [n.op for n in toposort([_powers(limit)]) if isinstance(n.op, Scan)]
     assert [op.as_while for op in ops] == [True]
+    assert str(ops[0]) == "Scan{while}"
     x = gt.dvector("x")
     plain = gradlab.scan(lambda x_t: x_t * 2, sequences=x, return_updates=False)
     assert [n.op.as_while for n in toposort([plain]) if isinstance(n.op, Scan)] == [False]
