@@ -10,6 +10,7 @@ output is computed — all or nothing.
 """
 from __future__ import annotations
 
+import copy
 import time
 import warnings
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
@@ -364,6 +365,9 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
               "    except Exception as _exc:", f"        raise {explain}(_exc, [{', '.join(args)}]) from None"]
     exprs = []
     for i, (var, expr) in enumerate(zip(fgraph.outputs, outs)):
+        if var.ndim is None:  # not an array (a random generator): a copy, never the shared one itself
+            exprs.append(f"{ctx.bind(copy.deepcopy, 'deepcopy')}({expr})")
+            continue
         aliased = _views_storage(var, fgraph) or fgraph.outputs.index(var) != i
         exprs.append(f"_asarray({expr}).copy()" if aliased else (f"_asarray({expr})" if var.ndim == 0 else expr))
     # updates: computed values first, then written together (all or nothing)

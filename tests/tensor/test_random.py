@@ -181,3 +181,26 @@ def test_printing_a_graph_with_draws():
     z = mu + srng.normal(0.0, 1.0, size=mu.shape)
     assert "normal_rv" in pp(z)
     assert "normal_rv" in dprint(z, file="str")
+
+
+def test_a_function_returning_generators_returns_copies():
+    srng = RandomStream(seed=4)
+    x = srng.normal(size=(2,))
+    rng, next_rng = srng.state_updates[0]
+    f = gradlab.function([], [x, next_rng, rng, next_rng])
+    values, after, before, again = f()
+    assert isinstance(after, np.random.Generator) and isinstance(before, np.random.Generator)
+    assert isinstance(rng.get_value(borrow=True), np.random.Generator)  # the update stored a generator
+    before.normal(size=100)  # drawing from what was returned leaves the shared generator alone
+    expected = np.random.default_rng(np.random.SeedSequence(4).spawn(1)[0])
+    expected.normal(size=2)
+    np.testing.assert_allclose(rng.get_value().normal(size=3), expected.normal(size=3))
+
+
+def test_pictures_of_graphs_with_draws():
+    import gradlab.viz as viz
+    srng = RandomStream(seed=0)
+    mu = gt.dvector("mu")
+    z = mu + srng.normal(0.0, 1.0, size=mu.shape)
+    picture = viz.graph(gt.sum(z ** 2), values={mu: np.zeros(2)}, adjoints=True, show_types=True)
+    assert "normal_rv" in picture.source and "Generator" in picture.source
