@@ -335,6 +335,7 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
 
     args = [ph for s in seqs for ph in s.placeholders] + [a for o in outs for a in o.args] + nonseqs
     _check_arity(fn, seqs, outs, nonseqs, who)
+    first_new = Variable(TensorType("float64", ())).auto_id  # variables fn makes come after this one
     try:
         result = fn(*args)
     except DisconnectedInputError as exc:
@@ -372,6 +373,8 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
             _check_step_value(outs[i], value, who)
         values.append(value)
 
+    _refuse_draws_in_step(values + [expr for _, expr in raw_updates if isinstance(expr, Variable)]
+                          + ([condition] if condition is not None else []), first_new, who)
     # shared-variable updates become hidden states, read inside the loop through a placeholder
     update_pairs = []
     for pos, pair in enumerate(raw_updates):
@@ -428,6 +431,19 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
     else:
         shaped = outputs[0] if len(outputs) == 1 else outputs
     return (shaped, updates) if return_updates else shaped
+
+
+def _refuse_draws_in_step(step_values: Sequence[Variable], first_new: int, who: str) -> None:
+    """A random draw made inside fn would repeat the same numbers at every
+    step (its generator is not carried from step to step): say so, and how
+    to draw for all steps at once."""
+    from gradlab.graph.traversal import toposort
+    for node in toposort(list(step_values), enter=lambda v: v.auto_id >= first_new):
+        if type(node.op).__name__ == "RandomVariable":
+            raise ScanBuildError(
+                f"{who}: fn draws random numbers ({node.op}); gradlab's scan does not carry random generators "
+                "from step to step, so every step would see the same numbers. Draw for all steps before the loop "
+                "(e.g. noise = srng.normal(size=(n_steps, ...))) and pass the draws as a sequence")
 
 
 def _shortest(seqs: Sequence[_Sequence], usable: Sequence[Optional[int]]) -> Variable:

@@ -178,3 +178,26 @@ def test_gradient_with_sequences_of_different_lengths():
     np.testing.assert_allclose(got_x, fd_gradient(fc, [x0, y0], 0), rtol=1e-6, atol=1e-10)
     np.testing.assert_allclose(got_y, fd_gradient(fc, [x0, y0], 1), rtol=1e-6, atol=1e-10)
     assert got_x[-1] == 0.0  # the entry past the shortest sequence is not read
+
+
+# -- random draws and scan ------------------------------------------------------------------------
+def test_a_draw_inside_the_step_is_refused_with_the_fix():
+    srng = gt.random.RandomStream(1)
+    with pytest.raises(ScanBuildError, match=r"draw for all steps before the loop|Draw for all steps"):
+        gradlab.scan(lambda prev: prev + srng.normal(), outputs_info=gt.constant(0.0), n_steps=3)
+
+
+def test_noise_drawn_before_the_loop_is_a_sequence():
+    srng = gt.random.RandomStream(1)
+    noise = srng.normal(0.0, 1.0, size=(4,))
+    walk = gradlab.scan(lambda e, prev: prev + e, sequences=noise, outputs_info=gt.constant(0.0),
+                        return_updates=False)
+    f = gradlab.function([], [noise, walk])
+    e1, w1 = f()
+    np.testing.assert_allclose(w1, np.cumsum(e1))
+    e2, _ = f()
+    assert not np.allclose(e1, e2)  # the stream's generator moved on between calls
+    drawn_outside = srng.normal(size=())
+    same = gradlab.scan(lambda prev, d: prev + d, outputs_info=gt.constant(0.0), non_sequences=drawn_outside,
+                        n_steps=3, return_updates=False)  # a draw made outside and read inside is allowed
+    assert gradlab.function([], same)().shape == (3,)
