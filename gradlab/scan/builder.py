@@ -299,6 +299,9 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
     returns the outputs alone; it is an error when fn returns updates.
     ``mode`` is accepted for PyTensor's signature and checked: the loop's
     body is rewritten with the rule sets of the function that runs it.
+    Random draws made inside fn read one generator per step
+    (:mod:`gradlab.tensor.random.derived`); their shared generators move on
+    after the loop (``default_update``, and in ``updates``).
 
         >>> import gradlab, gradlab.tensor as gt
         >>> x = gt.dvector("x")
@@ -373,8 +376,23 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
             _check_step_value(outs[i], value, who)
         values.append(value)
 
-    _refuse_draws_in_step(values + [expr for _, expr in raw_updates if isinstance(expr, Variable)]
-                          + ([condition] if condition is not None else []), first_new, who)
+    # random draws made inside fn read step generators: one per step, from each generator and the step index
+    generators = [v for v, _ in raw_updates if getattr(v, "ndim", 0) is None]
+    if generators:
+        raise ScanBuildError(f"{who}: fn returns updates of random generators ({', '.join(map(str, generators))}); "
+                             "scan moves the generators its draws read on by itself: leave them out of fn's updates")
+    roots = _random_roots(values + [as_tensor_variable(e) for _, e in raw_updates]
+                          + ([condition] if condition is not None else []), first_new)
+    step_index = TensorType("int64", ()).make_variable("t") if roots else None
+    if roots:
+        from gradlab.tensor.random.derived import step_generator
+        per_step = {g: step_generator(g, step_index) for g in roots}
+        rebuilt = clone_replace(values + [e for _, e in raw_updates] + ([condition] if condition is not None else []),
+                                per_step)
+        values, rest = rebuilt[:len(values)], rebuilt[len(values):]
+        raw_updates = [(v, e) for (v, _), e in zip(raw_updates, rest)]
+        if condition is not None:
+            condition = rest[-1]
     # shared-variable updates become hidden states, read inside the loop through a placeholder
     update_pairs = []
     for pos, pair in enumerate(raw_updates):
@@ -396,6 +414,8 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
     parts = LoopParts(n_steps=n_var, strict_lengths=strict, name=name, truncate_gradient=int(truncate_gradient),
                       as_while=condition is not None)
     parts.seqs = [(s.outer, list(zip(s.offsets, s.placeholders)), s.label) for s in seqs]
+    if step_index is not None:
+        parts.seqs.append((_api().arange(n_var), [(0, step_index)], "step index"))
     where: list = []  # for each user output: ("state" | "map", position among the node's states/maps)
     m = _api()
     for o, value in zip(outs, values):
@@ -424,6 +444,11 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
     updates: "OrderedDict" = OrderedDict()
     for k, (var, _) in enumerate(update_pairs):
         updates[var] = results[first_update + k]
+    if roots:
+        from gradlab.tensor.random.derived import advance_generator
+        for g in roots:
+            if isinstance(g, SharedVariable):  # moves on after the loop, by default (and in updates)
+                g.default_update = updates[g] = advance_generator(g)
     if return_list:
         shaped: Any = outputs
     elif not outputs:
@@ -433,17 +458,18 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
     return (shaped, updates) if return_updates else shaped
 
 
-def _refuse_draws_in_step(step_values: Sequence[Variable], first_new: int, who: str) -> None:
-    """A random draw made inside fn would repeat the same numbers at every
-    step (its generator is not carried from step to step): say so, and how
-    to draw for all steps at once."""
+def _random_roots(step_values: Sequence[Variable], first_new: int) -> list:
+    """The generators that random draws made inside fn read (owner-less
+    generator variables: a RandomStream's or the user's shared ones)."""
     from gradlab.graph.traversal import toposort
+    roots: list = []
     for node in toposort(list(step_values), enter=lambda v: v.auto_id >= first_new):
-        if type(node.op).__name__ == "RandomVariable":
-            raise ScanBuildError(
-                f"{who}: fn draws random numbers ({node.op}); gradlab's scan does not carry random generators "
-                "from step to step, so every step would see the same numbers. Draw for all steps before the loop "
-                "(e.g. noise = srng.normal(size=(n_steps, ...))) and pass the draws as a sequence")
+        if type(node.op).__name__ != "RandomVariable":
+            continue
+        for var in node.inputs[:1]:
+            if var.owner is None and not any(var is r for r in roots):
+                roots.append(var)
+    return roots
 
 
 def _shortest(seqs: Sequence[_Sequence], usable: Sequence[Optional[int]]) -> Variable:

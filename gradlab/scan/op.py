@@ -100,8 +100,9 @@ def static_int(var: Variable) -> Optional[int]:
 def fits(outer: Any, inner: Any) -> bool:
     """Can a value of type ``outer`` stand where ``inner`` is expected (same
     dtype and dimensions, no conflicting static length)?"""
-    return (isinstance(outer, TensorType) and isinstance(inner, TensorType) and outer.dtype == inner.dtype
-            and outer.ndim == inner.ndim
+    if not isinstance(inner, TensorType):  # another kind of value (a random generator): the same type
+        return outer == inner
+    return (isinstance(outer, TensorType) and outer.dtype == inner.dtype and outer.ndim == inner.ndim
             and all(a is None or b is None or a == b for a, b in zip(outer.shape, inner.shape)))
 
 
@@ -219,7 +220,7 @@ class Scan(Op):
         expected = spec.n_seqs + spec.n_states + spec.n_nonseqs
         if len(outer) != expected:
             raise TypeError(f"{who}: expected {expected} inputs after n_steps, got {len(outer)}")
-        outer = [as_tensor_variable(v) for v in outer]
+        outer = [v if isinstance(v, Variable) else as_tensor_variable(v) for v in outer]
         _, seqs, inits, nonseqs = self.outer_parts([n_steps] + outer)
         for k, (seq, group) in enumerate(zip(seqs, self.seq_inner_groups())):
             label = spec.seq_label(k)

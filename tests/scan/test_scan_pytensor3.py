@@ -3,6 +3,8 @@
 lengths running for the shortest."""
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -181,10 +183,75 @@ def test_gradient_with_sequences_of_different_lengths():
 
 
 # -- random draws and scan ------------------------------------------------------------------------
-def test_a_draw_inside_the_step_is_refused_with_the_fix():
+def _step_draws(rng_value, n, draw):
+    """What a loop's step generators give: step t draws from
+    default_rng([a number fixed by the generator's state, t])."""
+    entropy = int(copy.deepcopy(rng_value).integers(2 ** 63))
+    return np.array([draw(np.random.default_rng([entropy, t])) for t in range(n)])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_draws_inside_the_step_differ_per_step_and_per_call(mode):
     srng = gt.random.RandomStream(1)
-    with pytest.raises(ScanBuildError, match=r"draw for all steps before the loop|Draw for all steps"):
-        gradlab.scan(lambda prev: prev + srng.normal(), outputs_info=gt.constant(0.0), n_steps=3)
+    walk = gradlab.scan(lambda prev: prev + srng.normal(), outputs_info=gt.constant(0.0), n_steps=4,
+                        return_updates=False)
+    f = gradlab.function([], walk, mode=mode)
+    rng = srng.state_updates[0][0]
+    expected = np.cumsum(_step_draws(rng.get_value(), 4, lambda g: g.normal()))
+    first = f()
+    np.testing.assert_allclose(first, expected)
+    assert len(set(np.diff(first))) == 3  # a new number at every step
+    assert not np.allclose(f(), first)  # and new numbers at every call (the generator moved on)
+    srng.seed(1)
+    np.testing.assert_allclose(f(), first)  # reproducible from the seed
+    frozen = gradlab.function([], walk, mode=mode, no_default_updates=True)
+    np.testing.assert_allclose(frozen(), frozen())
+
+
+def test_draws_inside_the_step_are_in_the_updates():
+    srng = gt.random.RandomStream(2)
+    out, updates = gradlab.scan(lambda prev: prev + srng.uniform(), outputs_info=gt.constant(0.0), n_steps=3)
+    rng = srng.state_updates[0][0]
+    assert list(updates) == [rng]
+    f = gradlab.function([], out, updates=updates)
+    assert not np.allclose(f(), f())
+    total = gradlab.shared(np.float64(0.0))
+
+    def step(prev):
+        draw = gt.random.normal(rng=rng)
+        return prev + draw, {rng: draw.owner.outputs[0], total: total + 1.0}
+    with pytest.raises(ScanBuildError, match="leave them out"):
+        gradlab.scan(step, outputs_info=gt.constant(0.0), n_steps=2)
+
+
+def test_dropout_in_a_recurrence_gradient_matches_finite_differences():
+    srng = gt.random.RandomStream(11)
+    W, x = gt.dscalar("W"), gt.dvector("x")
+    keep = 0.7
+    h = gradlab.scan(lambda x_t, prev, W: gt.tanh(W * prev + x_t) * srng.bernoulli(keep, size=()) / keep,
+                     sequences=x, outputs_info=gt.constant(0.3), non_sequences=W, return_updates=False)
+    cost = gt.sum(h ** 2)
+    fixed = dict(no_default_updates=True)  # the masks held fixed
+    fc = gradlab.function([W, x], cost, **fixed)
+    fg = gradlab.function([W, x], [h] + grad(cost, [W, x]), **fixed)
+    x0 = np.array([0.5, -0.2, 0.8, 0.1, 0.4, 0.9])
+    values, g_w, g_x = fg(0.7, x0)
+    assert np.any(values == 0.0) and np.any(values != 0.0)  # some steps dropped, some kept
+    np.testing.assert_allclose(g_w, fd_gradient(fc, [0.7, x0], 0), rtol=1e-6)
+    np.testing.assert_allclose(g_x, fd_gradient(fc, [0.7, x0], 1), rtol=1e-6, atol=1e-10)
+
+
+@pytest.mark.parametrize("use_op", [False, True])
+def test_pushforward_through_a_noisy_scan(use_op):
+    srng = gt.random.RandomStream(5)
+    x, t = gt.dvector("x"), gt.dvector("t")
+    ys = gradlab.scan(lambda x_t, acc: acc * x_t + srng.normal(0.0, 0.1), sequences=x,
+                      outputs_info=gt.constant(1.0), return_updates=False)
+    f = gradlab.function([x], ys, no_default_updates=True)
+    fj = gradlab.function([x, t], pushforward(ys, x, t, use_op_rop_implementation=use_op), no_default_updates=True)
+    x0, t0 = np.array([1.1, 0.9, 1.3]), np.array([0.2, -0.1, 0.4])
+    eps = 1e-6
+    np.testing.assert_allclose(fj(x0, t0), (f(x0 + eps * t0) - f(x0 - eps * t0)) / (2 * eps), rtol=1e-6)
 
 
 def test_noise_drawn_before_the_loop_is_a_sequence():
