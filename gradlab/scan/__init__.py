@@ -5,6 +5,8 @@
 
 - :mod:`.builder` — :func:`scan`, which turns a step function into a node;
 - :mod:`.utils` — :class:`until`, the stop condition of a while loop;
+- :mod:`.step` — what fn returned, taken apart (outputs, updates, until),
+  and its random draws rewired to one generator per step;
 - :mod:`.op` — the :class:`Scan` op (:class:`ScanSpec` describes its loop);
 - :mod:`.loop` / :mod:`.scalar_loop` — the compiled loop (numpy values, or
   Python floats for scalar recurrences);

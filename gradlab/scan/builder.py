@@ -31,6 +31,7 @@ from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.traversal import clone_replace
 from gradlab.scan.errors import ScanBuildError
 from gradlab.scan.inner import LoopParts, build_scan
+from gradlab.scan.step import as_list as _as_list, per_step_generators, split_result, split_until
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
 
@@ -57,14 +58,6 @@ def _as_taps(taps: Any, what: str) -> list:
             raise ScanBuildError(f"{what}: tap {int(k)} is listed twice in {list(taps)}")
         result.append(int(k))
     return result
-
-
-def _as_list(value: Any) -> list:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]
 
 
 class _Sequence:
@@ -169,43 +162,6 @@ class _Output:
     @property
     def is_map(self) -> bool:
         return not self.taps
-
-
-def _split_until(result: Any, who: str) -> Tuple[Any, Optional[Variable]]:
-    """``fn``'s return value without its ``until`` (the stop condition, or None)."""
-    from gradlab.scan.utils import until
-    if isinstance(result, until):
-        raise ScanBuildError(f"{who}: fn returned only until(...); return the step's outputs with it, "
-                             "as (outputs, until(condition))")
-    if not isinstance(result, (list, tuple)):
-        return result, None
-    found = [r for r in result if isinstance(r, until)]
-    if not found:
-        return result, None
-    if len(found) > 1 or not isinstance(result[-1], until):
-        raise ScanBuildError(f"{who}: fn must return one until(...), last: (outputs, until(c)) or "
-                             "(outputs, updates, until(c))")
-    rest = list(result[:-1])
-    if len(rest) == 1:
-        rest = rest[0] if isinstance(rest[0], (list, tuple, Mapping)) else [rest[0]]
-    return rest, found[0].condition
-
-
-def _split_result(result: Any, who: str) -> Tuple[list, list]:
-    """``fn``'s return value as ``(outputs, update pairs)``."""
-    if result is None:
-        return [], []
-    if isinstance(result, Mapping):
-        return [], list(result.items())
-    if isinstance(result, (list, tuple)) and len(result) == 2:
-        a, b = result
-        if isinstance(b, Mapping) and not isinstance(a, Mapping):
-            return _as_list(a), list(b.items())
-        if isinstance(a, Mapping) and not isinstance(b, Mapping):
-            return _as_list(b), list(a.items())
-    if isinstance(result, (list, tuple)):
-        return list(result), []
-    return [result], []
 
 
 def _check_step_value(out: _Output, value: Variable, who: str) -> None:
@@ -345,8 +301,8 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
         if not any(np.dtype(s.outer.dtype).kind in "fc" for s in seqs):
             raise  # no sequence entry could have been differentiated: the message stands as it is
         raise DisconnectedInputError(_explain_disconnected(exc, seqs)) from exc
-    result, condition = _split_until(result, who)
-    raw_outputs, raw_updates = _split_result(result, who)
+    result, condition = split_until(result, who)
+    raw_outputs, raw_updates = split_result(result)
     if raw_updates and not return_updates:
         names = ", ".join(str(v) for v, _ in raw_updates)
         raise ScanBuildError(f"{who}: fn returns updates of shared variables ({names}), which "
@@ -377,22 +333,8 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
         values.append(value)
 
     # random draws made inside fn read step generators: one per step, from each generator and the step index
-    generators = [v for v, _ in raw_updates if getattr(v, "ndim", 0) is None]
-    if generators:
-        raise ScanBuildError(f"{who}: fn returns updates of random generators ({', '.join(map(str, generators))}); "
-                             "scan moves the generators its draws read on by itself: leave them out of fn's updates")
-    roots = _random_roots(values + [as_tensor_variable(e) for _, e in raw_updates]
-                          + ([condition] if condition is not None else []), first_new)
-    step_index = TensorType("int64", ()).make_variable("t") if roots else None
-    if roots:
-        from gradlab.tensor.random.derived import step_generator
-        per_step = {g: step_generator(g, step_index) for g in roots}
-        rebuilt = clone_replace(values + [e for _, e in raw_updates] + ([condition] if condition is not None else []),
-                                per_step)
-        values, rest = rebuilt[:len(values)], rebuilt[len(values):]
-        raw_updates = [(v, e) for (v, _), e in zip(raw_updates, rest)]
-        if condition is not None:
-            condition = rest[-1]
+    values, raw_updates, condition, roots, step_index = per_step_generators(values, raw_updates, condition,
+                                                                            first_new, who)
     # shared-variable updates become hidden states, read inside the loop through a placeholder
     update_pairs = []
     for pos, pair in enumerate(raw_updates):
@@ -456,20 +398,6 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
     else:
         shaped = outputs[0] if len(outputs) == 1 else outputs
     return (shaped, updates) if return_updates else shaped
-
-
-def _random_roots(step_values: Sequence[Variable], first_new: int) -> list:
-    """The generators that random draws made inside fn read (owner-less
-    generator variables: a RandomStream's or the user's shared ones)."""
-    from gradlab.graph.traversal import toposort
-    roots: list = []
-    for node in toposort(list(step_values), enter=lambda v: v.auto_id >= first_new):
-        if type(node.op).__name__ != "RandomVariable":
-            continue
-        for var in node.inputs[:1]:
-            if var.owner is None and not any(var is r for r in roots):
-                roots.append(var)
-    return roots
 
 
 def _shortest(seqs: Sequence[_Sequence], usable: Sequence[Optional[int]]) -> Variable:

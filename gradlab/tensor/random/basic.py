@@ -15,7 +15,7 @@ reproducible numbers.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
