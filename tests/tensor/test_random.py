@@ -204,3 +204,13 @@ def test_pictures_of_graphs_with_draws():
     z = mu + srng.normal(0.0, 1.0, size=mu.shape)
     picture = viz.graph(gt.sum(z ** 2), values={mu: np.zeros(2)}, adjoints=True, show_types=True)
     assert "normal_rv" in picture.source and "Generator" in picture.source
+
+
+def test_a_draw_without_rng_gets_its_own_advancing_generator():
+    x = gt.random.normal(0.0, 1.0, size=(3,))
+    rng = x.owner.inputs[0]
+    assert rng.default_update is x.owner.outputs[0]
+    f = gradlab.function([], x)
+    assert not np.allclose(f(), f())
+    with pytest.raises(TypeError, match="random generator variable"):
+        gt.random.normal(rng=np.random.default_rng(0))
