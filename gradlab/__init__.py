@@ -31,6 +31,7 @@ def __getattr__(name):
         "viz": ("gradlab.viz", None),
         "widgets": ("gradlab.widgets", None),
         "parse": ("gradlab.parse", None),
+        "scalar": ("gradlab.scalar", None),
     }
     if name in lazy:
         module_name, attr = lazy[name]

@@ -12,6 +12,7 @@ import sys
 from typing import Any, Iterable, Optional, Sequence, Union
 
 from gradlab.graph.basic import Constant, Variable
+from gradlab.tensor.print_op import Print  # noqa: F401  (PyTensor's printing.Print)
 
 #: ops printed as ``name(args)`` under another name
 _FUNCTION_NAMES = {"second": "fill", "true_div": "true_div", "neg": "-", "identity": "identity"}

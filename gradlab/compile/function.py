@@ -10,6 +10,7 @@ output is computed — all or nothing.
 """
 from __future__ import annotations
 
+import copy
 import time
 import warnings
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
@@ -19,6 +20,7 @@ import numpy as np
 from gradlab.compile.errors import InputError, NodeError, UnusedInputError
 from gradlab.compile.linker import CodegenContext, compile_source, generate_body, interpret
 from gradlab.compile.modes import Mode, get_mode
+from gradlab.compile.default_updates import with_default_updates
 from gradlab.compile.memory import tune_malloc
 from gradlab.compile.shared import SharedVariable
 from gradlab.graph.basic import Constant, Variable
@@ -120,13 +122,15 @@ _MISSING = object()
 def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates: Any = None,
              givens: Any = None, mode: Union[None, str, Mode] = None, on_unused_input: str = "raise",
              name: Optional[str] = None, allow_input_downcast: Optional[bool] = None,
-             no_default_updates: bool = False) -> Function:
+             no_default_updates: Any = False) -> Function:
     """Compile ``outputs`` as a function of ``inputs``.
 
     ``updates`` maps shared variables to new values (applied after every
     output is computed); ``givens`` substitutes variables before compiling;
     ``mode`` is ``"FAST_RUN"`` (default), ``"FAST_COMPILE"``, ``"NO_REWRITE"``
-    or a :class:`Mode`; ``on_unused_input`` is ``"raise"``, ``"warn"`` or
+    or a :class:`Mode`; shared variables with a ``default_update`` are
+    updated with it unless ``no_default_updates`` (True, or a list of the
+    variables to leave alone); ``on_unused_input`` is ``"raise"``, ``"warn"`` or
     ``"ignore"``, judged on the graph as given (before rewriting).
     """
     start = time.perf_counter()
@@ -137,7 +141,7 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
     ins = _normalize_inputs(inputs)
     in_vars = [i.variable for i in ins]
     out_vars, return_list = _normalize_outputs(outputs)
-    update_pairs = _normalize_updates(updates)
+    update_pairs = _normalize_updates(with_default_updates(out_vars, _update_list(updates), no_default_updates))
     replacements = _normalize_givens(givens)
 
     user_outputs = list(out_vars)
@@ -211,10 +215,14 @@ def _normalize_outputs(outputs: Any) -> tuple:
     return normalized, not single
 
 
-def _normalize_updates(updates: Any) -> list:
+def _update_list(updates: Any) -> list:
     if updates is None:
         return []
-    pairs = list(updates.items()) if isinstance(updates, Mapping) else list(updates)
+    return list(updates.items()) if isinstance(updates, Mapping) else list(updates)
+
+
+def _normalize_updates(updates: Any) -> list:
+    pairs = _update_list(updates)
     from gradlab.tensor.variable import as_tensor_variable
     result = []
     seen: set = set()
@@ -229,6 +237,11 @@ def _normalize_updates(updates: Any) -> list:
         if var in seen:
             raise ValueError(f"shared variable {var} is updated twice; give one update per variable")
         seen.add(var)
+        if var.ndim is None:  # not a tensor (a random generator): the new value must have its type
+            if not isinstance(expr, Variable) or expr.type != var.type:
+                raise TypeError(f"update of shared variable {var}: expected a {var.type} variable, got {expr!r}")
+            result.append((var, expr))
+            continue
         expr = as_tensor_variable(expr)
         if expr.type != var.type:
             if expr.dtype != var.dtype or expr.ndim != var.ndim or not var.type.is_super(
@@ -352,6 +365,9 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
               "    except Exception as _exc:", f"        raise {explain}(_exc, [{', '.join(args)}]) from None"]
     exprs = []
     for i, (var, expr) in enumerate(zip(fgraph.outputs, outs)):
+        if var.ndim is None:  # not an array (a random generator): a copy, never the shared one itself
+            exprs.append(f"{ctx.bind(copy.deepcopy, 'deepcopy')}({expr})")
+            continue
         aliased = _views_storage(var, fgraph) or fgraph.outputs.index(var) != i
         exprs.append(f"_asarray({expr}).copy()" if aliased else (f"_asarray({expr})" if var.ndim == 0 else expr))
     # updates: computed values first, then written together (all or nothing)

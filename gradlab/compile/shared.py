@@ -42,7 +42,7 @@ class SharedVariable(TensorVariable):
 
     def clone(self, name: Optional[str] = None) -> "SharedVariable":
         # the storage is what makes a shared variable itself: clones share it
-        cp = SharedVariable.__new__(SharedVariable)
+        cp = type(self).__new__(type(self))
         TensorVariable.__init__(cp, self.type, None, None, self.name if name is None else name)
         cp.storage = self.storage
         cp.tag = dict(self.tag)
@@ -52,11 +52,15 @@ class SharedVariable(TensorVariable):
 
 def shared(value: Any, name: Optional[str] = None, borrow: bool = False,
            shape: Optional[Sequence[Optional[int]]] = None, dtype: Any = None) -> SharedVariable:
-    """A shared variable holding ``value`` (copied unless ``borrow``).
+    """A shared variable holding ``value`` (copied unless ``borrow``); a
+    ``numpy.random.Generator`` gives a random generator variable.
 
     Its static shape leaves every length unknown (so later values may change
     size) unless ``shape`` says otherwise.
     """
+    if isinstance(value, np.random.Generator):  # a random generator variable (see compile/shared_random.py)
+        from gradlab.compile.shared_random import shared_generator
+        return shared_generator(value, name=name, borrow=borrow)
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"shared() needs a number or an array, got {type(value).__name__}")
     arr = np.array(value, copy=not borrow) if not isinstance(value, np.ndarray) or not borrow else value

@@ -2,6 +2,7 @@
 
 - reverse mode (:mod:`.reverse`): :func:`grad`, :func:`Lop`, :func:`subgraph_grad`;
 - forward mode (:mod:`.forward`): :func:`Rop`;
+- PyTensor 3.0's names (:mod:`.products`): :func:`pushforward`, :func:`pullback`;
 - built on both (:mod:`.macros`): :func:`jacobian`, :func:`hessian`,
   :func:`hessian_vector_product`; :mod:`.vectorize` batches a graph over a
   new leading axis (what ``jacobian(..., vectorize=True)`` uses);
@@ -34,11 +35,12 @@ from gradlab.gradient.control import (ConsiderConstant, DisconnectedGrad, GradCl
                                       undefined_grad, zero_grad)
 from gradlab.gradient.reverse import Lop, backpropagate, grad, subgraph_grad  # noqa: F401
 from gradlab.gradient.forward import Rop, push_forward  # noqa: F401
+from gradlab.gradient.products import pullback, pushforward  # noqa: F401
 from gradlab.gradient.vectorize import vectorize_graph  # noqa: F401
 from gradlab.gradient.macros import hessian, hessian_vector_product, jacobian  # noqa: F401
 from gradlab.gradient.check import numeric_grad, verify_grad  # noqa: F401
 
-__all__ = ["grad", "Lop", "Rop", "subgraph_grad", "jacobian", "hessian", "hessian_vector_product",
+__all__ = ["grad", "Lop", "Rop", "pushforward", "pullback", "subgraph_grad", "jacobian", "hessian", "hessian_vector_product",
            "verify_grad", "numeric_grad", "consider_constant", "zero_grad", "disconnected_grad", "grad_clip",
            "grad_scale", "undefined_grad", "grad_undefined", "grad_not_implemented", "NullType",
            "DisconnectedType", "DisconnectedInputError", "NullTypeGradError", "GradientError", "check_no_null",

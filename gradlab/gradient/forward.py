@@ -177,6 +177,28 @@ def _keep_user_inputs(f: Variable, t: Variable) -> Variable:
     return _api().second(f, t)
 
 
+def _check_differentiable_outputs(fn: str, f: Any) -> None:
+    """``ValueError`` for an ``f`` that cannot have a tangent: not a variable
+    (``Rop(0.0, ...)``), or integer-valued (``argmax``: a discrete output)."""
+    items = list(f) if isinstance(f, (list, tuple)) else [f]
+    for i, item in enumerate(items):
+        where = "f" if not isinstance(f, (list, tuple)) else f"f[{i}]"
+        if not isinstance(item, Variable):
+            raise ValueError(f"{fn}: {where} must be a symbolic variable computed from wrt, got "
+                             f"{type(item).__name__} {item!r}; a constant has no tangent"[:300])
+        dtype = getattr(item.type, "dtype", None)
+        if dtype is not None and grad_dtype(item) != dtype:
+            raise ValueError(f"{fn}: {where} ({item}) has the discrete dtype {dtype}, which has no tangent; "
+                             f"differentiate a real-valued expression (cast it, e.g. gt.cast({item}, 'float64'), "
+                             "if a zero tangent is what you want)")
+
+
+def _depends_on(out: Variable, wrts: Sequence[Variable]) -> bool:
+    """Is some ``wrt`` an ancestor of ``out`` (whatever the gradient rules say)?"""
+    targets = {id(w) for w in wrts}
+    return any(id(v) in targets for v in ancestors([out]))
+
+
 def Rop(f: Variables, wrt: Variables, eval_points: Variables, disconnected_outputs: str = "raise",
         return_disconnected: str = "zero", use_op_rop_implementation: bool = True) -> Any:
     """R-operator: ``sum_j (d f[i] / d wrt[j]) . eval_points[j]`` for each ``f[i]``
@@ -192,11 +214,17 @@ def Rop(f: Variables, wrt: Variables, eval_points: Variables, disconnected_outpu
       (``"none"``) or a ``DisconnectedType`` variable (``"disconnected"``).
     - ``use_op_rop_implementation``: ``True`` (default) uses each op's
       ``R_op`` (ops without one fall back to the double-Lop construction);
-      ``False`` builds the whole answer by double Lop.
+      ``False`` builds the whole answer by double Lop, under which a path cut
+      by ``zero_grad``/``disconnected_grad`` gives zeros.
+
+    An ``f`` that is not a variable, or is integer-valued (``argmax``), is a
+    ``ValueError``: a discrete output has no tangent.  PyTensor 3.0's name
+    with its defaults: :func:`gradlab.gradient.pushforward`.
     """
     fn = "Rop"
     check_choice(fn, "disconnected_outputs", disconnected_outputs, DISCONNECTED_POLICIES)
     check_choice(fn, "return_disconnected", return_disconnected, RETURN_DISCONNECTED)
+    _check_differentiable_outputs(fn, f)
     form, fs = as_variable_list(fn, "f", f)
     _, wrts = as_variable_list(fn, "wrt", wrt)
     points = list(eval_points) if isinstance(eval_points, (list, tuple)) else [eval_points]
@@ -218,6 +246,8 @@ def Rop(f: Variables, wrt: Variables, eval_points: Variables, disconnected_outpu
     results = []
     for i, (out, t) in enumerate(zip(fs, raw)):
         where = "f" if form == "single" else f"f[{i}]"
+        if t is None and not use_op_rop_implementation and _depends_on(out, wrts):
+            t = zeros_for(out)  # a gradient-shaping op (zero_grad, disconnected_grad) cut every path: zeros
         if t is None:
             if disconnected_outputs != "ignore":
                 msg = (f"{fn}: {where} ({out}) does not depend on wrt: there is no differentiable path from wrt "

@@ -61,6 +61,9 @@ def _rows_looped(flat: Variable, n: Optional[int], wrts: List[Variable], conside
     m = _api()
     if n == 0:
         return [m.zeros((0,) + tuple(w.shape[a] for a in range(w.ndim)), dtype=grad_dtype(w)) for w in wrts]
+    if n == 1:  # one row, known when building: its gradient, no loop
+        grads = grad(flat[0], list(wrts), consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)
+        return [m.expand_dims(g, 0) for g in grads]
     from gradlab.scan import scan
 
     def row(i: Variable, flat: Variable, *ws: Variable) -> list:

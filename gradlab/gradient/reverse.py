@@ -128,6 +128,20 @@ def as_gradient(fn: str, what: str, value: Any, like: Variable) -> Variable:
     return cast_to(value, grad_dtype(like))
 
 
+def broadcast_scalar_seed(value: Any, like: Variable) -> Any:
+    """A 0-d gradient seed for an n-d ``like`` (``known_grads={v: 1.0}``),
+    broadcast to ``like``'s shape as PyTensor does; anything else unchanged."""
+    nd_like = getattr(like.type, "ndim", 0)
+    if not nd_like or isinstance(getattr(value, "type", None), (NullType, DisconnectedType)):
+        return value
+    if not isinstance(value, Variable):
+        if np.ndim(value) != 0:
+            return value
+        from gradlab.tensor.variable import as_tensor_variable
+        value = as_tensor_variable(value)
+    return _api().second(like, value) if getattr(value.type, "ndim", None) == 0 else value
+
+
 def _pattern(node: Any) -> list:
     pattern = node.op.connection_pattern(node)
     if len(pattern) != len(node.inputs) or any(len(row) != len(node.outputs) for row in pattern):
@@ -287,6 +301,8 @@ def backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable],
             for out, g, kind in zip(node.outputs, out_grads, kinds):
                 if kind == "real":
                     filled.append(cast_to(g, grad_dtype(out)))
+                elif grad_dtype(out) is None:  # not a tensor (a random generator): no gradient at all
+                    filled.append(disconnected_type())
                 else:
                     filled.append(zeros_for(out))
             raw = call_l_op(node, filled)
@@ -382,7 +398,7 @@ def grad(cost: Optional[Variable], wrt: Variables, consider_constant: Optional[S
     for var, g in (known_grads or {}).items():
         if not isinstance(var, Variable):
             raise TypeError(f"{fn}: the keys of known_grads must be symbolic variables, got {type(var).__name__}")
-        seeds[var] = as_gradient(fn, f"known_grads[{var}]", g, var)
+        seeds[var] = as_gradient(fn, f"known_grads[{var}]", broadcast_scalar_seed(g, var), var)
 
     adjoints = backpropagate(seeds, wrts, blockers)
     cost_name = getattr(cost, "name", None) if cost is not None and add_names else None

@@ -125,6 +125,9 @@ def infer_shape(op: Any, node: Any, input_shapes: Sequence[tuple]) -> list:
     output's own shape)."""
     spec = op.spec
     n = node.inputs[0]
+    if spec.as_while:  # the steps run are known after the loop: the length of its condition trace
+        from gradlab.tensor.api import shape as shape_of
+        n = shape_of(node.outputs[-1])[0]
     init_shapes = input_shapes[1 + spec.n_seqs:1 + spec.n_seqs + spec.n_states]
     result = []
     for shp, trace in zip(init_shapes, spec.keep_trace):

@@ -31,6 +31,7 @@ from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.traversal import clone_replace
 from gradlab.scan.errors import ScanBuildError
 from gradlab.scan.inner import LoopParts, build_scan
+from gradlab.scan.step import as_list as _as_list, per_step_generators, split_result, split_until
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
 
@@ -57,14 +58,6 @@ def _as_taps(taps: Any, what: str) -> list:
             raise ScanBuildError(f"{what}: tap {int(k)} is listed twice in {list(taps)}")
         result.append(int(k))
     return result
-
-
-def _as_list(value: Any) -> list:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]
 
 
 class _Sequence:
@@ -171,23 +164,6 @@ class _Output:
         return not self.taps
 
 
-def _split_result(result: Any, who: str) -> Tuple[list, list]:
-    """``fn``'s return value as ``(outputs, update pairs)``."""
-    if result is None:
-        return [], []
-    if isinstance(result, Mapping):
-        return [], list(result.items())
-    if isinstance(result, (list, tuple)) and len(result) == 2:
-        a, b = result
-        if isinstance(b, Mapping) and not isinstance(a, Mapping):
-            return _as_list(a), list(b.items())
-        if isinstance(a, Mapping) and not isinstance(b, Mapping):
-            return _as_list(b), list(a.items())
-    if isinstance(result, (list, tuple)):
-        return list(result), []
-    return [result], []
-
-
 def _check_step_value(out: _Output, value: Variable, who: str) -> None:
     """A recurrent output must keep its initial value's type."""
     want = out.step_type
@@ -253,9 +229,11 @@ def _explain_disconnected(exc: Exception, seqs: Sequence[_Sequence]) -> str:
 
 def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequences: Any = None,
          n_steps: Any = None, go_backwards: bool = False, truncate_gradient: int = -1,
-         name: Optional[str] = None, return_list: bool = False) -> tuple:
+         name: Optional[str] = None, return_list: bool = False, mode: Any = None,
+         return_updates: bool = True) -> Any:
     """Loop ``fn`` over ``sequences`` (and/or ``n_steps`` times), feeding back
-    the outputs described by ``outputs_info``; returns ``(outputs, updates)``.
+    the outputs described by ``outputs_info``; returns ``(outputs, updates)``,
+    or the outputs alone with ``return_updates=False``.
 
     At step ``t`` fn receives the sequence entries (one per tap), the
     previous values of recurrent outputs (one per tap), then the
@@ -267,12 +245,37 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
     ``gradlab.function(..., updates=updates)``.  ``truncate_gradient=k > 0``
     backpropagates through the last ``k`` steps only.  One output is
     returned bare unless ``return_list``.
+
+    Sequences of different lengths: the loop runs for the shortest (after
+    taps); ``n_steps``, when given, is the number of steps (each sequence
+    must have enough entries).  A step function ending its result with
+    ``until(condition)`` (:class:`gradlab.scan.utils.until`) makes a while
+    loop: it stops after the first step whose condition is true, within
+    ``n_steps`` steps.  ``return_updates=False`` (PyTensor 3.0's form)
+    returns the outputs alone; it is an error when fn returns updates.
+    ``mode`` is accepted for PyTensor's signature and checked: the loop's
+    body is rewritten with the rule sets of the function that runs it.
+    Random draws made inside fn read one generator per step
+    (:mod:`gradlab.tensor.random.derived`); their shared generators move on
+    after the loop (``default_update``, and in ``updates``).
+
+        >>> import gradlab, gradlab.tensor as gt
+        >>> x = gt.dvector("x")
+        >>> csum = gradlab.scan(lambda x_t, acc: acc + x_t, sequences=x,
+        ...                     outputs_info=gt.constant(0.0), return_updates=False)
+        >>> gradlab.function([x], csum)([1.0, 2.0, 3.0])
+        array([1., 3., 6.])
     """
     from gradlab.compile.shared import SharedVariable
     from gradlab.gradient.types import DisconnectedInputError
     who = f"scan {name!r}" if name else "scan"
     if not callable(fn):
         raise TypeError(f"{who}: fn must be a function of the step's values, got {type(fn).__name__}")
+    if not isinstance(return_updates, bool):
+        raise TypeError(f"{who}: return_updates must be True or False, got {return_updates!r}")
+    if mode is not None:
+        from gradlab.compile.modes import get_mode
+        get_mode(mode)  # an unknown mode is an error here, as it would be in gradlab.function
     if not isinstance(truncate_gradient, (int, np.integer)) or isinstance(truncate_gradient, bool) or \
             (truncate_gradient != -1 and truncate_gradient <= 0):
         raise ScanBuildError(f"{who}: truncate_gradient must be -1 (full backpropagation) or a positive number of "
@@ -291,13 +294,20 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
 
     args = [ph for s in seqs for ph in s.placeholders] + [a for o in outs for a in o.args] + nonseqs
     _check_arity(fn, seqs, outs, nonseqs, who)
+    first_new = Variable(TensorType("float64", ())).auto_id  # variables fn makes come after this one
     try:
         result = fn(*args)
     except DisconnectedInputError as exc:
         if not any(np.dtype(s.outer.dtype).kind in "fc" for s in seqs):
             raise  # no sequence entry could have been differentiated: the message stands as it is
         raise DisconnectedInputError(_explain_disconnected(exc, seqs)) from exc
-    raw_outputs, raw_updates = _split_result(result, who)
+    result, condition = split_until(result, who)
+    raw_outputs, raw_updates = split_result(result)
+    if raw_updates and not return_updates:
+        names = ", ".join(str(v) for v, _ in raw_updates)
+        raise ScanBuildError(f"{who}: fn returns updates of shared variables ({names}), which "
+                             "return_updates=False would lose; pass return_updates=True and give the updates to "
+                             "gradlab.function(..., updates=updates)")
     if outs_given and len(raw_outputs) != len(outs):
         described = ", ".join(o.label + (" (map-like)" if o.is_map else "") for o in outs)
         raise ScanBuildError(
@@ -322,6 +332,9 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
             _check_step_value(outs[i], value, who)
         values.append(value)
 
+    # random draws made inside fn read step generators: one per step, from each generator and the step index
+    values, raw_updates, condition, roots, step_index = per_step_generators(values, raw_updates, condition,
+                                                                            first_new, who)
     # shared-variable updates become hidden states, read inside the loop through a placeholder
     update_pairs = []
     for pos, pair in enumerate(raw_updates):
@@ -340,8 +353,11 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
         step_values = clone_replace(step_values, shared_phs)
     values, update_values = step_values[:len(values)], step_values[len(values):]
 
-    parts = LoopParts(n_steps=n_var, strict_lengths=strict, name=name, truncate_gradient=int(truncate_gradient))
+    parts = LoopParts(n_steps=n_var, strict_lengths=strict, name=name, truncate_gradient=int(truncate_gradient),
+                      as_while=condition is not None)
     parts.seqs = [(s.outer, list(zip(s.offsets, s.placeholders)), s.label) for s in seqs]
+    if step_index is not None:
+        parts.seqs.append((_api().arange(n_var), [(0, step_index)], "step index"))
     where: list = []  # for each user output: ("state" | "map", position among the node's states/maps)
     m = _api()
     for o, value in zip(outs, values):
@@ -360,17 +376,42 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
     first_update = len(parts.states)
     for (var, _), value in zip(update_pairs, update_values):
         parts.states.append((var, shared_phs[var], value, False, f"shared variable {var.name or '<unnamed>'}"))
+    if condition is not None:  # the stop test, computed each step: the node's last mapped output
+        if shared_phs:
+            condition = clone_replace([condition], shared_phs)[0]
+        parts.maps.append((condition, "until condition"))
     results = build_scan(parts)
     n_states = len(parts.states)
     outputs = [results[pos] if kind == "state" else results[n_states + pos] for kind, pos in where]
     updates: "OrderedDict" = OrderedDict()
     for k, (var, _) in enumerate(update_pairs):
         updates[var] = results[first_update + k]
+    if roots:
+        from gradlab.tensor.random.derived import advance_generator
+        for g in roots:
+            if isinstance(g, SharedVariable):  # moves on after the loop, by default (and in updates)
+                g.default_update = updates[g] = advance_generator(g)
     if return_list:
-        return outputs, updates
-    if not outputs:
-        return None, updates
-    return (outputs[0] if len(outputs) == 1 else outputs), updates
+        shaped: Any = outputs
+    elif not outputs:
+        shaped = None
+    else:
+        shaped = outputs[0] if len(outputs) == 1 else outputs
+    return (shaped, updates) if return_updates else shaped
+
+
+def _shortest(seqs: Sequence[_Sequence], usable: Sequence[Optional[int]]) -> Variable:
+    """The number of steps the shortest sequence allows (a constant when
+    every length is static, else ``minimum`` of the lengths at run time)."""
+    m = _api()
+    if all(u is not None for u in usable):
+        return m.constant(np.int64(min(usable)))
+    total: Any = min((u for u in usable if u is not None), default=None)
+    for s, u in zip(seqs, usable):
+        if u is None:
+            length = m.shape(s.outer)[0] - max(s.offsets) if max(s.offsets) else m.shape(s.outer)[0]
+            total = length if total is None else m.minimum(total, length)
+    return total
 
 
 def _number_of_steps(n_steps: Any, seqs: Sequence[_Sequence], who: str) -> Tuple[Variable, bool]:
@@ -388,11 +429,8 @@ def _number_of_steps(n_steps: Any, seqs: Sequence[_Sequence], who: str) -> Tuple
         if not seqs:
             raise ScanBuildError(f"{who}: there are no sequences, so the number of steps is unknown; "
                                  "pass n_steps=...")
-        known = [(s.label, u) for s, u in zip(seqs, usable) if u is not None]
-        if len({u for _, u in known}) > 1:
-            text = ", ".join(f"{label}: {u} steps" for label, u in known)
-            raise ScanBuildError(f"{who}: the sequences have different lengths ({text}). Pass sequences of the "
-                                 "same length, or give n_steps to use the first n_steps entries of each")
+        if len(seqs) > 1:  # PyTensor's rule: as many steps as the shortest sequence allows
+            return _shortest(seqs, usable), False
         first = seqs[0]
         if usable[0] is not None:
             return m.constant(np.int64(usable[0])), True

@@ -36,7 +36,8 @@ def _api():
 
 
 def is_float(var: Variable) -> bool:
-    return np.dtype(var.dtype).kind in "fc"
+    dtype = getattr(var, "dtype", None)  # None: not a tensor (a random generator)
+    return dtype is not None and np.dtype(dtype).kind in "fc"
 
 
 def grad_dtype(var: Variable) -> str:
@@ -68,6 +69,8 @@ def zeros_for(var: Variable) -> Variable:
 
 
 def fresh_like(var: Variable, name: Optional[str] = None, dtype: Optional[str] = None) -> Variable:
+    if not isinstance(var.type, TensorType):  # a random generator: a new one of its type
+        return var.type.make_variable(name if name is not None else var.name)
     return TensorType(dtype or var.dtype, var.type.shape).make_variable(name if name is not None else var.name)
 
 
@@ -272,5 +275,8 @@ def scan_pullback(op: Any, inputs: List[Variable], outputs: List[Variable], outp
         grads.append(g)
     for j, ns in enumerate(nonseqs):
         slot = ns_slots[j]
-        grads.append(zeros_for(ns) if slot is None else results[slot])
+        if slot is None:
+            grads.append(zeros_for(ns) if isinstance(ns.type, TensorType) else disconnected_type())
+        else:
+            grads.append(results[slot])
     return grads

@@ -32,6 +32,7 @@ class LoopParts:
     strict_lengths: bool = False
     name: Optional[str] = None
     truncate_gradient: int = -1
+    as_while: bool = False  # the last map is an ``until`` condition (see ScanSpec)
 
 
 def _label_for(expr: Variable) -> Optional[str]:
@@ -170,7 +171,7 @@ def build_scan(parts: LoopParts) -> List[Variable]:
                     n_nonseqs=len(nonseqs), strict_lengths=parts.strict_lengths and bool(shifted),
                     seq_labels=tuple(label for _, _, label in shifted),
                     state_labels=tuple(s[4] for s in parts.states), map_labels=tuple(m[1] for m in parts.maps),
-                    name=parts.name, truncate_gradient=parts.truncate_gradient)
+                    name=parts.name, truncate_gradient=parts.truncate_gradient, as_while=parts.as_while)
     op = Scan(inner_inputs, outputs, spec)
     outer_inputs = [s[0] for s in shifted] + [s[0] for s in parts.states] + [outer for outer, _ in nonseqs]
     node = op.make_node(n_steps, *outer_inputs)

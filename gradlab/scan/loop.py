@@ -46,7 +46,7 @@ def build_loop(op: Any, sets: Sequence[str]) -> Callable:
     from gradlab.scan.scalar_loop import applicable, scalar_loop
     scalar_sets = tuple(s for s in sets if s not in _NOT_FOR_SCALARS)
     fgraph = inner_fgraph(op, scalar_sets)
-    if applicable(fgraph):
+    if not op.spec.as_while and applicable(fgraph):
         return scalar_loop(op, fgraph, fallback=_deferred(op, sets, fgraph if scalar_sets == tuple(sets) else None))
     if scalar_sets != tuple(sets):
         fgraph = inner_fgraph(op, sets)
@@ -207,17 +207,22 @@ def general_loop(op: Any, fgraph: FunctionGraph, sets: Sequence[str] = ()) -> Ca
         inner.append(f"{maps[m]}[{t}] = {y}")
     if n_st:
         inner.append(f"{', '.join(state_args)}, = {', '.join(outs[:n_st])},")
+    if spec.as_while:  # until: the condition (the last map) is checked after the step is stored
+        inner.append(f"if {outs[-1]}:")
+        inner.append(f"    {n} = {t} + 1")
+        inner.append("    break")
     if not inner:
         inner.append("pass")
     lines.extend("        " + line for line in inner)
     results = []
+    cut = f"[:{n}]" if spec.as_while else ""  # a while loop keeps the steps it ran
     for k in range(n_st):
-        results.append(traces[k] if traces[k] is not None else f"{_array}({state_args[k]})")
+        results.append(traces[k] + cut if traces[k] is not None else f"{_array}({state_args[k]})")
     for m in range(spec.n_maps):
         var = fgraph.outputs[n_st + m]
         zero = ctx.bind(empty_map(var.dtype, var.type.shape), "no_steps")
         lines.append(f"    if {maps[m]} is None: {maps[m]} = {zero}.copy()")
-        results.append(maps[m])
+        results.append(maps[m] + cut)
     lines.append(f"    return ({''.join(r + ', ' for r in results)})")
     source = "\n".join(lines) + "\n"
     fn = compile_source(source, ctx, "scan_loop", filename=f"<gradlab-scan-{spec.name or 'loop'}>")

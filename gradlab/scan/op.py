@@ -54,6 +54,9 @@ class ScanSpec:
     map_labels: tuple = ()
     name: Optional[str] = None
     truncate_gradient: int = -1
+    #: a while loop (``until``): the last mapped output is the stop condition,
+    #: checked after each step; the outputs hold the steps actually run
+    as_while: bool = False
 
     @property
     def n_seqs(self) -> int:
@@ -97,8 +100,9 @@ def static_int(var: Variable) -> Optional[int]:
 def fits(outer: Any, inner: Any) -> bool:
     """Can a value of type ``outer`` stand where ``inner`` is expected (same
     dtype and dimensions, no conflicting static length)?"""
-    return (isinstance(outer, TensorType) and isinstance(inner, TensorType) and outer.dtype == inner.dtype
-            and outer.ndim == inner.ndim
+    if not isinstance(inner, TensorType):  # another kind of value (a random generator): the same type
+        return outer == inner
+    return (isinstance(outer, TensorType) and outer.dtype == inner.dtype and outer.ndim == inner.ndim
             and all(a is None or b is None or a == b for a, b in zip(outer.shape, inner.shape)))
 
 
@@ -143,13 +147,26 @@ class Scan(Op):
 
     # -- describing -----------------------------------------------------
     def __str__(self) -> str:
-        return f"Scan{{{self.spec.name}}}" if self.spec.name else "Scan"
+        tags = [t for t in (self.spec.name, "while" if self.spec.as_while else None) if t]
+        return f"Scan{{{', '.join(tags)}}}" if tags else "Scan"
 
     __repr__ = __str__
 
     def inner_graph_for_printing(self) -> list:
         """The inner outputs (dprint shows the inner graph once, after the outer one)."""
         return list(self.inner_outputs)
+
+    @property
+    def as_while(self) -> bool:
+        """Does this loop stop early (``until``)?  Its outputs' lengths are then
+        known only at run time, and its last mapped output is the condition."""
+        return self.spec.as_while
+
+    def as_for_loop(self) -> "Scan":
+        """This loop without its stop test (the condition stays a plain mapped
+        output): run for the number of steps the while loop took, it computes
+        the same values — what its derivatives are built from."""
+        return self.variant(as_while=False, strict_lengths=False)
 
     # inner inputs by role
     @property
@@ -203,7 +220,7 @@ class Scan(Op):
         expected = spec.n_seqs + spec.n_states + spec.n_nonseqs
         if len(outer) != expected:
             raise TypeError(f"{who}: expected {expected} inputs after n_steps, got {len(outer)}")
-        outer = [as_tensor_variable(v) for v in outer]
+        outer = [v if isinstance(v, Variable) else as_tensor_variable(v) for v in outer]
         _, seqs, inits, nonseqs = self.outer_parts([n_steps] + outer)
         for k, (seq, group) in enumerate(zip(seqs, self.seq_inner_groups())):
             label = spec.seq_label(k)
@@ -223,7 +240,7 @@ class Scan(Op):
             if not fits(ns.type, ph.type):
                 raise TypeError(f"{who}: non-sequence {j} ({ns}) has type {ns.type}, but the loop was built "
                                 f"for {ph.type}")
-        n_static = static_int(n_steps)
+        n_static = None if spec.as_while else static_int(n_steps)
         out_types = []
         for ph, trace in zip(self.inner_states, spec.keep_trace):
             out_types.append(TensorType(ph.dtype, ((n_static,) + ph.type.shape) if trace else ph.type.shape))
@@ -270,11 +287,24 @@ class Scan(Op):
 
     # -- differentiating ------------------------------------------------
     def L_op(self, inputs: Sequence[Variable], outputs: Sequence[Variable], output_grads: Sequence[Variable]) -> list:
-        """Reverse mode through the loop: a scan running backwards in time."""
+        """Reverse mode through the loop: a scan running backwards in time.
+        A while loop is differentiated as the for loop of the steps it ran."""
         from gradlab.scan.grad import scan_pullback
+        if self.as_while:
+            for_node = self._steps_taken_as_for(inputs, outputs)
+            return scan_pullback(for_node.op, list(for_node.inputs), list(outputs), list(output_grads))
         return scan_pullback(self, list(inputs), list(outputs), list(output_grads))
 
     def R_op(self, inputs: Sequence[Variable], eval_points: Sequence[Optional[Variable]]) -> list:
         """Forward mode through the loop: a scan carrying states and tangents."""
         from gradlab.scan.rop import scan_pushforward
+        if self.as_while:
+            for_node = self._steps_taken_as_for(inputs, self.make_node(*inputs).outputs)
+            return scan_pushforward(for_node.op, list(for_node.inputs), list(eval_points))
         return scan_pushforward(self, list(inputs), list(eval_points))
+
+    def _steps_taken_as_for(self, inputs: Sequence[Variable], outputs: Sequence[Variable]) -> Apply:
+        """The for loop over the steps this while loop ran (the length of its
+        condition trace, its last output)."""
+        from gradlab.tensor.api import shape
+        return self.as_for_loop().make_node(shape(outputs[-1])[0], *inputs[1:])

@@ -35,7 +35,7 @@ def scan_prune_outputs(fgraph: Any, node: Any) -> Optional[dict]:
     from gradlab.scan.inner import LoopParts, build_scan
     from gradlab.scan.op import Scan
     op = node.op
-    if not isinstance(op, Scan):
+    if not isinstance(op, Scan) or op.as_while:  # a while loop's condition decides its length: keep it whole
         return None
     spec = op.spec
     S = spec.n_states

@@ -26,8 +26,11 @@ def __getattr__(name: str):
         from gradlab.gradient.reverse import grad
         globals()["grad"] = grad
         return grad
+    if name == "random":  # gt.random: the random draws, loaded on first use
+        import importlib
+        return importlib.import_module("gradlab.tensor.random")
     raise AttributeError(f"module 'gradlab.tensor' has no attribute {name!r}")
 
 
 def __dir__() -> list:
-    return sorted(set(globals()) | {"grad"})
+    return sorted(set(globals()) | {"grad", "random"})

@@ -200,9 +200,8 @@ class Sum(Reduce):
 
 class Prod(Reduce):
     """``z = product of x over axis``.  vjp: ``gx_i = gz * prod_{j != i} x_j``,
-    computed without dividing by zero: with no zero in the slice it is
-    ``z / x_i``; with one zero, the product of the others at the zero and 0
-    elsewhere; with two or more zeros, 0.  jvp: ``dz = sum(gx(gz=1) * t)``."""
+    computed without dividing by zero and differentiable again at zeros
+    (see :meth:`_partials`).  jvp: ``dz = sum(gx(gz=1) * t)``."""
 
     __props__ = ("axis", "keepdims", "dtype")
     numpy_fn = np.prod
@@ -221,16 +220,33 @@ class Prod(Reduce):
         return {} if self.dtype is None else {"dtype": self.dtype}
 
     def _partials(self, x: Variable, z_dtype: str) -> Variable:
-        """``d z / d x`` entrywise (keepdims layout), zero-aware."""
+        """``d z / d x_i = prod_{j != i} x_j`` entrywise (keepdims layout),
+        without dividing by zero and differentiable again at exact zeros.
+
+        With ``P`` the product of the non-zero entries of the slice and ``Z``
+        the product of its zero entries (1 when there are none):
+
+        - a non-zero entry: ``P / x_i * Z`` (``Z`` is 0 as soon as the slice
+          has a zero, yet its derivative with respect to a lone zero is 1);
+        - a zero entry: ``P`` times the product of the *other* zeros: 1 with
+          one zero, the other zero's value with two (``sum of zeros - x_i``),
+          0 with three or more (every second derivative is then 0 too).
+
+        Each branch is a polynomial in the entries it depends on, so the
+        derivative of this expression is right at zeros (the no-zeros /
+        one-zero / many-zeros split PyTensor and JAX use)."""
         m = _api()
         axes = self.axes_of(x.ndim)
         xf = _cast_to(x, z_dtype)
         is_zero = m.eq(xf, 0)
         x_safe = m.switch(is_zero, 1, xf)
-        prod_others = prod(x_safe, axes, keepdims=True)
+        p_nonzero = prod(x_safe, axes, keepdims=True)
+        z_zeros = prod(m.switch(is_zero, xf, 1), axes, keepdims=True)
         n_zeros = sum(is_zero, axes, keepdims=True)
-        at_zero = m.switch(m.eq(n_zeros, 1), prod_others, 0)
-        elsewhere = m.switch(m.eq(n_zeros, 0), prod_others / x_safe, 0)
+        zero_sum = sum(m.switch(is_zero, xf, 0), axes, keepdims=True)
+        other_zeros = m.switch(m.eq(n_zeros, 1), 1, m.switch(m.eq(n_zeros, 2), zero_sum - xf, 0))
+        at_zero = p_nonzero * other_zeros
+        elsewhere = p_nonzero / x_safe * z_zeros
         return m.switch(is_zero, at_zero, elsewhere)
 
     def L_op(self, inputs, outputs, output_grads):

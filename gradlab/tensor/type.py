@@ -15,6 +15,17 @@ FLOAT_DTYPES = ("float16", "float32", "float64")
 INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 ALL_DTYPES = FLOAT_DTYPES + INT_DTYPES + ("bool", "complex64", "complex128")
 
+# PyTensor's dtype groups (``pytensor.tensor.type``), e.g. ``x.dtype in discrete_dtypes``
+float_dtypes = FLOAT_DTYPES
+complex_dtypes = ("complex64", "complex128")
+int_dtypes = INT_DTYPES[:4]  #: signed integers
+uint_dtypes = INT_DTYPES[4:]
+integer_dtypes = INT_DTYPES
+bool_dtypes = ("bool",)
+discrete_dtypes = bool_dtypes + integer_dtypes  #: no derivative (integer outputs have zero gradient)
+continuous_dtypes = float_dtypes + complex_dtypes  #: the dtypes gradients have
+all_dtypes = discrete_dtypes + continuous_dtypes
+
 
 _DTYPE_NAMES: dict = {}
 

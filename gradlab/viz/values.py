@@ -36,6 +36,8 @@ def format_value(value: Any, small_size: int = SMALL_SIZE) -> list:
     """A value as lines of text: a scalar as a number, a small array in full,
     a large one as its shape with min and max."""
     arr = np.asarray(value)
+    if arr.dtype == object:  # not an array of numbers (a random generator): its kind
+        return [type(value).__name__]
     if arr.ndim == 0:
         return [format_number(arr)]
     shape = "×".join(str(n) for n in arr.shape)
