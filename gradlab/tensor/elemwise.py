@@ -12,7 +12,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
-from gradlab.graph.op import Op
+from gradlab.graph.op import Op, literal_source
 from gradlab.tensor.scalar_ops import TABLE, Cast, ScalarOp
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import TensorConstant, as_tensor_variable
@@ -87,7 +87,7 @@ class Elemwise(Op):
     def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: Any) -> Optional[str]:
         fn = ctx.bind(self.scalar_op.impl, self.scalar_op.name)
         literals = self._literal_args(node)
-        args = [repr(w) if w is not None else name for w, name in zip(literals, inputs)]
+        args = [literal_source(w, ctx) if w is not None else name for w, name in zip(literals, inputs)]
         return f"{outputs[0]} = {fn}({', '.join(args)})"
 
     def _literal_args(self, node: Apply) -> list:
