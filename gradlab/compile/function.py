@@ -320,9 +320,14 @@ def _input_filter(ctx: CodegenContext, spec: In, var: Variable, allow_downcast: 
         if length is not None:
             checks.append(f"{{name}}.shape[{axis}] != {length}")
     check = f"if {' or '.join(checks)}: {{name}} = {fname}({{name}})"
-    if ttype.ndim == 0 and np.dtype(ttype.dtype).kind == "f":
+    if ttype.ndim == 0 and ttype.dtype == "float64":
         # the common case of a Python float for a float scalar, without the general filter
         return f"if {{name}}.__class__ is float: {{name}} = _asarray({{name}}, {dt})\nel" + check
+    if ttype.ndim == 0 and np.dtype(ttype.dtype).kind == "f" and allow_downcast is None:
+        # a narrower float: the fast way only for values in its range (overflow goes to the filter's message)
+        top = float(np.finfo(ttype.dtype).max)
+        return (f"if {{name}}.__class__ is float and -{top!r} <= {{name}} <= {top!r}: "
+                f"{{name}} = _asarray({{name}}, {dt})\nel" + check)
     return check
 
 
