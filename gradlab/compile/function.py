@@ -19,6 +19,7 @@ import numpy as np
 from gradlab.compile.errors import InputError, NodeError, UnusedInputError
 from gradlab.compile.linker import CodegenContext, compile_source, generate_body, interpret
 from gradlab.compile.modes import Mode, get_mode
+from gradlab.compile.oom import explain_memory_error
 from gradlab.compile.memory import tune_malloc
 from gradlab.compile.shared import SharedVariable
 from gradlab.graph.basic import Constant, Variable
@@ -338,7 +339,8 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
 
     The generated function checks its arguments, runs the body inside a
     ``try`` (a failure is re-run node by node to say which node failed and
-    why), then writes the updates — only after every value is computed — and
+    why; a MemoryError is not re-run: the traceback names the node, see
+    ``compile/oom.py``), then writes the updates — only after every value is computed — and
     returns the outputs as arrays.
     """
     ctx = CodegenContext()
@@ -349,7 +351,8 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
     filters = [_input_filter(ctx, spec, fv, allow_downcast) for spec, fv in zip(ins, f_inputs)]
     args, body, outs = generate_body(fgraph, f_inputs, fgraph.outputs, filters, ctx, list(zip(f_shared, cells)))
     fn_name = ctx.fresh(name if name and name.isidentifier() else "compiled")
-    explain = ctx.bind(_make_explainer(fgraph, f_shared), "explain")
+    where: dict = {}
+    explain = ctx.bind(_make_explainer(fgraph, f_shared, ctx, where), "explain")
     passthrough = f"({ctx.bind(NodeError, 'NodeError')}, {ctx.bind(InputError, 'InputError')})"
     lines = [f"def {fn_name}({', '.join(args)}):", "    try:"]
     lines += ["        " + line for line in body or ["pass"]]
@@ -370,6 +373,7 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
     else:
         lines.append(f"    return {results[0] if results else None}")
     source = "\n".join(lines) + "\n"
+    where.update(source=source, fn_name=fn_name)
     return compile_source(source, ctx, fn_name), source, ctx
 
 
@@ -398,8 +402,10 @@ def _update_cells(ctx: CodegenContext, update_pairs: Sequence[tuple]) -> list:
     return [ctx.bind(var.storage, f"cell_{var.name or 'shared'}") for var, _ in update_pairs]
 
 
-def _make_explainer(fgraph: FunctionGraph, f_shared: Sequence[Variable]):
+def _make_explainer(fgraph: FunctionGraph, f_shared: Sequence[Variable], ctx: CodegenContext, where: dict):
     def explain(exc: BaseException, args: Sequence[Any]) -> BaseException:
+        if isinstance(exc, MemoryError):  # re-running would only run out of memory again
+            return explain_memory_error(exc, where["source"], where["fn_name"], ctx.nodes, ctx.globals)
         shared_values = {v: v.storage[0] for v in f_shared}
         found = interpret(fgraph, list(args) + [shared_values[v] for v in f_shared], {})
         return found if found is not None else exc
