@@ -223,7 +223,8 @@ def _normalize_updates(updates: Any) -> list:
         try:
             var, expr = pair
         except (TypeError, ValueError):
-            raise TypeError(f"update {pos} must be a (shared_variable, new_value) pair, got {pair!r}") from None
+            raise TypeError(f"update {pos} must be a (shared_variable, new_value) pair, "
+                            f"got {_short_repr(pair)}") from None
         if not isinstance(var, SharedVariable):
             raise TypeError(f"update {pos}: {var!r} is not a shared variable; only gradlab.shared(...) "
                             "variables can be updated")
@@ -243,14 +244,24 @@ def _normalize_updates(updates: Any) -> list:
 
 
 def _normalize_givens(givens: Any) -> dict:
-    if not givens:
+    if givens is None or (isinstance(givens, (Mapping, list, tuple)) and not givens):
         return {}
+    if not isinstance(givens, (Mapping, list, tuple)):
+        raise TypeError(f"givens must be a dict or a list of (variable, replacement) pairs, got "
+                        f"{type(givens).__name__} {_short_repr(givens)}")
     pairs = list(givens.items()) if isinstance(givens, Mapping) else list(givens)
     from gradlab.tensor.variable import as_tensor_variable
     result = {}
-    for pos, (var, repl) in enumerate(pairs):
+    for pos, pair in enumerate(pairs):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            got = (f"{len(pair)} value{'s' if len(pair) != 1 else ''}" if isinstance(pair, (list, tuple))
+                   else type(pair).__name__)
+            raise TypeError(f"givens entry {pos} must be a (variable, replacement) pair, got {got}: "
+                            f"{_short_repr(pair)}. Write givens=[(x, new_x), ...] or givens={{x: new_x}}")
+        var, repl = pair
         if not isinstance(var, Variable):
-            raise TypeError(f"givens pair {pos}: the key must be a variable, got {type(var).__name__}")
+            raise TypeError(f"givens pair {pos}: the key must be a variable, got {type(var).__name__} "
+                            f"{_short_repr(var)}; write givens=[(x, new_x), ...] with x a variable of the graph")
         repl = as_tensor_variable(repl) if not isinstance(repl, Variable) else repl
         if getattr(var.type, "dtype", None) != getattr(repl.type, "dtype", None) or \
                 getattr(var.type, "ndim", None) != getattr(repl.type, "ndim", None):
@@ -258,6 +269,11 @@ def _normalize_givens(givens: Any) -> dict:
                             "the replacement needs the same dtype and number of dimensions (cast or reshape it)")
         result[var] = repl
     return result
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _check_unused(in_vars: Sequence[Variable], outputs: Sequence[Variable], policy: str) -> None:
