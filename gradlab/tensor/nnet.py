@@ -238,7 +238,8 @@ def categorical_crossentropy(coding_dist: Any, true_dist: Any) -> Variable:
         one_hot = m.cast(m.eq(m.dimshuffle(true, list(range(true.ndim)) + ["x"]), m.arange(n_classes)),
                          coding.dtype)
         if log_coding is not None:
-            return -_sum(log_coding * one_hot, axis=-1)
+            # - log(sum(one_hot)) is 0 for a valid label and +inf for one out of range (as -log(0) was)
+            return -_sum(log_coding * one_hot, axis=-1) - m.log(_sum(one_hot, axis=-1))
         return -m.log(_sum(coding * one_hot, axis=-1))
     raise TypeError(f"categorical_crossentropy: true_dist {true.type} must have the shape of coding_dist "
                     f"{coding.type} (probabilities) or one axis less with an integer dtype (class labels)")

@@ -189,6 +189,15 @@ def test_gradient_of_log_of_softmax_is_stable(dtype, big, mode):
     np.testing.assert_allclose(g, (1 - 3 * _np_softmax(rows.astype("float64"), -1)) / 6, atol=1e-6)
 
 
+@pytest.mark.parametrize("mode", GRAD_MODES)
+def test_crossentropy_of_softmax_with_an_out_of_range_label_is_inf(mode):
+    z, y = gt.dmatrix("z"), gt.lvector("y")
+    cost = gt.categorical_crossentropy(gt.softmax(z), y)
+    with np.errstate(divide="ignore"):
+        got = gradlab.function([z, y], cost, mode=mode)(np.zeros((2, 3)), [1, 7])
+    np.testing.assert_allclose(got, [np.log(3.0), np.inf])
+
+
 def test_softmax_gradient_with_log_and_other_readers_matches_finite_differences():
     """gz = A / z + R: the stable A part and the general R part together."""
     z, w = gt.dvector("z"), gt.dvector("w")
