@@ -36,10 +36,22 @@ class CommandError(Exception):
         self.status = status
 
 
+#: a run of characters without a space longer than this is shortened in messages
+LONGEST_WORD = 80
+
+
 def one_line(text: str) -> str:
-    """``text`` with its lines joined by ``"; "`` and runs of spaces collapsed."""
-    parts = [" ".join(line.split()) for line in str(text).splitlines()]
+    """``text`` with its lines joined by ``"; "``, runs of spaces collapsed and
+    any word longer than ``LONGEST_WORD`` characters (a pasted formula, a huge
+    name) cut to its ends: ``yyyy…yyyy (300 characters)``."""
+    parts = [" ".join(_short_word(w) for w in line.split()) for line in str(text).splitlines()]
     return "; ".join(p for p in parts if p)
+
+
+def _short_word(word: str) -> str:
+    if len(word) <= LONGEST_WORD:
+        return word
+    return f"{word[:50]}…{word[-12:]} ({len(word)} characters)"
 
 
 # ---------------------------------------------------------------- gradlab lab
@@ -104,6 +116,20 @@ def output_paths(output: str) -> tuple:
     return fmt, [path, Path(f"{stem}-grad{path.suffix}"), Path(f"{stem}-rewritten{path.suffix}")]
 
 
+#: the longest formula an error message repeats whole
+SHOWN_FORMULA = 80
+
+
+def shown_formula(formula: str, position: Optional[int] = None) -> str:
+    """The formula as an error message quotes it: whole when short, else its
+    length and an excerpt around ``position``."""
+    if len(formula) <= SHOWN_FORMULA:
+        return repr(formula)
+    from gradlab.parse import excerpt
+    text, _ = excerpt(formula, position, width=SHOWN_FORMULA - 20)
+    return f"of {len(formula)} characters ({text!r})"
+
+
 def parse_formula(formula: str) -> Any:
     """The parsed formula (``gradlab.parse.Parsed``), or a CommandError."""
     from gradlab.parse import FormulaError, parse
@@ -112,10 +138,11 @@ def parse_formula(formula: str) -> Any:
     except FormulaError as exc:
         where = f" at column {exc.position + 1}" if exc.position is not None else ""
         hint = f"; hint: {exc.hint}" if exc.hint else ""
-        raise CommandError(f"formula {formula!r}: {one_line(exc.message)}{where}{hint}", 2) from None
+        raise CommandError(f"formula {shown_formula(formula, exc.position)}: {one_line(exc.message)}{where}{hint}",
+                           2) from None
     if not parsed.variables:
-        raise CommandError(f"formula {formula!r} has no variable, so there is nothing to differentiate; "
-                           "use a name such as x: \"x**2 + 1\"", 2)
+        raise CommandError(f"formula {shown_formula(formula)} has no variable, so there is nothing to "
+                           "differentiate; use a name such as x: \"x**2 + 1\"", 2)
     return parsed
 
 
@@ -125,10 +152,13 @@ def wrt_variables(parsed: Any, wrt: Optional[Sequence[str]]) -> list:
     if not wrt:
         return list(known.values())
     names = [n.strip() for item in wrt for n in item.split(",") if n.strip()]
+    if not names:
+        raise CommandError(f"--wrt {' '.join(repr(w) for w in wrt)[:40]}: give a variable name "
+                           f"(the formula uses {', '.join(known)}), or leave --wrt out to use them all", 2)
     for name in names:
         if name not in known:
-            raise CommandError(f"--wrt {name}: the formula {parsed.formula!r} has no variable {name!r} "
-                               f"(it uses {', '.join(known)})", 2)
+            raise CommandError(f"--wrt {name[:40]}: the formula {shown_formula(parsed.formula)} has no variable "
+                               f"{name[:40]!r} (it uses {', '.join(known)})", 2)
     return [known[n] for n in dict.fromkeys(names)]
 
 
@@ -207,9 +237,43 @@ def build_parser() -> argparse.ArgumentParser:
                                                                           "to show (default FAST_RUN)")
     render.add_argument("--rankdir", default="LR", choices=("LR", "TB"),
                         help="draw left to right (LR, default) or top to bottom (TB)")
+    parser.render_parser = render  # type: ignore[attr-defined]  (protect_formula reads its options)
     from gradlab.classroom.commands import add_commands
     add_commands(commands)                # assignments, check: the teacher's commands
     return parser
+
+
+def protect_formula(parser: argparse.ArgumentParser, argv: Sequence[str]) -> tuple:
+    """``(argv, formula)``: a ``render`` formula that starts with ``-`` (``"-x"``,
+    ``"-x**2"``) is not an option: it gets a leading space argparse does not
+    read as an option (the formula parser drops it), and is returned as
+    typed.  ``-h``, ``--help`` and the options render knows stay options;
+    after ``--`` nothing is touched."""
+    argv = list(argv)
+    if not argv or argv[0] != "render":
+        return argv, None
+    options = parser.render_parser._option_string_actions  # type: ignore[attr-defined]
+    k = 1
+    while k < len(argv):
+        token = argv[k]
+        if token == "--" or not token.startswith("-") or token == "-":
+            return argv, None  # the formula comes plainly (or after --)
+        action = _render_option(options, token)
+        if action is None:
+            argv[k] = " " + token
+            return argv, token
+        attached = "=" in token if token.startswith("--") else len(token) > 2
+        k += 1 if attached or action.nargs == 0 else 2
+    return argv, None
+
+
+def _render_option(options: dict, token: str) -> Any:
+    """The argparse action ``token`` names (``--wrt=x``, ``-ofile``, ``--out`` for ``--output``), or None."""
+    if token.startswith("--"):
+        name = token.split("=", 1)[0]
+        matches = [o for o in options if o.startswith("--") and o.startswith(name)]
+        return options[name] if name in options else options[matches[0]] if len(matches) == 1 else None
+    return options.get(token[:2])
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -217,7 +281,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
+        argv, dashed = protect_formula(parser, argv)
         args, extra = parser.parse_known_args(argv)
+        if dashed is not None and getattr(args, "formula", None) == " " + dashed:
+            args.formula = dashed
         if args.command != "lab" and extra:
             raise CommandError(f"unrecognized arguments: {' '.join(extra)} (see {PROG} --help)", 2)
         if args.command is None:
@@ -230,7 +297,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return run_classroom(args)
         return run_render(args)
     except CommandError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{PROG}: error: {one_line(exc)}", file=sys.stderr)
         return exc.status
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -83,7 +83,7 @@ class FormulaError(ValueError):
     def __str__(self) -> str:
         lines = [self.message]
         if self.formula:
-            text, caret = _excerpt(self.formula, self.position)
+            text, caret = excerpt(self.formula, self.position)
             lines += ["    " + text] + ([] if caret is None else ["    " + " " * caret + "^"])
         return "\n".join(lines + (["hint: " + self.hint] if self.hint else []))
 
@@ -194,7 +194,7 @@ def _parse_source(formula: str, source: str, where: list[int]) -> ast.Expression
         raise FormulaError(f"cannot parse the formula: {exc}", formula) from None
 
 
-def _excerpt(formula: str, position: int | None, width: int = 76) -> tuple[str, int | None]:
+def excerpt(formula: str, position: int | None, width: int = 76) -> tuple[str, int | None]:
     """At most ``width`` characters of ``formula`` around ``position``, and the
     caret column in that excerpt."""
     text = "".join(ch if ch.isprintable() else " " for ch in formula)

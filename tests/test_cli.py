@@ -215,3 +215,57 @@ def test_console_script_is_installed():
         pytest.skip("gradlab is not installed in this Python (pip install -e .)")
     done = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout == f"gradlab {gradlab.__version__}\n"
+
+
+# -- issue 17: argument handling and error formatting ------------------------------------------
+@pytest.mark.parametrize("argv, formula, wrt, output", [
+    (["render", "-x"], "-x", None, "graph.svg"),
+    (["render", "-x**2", "-o", "p.svg"], "-x**2", None, "p.svg"),
+    (["render", "-o", "p.svg", "-x*y", "--wrt", "x"], "-x*y", ["x"], "p.svg"),
+    (["render", "--wrt=y", "-x*y"], "-x*y", ["y"], "graph.svg"),
+    (["render", "-op.svg", "-sin(x)"], "-sin(x)", None, "p.svg"),
+    (["render", "--out", "p.svg", "--mode", "NO_REWRITE", "-x"], "-x", None, "p.svg"),
+    (["render", "--", "-x"], "-x", None, "graph.svg"),
+    (["render", "x", "-o", "p.svg"], "x", None, "p.svg"),
+])
+def test_a_formula_starting_with_a_minus_is_a_formula(monkeypatch, capsys, argv, formula, wrt, output):
+    seen = {}
+    monkeypatch.setattr(cli, "run_render", lambda args: seen.update(vars(args)) or 0)
+    assert cli.main(argv) == 0
+    assert (seen["formula"], seen["wrt"], seen["output"]) == (formula, wrt, output)
+
+
+@needs_dot
+def test_render_minus_x_writes_its_pictures(tmp_path, capsys):
+    code, out, err = run(["render", "-x", "-o", str(tmp_path / "neg.svg")], capsys)
+    assert code == 0 and err == ""
+    assert "the formula: (-x)" in out and "d/dx = -1.0" in out
+    assert (tmp_path / "neg-rewritten.svg").read_text().startswith("<?xml")
+
+
+@pytest.mark.parametrize("wrt", [[""], [" , "], ["", ""]])
+def test_empty_wrt_is_a_usage_error(tmp_path, monkeypatch, capsys, wrt):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["render", "x**2"] + [a for w in wrt for a in ("--wrt", w)], capsys)
+    assert code == 2
+    assert_one_error_line(err, ": give a variable name (the formula uses x), or leave --wrt out to use them all")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_huge_formula_is_not_echoed_whole(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    formula = "x+" * 50000 + "("
+    code, out, err = run(["render", formula], capsys)
+    assert code == 2
+    assert_one_error_line(err, "formula of 100001 characters ('...x+x+")
+    assert "formula is too long: 100001 characters, the limit is 2000 at column 2001" in err
+    assert len(err) < 400
+    code, out, err = run(["render", "x+" * 500 + "$"], capsys)       # the excerpt is around the error
+    assert_one_error_line(err, "+x+x+$'): ")
+    assert "at column 1001" in err and len(err) < 400
+    code, out, err = run(["render", "y" * 300 + "+ 1"], capsys)  # the parser's message names the name
+    assert_one_error_line(err, "formula of 303 characters")
+    assert "…yyyyyyyyyyy' (302 characters) at column 1" in err and len(err) < 1000
+    code, out, err = run(["render", "x**2", "--wrt", "z" * 300], capsys)
+    assert_one_error_line(err, "has no variable 'zzzzz")
+    assert len(err) < 400

@@ -21,6 +21,7 @@ from gradlab.compile.errors import InputError, NodeError, UnusedInputError
 from gradlab.compile.linker import CodegenContext, compile_source, generate_body, interpret
 from gradlab.compile.modes import Mode, get_mode
 from gradlab.compile.default_updates import with_default_updates
+from gradlab.compile.oom import explain_memory_error
 from gradlab.compile.memory import tune_malloc
 from gradlab.compile.shared import SharedVariable
 from gradlab.graph.basic import Constant, Variable
@@ -230,7 +231,8 @@ def _normalize_updates(updates: Any) -> list:
         try:
             var, expr = pair
         except (TypeError, ValueError):
-            raise TypeError(f"update {pos} must be a (shared_variable, new_value) pair, got {pair!r}") from None
+            raise TypeError(f"update {pos} must be a (shared_variable, new_value) pair, "
+                            f"got {_short_repr(pair)}") from None
         if not isinstance(var, SharedVariable):
             raise TypeError(f"update {pos}: {var!r} is not a shared variable; only gradlab.shared(...) "
                             "variables can be updated")
@@ -255,14 +257,24 @@ def _normalize_updates(updates: Any) -> list:
 
 
 def _normalize_givens(givens: Any) -> dict:
-    if not givens:
+    if givens is None or (isinstance(givens, (Mapping, list, tuple)) and not givens):
         return {}
+    if not isinstance(givens, (Mapping, list, tuple)):
+        raise TypeError(f"givens must be a dict or a list of (variable, replacement) pairs, got "
+                        f"{type(givens).__name__} {_short_repr(givens)}")
     pairs = list(givens.items()) if isinstance(givens, Mapping) else list(givens)
     from gradlab.tensor.variable import as_tensor_variable
     result = {}
-    for pos, (var, repl) in enumerate(pairs):
+    for pos, pair in enumerate(pairs):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            got = (f"{len(pair)} value{'s' if len(pair) != 1 else ''}" if isinstance(pair, (list, tuple))
+                   else type(pair).__name__)
+            raise TypeError(f"givens entry {pos} must be a (variable, replacement) pair, got {got}: "
+                            f"{_short_repr(pair)}. Write givens=[(x, new_x), ...] or givens={{x: new_x}}")
+        var, repl = pair
         if not isinstance(var, Variable):
-            raise TypeError(f"givens pair {pos}: the key must be a variable, got {type(var).__name__}")
+            raise TypeError(f"givens pair {pos}: the key must be a variable, got {type(var).__name__} "
+                            f"{_short_repr(var)}; write givens=[(x, new_x), ...] with x a variable of the graph")
         repl = as_tensor_variable(repl) if not isinstance(repl, Variable) else repl
         if getattr(var.type, "dtype", None) != getattr(repl.type, "dtype", None) or \
                 getattr(var.type, "ndim", None) != getattr(repl.type, "ndim", None):
@@ -270,6 +282,11 @@ def _normalize_givens(givens: Any) -> dict:
                             "the replacement needs the same dtype and number of dimensions (cast or reshape it)")
         result[var] = repl
     return result
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _check_unused(in_vars: Sequence[Variable], outputs: Sequence[Variable], policy: str) -> None:
@@ -333,9 +350,14 @@ def _input_filter(ctx: CodegenContext, spec: In, var: Variable, allow_downcast: 
         if length is not None:
             checks.append(f"{{name}}.shape[{axis}] != {length}")
     check = f"if {' or '.join(checks)}: {{name}} = {fname}({{name}})"
-    if ttype.ndim == 0 and np.dtype(ttype.dtype).kind == "f":
+    if ttype.ndim == 0 and ttype.dtype == "float64":
         # the common case of a Python float for a float scalar, without the general filter
         return f"if {{name}}.__class__ is float: {{name}} = _asarray({{name}}, {dt})\nel" + check
+    if ttype.ndim == 0 and np.dtype(ttype.dtype).kind == "f" and allow_downcast is None:
+        # a narrower float: the fast way only for values in its range (overflow goes to the filter's message)
+        top = float(np.finfo(ttype.dtype).max)
+        return (f"if {{name}}.__class__ is float and -{top!r} <= {{name}} <= {top!r}: "
+                f"{{name}} = _asarray({{name}}, {dt})\nel" + check)
     return check
 
 
@@ -346,7 +368,8 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
 
     The generated function checks its arguments, runs the body inside a
     ``try`` (a failure is re-run node by node to say which node failed and
-    why), then writes the updates — only after every value is computed — and
+    why; a MemoryError is not re-run: the traceback names the node, see
+    ``compile/oom.py``), then writes the updates — only after every value is computed — and
     returns the outputs as arrays.
     """
     ctx = CodegenContext()
@@ -357,7 +380,8 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
     filters = [_input_filter(ctx, spec, fv, allow_downcast) for spec, fv in zip(ins, f_inputs)]
     args, body, outs = generate_body(fgraph, f_inputs, fgraph.outputs, filters, ctx, list(zip(f_shared, cells)))
     fn_name = ctx.fresh(name if name and name.isidentifier() else "compiled")
-    explain = ctx.bind(_make_explainer(fgraph, f_shared), "explain")
+    where: dict = {}
+    explain = ctx.bind(_make_explainer(fgraph, f_shared, ctx, where), "explain")
     passthrough = f"({ctx.bind(NodeError, 'NodeError')}, {ctx.bind(InputError, 'InputError')})"
     lines = [f"def {fn_name}({', '.join(args)}):", "    try:"]
     lines += ["        " + line for line in body or ["pass"]]
@@ -381,6 +405,7 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
     else:
         lines.append(f"    return {results[0] if results else None}")
     source = "\n".join(lines) + "\n"
+    where.update(source=source, fn_name=fn_name)
     return compile_source(source, ctx, fn_name), source, ctx
 
 
@@ -409,8 +434,10 @@ def _update_cells(ctx: CodegenContext, update_pairs: Sequence[tuple]) -> list:
     return [ctx.bind(var.storage, f"cell_{var.name or 'shared'}") for var, _ in update_pairs]
 
 
-def _make_explainer(fgraph: FunctionGraph, f_shared: Sequence[Variable]):
+def _make_explainer(fgraph: FunctionGraph, f_shared: Sequence[Variable], ctx: CodegenContext, where: dict):
     def explain(exc: BaseException, args: Sequence[Any]) -> BaseException:
+        if isinstance(exc, MemoryError):  # re-running would only run out of memory again
+            return explain_memory_error(exc, where["source"], where["fn_name"], ctx.nodes, ctx.globals)
         shared_values = {v: v.storage[0] for v in f_shared}
         found = interpret(fgraph, list(args) + [shared_values[v] for v in f_shared], {})
         return found if found is not None else exc

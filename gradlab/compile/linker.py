@@ -25,6 +25,8 @@ class CodegenContext:
         self._bound: dict = {}
         self._used: set = set(self.globals) | set(keyword.kwlist) | {"self", "args"}
         self._counter = 0
+        #: ``(apply_node, input_names)`` of the k-th node generated (commented ``# k:``)
+        self.nodes: list = []
 
     def fresh(self, hint: str) -> str:
         """A new identifier based on ``hint``."""
@@ -92,6 +94,7 @@ def generate_body(fgraph: Any, input_vars: Sequence[Variable], output_vars: Sequ
             in_names.append(names[inp])
         out_names = [ctx.fresh(o.name if o.name and o.name.isidentifier() else "v") for o in node.outputs]
         names.update(zip(node.outputs, out_names))
+        ctx.nodes.append((node, in_names))
         code = node.op.generate(node, in_names, out_names, ctx)
         if code is None:
             code = _perform_call(node, in_names, out_names, ctx)

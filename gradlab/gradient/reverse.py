@@ -326,8 +326,10 @@ def backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable],
 # ---------------------------------------------------------------------------
 # public functions
 def _cost_seed(cost: Variable) -> Variable:
-    """``dC/dC``: ``fill(cost, 1.0)`` (ones in the cost's shape, a real dtype)."""
-    return _api().second(cost, 1.0)
+    """``dC/dC``: ``fill(cost, 1.0)`` (ones in the cost's shape, in the cost's real dtype:
+    a float32 cost seeds a float32 gradient)."""
+    api = _api()
+    return api.second(cost, api.constant(1.0, dtype=grad_dtype(cost)))
 
 
 def _check_consider_constant(fn: str, consider_constant: Any) -> list:

@@ -10,9 +10,38 @@ attributes that make two instances equal (needed to merge equal nodes).
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Optional, Sequence
 
 from gradlab.graph.basic import Apply, Variable
+
+_INLINE_TYPES = (bool, int, float, complex)
+
+
+def literal_source(value: Any, ctx: Any) -> str:
+    """The Python source that stands for the constant ``value`` in generated code.
+
+    A Python ``bool``/``int``/``float``/``complex`` whose ``repr`` reads back
+    as the same number (finite floats, ``-0.0`` with its sign, subnormals,
+    ints of any size) is written inline, in parentheses when it starts with
+    ``-`` so it is a safe operand of any operator (``x ** (-1.0)``).  Anything
+    else — ``inf``, ``nan``, a complex with a non-finite part, numpy scalars
+    and arrays — has no literal spelling and is bound to a global name of the
+    generated module (``ctx.bind``).  Every code generator writes its
+    constants through this one function.
+    """
+    if type(value) in _INLINE_TYPES and _reads_back(value):
+        text = repr(value)
+        return f"({text})" if text.startswith("-") else text
+    return ctx.bind(value, "k")
+
+
+def _reads_back(value: Any) -> bool:
+    if type(value) is float:
+        return math.isfinite(value)
+    if type(value) is complex:
+        return math.isfinite(value.real) and math.isfinite(value.imag)
+    return True
 
 
 class Op:
@@ -63,7 +92,8 @@ class Op:
 
         The linker inlines the returned lines into the compiled function; a
         ``None`` makes it call :meth:`perform` instead.  ``ctx.bind(obj, hint)``
-        returns a global name bound to ``obj`` in the generated module.
+        returns a global name bound to ``obj`` in the generated module;
+        write constants with :func:`literal_source`.
         """
         return None
 

@@ -20,6 +20,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from gradlab.graph.basic import Apply
+from gradlab.graph.op import literal_source
 from gradlab.tensor.elemwise import Elemwise
 from gradlab.tensor.scalar_ops import ScalarOp
 
@@ -151,7 +152,7 @@ class Composite(ScalarOp):
                 elif kind == "t":
                     arg_names.append(names[j])
                 else:
-                    arg_names.append(_literal_code(self.literals[j], ctx))
+                    arg_names.append(literal_source(self.literals[j], ctx))
             # buffers whose value dies here may be written by this very call
             for kind, j in args:
                 if kind == "t" and last_use[j] == pos and holder[j] is not None:
@@ -210,14 +211,6 @@ def _ufunc(op: ScalarOp) -> Optional[np.ufunc]:
     if isinstance(op.impl, np.ufunc):
         return op.impl
     return _UFUNC_FOR.get(op.name)
-
-
-def _literal_code(value: Any, ctx: Any) -> str:
-    if isinstance(value, np.ndarray):
-        return ctx.bind(value, "k")
-    if isinstance(value, float) and not np.isfinite(value):
-        return ctx.bind(value, "k")
-    return repr(value)
 
 
 def _literal_text(value: Any) -> str:

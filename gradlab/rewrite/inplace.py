@@ -17,6 +17,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from gradlab.graph.basic import Apply
+from gradlab.graph.op import literal_source
 from gradlab.rewrite.composite import FusedElemwise
 from gradlab.rewrite.rule import RuleSet, node_rule
 from gradlab.tensor.elemwise import Elemwise
@@ -75,7 +76,7 @@ class InplaceElemwise(Elemwise):
 
     def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: Any) -> Optional[str]:
         fn = ctx.bind(self.scalar_op.impl, self.scalar_op.name)
-        args = [repr(w) if w is not None else name for w, name in zip(self._weak_args(node), inputs)]
+        args = [literal_source(w, ctx) if w is not None else name for w, name in zip(self._weak_args(node), inputs)]
         target = inputs[self.inplace_input]
         return f"{fn}({', '.join(args)}, out={target})\n{outputs[0]} = {target}"
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from gradlab.compile.linker import CodegenContext, compile_source
 from gradlab.graph.basic import Constant
+from gradlab.graph.op import literal_source
 
 SCALAR_DTYPES = ("float64", "bool")
 
@@ -90,14 +91,9 @@ def _is_scalar(var: Any) -> bool:
 
 
 def _literal(value: Any, ctx: CodegenContext) -> str:
+    """A 0-d constant as the Python bool or float the loop computes with."""
     v = np.asarray(value).item()
-    if isinstance(v, bool):
-        return repr(v)
-    v = float(v)
-    if math.isfinite(v):
-        text = repr(v)
-        return f"({text})" if v < 0 or text.startswith("-") else text
-    return ctx.bind(v, "k")
+    return literal_source(v if isinstance(v, bool) else float(v), ctx)
 
 
 def _template(node: Any) -> Optional[str]:

@@ -12,7 +12,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
-from gradlab.graph.op import Op
+from gradlab.graph.op import Op, literal_source
 from gradlab.tensor.scalar_ops import TABLE, Cast, ScalarOp
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import TensorConstant, as_tensor_variable
@@ -87,7 +87,7 @@ class Elemwise(Op):
     def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: Any) -> Optional[str]:
         fn = ctx.bind(self.scalar_op.impl, self.scalar_op.name)
         literals = self._literal_args(node)
-        args = [repr(w) if w is not None else name for w, name in zip(literals, inputs)]
+        args = [literal_source(w, ctx) if w is not None else name for w, name in zip(literals, inputs)]
         return f"{outputs[0]} = {fn}({', '.join(args)})"
 
     def _literal_args(self, node: Apply) -> list:
@@ -136,10 +136,11 @@ class Elemwise(Op):
         z, gz = outputs[0], output_grads[0]
         if _is_discrete(z.dtype) or not self.scalar_op.differentiable:
             return [api.zeros_like(x, dtype=_grad_dtype(x)) for x in inputs]
+        typed = typed_weak_constants(inputs, z.dtype)
         if self.scalar_op.vjp is not None:
-            raw = self.scalar_op.vjp(list(inputs), z, gz)
+            raw = self.scalar_op.vjp(typed, z, gz)
         else:
-            raw = [None if p is None else _times(gz, p) for p in self._partials(inputs, z)]
+            raw = [None if p is None else _times(gz, p) for p in self._partials(typed, z)]
         grads = []
         for x, g in zip(inputs, raw):
             if g is None or (isinstance(g, (int, float)) and g == 0):
@@ -155,7 +156,7 @@ class Elemwise(Op):
         if _is_discrete(z.dtype) or not self.scalar_op.differentiable:
             return [api.zeros_like(z, dtype=_grad_dtype(z))]
         total = None
-        for p, t in zip(self._partials(inputs, z), eval_points):
+        for p, t in zip(self._partials(typed_weak_constants(inputs, z.dtype), z), eval_points):
             if p is None or t is None or (isinstance(p, (int, float)) and p == 0):
                 continue
             term = _times(t, p)
@@ -166,6 +167,21 @@ class Elemwise(Op):
         if total.ndim != z.ndim or total.type.broadcastable != z.type.broadcastable:
             total = api.second(z, total) if total.ndim <= z.ndim else total
         return [_cast_to(total, _grad_dtype(z))]
+
+
+def typed_weak_constants(inputs: Sequence[Variable], dtype: str) -> list:
+    """``inputs`` with each weak constant (a bare Python number) made a constant of ``dtype``.
+
+    The derivative rules combine inputs among themselves (``-a / sqr(b)``,
+    ``b * a ** (b - 1)``): two weak numbers make a typed 64-bit result, which
+    would pull a float32 gradient up to float64 (and its casts stop the
+    stabilising rules).  As typed ``dtype`` constants — the dtype the forward
+    computation read them in — the rules stay in the output's dtype.  For
+    float64/complex128 (what Python numbers become anyway) nothing changes.
+    """
+    if np.dtype(dtype).kind not in "fc" or dtype in ("float64", "complex128"):
+        return list(inputs)
+    return [TensorConstant(TensorType(dtype, ()), x.data) if weak_value(x) is not None else x for x in inputs]
 
 
 def _times(g: Variable, partial: Any) -> Any:

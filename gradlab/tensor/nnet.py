@@ -87,10 +87,60 @@ class _SoftmaxBase(Op):
         return [_api().zeros_like(self(x))]
 
 
+def _scalar_name(var: Variable) -> Optional[str]:
+    return getattr(getattr(getattr(var.owner, "op", None), "scalar_op", None), "name", None)
+
+
+def _over(term: Variable, z: Variable) -> Optional[Variable]:
+    """``a`` when ``term`` is ``a / z`` or ``a * (c / z)`` (how ``log(z)`` passes its
+    gradient on), with ``a`` of ``term``'s full shape (no broadcasting left)."""
+    name = _scalar_name(term)
+    a = None
+    if name == "true_div" and term.owner.inputs[1] is z:
+        a = term.owner.inputs[0]
+    elif name == "mul" and len(term.owner.inputs) == 2:
+        for k in (0, 1):
+            factor, other = term.owner.inputs[k], term.owner.inputs[1 - k]
+            if _scalar_name(factor) == "true_div" and factor.owner.inputs[1] is z:
+                a = other * factor.owner.inputs[0]
+                break
+    if a is None or a.type.shape != term.type.shape or a.dtype != term.dtype:
+        return None
+    return a
+
+
+def split_over_softmax(gz: Variable, z: Variable) -> tuple:
+    """Split the gradient ``gz`` reaching a softmax output ``z`` into ``(A, R)``,
+    ``gz = A / z + R``: the terms ``a / z`` (a ``log(z)`` read ``z``) summed into
+    ``A``, the others into ``R``; either is None when it has no terms."""
+    stack, over, rest = [gz], [], []
+    while stack:  # a bounded walk over the add nodes directly above gz
+        term = stack.pop()
+        if _scalar_name(term) == "add" and term.type.shape == gz.type.shape and len(stack) < 64:
+            stack.extend(term.owner.inputs)
+            continue
+        a = _over(term, z) if term.type.shape == gz.type.shape else None
+        (over if a is not None else rest).append(a if a is not None else term)
+    return _total(over), _total(rest)
+
+
+def _total(terms: list) -> Optional[Variable]:
+    if not terms:
+        return None
+    result = terms[0]
+    for term in terms[1:]:
+        result = result + term
+    return result
+
+
 class Softmax(_SoftmaxBase):
     """``z = exp(x) / sum(exp(x), axis)``.
 
-    vjp: ``gx = z * (gz - sum(gz * z, axis))``;
+    vjp: ``gx = z * (gz - sum(gz * z, axis))``; where ``gz`` is ``A / z + R``
+    (``log(z)`` divides its gradient by ``z``), the ``A`` part is written
+    ``A - z * sum(A, axis)`` — the same value with no ``A / z`` that
+    overflows where ``z`` underflows to 0 (``log(softmax(x))`` and the
+    cross-entropy of a softmax at ``x = [1000, 0, -1000]``);
     jvp: ``dz = z * (t - sum(z * t, axis))``.
     """
 
@@ -100,7 +150,13 @@ class Softmax(_SoftmaxBase):
     def L_op(self, inputs, outputs, output_grads):
         (x,), (z,), (gz,) = inputs, outputs, output_grads
         axes = self.axes_of(x)
-        gx = z * (gz - _sum(gz * z, axes, keepdims=True))
+        over, rest = split_over_softmax(gz, z)
+        parts = []
+        if over is not None:
+            parts.append(over - z * _sum(over, axes, keepdims=True))
+        if rest is not None:
+            parts.append(z * (rest - _sum(rest * z, axes, keepdims=True)))
+        gx = parts[0] if len(parts) == 1 else parts[0] + parts[1]
         return [_cast_to(gx, _grad_dtype(x))]
 
     def R_op(self, inputs, eval_points):
@@ -148,12 +204,23 @@ def log_softmax(x: Any, axis: AxisArg = -1) -> Variable:
     return LogSoftmax(normalize_axis(axis, x.ndim, x, "log_softmax"))(x)
 
 
+def _log_softmax_of(coding: Variable) -> Optional[Variable]:
+    """``log_softmax(x)`` when ``coding`` is ``softmax(x)`` over its last axis, else None."""
+    node = coding.owner
+    if node is None or type(node.op) is not Softmax or node.op.axes_of(node.inputs[0]) != (coding.ndim - 1,):
+        return None
+    return LogSoftmax(node.op.axis)(node.inputs[0])
+
+
 def categorical_crossentropy(coding_dist: Any, true_dist: Any) -> Variable:
     """``-sum_k true[..., k] * log(coding[..., k])`` over the last axis.
 
     ``true_dist`` is either a distribution (one-hot or not) of the same
     shape as ``coding_dist``, or integer class labels with one axis less;
     labels pick ``-log(coding[..., label])`` (never ``0 * log 0``).
+    When ``coding_dist`` is ``softmax(x)`` over the last axis, ``log(coding)``
+    is built as ``log_softmax(x)``: the value stays finite for any ``x`` and
+    the gradient is the stable ``softmax(x) * sum(true) - true`` (``softmax - onehot``).
     """
     m = _api()
     coding = as_tensor_variable(coding_dist)
@@ -161,14 +228,18 @@ def categorical_crossentropy(coding_dist: Any, true_dist: Any) -> Variable:
     if coding.ndim == 0:
         raise TypeError(f"categorical_crossentropy: coding_dist {coding.type} must have a class axis "
                         "(a vector of probabilities or a matrix with one row per example)")
+    log_coding = _log_softmax_of(coding)
     if true.ndim == coding.ndim:
-        return -_sum(true * m.log(coding), axis=-1)
+        return -_sum(true * (m.log(coding) if log_coding is None else log_coding), axis=-1)
     if true.ndim == coding.ndim - 1 and np.dtype(true.dtype).kind in "iub":
         n_classes = coding.type.shape[-1]
         if n_classes is None:
             n_classes = m.shape(coding)[coding.ndim - 1]
-        one_hot = m.eq(m.dimshuffle(true, list(range(true.ndim)) + ["x"]), m.arange(n_classes))
-        picked = _sum(coding * m.cast(one_hot, coding.dtype), axis=-1)
-        return -m.log(picked)
+        one_hot = m.cast(m.eq(m.dimshuffle(true, list(range(true.ndim)) + ["x"]), m.arange(n_classes)),
+                         coding.dtype)
+        if log_coding is not None:
+            # - log(sum(one_hot)) is 0 for a valid label and +inf for one out of range (as -log(0) was)
+            return -_sum(log_coding * one_hot, axis=-1) - m.log(_sum(one_hot, axis=-1))
+        return -m.log(_sum(coding * one_hot, axis=-1))
     raise TypeError(f"categorical_crossentropy: true_dist {true.type} must have the shape of coding_dist "
                     f"{coding.type} (probabilities) or one axis less with an integer dtype (class labels)")

@@ -60,6 +60,20 @@ def _lookup_dtype(dtype: Any) -> str:
     return name
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:40] + "…" + text[-10:]
+
+
+def _range(dtype: np.dtype) -> str:
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return f"from {info.min} to {info.max}"
+    if dtype.kind == "b":
+        return "True or False"
+    return f"up to {float(np.finfo(dtype).max)!r}"
+
+
 class TensorType(Type):
     """The type of an n-dimensional numpy array of one dtype."""
 
@@ -129,8 +143,12 @@ class TensorType(Type):
         """Return ``data`` as an array of this type, or raise TypeError/ValueError.
 
         Upcasts silently (int -> float, float32 -> float64); a downcast that
-        could lose precision needs ``allow_downcast=True``.  A Python float is
-        accepted for a float32 input (it has no fixed precision).
+        could lose precision needs ``allow_downcast=True``.  Python numbers
+        (and lists of them) have no fixed precision: they are accepted when
+        they fit — a Python float rounded to float32 is fine, one that
+        overflows to inf is not, nor an integer that changes (``2**30 + 1`` in
+        float32, ``300`` in int8).  ``allow_downcast=False`` accepts only
+        exactly representable Python numbers (PyTensor's semantics).
         """
         if isinstance(data, np.ndarray) and data.dtype.name == self.dtype:
             arr = data
@@ -149,13 +167,20 @@ class TensorType(Type):
 
     def _convert(self, data: Any, allow_downcast: Optional[bool]) -> np.ndarray:
         if data.__class__ in (float, int) and self.numpy_dtype.kind in "fc":
-            return np.asarray(data, dtype=self.numpy_dtype)  # Python numbers fit any float type
+            with np.errstate(over="ignore"):
+                arr = np.asarray(data, dtype=self.numpy_dtype)
+            if allow_downcast or data == arr.item() or data != data:  # exact (or nan)
+                return arr
+            return self._checked_downcast(np.asarray(data), arr, data, allow_downcast)
         if isinstance(data, (str, bytes)) or data is None:
             raise TypeError(f"expected a number or an array of {self.dtype}, got {type(data).__name__} {data!r}"[:200])
         try:
             arr = np.asarray(data)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             raise TypeError(f"cannot convert {type(data).__name__} to an array of {self.dtype}: {exc}") from exc
+        if arr.dtype.kind == "O" and data.__class__ is int:
+            raise TypeError(f"value {_short(data)} does not fit {self.dtype} ({_range(self.numpy_dtype)}); "
+                            f"declare the input with a wider dtype or rescale the value")
         if arr.dtype.kind not in "biufc":
             raise TypeError(f"expected numeric values for {self}, got values of dtype {arr.dtype} "
                             f"({type(data).__name__}); pass numbers or a numeric array")
@@ -165,21 +190,47 @@ class TensorType(Type):
         python_scalar = isinstance(data, (bool, int, float, complex)) or (
             isinstance(data, (list, tuple)) and arr.dtype.kind in "biuf" and not isinstance(data, np.ndarray))
         if allow_downcast or np.can_cast(arr.dtype, target, casting="safe"):
-            return arr.astype(target)
-        if python_scalar and allow_downcast is None:
+            with np.errstate(over="ignore", invalid="ignore"):
+                return arr.astype(target)
+        if python_scalar:
             # Python numbers carry no precision of their own: accept them if they fit.
-            converted = arr.astype(target)
-            if target.kind in "iub" and not np.array_equal(converted, arr):
-                raise TypeError(f"value {data!r} does not fit dtype {self.dtype} exactly")
-            if target.kind == "f" and arr.dtype.kind == "f" and target.itemsize < arr.dtype.itemsize:
-                return converted
-            if target.kind in "iub" and arr.dtype.kind in "iub":
-                return converted
-            if target.kind == "f" and arr.dtype.kind in "iub":
-                return converted
+            with np.errstate(over="ignore", invalid="ignore"):
+                converted = arr.astype(target)
+            return self._checked_downcast(arr, converted, data, allow_downcast)
         raise TypeError(f"expected dtype {self.dtype}, got {arr.dtype}: converting would lose precision. "
                         f"Pass values of dtype {self.dtype} (e.g. np.asarray(value, dtype='{self.dtype}')) "
                         "or compile with allow_input_downcast=True")
+
+    def _checked_downcast(self, arr: np.ndarray, converted: np.ndarray, data: Any,
+                          allow_downcast: Optional[bool]) -> np.ndarray:
+        """``converted`` (``arr`` in this dtype) unless the conversion broke a value.
+
+        Broken: a finite number that overflows to inf, an integer that does not
+        survive exactly (``2**30 + 1`` in float32, ``300`` in int8), a fraction
+        cut off by an integer dtype.  Rounding a Python float's digits to a
+        narrower float is fine, except with ``allow_downcast=False`` (exact only).
+        """
+        target = self.numpy_dtype
+        with np.errstate(invalid="ignore"):
+            bad = np.zeros(arr.shape, bool)
+            if target.kind in "fc":
+                bad = np.isfinite(arr) & ~np.isfinite(converted)
+                why = f"overflows {self.dtype} (largest finite {float(np.finfo(target).max)!r})"
+            if not np.any(bad) and (target.kind in "iub" or arr.dtype.kind in "iub" or allow_downcast is False):
+                bad = ~((converted == arr) | ((arr != arr) & (converted != converted)))
+                if target.kind in "iu":
+                    why = (f"does not fit {self.dtype} ({_range(target)})" if arr.dtype.kind in "iub"
+                           else f"is not a whole number {self.dtype} can hold ({_range(target)})")
+                else:
+                    why = f"cannot be stored exactly in {self.dtype}"
+        if not np.any(bad):
+            return converted
+        index = tuple(int(i[0]) for i in np.nonzero(bad)) if arr.ndim else ()
+        value, became = arr[index].item(), converted[index].item()
+        where = f" (entry {list(index)} of the value passed)" if arr.ndim else ""
+        raise TypeError(f"value {_short(value)}{where} {why}: it would become {became!r}. Pass a value "
+                        f"{self.dtype} can hold, declare the input with a wider dtype, or compile with "
+                        "allow_input_downcast=True to convert anyway")
 
     def value_zeros(self, shape: Sequence[int]) -> np.ndarray:
         return np.zeros(shape, dtype=self.dtype)

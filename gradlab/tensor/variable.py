@@ -176,14 +176,38 @@ def _format_scalar(value: np.ndarray) -> str:
     return repr(v)
 
 
+_INT64_MIN, _INT64_MAX = -2**63, 2**63 - 1
+
+
+def _short_number(value: Any) -> str:
+    """A number for an error message: huge integers by their size, not their 10,000 digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"{'-' if value < 0 else ''}2**{abs(value).bit_length() - 1}-ish ({abs(value).bit_length()} bits)"
+    return repr(value)[:60]
+
+
+def _float_hint(value: int) -> str:
+    try:
+        return f"write it as a float ({float(value)!r}) or rescale the computation"
+    except OverflowError:
+        return "it is too large for float64 as well: rescale the computation"
+
+
 def constant(value: Any, name: Optional[str] = None, ndim: Optional[int] = None, dtype: Any = None) -> TensorConstant:
     """A TensorConstant holding ``value`` (a number, a list or an array)."""
     weak = isinstance(value, (bool, int, float)) and not isinstance(value, np.generic) and dtype is None
     if dtype is not None:
-        arr = np.asarray(value, dtype=np.dtype(dtype) if dtype != "floatX" else None)
+        try:
+            arr = np.asarray(value, dtype=np.dtype(dtype) if dtype != "floatX" else None)
+        except OverflowError:
+            raise ValueError(f"the value {_short_number(value)} does not fit in {dtype}; "
+                             "pick a wider dtype or write the value as a float") from None
     elif isinstance(value, bool):
         arr = np.asarray(value)
     elif isinstance(value, int):
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            raise ValueError(f"the integer {_short_number(value)} does not fit in int64, the widest integer "
+                             f"type (from -2**63 to 2**63-1); {_float_hint(value)}")
         arr = np.asarray(value, dtype="int64")
     elif isinstance(value, float):
         from gradlab.configuration import config

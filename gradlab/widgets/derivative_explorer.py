@@ -10,14 +10,15 @@ from gradlab.graph.basic import Variable
 from gradlab.widgets.derivative_plot import DerivativePlot, resolve_params, slider_spec
 from gradlab.widgets.inputs import free_inputs
 from gradlab.widgets.render import PLOT_DPI, MessageBox, graph_widget, guarded, plot_widget, show_svg, svg_future
+from gradlab.widgets.validate import FiniteSlider, finite_number, scalar_parameters, set_slider_values
 
 #: how many positions a slider has across its range
 SLIDER_POSITIONS = 240
 
 
 def make_slider(description: str, low: float, high: float, value: float) -> widgets.FloatSlider:
-    """A continuous-update float slider with about ``SLIDER_POSITIONS`` positions."""
-    return widgets.FloatSlider(value=value, min=low, max=high, step=(high - low) / SLIDER_POSITIONS,
+    """A continuous-update float slider with about ``SLIDER_POSITIONS`` positions (NaN refused)."""
+    return FiniteSlider(value=value, min=low, max=high, step=(high - low) / SLIDER_POSITIONS,
                                description=description, continuous_update=True, readout_format=".3g")
 
 
@@ -30,6 +31,10 @@ class DerivativeExplorer(widgets.VBox):
     Every other scalar input of ``expr`` is a parameter with its own slider:
     ``params`` maps a variable (or its name) to a value, ``(low, high)`` or
     ``(low, high, value)``; unlisted ones get 1.0 in ``param_range``.
+    Parameters are scalars (a slider sets one number): a vector parameter is
+    a TypeError saying how to substitute a value for it.  ``domain`` must be
+    finite and plottable; a bad ``point``/``params`` value is reported in the
+    message line and changes nothing.
 
     State: ``point`` (settable; also ``point_slider.value``), ``params``
     (``{name: value}``, settable; also ``param_sliders[name].value``),
@@ -44,6 +49,7 @@ class DerivativeExplorer(widgets.VBox):
         specs = resolve_params(others, params)
         self.expr, self.wrt = expr, wrt
         self.plot = DerivativePlot(expr, wrt, others, domain=domain, order=order, num=num)
+        scalar_parameters(others, "DerivativeExplorer")
         self.parameters = others
         low, high = self.plot.domain
         if point is None:
@@ -80,8 +86,10 @@ class DerivativeExplorer(widgets.VBox):
         return self.point_slider.value
 
     @point.setter
+    @guarded
     def point(self, value: float) -> None:
-        self.point_slider.value = value
+        slider = self.point_slider
+        slider.value = finite_number(f"the point {self.wrt.name or 'x'}", value, slider.min, slider.max)
 
     @property
     def params(self) -> dict:
@@ -89,14 +97,9 @@ class DerivativeExplorer(widgets.VBox):
         return {name: s.value for name, s in self.param_sliders.items()}
 
     @params.setter
+    @guarded
     def params(self, values: Mapping[str, float]) -> None:
-        unknown = [k for k in values if k not in self.param_sliders]
-        if unknown:
-            raise KeyError(f"params: {unknown} are not parameters; the parameters are {list(self.param_sliders)}")
-        for name, value in values.items():              # one redraw for all of them
-            self.param_sliders[name].unobserve(self._on_change, names="value")
-            self.param_sliders[name].value = value
-            self.param_sliders[name].observe(self._on_change, names="value")
+        set_slider_values(self.param_sliders, values, self._on_change)
         self.refresh()
 
     @property

@@ -44,9 +44,8 @@ class DerivativePlot:
         if order < 1 or int(order) != order or order > len(CURVE_NAMES) - 1:
             raise ValueError(f"order must be 1, 2 or 3 (the highest derivative plotted), got {order!r}")
         self.expr, self.wrt, self.params = expr, wrt, list(params)
-        self.domain = (float(domain[0]), float(domain[1]))
-        if not self.domain[0] < self.domain[1]:
-            raise ValueError(f"domain must be (low, high) with low < high, got {domain!r}")
+        from gradlab.widgets.validate import finite_domain
+        self.domain = finite_domain(domain)
         self.order, self.num = int(order), int(num)
         self._terms = derivatives(expr, wrt, self.order)
         self._tangent_fn = compile_function([wrt] + self.params, self._terms[:2], mode="NO_REWRITE")

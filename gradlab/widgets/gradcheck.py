@@ -12,11 +12,14 @@ import numpy as np
 
 from gradlab.graph.basic import Variable
 from gradlab.widgets.render import MessageBox, guarded
+from gradlab.widgets.validate import FiniteLogSlider, finite_number
 
 #: the most rows the table shows (``rows`` always has them all)
 MAX_TABLE_ROWS = 200
 #: the most entries checked by default: each costs two evaluations of the function
 MAX_ENTRIES = 5000
+#: the finite-difference steps the eps slider offers
+EPS_RANGE = (1e-12, 1e-1)
 #: (status, colour, symbol): Okabe–Ito colours, and a symbol so the table reads without colour
 STATUS_STYLE = {"ok": ("#009E73", "✓"), "warn": ("#E69F00", "~"), "bad": ("#D55E00", "✗")}
 
@@ -84,8 +87,10 @@ class GradCheck(widgets.VBox):
         self._points = points
         self._build_functions()
         default_eps = max(_TYPE_EPS[p.dtype.name] for p in points)
-        self.eps_slider = widgets.FloatLogSlider(value=eps or default_eps, base=10, min=-12, max=-1, step=0.25,
-                                                 description="eps", readout_format=".1e", continuous_update=False)
+        eps = default_eps if eps is None else finite_number("eps", eps, EPS_RANGE[0], EPS_RANGE[1])
+        self.eps_slider = FiniteLogSlider(value=eps, base=10, min=np.log10(EPS_RANGE[0]),
+                                          max=np.log10(EPS_RANGE[1]), step=0.25, description="eps",
+                                          readout_format=".1e", continuous_update=False)
         self.point_texts = [widgets.Text(value=json.dumps(p.tolist()), description=f"{v.name or 'input'} =",
                                          continuous_update=False) for v, p in zip(self.inputs, points)]
         self.summary = widgets.HTML(value="")
@@ -166,12 +171,13 @@ class GradCheck(widgets.VBox):
 
     @property
     def eps(self) -> float:
-        """The finite-difference step."""
+        """The finite-difference step (in ``EPS_RANGE``)."""
         return self.eps_slider.value
 
     @eps.setter
+    @guarded
     def eps(self, value: float) -> None:
-        self.eps_slider.value = value
+        self.eps_slider.value = finite_number("eps", value, EPS_RANGE[0], EPS_RANGE[1])
 
     @property
     def max_rel_err(self) -> float:

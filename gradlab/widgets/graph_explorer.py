@@ -2,6 +2,7 @@
 types, values and adjoints."""
 from __future__ import annotations
 
+import html
 from typing import Any, Mapping, Optional, Sequence
 
 import ipywidgets as widgets
@@ -10,6 +11,7 @@ from gradlab.graph.basic import Variable
 from gradlab.viz.graph import MAX_NODES
 from gradlab.widgets.inputs import as_outputs, compile_function, free_inputs, is_real, missing_values, resolve
 from gradlab.widgets.render import LRUCache, MessageBox, graph_widget, guarded, show_svg, svg_text
+from gradlab.widgets.validate import checked_values
 
 VIEWS = (("before rewriting", "before"), ("after rewriting", "after"), ("side by side", "both"))
 
@@ -95,8 +97,9 @@ class GraphExplorer(widgets.VBox):
         return dict(self._values)
 
     @values.setter
+    @guarded
     def values(self, values: Optional[Mapping]) -> None:
-        self._set_values(values)
+        self._set_values(values)     # checks every value first: a bad one changes nothing
         self.refresh()
 
     @property
@@ -124,7 +127,7 @@ class GraphExplorer(widgets.VBox):
 
     # -- drawing ---------------------------------------------------------
     def _set_values(self, values: Optional[Mapping]) -> None:
-        self._values = resolve(self._value_inputs, values)
+        self._values = checked_values(resolve(self._value_inputs, values))
         self._values_version += 1
         missing = missing_values(self._value_inputs, self._values)
         self.values_toggle.disabled = bool(missing)
@@ -135,7 +138,7 @@ class GraphExplorer(widgets.VBox):
         if self.adjoints_toggle.disabled:
             self.adjoints_toggle.tooltip = ("adjoints need one scalar output (the cost)" if not self.adjoints_available
                                             else self.values_toggle.tooltip)
-        shown = [f"{v.name or v.type} = {_brief(val)}" for v, val in self._values.items()]
+        shown = [html.escape(f"{v.name or v.type} = {_brief(val)}") for v, val in self._values.items()]
         self.caption.value = ("<small>values at " + ", ".join(shown) + "</small>") if shown else ""
 
     def _on_change(self, change: Any) -> None:

@@ -10,7 +10,7 @@ earlier formula is instant and only a new one compiles.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
 import ipywidgets as widgets
 
@@ -18,6 +18,7 @@ from gradlab.widgets.derivative_explorer import make_slider
 from gradlab.widgets.derivative_plot import DerivativePlot
 from gradlab.widgets.render import (PLOT_DPI, LRUCache, MessageBox, graph_widget, guarded, plot_widget, show_svg,
                                     svg_future)
+from gradlab.widgets.validate import finite_domain, finite_number, set_slider_values
 
 #: formulas kept built (graphs, functions, pictures)
 FORMULA_CACHE_SIZE = 32
@@ -85,6 +86,7 @@ class Playground(widgets.VBox):
     def __init__(self, formula: str = "1/(1+exp(-x))", *, wrt: str = "x", point: float = 1.0,
                  domain: Tuple[float, float] = (-6.0, 6.0), order: int = 1, live: bool = False,
                  param_range: Tuple[float, float] = (-5.0, 5.0)):
+        domain = finite_domain(domain)
         self.wrt_name, self.order, self.domain, self.param_range = wrt, order, domain, param_range
         self._cache = LRUCache(FORMULA_CACHE_SIZE)
         self.built: Optional[Built] = None
@@ -183,15 +185,23 @@ class Playground(widgets.VBox):
         return self.point_slider.value
 
     @point.setter
+    @guarded
     def point(self, value: float) -> None:
-        self.point_slider.value = value
+        slider = self.point_slider
+        slider.value = finite_number(f"the point {self.wrt_name}", value, slider.min, slider.max)
 
     @property
     def params(self) -> dict:
-        """``{name: value}`` of the formula's parameters."""
+        """``{name: value}`` of the formula's parameters (settable)."""
         if not self.built:
             return {}
         return {v.name: self.param_sliders[v.name].value for v in self.built.parameters}
+
+    @params.setter
+    @guarded
+    def params(self, values: Mapping[str, float]) -> None:
+        set_slider_values(self.param_sliders, values, self._on_slider, known=list(self.params))
+        self.redraw_plot()
 
     # -- building --------------------------------------------------------
     def _on_formula(self, change: Any) -> None:

@@ -223,3 +223,25 @@ def test_outputs_that_are_views_are_copied():
     for out in f(v):
         out[...] = -1.0
     np.testing.assert_array_equal(v, np.arange(4.0).reshape(2, 2))
+
+
+# -- issue 17: a malformed givens entry names the expected pair and the bad entry ------------
+@pytest.mark.parametrize("givens,message", [
+    ("three", r"givens entry 0 must be a \(variable, replacement\) pair, got 3 values: \(x, 1\.0, 2\)\. "
+              r"Write givens=\[\(x, new_x\), \.\.\.\] or givens=\{x: new_x\}"),
+    ("one", r"givens entry 1 must be a \(variable, replacement\) pair, got 1 value: \(y,\)"),
+    ("bare", r"givens entry 0 must be a \(variable, replacement\) pair, got TensorVariable: x\."),
+    ("key", r"givens pair 0: the key must be a variable, got float 1\.0; write givens=\[\(x, new_x\)"),
+    ("scalar", r"givens must be a dict or a list of \(variable, replacement\) pairs, got TensorVariable x"),
+])
+def test_malformed_givens_entries_are_named(givens, message):
+    x, y = gt.dscalar("x"), gt.dscalar("y")
+    value = {"three": [(x, 1.0, 2)], "one": [(x, 1.0), (y,)], "bare": [x], "key": [(1.0, x)], "scalar": x}[givens]
+    with pytest.raises(TypeError, match=message):
+        gradlab.function([], x + y, givens=value)
+
+
+def test_givens_pairs_as_lists_and_dicts_work():
+    x, y = gt.dscalar("x"), gt.dscalar("y")
+    assert gradlab.function([y], x * y, givens=[[x, 2.0]])(3.0) == 6.0
+    assert gradlab.function([y], x * y, givens={x: y + 1})(3.0) == 12.0

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import gradlab.tensor as gt
-from gradlab.graph import Op, toposort
+from gradlab.graph import Op, ancestors, toposort
 from gradlab.gradient import Lop, Rop, grad, verify_grad
 
 from gradient_helpers import assert_close, compile_fn, fd_jacobians, symbolic_like
@@ -349,6 +349,30 @@ def test_float32_inputs_keep_float32_gradients(row: Row) -> None:
     xs, out = _instantiate(row, points, dtype="float32")
     grads = grad(gt.sum(out), xs, disconnected_inputs="ignore")
     assert [g.dtype for g in grads] == ["float32"] * len(xs)
+
+
+@pytest.mark.parametrize("mode", ["NO_REWRITE", "FAST_RUN"])
+@pytest.mark.parametrize("row", [r for r in ROWS if r.f32], ids=[r.id for r in ROWS if r.f32])
+def test_float32_gradients_are_computed_in_float32(row: Row, mode: str) -> None:
+    """Issue 17: no float64 value anywhere inside the gradient graph of a float32
+    graph (the float64 seed ``fill(C, 1.0)`` and ``int64 -1 / float32`` used to
+    widen it, and the casts back stopped the stabilising rules), and the values
+    agree with the float64 gradient."""
+    _require(row)
+    points = _points(row)
+    xs, out = _instantiate(row, points, dtype="float32")
+    if out.dtype != "float32":
+        pytest.skip(f"the row's output is {out.dtype}, not float32 (a float64 constant or a comparison)")
+    grads = grad(gt.sum(out), xs, disconnected_inputs="ignore")
+    wide = sorted({str(v.owner.op) for v in ancestors(grads)
+                   if v.owner is not None and getattr(v.type, "dtype", None) == "float64"})
+    assert wide == [], f"float64 nodes in the float32 gradient: {wide}"
+    got = compile_fn(xs, grads, mode=mode)(*[p.astype("float32") for p in points])
+    xs64, out64 = _instantiate(row, points)
+    want = compile_fn(xs64, grad(gt.sum(out64), xs64, disconnected_inputs="ignore"))(*points)
+    for g, w in zip(got, want):
+        assert g.dtype == np.float32
+        assert_close(g, w, rtol=1e-3, atol=1e-3 * max(1.0, float(np.max(np.abs(w)))))
 
 
 def test_table_covers_every_op() -> None:

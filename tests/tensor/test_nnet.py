@@ -149,3 +149,67 @@ def test_benchmark_mlp_gradient_matches_the_closed_form():
     dh = (dz @ w2.T) * (1 - h ** 2)
     for got, want in ((g_w2, h.T @ dz), (g_b2, dz.sum(0)), (g_w1, xv.T @ dh), (g_b1, dh.sum(0))):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+# -- issue 17: gradients of the stabilised forms are stable too ----------------------------------
+STABLE_CASES = [("float64", 1000.0), ("float32", 45.0), ("float32", 1000.0)]
+GRAD_MODES = ["FAST_RUN", "FAST_COMPILE", "NO_REWRITE"]
+
+
+@pytest.mark.parametrize("mode", GRAD_MODES)
+@pytest.mark.parametrize("dtype,big", STABLE_CASES)
+def test_crossentropy_of_softmax_gradient_is_softmax_minus_onehot(dtype, big, mode):
+    z, t = gt.vector("z", dtype=dtype), gt.vector("t", dtype=dtype)
+    y = gt.lscalar("y")
+    value = np.array([big, 0.0, -big], dtype=dtype)
+    onehot = np.array([0.0, 1.0, 0.0], dtype=dtype)
+    want = _np_softmax(value.astype("float64"), -1) - onehot            # [1, -1, 0]
+    for target, arg in ((t, onehot), (y, 1)):
+        cost = gt.categorical_crossentropy(gt.softmax(z), target)
+        g = gt.grad(cost, z)
+        got_cost, got_g = gradlab.function([z, target], [cost, g], mode=mode)(value, arg)
+        assert got_g.dtype == dtype and got_cost.dtype == dtype
+        np.testing.assert_allclose(got_cost, big, rtol=1e-6)              # -log_softmax(z)[1] = big
+        np.testing.assert_allclose(got_g, want, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", GRAD_MODES)
+@pytest.mark.parametrize("dtype,big", STABLE_CASES)
+def test_gradient_of_log_of_softmax_is_stable(dtype, big, mode):
+    z = gt.vector("z", dtype=dtype)
+    value = np.array([big, 0.0, -big], dtype=dtype)
+    sm = _np_softmax(value.astype("float64"), -1)
+    g = gradlab.function([z], gt.grad(gt.log(gt.softmax(z)).sum(), z), mode=mode)(value)
+    assert g.dtype == dtype
+    np.testing.assert_allclose(g, 1 - 3 * sm, atol=1e-6)                 # [-2, 1, 1]
+    # rows of a matrix, through a mean: gx = (1 - n * softmax) / size
+    m = gt.matrix("m", dtype=dtype)
+    rows = np.stack([value, value[::-1]])
+    g = gradlab.function([m], gt.grad(gt.log(gt.softmax(m)).mean(), m), mode=mode)(rows)
+    np.testing.assert_allclose(g, (1 - 3 * _np_softmax(rows.astype("float64"), -1)) / 6, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", GRAD_MODES)
+def test_crossentropy_of_softmax_with_an_out_of_range_label_is_inf(mode):
+    z, y = gt.dmatrix("z"), gt.lvector("y")
+    cost = gt.categorical_crossentropy(gt.softmax(z), y)
+    with np.errstate(divide="ignore"):
+        got = gradlab.function([z, y], cost, mode=mode)(np.zeros((2, 3)), [1, 7])
+    np.testing.assert_allclose(got, [np.log(3.0), np.inf])
+
+
+def test_softmax_gradient_with_log_and_other_readers_matches_finite_differences():
+    """gz = A / z + R: the stable A part and the general R part together."""
+    z, w = gt.dvector("z"), gt.dvector("w")
+    cost = (w * gt.log(gt.softmax(z))).sum() + (gt.softmax(z) * w[::-1]).sum()
+    value, weights = np.array([0.3, -1.2, 2.0]), np.array([0.5, 1.5, -2.0])
+    got = gradlab.function([z, w], gt.grad(cost, z), mode="NO_REWRITE")(value, weights)
+    f = gradlab.function([z, w], cost, mode="NO_REWRITE")
+    eps = 1e-6
+    fd = [(f(value + eps * e, weights) - f(value - eps * e, weights)) / (2 * eps) for e in np.eye(3)]
+    np.testing.assert_allclose(got, fd, rtol=1e-6, atol=1e-8)
+    big = gradlab.function([z, w], gt.grad(cost, z))(np.array([1000.0, 0.0, -1000.0]), weights)
+    assert np.all(np.isfinite(big))
+    sm = np.array([1.0, 0.0, 0.0])
+    np.testing.assert_allclose(big, weights - sm * weights.sum() + sm * (weights[::-1] - sm @ weights[::-1]),
+                               atol=1e-12)
