@@ -23,6 +23,8 @@ from typing import Any, Iterable, Optional
 
 #: the widest a picture is shown (CSS px)
 MAX_WIDTH_PX = 900
+#: the tallest a static picture may be at display size (CSS px); taller ones fold
+MAX_HEIGHT_PX = 2400
 #: the smallest text allowed at display size (CSS px)
 MIN_FONT_PX = 11.0
 #: CSS px per point
@@ -51,7 +53,9 @@ class Size:
 
     @property
     def fits(self) -> bool:
-        return self.scale_needed >= MIN_SCALE
+        """Shown at most ``MAX_WIDTH_PX`` wide, text still readable, and not taller than ``MAX_HEIGHT_PX``."""
+        return (self.scale_needed >= MIN_SCALE
+                and self.height * self.scale_needed <= MAX_HEIGHT_PX / PX_PER_PT)
 
 
 def text_box(lines: Iterable[str], fontsize: float = 11.0, shape: str = "box") -> tuple:

@@ -128,8 +128,8 @@ def _run_length(order: Sequence[Any], sigs: list, pos: dict, s: int, p: int) -> 
 
 def _inputs_match(a: Any, b: Any, pos: dict, s: int, base: int, p: int, second: bool) -> bool:
     for va, vb in zip(a.inputs, b.inputs):
-        if va is vb:
-            continue
+        if va is vb or (va.owner is None and vb.owner is None and hasattr(va, "data") and hasattr(vb, "data")):
+            continue                           # the same variable, or equal constants (the signatures compared them)
         pa = pos.get(va.owner) if va.owner is not None else None
         pb = pos.get(vb.owner) if vb.owner is not None else None
         if pb is None or not base <= pb < base + p + p:
