@@ -52,10 +52,17 @@ class Size:
         return min(1.0, MAX_WIDTH_PT / self.width) if self.width > 0 else 1.0
 
     @property
+    def score(self) -> float:
+        """How well the picture keeps the budget: 1 or more when it fits (text at
+        least ``MIN_FONT_PX`` when shrunk to ``MAX_WIDTH_PX``, at most
+        ``MAX_HEIGHT_PX`` tall); below 1 the smaller the worse."""
+        tall = self.height * self.scale_needed * PX_PER_PT
+        return min(self.scale_needed / MIN_SCALE, MAX_HEIGHT_PX / tall if tall > 0 else float("inf"))
+
+    @property
     def fits(self) -> bool:
         """Shown at most ``MAX_WIDTH_PX`` wide, text still readable, and not taller than ``MAX_HEIGHT_PX``."""
-        return (self.scale_needed >= MIN_SCALE
-                and self.height * self.scale_needed <= MAX_HEIGHT_PX / PX_PER_PT)
+        return self.score >= 1.0
 
 
 def text_box(lines: Iterable[str], fontsize: float = 11.0, shape: str = "box") -> tuple:

@@ -371,7 +371,7 @@ def finish(dot: Any, used: dict, *, title: Optional[str], notes: list, legend: b
 
     if rankdir is None:
         across, down = size("LR"), size("TB")
-        rankdir = "LR" if across.fits or across.scale_needed >= down.scale_needed else "TB"
+        rankdir = "LR" if across.fits or across.score >= down.score else "TB"
     predicted = size(rankdir)
     dot.graph_attr["rankdir"] = rankdir
     style.set_caption(dot, title, notes)
@@ -413,9 +413,10 @@ def fitted(build: Callable, fold: Union[bool, str], max_nodes: Optional[int], fi
     measure it (the other direction is tried too when the direction is free),
     and with ``fold`` not False a picture that still does not fit collapses
     more ops (``max_nodes`` halved, down to 4).  Without ``fit`` (a widget,
-    which pans and zooms) the open plan is drawn, sized by the prediction."""
+    which pans and zooms) the plans are judged by the prediction alone and
+    nothing more is collapsed."""
     plans = fold_plans(fold, max_nodes)
-    if not fit or fold is False:
+    if fold is False:
         return build(plans[0], rankdir)[0]
     best: Optional[tuple] = None
     previous: Optional[list] = None
@@ -423,17 +424,14 @@ def fitted(build: Callable, fold: Union[bool, str], max_nodes: Optional[int], fi
     def attempt(options: dict) -> bool:
         nonlocal best, previous
         dot, size, previous = build(options, rankdir)
-        if sum(len(layout.nodes) for layout in previous) > MEASURE_AT_MOST:
-            candidates = [(size, dot)]         # too big to lay out twice: trust the prediction
-        else:
-            candidates = [(measured_size(dot), dot)]
-        if rankdir is None and not candidates[0][0].fits and len(candidates) == 1 and previous and \
-                sum(len(layout.nodes) for layout in previous) <= MEASURE_AT_MOST:
+        small = sum(len(layout.nodes) for layout in previous) <= MEASURE_AT_MOST
+        candidates = [(measured_size(dot) if fit and small else size, dot)]
+        if fit and small and rankdir is None and not candidates[0][0].fits:
             flipped = "TB" if dot.graph_attr["rankdir"] == "LR" else "LR"
             other = build(options, flipped)[0]
             candidates.append((measured_size(other), other))
-        size, dot = max(candidates, key=lambda c: c[0].scale_needed)
-        if best is None or size.scale_needed > best[0].scale_needed + 1e-9:
+        size, dot = max(candidates, key=lambda c: c[0].score)
+        if best is None or size.score > best[0].score + 1e-9:
             best = (size, dot)
         return size.fits
 
@@ -442,7 +440,7 @@ def fitted(build: Callable, fold: Union[bool, str], max_nodes: Optional[int], fi
             continue
         if attempt(options):
             return best[1]
-    if fold is not False:
+    if fit:
         limit = min(max_nodes or 10 ** 9, max(layout.total for layout in previous)) // 2
         while limit >= 4:
             if attempt(dict(plans[-1], max_nodes=limit)):

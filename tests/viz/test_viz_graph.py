@@ -355,7 +355,7 @@ def test_large_pictures_draw_a_shared_leaf_once_per_use():
     out = x
     for _ in range(15):                       # 60 ops, w read by 15 of them
         out = gt.sin(out) * 1.01 + (w * out).sum()
-    nodes, edges = parse(graph(out))
+    nodes, edges = parse(graph(out, fold=False))     # unfolded (folded, the 15 steps are drawn once)
     copies = by_first_line(variables(nodes), "w")
     assert len(copies) == 15
     assert sorted(b for a, b, _ in edges if a in copies) == sorted(
