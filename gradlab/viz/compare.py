@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional, Sequence, Union
 
 from gradlab.viz import style
-from gradlab.viz.graph import (MAX_NODES, Canvas, aliased_marks, draw, finish, fitted, new_digraph, numbers, plan,
+from gradlab.viz.fitting import fitted
+from gradlab.viz.graph import (MAX_NODES, Canvas, aliased_marks, draw, finish, new_digraph, numbers, plan,
                               repeat_note, resolve_target, summary_note)
 
 

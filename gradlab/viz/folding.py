@@ -58,7 +58,7 @@ def _signature(node: Any) -> tuple:
         if isinstance(var, Constant):
             parts.append(("c", repr(var.data)))
         else:
-            parts.append(("v", len(node.outputs)))
+            parts.append(("v",))
     try:
         key = hash(node.op)
     except TypeError:
@@ -97,16 +97,18 @@ def find_repeats(order: Sequence[Any], protected: Sequence[Any] = (), *, min_cou
         for p in range(1, max_period + 1):
             if s + p * min_count > n:
                 break
+            if best is not None and p % best[1] == 0:
+                continue                # a multiple of a period found covers the same run
             count = _run_length(order, sigs, pos, s, p)
             if count >= min_count and (best is None or count * p > best[0] * best[1]):
                 best = (count, p)
         if best is None:
             s += 1
             continue
-        count, p = best
-        count = _trim(order, pos, readers, protected_nodes, s, p, count)
+        whole, p = best
+        count = _trim(order, pos, readers, protected_nodes, s, p, whole)
         if count < min_count:
-            s += 1
+            s += whole * p          # a run read from outside: left drawn, and not searched again (linear)
             continue
         found.append(_describe(order, pos, readers, s, p, count))
         s += count * p

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
 from gradlab.graph.basic import Apply, Constant, Variable
 from gradlab.viz import budget, style
 from gradlab.viz.clusters import draw_composite, link_loop_body, scan_body_job
+from gradlab.viz.fitting import fitted
 from gradlab.viz.folding import is_scan, program_of, wrapped_expression
 from gradlab.viz.layout import MAX_NODES, Layout, Target, plan, resolve_target  # noqa: F401  (re-exported)
 from gradlab.viz.values import forward_and_backward, format_value, resolve_values
@@ -202,7 +203,7 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
             producer[node] = draw_composite(canvas, container, node, nid, source, marks.get(node))
         else:
             producer[node] = nid
-            _draw_op(canvas, container, node, nid, marks.get(node), layout.open_composites)
+            _draw_op(canvas, container, node, nid, marks.get(node))
             numbered = len(node.inputs) > 1 and not style.is_commutative(node)
             for i, var in enumerate(node.inputs):
                 tail = source(var)
@@ -221,7 +222,8 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
     _draw_groups(canvas, job.container, job.target, layout, prefix, used, source)
 
 
-def _draw_op(canvas: Canvas, container: Any, node: Apply, nid: str, mark: Optional[str], open_composites: bool) -> None:
+def _draw_op(canvas: Canvas, container: Any, node: Apply, nid: str, mark: Optional[str]) -> None:
+    """An op as an ellipse (a folded composite: its infix expression, wrapped)."""
     kind_name = style.op_kind(node.op)
     canvas.used["kinds"].add(kind_name)
     attrs = style.op_attrs(kind_name)
@@ -381,89 +383,6 @@ def finish(dot: Any, used: dict, *, title: Optional[str], notes: list, legend: b
         style.add_legend(dot, used, sinks=tuple(sinks[-3:]))
     budget.fit_width(dot)
     return predicted
-
-
-def fold_plans(fold: Union[bool, str], max_nodes: Optional[int]) -> list:
-    """The plans tried in turn (``plan`` keyword arguments), least folded first.
-
-    ``fold=False``: nothing folded (composites and loop bodies open, no
-    repeat folded); ``True``: everything folded; ``"auto"``: open first, then
-    repeats folded, then composites and loop bodies closed — the first plan
-    that fits the size budget is drawn."""
-    if fold not in (True, False, "auto"):
-        raise ValueError(f"fold must be 'auto', True or False, got {fold!r}")
-    closed = dict(max_nodes=max_nodes, fold_repeats=True, open_composites=False, open_scans=False)
-    if fold is True:
-        return [closed]
-    if fold is False:
-        return [dict(max_nodes=max_nodes)]
-    return [dict(max_nodes=max_nodes), dict(max_nodes=max_nodes, fold_repeats=True), closed]
-
-
-#: pictures with more ops than this are sized by the prediction alone (no trial layout)
-MEASURE_AT_MOST = 150
-
-
-def fitted(build: Callable, fold: Union[bool, str], max_nodes: Optional[int], fit: bool,
-           rankdir: Optional[str] = None) -> Any:
-    """Draw with the first of :func:`fold_plans` whose picture fits the budget.
-
-    ``build(plan_options, rankdir)`` returns ``(dot, predicted size, layouts)``.
-    With ``fit`` (static pictures) each candidate is laid out by ``dot`` to
-    measure it (the other direction is tried too when the direction is free),
-    and with ``fold`` not False a picture that still does not fit collapses
-    more ops (``max_nodes`` halved, down to 4).  Without ``fit`` (a widget,
-    which pans and zooms) the plans are judged by the prediction alone and
-    nothing more is collapsed."""
-    plans = fold_plans(fold, max_nodes)
-    if fold is False:
-        return build(plans[0], rankdir)[0]
-    best: Optional[tuple] = None
-    previous: Optional[list] = None
-
-    def attempt(options: dict) -> bool:
-        nonlocal best, previous
-        dot, size, previous = build(options, rankdir)
-        small = sum(len(layout.nodes) for layout in previous) <= MEASURE_AT_MOST
-        candidates = [(measured_size(dot) if fit and small else size, dot)]
-        if fit and small and rankdir is None and not candidates[0][0].fits:
-            flipped = "TB" if dot.graph_attr["rankdir"] == "LR" else "LR"
-            other = build(options, flipped)[0]
-            candidates.append((measured_size(other), other))
-        size, dot = max(candidates, key=lambda c: c[0].score)
-        if best is None or size.score > best[0].score + 1e-9:
-            best = (size, dot)
-        return size.fits
-
-    for options in plans:
-        if previous is not None and not _plan_changes(options, previous):
-            continue
-        if attempt(options):
-            return best[1]
-    if fit:
-        limit = min(max_nodes or 10 ** 9, max(layout.total for layout in previous)) // 2
-        while limit >= 4:
-            if attempt(dict(plans[-1], max_nodes=limit)):
-                return best[1]
-            limit //= 2
-    return best[1]
-
-
-def measured_size(dot: Any) -> budget.Size:
-    """The natural size of ``dot``'s drawing (points), from a ``dot`` run (``-Tplain``)."""
-    head = dot.pipe(format="plain", encoding="utf-8").split("\n", 1)[0].split()
-    scale = float(head[1]) if float(head[1]) > 0 else 1.0
-    return budget.Size(float(head[2]) * 72 / scale, float(head[3]) * 72 / scale)
-
-
-def _plan_changes(options: dict, layouts: list) -> bool:
-    """Would ``options`` draw something other than ``layouts`` did?"""
-    if options.get("fold_repeats"):
-        from gradlab.viz.folding import find_repeats
-        if any(not layout.repeats and find_repeats(layout.nodes) for layout in layouts):
-            return True
-    closes = not options.get("open_composites", True)
-    return closes and any(program_of(n.op) is not None or is_scan(n.op) for layout in layouts for n in layout.nodes)
 
 
 def graph(outputs: Any, *, inputs: Optional[Sequence[Variable]] = None, values: Optional[Mapping] = None,

@@ -210,13 +210,13 @@ def legend_label(used_roles: list, used_kinds: list, used_highlights: list, extr
             '<tr><td colspan="2" align="left"><b>legend</b></td></tr>' + "".join(r for r, _ in rows) + "</table>>")
 
 
-def _swatch(text: str, fill: str, border: str = "#555555", width: int = 1, line: str = "") -> str:
+def _swatch(text: str, fill: str, border: str = "#555555", width: int = 1, line: str = "") -> tuple:
     outline = f' style="{line}"' if line else ""
     return (f'<tr><td bgcolor="{fill}" color="{border}" border="{width}"{outline} width="22" height="14" '
             f'fixedsize="true"></td><td align="left">{html.escape(text)}</td></tr>', text)
 
 
-def _text_row(symbol: str, text: str) -> str:
+def _text_row(symbol: str, text: str) -> tuple:
     return f'<tr><td>{html.escape(symbol)}</td><td align="left">{html.escape(text)}</td></tr>', text
 
 
