@@ -15,6 +15,10 @@ def split_function(f: Any) -> tuple:
     return list(f.maker.user_outputs), f.maker.fgraph
 
 
+#: the third way to lay two sides out: top to bottom, one under the other
+STACKED = "TB, stacked"
+
+
 def _block_end(body: list, start: int) -> int:
     """Where the subgraph block opened at ``body[start]`` ends (one past its ``}``)."""
     depth = 0
@@ -60,6 +64,8 @@ def compare(before: Any, after: Any = None, *, titles: Optional[Sequence[str]] =
     computed: dict = {}
 
     def build(options: dict, direction: Optional[str]) -> tuple:
+        stacked = direction == STACKED           # top to bottom, "after" under "before"
+        direction = "TB" if stacked else direction
         dot = new_digraph(direction or "LR")
         canvas = Canvas()
         notes, layouts, blocks = [], [], []
@@ -81,6 +87,10 @@ def compare(before: Any, after: Any = None, *, titles: Optional[Sequence[str]] =
             for note in (summary_note(layout), repeat_note(layout)):
                 if note:
                     notes.append((side, ("before: ", "after: ")[side] + note))
+        if stacked and layouts[0].variables and layouts[1].variables:
+            below = [v for v in sides[0][1].outputs if v in layouts[0].var_ids] or layouts[0].variables[-1:]
+            dot.edge("b_" + layouts[0].var_ids[below[0]], "a_" + layouts[1].var_ids[layouts[1].variables[0]],
+                     style="invis")
         size = finish(dot, used, title=title, notes=[text for _, text in sorted(notes)], legend=legend,
                       rankdir=direction)
         if direction is None and dot.graph_attr["rankdir"] in ("TB", "BT"):
@@ -90,4 +100,4 @@ def compare(before: Any, after: Any = None, *, titles: Optional[Sequence[str]] =
             dot.body[first:end] = dot.body[second:end] + dot.body[first:second]
         return dot, size, layouts
 
-    return fitted(build, fold, max_nodes, fit, rankdir)
+    return fitted(build, fold, max_nodes, fit, rankdir, directions=("LR", "TB", STACKED))

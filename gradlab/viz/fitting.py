@@ -34,12 +34,13 @@ def fold_plans(fold: Union[bool, str], max_nodes: Optional[int]) -> list:
 
 
 def fitted(build: Callable, fold: Union[bool, str], max_nodes: Optional[int], fit: bool,
-           rankdir: Optional[str] = None) -> Any:
+           rankdir: Optional[str] = None, directions: tuple = ("LR", "TB")) -> Any:
     """Draw with the first of :func:`fold_plans` whose picture fits the budget.
 
     ``build(plan_options, rankdir)`` returns ``(dot, predicted size, layouts)``.
     With ``fit`` (static pictures) each candidate is laid out by ``dot`` to
-    measure it (the other direction is tried too when the direction is free),
+    measure it (when the direction is free, the other ``directions`` are
+    tried too, in order, until one fits),
     and with ``fold`` not False a picture that still does not fit collapses
     more ops (``max_nodes`` halved, down to 4).  Without ``fit`` (a widget,
     which pans and zooms) the plans are judged by the prediction alone and
@@ -55,10 +56,13 @@ def fitted(build: Callable, fold: Union[bool, str], max_nodes: Optional[int], fi
         dot, size, previous = build(options, rankdir)
         small = sum(len(layout.nodes) for layout in previous) <= MEASURE_AT_MOST
         candidates = [(measured_size(dot) if fit and small else size, dot)]
-        if fit and small and rankdir is None and not candidates[0][0].fits:
-            flipped = "TB" if dot.graph_attr["rankdir"] == "LR" else "LR"
-            other = build(options, flipped)[0]
-            candidates.append((measured_size(other), other))
+        if fit and small and rankdir is None:
+            for direction in directions:
+                if candidates[-1][0].fits:
+                    break
+                if direction != dot.graph_attr["rankdir"]:
+                    other = build(options, direction)[0]
+                    candidates.append((measured_size(other), other))
         size, dot = max(candidates, key=lambda c: c[0].score)
         if best is None or size.score > best[0].score + 1e-9:
             best = (size, dot)
