@@ -55,14 +55,15 @@ def fitted(build: Callable, fold: Union[bool, str], max_nodes: Optional[int], fi
         nonlocal best, previous
         dot, size, previous = build(options, rankdir)
         small = sum(len(layout.nodes) for layout in previous) <= MEASURE_AT_MOST
-        candidates = [(measured_size(dot) if fit and small else size, dot)]
-        if fit and small and rankdir is None:
+        measured = measured_size(dot) if fit and small else None
+        candidates = [(measured or size, dot)]
+        if measured is not None and rankdir is None:
             for direction in directions:
                 if candidates[-1][0].fits:
                     break
                 if direction != dot.graph_attr["rankdir"]:
-                    other = build(options, direction)[0]
-                    candidates.append((measured_size(other), other))
+                    other, predicted, _ = build(options, direction)
+                    candidates.append((measured_size(other) or predicted, other))
         size, dot = max(candidates, key=lambda c: c[0].score)
         if best is None or size.score > best[0].score + 1e-9:
             best = (size, dot)
@@ -82,9 +83,15 @@ def fitted(build: Callable, fold: Union[bool, str], max_nodes: Optional[int], fi
     return best[1]
 
 
-def measured_size(dot: Any) -> budget.Size:
-    """The natural size of ``dot``'s drawing (points), from a ``dot`` run (``-Tplain``)."""
-    head = dot.pipe(format="plain", encoding="utf-8").split("\n", 1)[0].split()
+def measured_size(dot: Any) -> Optional[budget.Size]:
+    """The natural size of ``dot``'s drawing (points), from a ``dot`` run
+    (``-Tplain``); None when ``dot`` cannot run (missing, failed, out of
+    time): the caller falls back to the prediction, and drawing the picture
+    reports the problem."""
+    try:
+        head = dot.pipe(format="plain", encoding="utf-8").split("\n", 1)[0].split()
+    except Exception:  # noqa: BLE001 - measuring is optional; rendering reports what is wrong
+        return None
     scale = float(head[1]) if float(head[1]) > 0 else 1.0
     return budget.Size(float(head[2]) * 72 / scale, float(head[3]) * 72 / scale)
 
