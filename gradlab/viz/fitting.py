@@ -92,8 +92,7 @@ def measured_size(dot: Any) -> Optional[budget.Size]:
         head = dot.pipe(format="plain", encoding="utf-8").split("\n", 1)[0].split()
     except Exception:  # noqa: BLE001 - measuring is optional; rendering reports what is wrong
         return None
-    scale = float(head[1]) if float(head[1]) > 0 else 1.0
-    return budget.Size(float(head[2]) * 72 / scale, float(head[3]) * 72 / scale)
+    return budget.Size(float(head[2]) * 72, float(head[3]) * 72)     # unscaled, in inches (head[1]: the scale)
 
 
 def _plan_changes(options: dict, layouts: list) -> bool:

@@ -88,23 +88,25 @@ def plan(target: Target, max_nodes: Optional[int] = MAX_NODES, *, fold_repeats: 
 
     With ``fold_repeats`` a block of ops repeated several times in a row is
     kept once (``Layout.repeats``) before the limit is applied."""
-    order = toposort(target.outputs, target.inputs)
+    full = toposort(target.outputs, target.inputs)
     repeats: list = []
-    folded: list = []
-    exits: set = set()
+    folded_set: set = set()
     if fold_repeats:
         from gradlab.viz.folding import find_repeats
-        repeats = find_repeats(order, target.outputs)
+        repeats = find_repeats(full, target.outputs)
         folded_set = {n for r in repeats for n in r.hidden}
-        folded = [n for n in order if n in folded_set]
-        order = [n for n in order if n not in folded_set]
-        exits = {v for r in repeats for v, _ in r.exits}
+    order = [n for n in full if n not in folded_set] if folded_set else full
     if max_nodes is not None and len(order) > max_nodes:
-        shown_set = _nearest_outputs(order, target.outputs, target.inputs, max(max_nodes, 1), set(folded))
+        shown_set = _nearest_outputs(order, target.outputs, target.inputs, max(max_nodes, 1), folded_set)
+        # a repeat whose drawn step is collapsed is collapsed whole
+        repeats = [r for r in repeats if all(n in shown_set for n in r.nodes)]
+        folded_set = {n for r in repeats for n in r.hidden}
         shown = [n for n in order if n in shown_set]
-        hidden = [n for n in order if n not in shown_set]
+        hidden = [n for n in full if n not in shown_set and n not in folded_set]
     else:
         shown, hidden = order, []
+    folded = [n for n in full if n in folded_set]
+    exits = {v for r in repeats for v, _ in r.exits}
     node_ids = {n: f"n{k}" for k, n in enumerate(shown)}
     groups, group_of = _group(hidden)
     variables: list = []
@@ -134,8 +136,8 @@ def plan(target: Target, max_nodes: Optional[int] = MAX_NODES, *, fold_repeats: 
         feeding_shown = {v for n in shown for v in n.inputs} | set(target.outputs) | set(target.inputs)
         variables = [v for v in variables if v.owner is not None or v in feeding_shown or v in free]
     var_ids = {v: f"v{k}" for k, v in enumerate(variables)}
-    layout = Layout(shown, node_ids, variables, var_ids, hidden, groups, group_of, len(order) + len(folded),
-                    repeats=[r for r in repeats if r.nodes[0] in node_ids], folded=folded,
+    layout = Layout(shown, node_ids, variables, var_ids, hidden, groups, group_of, len(full),
+                    repeats=repeats, folded=folded,
                     open_composites=open_composites, open_scans=open_scans, max_nodes=max_nodes)
     if len(shown) > REPEAT_LEAVES_AFTER:
         layout.repeated = _shared_leaves(layout, target)
