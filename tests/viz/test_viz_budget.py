@@ -181,3 +181,17 @@ def test_legend_swatches_have_the_real_outlines_and_explain_numbers_and_dots():
 def test_plurals():
     from gradlab.viz.style import plural
     assert plural(1, "op") == "1 op" and plural(2, "op") == "2 ops" and plural(1500, "op") == "1,500 ops"
+
+
+def test_a_big_graph_without_repeats_is_collapsed_until_it_fits():
+    x = gt.dscalar("x")
+    y = x
+    ops = [gt.sin, gt.cos, gt.exp, gt.tanh, lambda v: v * 2.0, lambda v: v + 1.0, gt.sqrt, gt.abs]
+    for k in np.random.default_rng(0).integers(0, len(ops), 400):
+        y = ops[k](y)
+    dot = viz.graph(y)
+    measured = budget.measure_svg(dot.pipe(format="svg", encoding="utf-8"))
+    assert measured.fits, measured
+    assert "are collapsed" in dot.source                       # folded by design, and it says so
+    nodes, _ = parse(viz.graph(y, fold=False, max_nodes=None))
+    assert len([k for k in nodes if re.fullmatch(r"n\d+", k)]) == 400      # fold=False draws every op
