@@ -141,9 +141,10 @@ MAX_AREA_HEIGHT = 560
 #: the script behind the area, defined once per page (inline handlers: the HTML
 #: widget sets ``innerHTML``, which runs event attributes but no <script>).
 #: The view (scale, offset) lives on the widget's content element, so it
-#: survives the picture being replaced when a slider moves.
+#: survives the picture being replaced when a slider moves (a replaced,
+#: detached picture's late ``onerror`` does nothing).
 _PAN_SCRIPT = """if(!window.gradlabPan){window.gradlabPan={
-view:function(b){var d=b.parentNode;return d.gradlabView||(d.gradlabView={s:1,x:0,y:0,drag:null});},
+view:function(b){var d=b.parentNode||b;return d.gradlabView||(d.gradlabView={s:1,x:0,y:0,drag:null});},
 apply:function(b){var v=this.view(b),c=b.querySelector('.gradlab-pan-content');
  if(c){c.style.transform='translate('+v.x+'px,'+v.y+'px) scale('+v.s+')';}},
 wheel:function(e,b){e.preventDefault();var v=this.view(b),r=b.getBoundingClientRect();
@@ -158,7 +159,7 @@ fit:function(b){var v=this.view(b),w=parseFloat(b.dataset.width),h=parseFloat(b.
  var s=Math.min(b.clientWidth/w,b.clientHeight/h,1);v.s=s;v.x=Math.max(0,(b.clientWidth-w*s)/2);v.y=0;this.apply(b);},
 actual:function(b){var v=this.view(b);v.s=1;v.x=0;v.y=0;this.apply(b);}
 };}
-gradlabPan.apply(this.closest('.gradlab-pan'));"""
+var gp=this.closest('.gradlab-pan');if(gp&&gp.isConnected){gradlabPan.apply(gp);}"""
 
 
 def pannable(svg: str) -> str:
