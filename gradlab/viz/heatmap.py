@@ -93,7 +93,7 @@ def hidpi_display(fig: Any, scale: int = 2) -> Any:
         fig.savefig(buf, format="png", dpi=DPI * scale)
         width, height = fig.get_size_inches() * DPI
         data = base64.b64encode(buf.getvalue()).decode("ascii")
-        return ({"image/png": data, "text/plain": f"<Figure {width:.0f}x{height:.0f} px>"},
+        return ({"image/png": data, "text/plain": repr(fig)},
                 {"image/png": {"width": int(round(width)), "height": int(round(height))}})
 
     fig._repr_mimebundle_ = bundle
