@@ -1,11 +1,15 @@
 """Pictures and plots of gradlab graphs (graphviz and matplotlib are imported
 lazily, on first use; these functions only read graphs).
 
-- ``graph(outputs, *, inputs, values, adjoints, show_types, rankdir, highlight, max_nodes)``
-  -> ``graphviz.Digraph``
+- ``graph(outputs, *, inputs, values, adjoints, show_types, rankdir, highlight, max_nodes, fold, fit)``
+  -> ``graphviz.Digraph``, kept within the size budget (:mod:`gradlab.viz.budget`:
+  at most 900 px wide with text of at least 11 px): the direction is chosen
+  from the graph, fused composites and Scan loop bodies are opened as
+  clusters, repeated steps fold into one ``× N`` (:mod:`gradlab.viz.folding`)
 - ``compare(before, after)`` (or ``compare(f)``): the user's graph and the compiled one
 - ``rewrite_steps(trace)`` / ``step_picture(trace, k)``: one picture per rewrite step
-- ``plot_derivative(expr, wrt, domain, order, at)``, ``plot_matrix(M)``,
+- ``plot_derivative(expr, wrt, domain, order, at)``, ``plot_matrix(M, scale, clip)``
+  (:mod:`gradlab.viz.heatmap`),
   ``plot_gradient_field(cost, (x, y))``: matplotlib figures
 """
 from gradlab.viz.compare import compare

@@ -10,13 +10,17 @@ the outputs and collapse the rest into one summary box per connected piece
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
 from gradlab.graph.basic import Apply, Constant, Variable
-from gradlab.viz import style
+from gradlab.viz import budget, style
+from gradlab.viz.clusters import draw_composite, link_loop_body, scan_body_job
+from gradlab.viz.fitting import fitted
+from gradlab.viz.folding import is_scan, program_of, wrapped_expression
 from gradlab.viz.layout import MAX_NODES, Layout, Target, plan, resolve_target  # noqa: F401  (re-exported)
 from gradlab.viz.values import forward_and_backward, format_value, resolve_values
 
@@ -72,15 +76,90 @@ def _highlight_kinds(highlight: Any) -> dict:
     return {item: "highlight" for item in highlight}
 
 
+class Canvas:
+    """Where :func:`draw` puts a picture: the graph (or a cluster of it) plus
+    the clusters that open folded things, and what was drawn — the styles used
+    (for the legend) and every node's predicted size and every edge (for the
+    size budget, :mod:`gradlab.viz.budget`)."""
+
+    def __init__(self) -> None:
+        self.used: dict = {"roles": set(), "kinds": set(), "highlights": set(), "extras": set()}
+        self.boxes: dict = {}
+        self.edges: list = []
+        self.labelled = False
+        self._clusters: list = []
+
+    def cluster(self, parent: Any, name: str, kind: str, label: list) -> Any:
+        """A new cluster of ``kind`` (``style.CLUSTER_STYLES``) inside ``parent``."""
+        import graphviz
+        child = graphviz.Digraph(name=name)
+        child.attr(label=style.text_label(label), labeljust="l", fontsize=style.NODE_ATTRS["fontsize"],
+                   **style.CLUSTER_STYLES[kind][1])
+        self._clusters.append((parent, child))
+        self.used["extras"].add(kind)
+        self.boxes[name] = budget.text_box(label)
+        return child
+
+    def node(self, container: Any, nid: str, lines: list, attrs: dict) -> None:
+        container.node(nid, label=style.text_label(lines), **attrs)
+        self.boxes[nid] = budget.text_box(lines, shape=attrs.get("shape", "box"))
+
+    def edge(self, container: Any, tail: str, head: str, **attrs: Any) -> None:
+        container.edge(tail, head, **attrs)
+        if attrs.get("constraint") != "false":
+            self.edges.append((tail, head))
+        if "label" in attrs:
+            self.labelled = True
+
+    def attach(self) -> None:
+        """Put the clusters made so far into their parents (innermost first)."""
+        for parent, child in reversed(self._clusters):
+            parent.subgraph(child)
+        self._clusters.clear()
+
+
+@dataclass
+class _Job:
+    """One graph to draw into ``container`` (the picture, or a loop-body cluster)."""
+
+    container: Any
+    target: Target
+    layout: Layout
+    prefix: str
+    values: Optional[dict]
+    adjoints: Optional[dict]
+    marks: dict
+    roles: dict = field(default_factory=dict)       #: variable -> (role, label) for a loop body's placeholders
+    carried: list = field(default_factory=list)     #: (new state, its placeholder) pairs of a loop body
+
+
 def draw(target_graph: Any, target: Target, layout: Layout, *, prefix: str = "", values: Optional[dict] = None,
          adjoints: Optional[dict] = None, show_types: bool = False, highlight: Any = (),
-         ) -> dict:
+         canvas: Optional[Canvas] = None) -> dict:
     """Add the nodes and edges of ``layout`` to ``target_graph`` (a Digraph or a
-    cluster).  Returns what was used: ``{"roles", "kinds", "highlights"}``."""
-    marks = _highlight_kinds(highlight)
-    used = {"roles": set(), "kinds": set(), "highlights": set()}
-    has_adjoints = adjoints is not None
+    cluster), with the clusters that open composites, loop bodies and
+    repeats.  Returns what was used: ``{"roles", "kinds", "highlights",
+    "extras", "canvas"}``.  Loop bodies are drawn from a work list, so nested
+    loops need no recursion."""
+    canvas = canvas or Canvas()
+    jobs = deque([_Job(target_graph, target, layout, prefix, values, adjoints, _highlight_kinds(highlight))])
+    while jobs:
+        _draw_job(canvas, jobs.popleft(), jobs, show_types)
+    canvas.attach()
+    return dict(canvas.used, canvas=canvas)
+
+
+def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
+    layout, prefix, marks, used = job.layout, job.prefix, job.marks, canvas.used
+    has_adjoints = job.adjoints is not None
     pending: dict = {}            # repeated leaves: attributes, drawn at each use
+    copies: dict = {}
+    home: dict = {}               # Apply -> the repeat cluster holding it
+    for k, rep in enumerate(layout.repeats):
+        cluster = canvas.cluster(job.container, f"cluster_{prefix}rep{k}", "repeat",
+                                 [f"× {rep.count:,}: the same step {rep.count:,} times in a row (drawn once)"])
+        for node in rep.nodes:
+            home[node] = cluster
 
     def source(var: Variable) -> Optional[str]:
         found = _source_of(var, layout)
@@ -88,20 +167,24 @@ def draw(target_graph: Any, target: Target, layout: Layout, *, prefix: str = "",
             return None if found is None else prefix + found
         copies[var] = copies.get(var, 0) + 1
         copy = f"{prefix}{found}_{copies[var]}"
-        target_graph.node(copy, **pending[var])
+        canvas.node(job.container, copy, pending[var][0], pending[var][1])
         return copy
 
-    copies: dict = {}
     for var in layout.variables:
-        role = variable_role(var, target)
-        value = None if values is None else values.get(var)
-        adj = None if adjoints is None else adjoints.get(var)
-        lines = _variable_lines(var, role, target, show_types, value, adj, has_adjoints)
+        role = variable_role(var, job.target)
+        given = job.roles.get(var)
+        value = None if job.values is None else job.values.get(var)
+        adj = None if job.adjoints is None else job.adjoints.get(var)
+        lines = _variable_lines(var, role, job.target, show_types, value, adj, has_adjoints)
+        if given is not None:
+            role = given[0] if given[0] in style.VARIABLE_STYLES else role
+            lines = [var.name or given[1]] + ([given[1]] if var.name and var.name != given[1] else []) + lines[1:]
         if lines:
             attrs = style.variable_attrs(role)
             used["roles"].add(role)
         else:
             attrs = dict(style.POINT_STYLE)
+            used["extras"].add("points")
         kind = marks.get(var)
         if kind is not None:
             attrs = style.apply_highlight(attrs, kind)
@@ -109,30 +192,69 @@ def draw(target_graph: Any, target: Target, layout: Layout, *, prefix: str = "",
         attrs["tooltip"] = f"{var.name or role}: {var.type}"
         if var in layout.repeated:
             attrs["tooltip"] += " (drawn once per use)"
-            pending[var] = dict(attrs, label=style.text_label(lines))
+            pending[var] = (lines, attrs)
             continue
-        target_graph.node(prefix + layout.var_ids[var], label=style.text_label(lines), **attrs)
+        canvas.node(home.get(var.owner, job.container), prefix + layout.var_ids[var], lines, attrs)
+    producer: dict = {}
     for node in layout.nodes:
-        kind_name = style.op_kind(node.op)
-        used["kinds"].add(kind_name)
-        attrs = style.op_attrs(kind_name)
-        mark = marks.get(node)
-        if mark is not None:
-            attrs = style.apply_highlight(attrs, mark)
-            used["highlights"].add(mark)
-        attrs["tooltip"] = str(node.op)
         nid = prefix + layout.node_ids[node]
-        target_graph.node(nid, label=style.text_label([style.op_label(node)]), **attrs)
-        numbered = len(node.inputs) > 1 and not style.is_commutative(node)
-        for i, var in enumerate(node.inputs):
-            tail = source(var)
-            if tail is not None:
-                target_graph.edge(tail, nid, **({"label": str(i)} if numbered else {}))
+        container = home.get(node, job.container)
+        if layout.open_composites and program_of(node.op) is not None:
+            producer[node] = draw_composite(canvas, container, node, nid, source, marks.get(node))
+        else:
+            producer[node] = nid
+            _draw_op(canvas, container, node, nid, marks.get(node))
+            numbered = len(node.inputs) > 1 and not style.is_commutative(node)
+            for i, var in enumerate(node.inputs):
+                tail = source(var)
+                if tail is not None:
+                    canvas.edge(job.container, tail, nid, **({"label": str(i)} if numbered else {}))
+                    used["extras"].update(("numbered",) if numbered else ())
+            if layout.open_scans and is_scan(node.op):
+                jobs.append(scan_body_job(canvas, container, node, nid, layout, _Job))
         for j, out in enumerate(node.outputs):
-            extra = {"label": str(j)} if len(node.outputs) > 1 else {}
-            target_graph.edge(nid, prefix + layout.var_ids[out], **extra)
-    _draw_groups(target_graph, target, layout, prefix, used, source)
-    return used
+            if out in layout.var_ids:
+                extra = {"label": str(j)} if len(node.outputs) > 1 else {}
+                canvas.edge(job.container, producer[node], prefix + layout.var_ids[out], **extra)
+    _draw_repeat_edges(canvas, job, producer, source)
+    if job.carried:
+        link_loop_body(canvas, job)
+    _draw_groups(canvas, job.container, job.target, layout, prefix, used, source)
+
+
+def _draw_op(canvas: Canvas, container: Any, node: Apply, nid: str, mark: Optional[str]) -> None:
+    """An op as an ellipse (a folded composite: its infix expression, wrapped)."""
+    kind_name = style.op_kind(node.op)
+    canvas.used["kinds"].add(kind_name)
+    attrs = style.op_attrs(kind_name)
+    if mark is not None:
+        attrs = style.apply_highlight(attrs, mark)
+        canvas.used["highlights"].add(mark)
+    attrs["tooltip"] = style.op_label(node) if program_of(node.op) is None else "a fused composite"
+    lines = [style.op_label(node)]
+    if program_of(node.op) is not None:
+        names = [v.name or f"i{k}" for k, v in enumerate(node.inputs)]
+        wrapped = wrapped_expression(node.op, names)
+        lines = ["composite"] + (wrapped if wrapped else [f"of {style.plural(len(program_of(node.op)), 'op')}"])
+    canvas.node(container, nid, lines, attrs)
+
+
+def _draw_repeat_edges(canvas: Canvas, job: _Job, producer: dict, source: Any) -> None:
+    """A folded run: the last step's results leave from the drawn step (dashed,
+    ``after × N``); what the next step reads loops back (dashed, ``next step``)."""
+    layout, prefix = job.layout, job.prefix
+    for rep in layout.repeats:
+        for last, first in rep.exits:
+            if last in layout.var_ids and first.owner in producer:
+                canvas.edge(job.container, producer[first.owner], prefix + layout.var_ids[last], style="dashed",
+                            label=f"after × {rep.count:,}")
+                canvas.used["extras"].add("next")
+        for var, node in rep.loops:
+            tail = source(var)
+            if tail is not None and node in producer:
+                canvas.edge(job.container, tail, producer[node], style="dashed", constraint="false",
+                            label="next step", color=style.OKABE_ITO["reddish_purple"])
+                canvas.used["extras"].add("next")
 
 
 def _source_of(var: Variable, layout: Layout) -> Optional[str]:
@@ -143,7 +265,8 @@ def _source_of(var: Variable, layout: Layout) -> Optional[str]:
     return None
 
 
-def _draw_groups(target_graph: Any, target: Target, layout: Layout, prefix: str, used: dict, source: Any) -> None:
+def _draw_groups(canvas: Canvas, target_graph: Any, target: Target, layout: Layout, prefix: str, used: dict,
+                 source: Any) -> None:
     if not layout.groups:
         return
     used["kinds"].add("summary")
@@ -152,13 +275,13 @@ def _draw_groups(target_graph: Any, target: Target, layout: Layout, prefix: str,
         top = ", ".join(f"{name} ×{k:,}" for name, k in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
         not_drawn = {v for n in nodes for v in n.inputs if v.owner is None and v not in layout.var_ids}
         constants = sum(isinstance(v, Constant) for v in not_drawn)
-        lines = [f"⋯ {len(nodes):,} ops collapsed", top]
+        lines = [f"⋯ {style.plural(len(nodes), 'op')} collapsed", top]
         if len(not_drawn) > constants:
-            lines.append(f"+ {len(not_drawn) - constants:,} inputs not drawn")
+            lines.append(f"+ {style.plural(len(not_drawn) - constants, 'input')} not drawn")
         if constants:
-            lines.append(f"+ {constants:,} constants")
-        target_graph.node(prefix + gid, label=style.text_label(lines), tooltip=f"{len(nodes)} ops",
-                          **style.SUMMARY_STYLE[1])
+            lines.append(f"+ {style.plural(constants, 'constant')}")
+        canvas.node(target_graph, prefix + gid, lines,
+                    dict(style.SUMMARY_STYLE[1], tooltip=style.plural(len(nodes), "op")))
         members = set(nodes)
         fed_by: list = []
         feeds: list = []
@@ -174,12 +297,12 @@ def _draw_groups(target_graph: Any, target: Target, layout: Layout, prefix: str,
                 if out in layout.var_ids and out not in feeds:
                     feeds.append(out)
         for v in fed_by:
-            target_graph.edge(source(v), prefix + gid, style="dashed")
+            canvas.edge(target_graph, source(v), prefix + gid, style="dashed")
         for item in feeds:
             if isinstance(item, str):
-                target_graph.edge(prefix + item, prefix + gid, style="dashed")
+                canvas.edge(target_graph, prefix + item, prefix + gid, style="dashed")
             else:
-                target_graph.edge(prefix + gid, prefix + layout.var_ids[item], style="dashed")
+                canvas.edge(target_graph, prefix + gid, prefix + layout.var_ids[item], style="dashed")
 
 
 def new_digraph(rankdir: str = "LR") -> Any:
@@ -191,7 +314,7 @@ def new_digraph(rankdir: str = "LR") -> Any:
                           "(and the dot program: apt-get install graphviz)") from exc
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
-    dot = graphviz.Digraph(name="gradlab", graph_attr=dict(style.GRAPH_ATTRS, rankdir=rankdir),
+    dot = graphviz.Digraph(name="gradlab", graph_attr=dict(style.GRAPH_ATTRS, rankdir=rankdir, compound="true"),
                            node_attr=dict(style.NODE_ATTRS), edge_attr=dict(style.EDGE_ATTRS))
     return dot
 
@@ -200,8 +323,9 @@ def summary_note(layout: Layout) -> Optional[str]:
     """The note under a collapsed picture (None when everything is drawn)."""
     if not layout.hidden:
         return None
-    return (f"showing the {len(layout.nodes):,} ops nearest the outputs of {layout.total:,}; "
-            f"{len(layout.hidden):,} are collapsed (raise max_nodes to see more)")
+    return (f"showing the {style.plural(len(layout.nodes), 'op')} nearest the outputs of {layout.total:,}; "
+            f"{len(layout.hidden):,} {'is' if len(layout.hidden) == 1 else 'are'} collapsed "
+            "(raise max_nodes to see more)")
 
 
 def numbers(target: Target, layout: Layout, values: Optional[Mapping], adjoints: bool) -> tuple:
@@ -230,10 +354,42 @@ def _value_inputs(target: Target) -> list:
     return found
 
 
+def finish(dot: Any, used: dict, *, title: Optional[str], notes: list, legend: bool,
+           rankdir: Optional[str]) -> budget.Size:
+    """Caption, legend, direction and display width of a drawn picture.
+
+    ``rankdir=None`` chooses the direction from the drawing: left to right
+    when that fits the budget, else top to bottom when that fits (a long
+    chain), else whichever needs less shrinking.  Returns the predicted size.
+    """
+    canvas = used["canvas"]
+    lines = style.caption_lines(title, notes)
+    caption = budget.text_box(lines, shape="plaintext") if lines else (0.0, 0.0)
+    extra = style.legend_size(used) if legend else (0.0, 0.0)
+
+    def size(direction: str) -> budget.Size:
+        return budget.estimate(canvas.boxes, canvas.edges, direction, labelled_edges=canvas.labelled,
+                               extra=extra if extra[0] else None, caption=caption)
+
+    if rankdir is None:
+        across, down = size("LR"), size("TB")
+        rankdir = "LR" if across.fits or across.score >= down.score else "TB"
+    predicted = size(rankdir)
+    dot.graph_attr["rankdir"] = rankdir
+    style.set_caption(dot, title, notes)
+    if legend:
+        tails = {a for a, _ in canvas.edges}
+        sinks = [n for n in canvas.boxes if n not in tails and not n.startswith("cluster_")]
+        style.add_legend(dot, used, sinks=tuple(sinks[-3:]))
+    budget.fit_width(dot)
+    return predicted
+
+
 def graph(outputs: Any, *, inputs: Optional[Sequence[Variable]] = None, values: Optional[Mapping] = None,
-          adjoints: bool = False, show_types: bool = False, rankdir: str = "LR",
+          adjoints: bool = False, show_types: bool = False, rankdir: Optional[str] = None,
           highlight: Union[Iterable, Mapping] = (), max_nodes: Optional[int] = MAX_NODES,
-          legend: bool = True, title: Optional[str] = None) -> Any:
+          legend: bool = True, title: Optional[str] = None, fold: Union[bool, str] = "auto",
+          fit: bool = True) -> Any:
     """A ``graphviz.Digraph`` of the graph computing ``outputs``.
 
     ``outputs``: a variable, a list of them, a FunctionGraph or a compiled
@@ -244,20 +400,40 @@ def graph(outputs: Any, *, inputs: Optional[Sequence[Variable]] = None, values: 
     ``highlight``: variables / Apply nodes to outline, or a dict of them to
     ``"highlight" | "matched" | "new" | "removed"``.  At most ``max_nodes``
     ops are drawn (None: all); the rest is collapsed, with a note.
+
+    The picture keeps to the size budget (:mod:`gradlab.viz.budget`: shown at
+    most 900 px wide with text of at least 11 px).  ``rankdir`` (``"LR"``,
+    ``"TB"`` …) fixes the direction; None picks it from the graph.  ``fold``:
+    ``"auto"`` opens fused composites and Scan loop bodies as clusters and
+    folds a block repeated in a row into one instance ``× N`` only when the
+    picture would not fit; ``False`` never folds; ``True`` folds everything.
+    ``fit=False`` (pictures that pan and zoom) skips collapsing to fit.
     """
     target = resolve_target(outputs, inputs)
-    layout = plan(target, max_nodes)
-    forward, backward = numbers(target, layout, values, adjoints)
-    dot = new_digraph(rankdir)
-    used = draw(dot, target, layout, values=forward, adjoints=backward, show_types=show_types,
-                highlight=aliased_marks(highlight, target))
-    notes = [n for n in (summary_note(layout),) if n]
-    if adjoints:
-        notes.insert(0, "grad = d cost / d node (cost: the output)")
-    style.set_caption(dot, title, notes)
-    if legend:
-        style.add_legend(dot, sorted(used["roles"]), sorted(used["kinds"]), sorted(used["highlights"]))
-    return dot
+    marks = aliased_marks(highlight, target)
+    computed: list = []
+
+    def build(options: dict, direction: Optional[str]) -> tuple:
+        layout = plan(target, **options)
+        if not computed:
+            computed.append(numbers(target, layout, values, adjoints))
+        forward, backward = computed[0]
+        dot = new_digraph(direction or "LR")
+        used = draw(dot, target, layout, values=forward, adjoints=backward, show_types=show_types, highlight=marks)
+        notes = [n for n in (summary_note(layout), repeat_note(layout)) if n]
+        if adjoints:
+            notes.insert(0, "grad = d cost / d node (cost: the output)")
+        return dot, finish(dot, used, title=title, notes=notes, legend=legend, rankdir=direction), [layout]
+
+    return fitted(build, fold, max_nodes, fit, rankdir)
+
+
+def repeat_note(layout: Layout) -> Optional[str]:
+    """The note under a picture with folded repeats (None when there is none)."""
+    if not layout.repeats:
+        return None
+    return (f"{style.plural(len(layout.folded), 'op')} of repeated steps are folded into "
+            f"{style.plural(len(layout.repeats), 'drawn step')} (fold=False draws them all)")
 
 
 def aliased_marks(highlight: Any, target: Target) -> Any:

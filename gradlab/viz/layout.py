@@ -75,17 +75,38 @@ class Layout:
     group_of: dict = field(default_factory=dict)      #: collapsed Apply -> summary id
     total: int = 0
     repeated: set = field(default_factory=set)        #: leaves drawn once per use (large graphs)
+    repeats: list = field(default_factory=list)       #: folded runs of a repeated block (``folding.Repeat``)
+    folded: list = field(default_factory=list)        #: Apply nodes hidden in those runs
+    open_composites: bool = True                      #: fused composites drawn as a cluster of their inner graph
+    open_scans: bool = True                           #: a Scan's loop body drawn beside it
+    max_nodes: Optional[int] = MAX_NODES              #: the limit this layout was planned with (loop bodies too)
 
 
-def plan(target: Target, max_nodes: int = MAX_NODES) -> Layout:
-    """Number the nodes in topological order; collapse beyond ``max_nodes``."""
-    order = toposort(target.outputs, target.inputs)
+def plan(target: Target, max_nodes: Optional[int] = MAX_NODES, *, fold_repeats: bool = False,
+         open_composites: bool = True, open_scans: bool = True) -> Layout:
+    """Number the nodes in topological order; collapse beyond ``max_nodes``.
+
+    With ``fold_repeats`` a block of ops repeated several times in a row is
+    kept once (``Layout.repeats``) before the limit is applied."""
+    full = toposort(target.outputs, target.inputs)
+    repeats: list = []
+    folded_set: set = set()
+    if fold_repeats:
+        from gradlab.viz.folding import find_repeats
+        repeats = find_repeats(full, target.outputs)
+        folded_set = {n for r in repeats for n in r.hidden}
+    order = [n for n in full if n not in folded_set] if folded_set else full
     if max_nodes is not None and len(order) > max_nodes:
-        shown_set = _nearest_outputs(order, target.outputs, target.inputs, max(max_nodes, 1))
+        shown_set = _nearest_outputs(order, target.outputs, target.inputs, max(max_nodes, 1), folded_set)
+        # a repeat whose drawn step is collapsed is collapsed whole
+        repeats = [r for r in repeats if all(n in shown_set for n in r.nodes)]
+        folded_set = {n for r in repeats for n in r.hidden}
         shown = [n for n in order if n in shown_set]
-        hidden = [n for n in order if n not in shown_set]
+        hidden = [n for n in full if n not in shown_set and n not in folded_set]
     else:
         shown, hidden = order, []
+    folded = [n for n in full if n in folded_set]
+    exits = {v for r in repeats for v, _ in r.exits}
     node_ids = {n: f"n{k}" for k, n in enumerate(shown)}
     groups, group_of = _group(hidden)
     variables: list = []
@@ -100,7 +121,8 @@ def plan(target: Target, max_nodes: int = MAX_NODES) -> Layout:
         see(var)
     for node in shown:
         for var in node.inputs:
-            if var.owner is None or var.owner in node_ids or var.owner in group_of or var in target.inputs:
+            if (var.owner is None or var.owner in node_ids or var.owner in group_of or var in target.inputs
+                    or var in exits):
                 see(var)
         for var in node.outputs:
             see(var)
@@ -114,7 +136,9 @@ def plan(target: Target, max_nodes: int = MAX_NODES) -> Layout:
         feeding_shown = {v for n in shown for v in n.inputs} | set(target.outputs) | set(target.inputs)
         variables = [v for v in variables if v.owner is not None or v in feeding_shown or v in free]
     var_ids = {v: f"v{k}" for k, v in enumerate(variables)}
-    layout = Layout(shown, node_ids, variables, var_ids, hidden, groups, group_of, len(order))
+    layout = Layout(shown, node_ids, variables, var_ids, hidden, groups, group_of, len(full),
+                    repeats=repeats, folded=folded,
+                    open_composites=open_composites, open_scans=open_scans, max_nodes=max_nodes)
     if len(shown) > REPEAT_LEAVES_AFTER:
         layout.repeated = _shared_leaves(layout, target)
     return layout
@@ -133,8 +157,9 @@ def _shared_leaves(layout: Layout, target: Target) -> set:
     return {v for v, r in readers.items() if len(r) > 1 and v not in target.outputs}
 
 
-def _nearest_outputs(order: list, outputs: list, inputs: list, limit: int) -> set:
-    """The ``limit`` ops closest to the outputs (breadth first, ties by topological position)."""
+def _nearest_outputs(order: list, outputs: list, inputs: list, limit: int, skip: set = frozenset()) -> set:
+    """The ``limit`` ops closest to the outputs (breadth first, ties by topological
+    position); ops in ``skip`` (folded into a repeat) are walked through, not kept."""
     stop = set(inputs)
     position = {n: k for k, n in enumerate(order)}
     kept: set = set()
@@ -143,7 +168,8 @@ def _nearest_outputs(order: list, outputs: list, inputs: list, limit: int) -> se
     seen = set(frontier)
     while frontier and len(kept) < limit:
         node = frontier.popleft()
-        kept.add(node)
+        if node not in skip:
+            kept.add(node)
         parents = sorted({v.owner for v in node.inputs if v.owner is not None and v not in stop},
                          key=lambda n: -position.get(n, 0))
         for parent in parents:

@@ -154,11 +154,19 @@ def _matrix_value(M: Any, values: Optional[Mapping]) -> np.ndarray:
 
 def plot_matrix(M: Any, *, values: Optional[Mapping] = None, ax: Any = None, title: Optional[str] = None,
                 row_labels: Optional[Sequence[str]] = None, col_labels: Optional[Sequence[str]] = None,
-                annotate: Optional[bool] = None) -> Any:
+                annotate: Optional[bool] = None, scale: str = "linear", clip: Optional[float] = None) -> Any:
     """A heat map of a matrix (a Jacobian, a Hessian): an array, or a symbolic
-    matrix evaluated with ``values``.  Signed data uses a diverging map
-    centred on 0 (PuOr), otherwise cividis; both are colour-blind safe.
-    Small matrices (up to 8×8) get their numbers written in the cells."""
+    matrix evaluated with ``values``.
+
+    Colours run on a diverging, colour-blind-safe map (PuOr) centred at 0, on
+    ``[-max|M|, max|M|]`` (or ``[-clip, clip]``), with a colour bar;
+    ``scale="log"`` makes small entries visible next to large ones.  The
+    figure's size follows the shape; numbers are written in the cells when
+    they fit (``annotate`` forces or forbids them); tick labels are thinned so
+    they never collide (see :mod:`gradlab.viz.heatmap`).  Shown in Jupyter as
+    a 2× PNG at its intended size.
+    """
+    from gradlab.viz import heatmap
     data = _matrix_value(M, values)
     if data.ndim == 0:
         data = data.reshape(1, 1)
@@ -168,36 +176,19 @@ def plot_matrix(M: Any, *, values: Optional[Mapping] = None, ax: Any = None, tit
         raise ValueError(f"plot_matrix needs a matrix (2-d), got an array of shape {data.shape}; "
                          "reshape it first (e.g. J.reshape((J.shape[0], -1)))")
     data = data.astype(float)
-    fig, ax = new_figure(ax, figsize=(1.2 + 0.5 * min(data.shape[1], 16), 1.0 + 0.5 * min(data.shape[0], 16)),
-                         layout="constrained")
-    finite = data[np.isfinite(data)]
-    signed = finite.size and finite.min() < 0 < finite.max()
-    if signed:
-        bound = float(np.abs(finite).max())
-        image = ax.imshow(data, cmap="PuOr", vmin=-bound, vmax=bound)
-    else:
-        image = ax.imshow(data, cmap="cividis")
-    fig.colorbar(image, ax=ax, shrink=0.8)
     rows, cols = data.shape
-    ax.set_xticks(range(cols), labels=list(col_labels) if col_labels is not None else [str(j) for j in range(cols)])
-    ax.set_yticks(range(rows), labels=list(row_labels) if row_labels is not None else [str(i) for i in range(rows)])
-    if annotate is None:
-        annotate = rows <= 8 and cols <= 8
-    if annotate:
-        from gradlab.viz.values import format_number
-        low, high = image.get_clim()
-        for i in range(rows):
-            for j in range(cols):
-                frac = 0.5 if high == low else (data[i, j] - low) / (high - low)
-                dark = (abs(frac - 0.5) > 0.3) if signed else frac < 0.5
-                ax.text(j, i, format_number(data[i, j]), ha="center", va="center", fontsize=8,
-                        color="white" if dark else "black")
     if title is None and isinstance(M, Variable):
         text = M.name or _pp(M)
         title = text if len(text) <= 50 else f"{rows}×{cols} matrix"
+    own = ax is None
+    fig, ax = new_figure(ax, figsize=heatmap.figure_size(rows, cols, bool(title)), layout="constrained")
+    if own:
+        fig.set_dpi(heatmap.DPI)
+    heatmap.draw_matrix(data, ax, fig, scale=scale, clip=clip, annotate=annotate, row_labels=row_labels,
+                        col_labels=col_labels)
     if title:
-        ax.set_title(title, fontsize="small")
-    return fig
+        ax.set_title(title, fontsize=10)
+    return heatmap.hidpi_display(fig) if own else fig
 
 
 def plot_gradient_field(cost: Variable, wrt: Sequence[Variable], xlim: Tuple[float, float] = (-3, 3),

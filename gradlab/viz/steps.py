@@ -7,7 +7,7 @@ The graphs are rebuilt from the trace with ``Rewritten.graph_at``.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from gradlab.viz.compare import compare
 from gradlab.viz.graph import MAX_NODES
@@ -33,8 +33,9 @@ def step_title(step: Any) -> str:
             f"{step.pattern_text}   at {step.node_text}")
 
 
-def step_picture(trace: Any, k: int, *, rankdir: str = "LR", show_types: bool = False,
-                 max_nodes: Optional[int] = MAX_NODES, legend: bool = True) -> Any:
+def step_picture(trace: Any, k: int, *, rankdir: Optional[str] = None, show_types: bool = False,
+                 max_nodes: Optional[int] = MAX_NODES, legend: bool = True, fold: Union[bool, str] = "auto",
+                 fit: bool = True) -> Any:
     """The picture of step ``k`` of ``trace``: before | after, changes outlined."""
     trace = as_trace(trace)
     if not 0 <= k < len(trace.steps):
@@ -58,7 +59,7 @@ def step_picture(trace: Any, k: int, *, rankdir: str = "LR", show_types: bool = 
             new_marks[after.origin_node[node]] = "new"
     return compare(before, after, titles=("before", "after"), highlight=marks, after_highlight=new_marks,
                    rankdir=rankdir, show_types=show_types, max_nodes=max_nodes, legend=legend,
-                   title=step_title(step))
+                   title=step_title(step), fold=fold, fit=fit)
 
 
 def _rebuilt(var: Any, fgraph: Any) -> Any:
@@ -69,10 +70,11 @@ def _rebuilt(var: Any, fgraph: Any) -> Any:
     return None if node is None else node.outputs[var.index]
 
 
-def rewrite_steps(trace: Any, *, rankdir: str = "LR", show_types: bool = False,
-                  max_nodes: Optional[int] = MAX_NODES, legend: bool = True) -> list:
+def rewrite_steps(trace: Any, *, rankdir: Optional[str] = None, show_types: bool = False,
+                  max_nodes: Optional[int] = MAX_NODES, legend: bool = True, fold: Union[bool, str] = "auto") -> list:
     """One ``graphviz.Digraph`` per step of ``trace`` (a ``Rewritten`` or a
     compiled function), in order; see :func:`step_picture`."""
     trace = as_trace(trace)
-    return [step_picture(trace, k, rankdir=rankdir, show_types=show_types, max_nodes=max_nodes, legend=legend)
+    return [step_picture(trace, k, rankdir=rankdir, show_types=show_types, max_nodes=max_nodes, legend=legend,
+                         fold=fold)
             for k in range(len(trace.steps))]

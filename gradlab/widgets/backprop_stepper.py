@@ -42,7 +42,7 @@ class BackpropStepper(widgets.VBox):
     """
 
     def __init__(self, cost: Variable, inputs: Sequence[Variable], values: Union[Mapping, Sequence], *,
-                 max_nodes: Optional[int] = MAX_NODES, rankdir: str = "LR", show_types: bool = False,
+                 max_nodes: Optional[int] = MAX_NODES, rankdir: Optional[str] = None, show_types: bool = False,
                  interval: int = 1200):
         from gradlab.viz.graph import Target, plan
         self.trace = BackpropTrace(cost, inputs, values)

@@ -21,7 +21,9 @@ class GraphExplorer(widgets.VBox):
 
     Controls: ``view_buttons`` (``"before"`` the graph you built, ``"after"``
     the graph compiling in ``mode`` made, ``"both"`` side by side),
-    ``types_toggle`` (dtype and shape on every variable), ``values_toggle``
+    ``types_toggle`` (dtype and shape on every variable), ``fold_toggle``
+    (on: steps repeated in a row drawn once with their count; off: every op,
+    see ``fold`` of :func:`gradlab.viz.graph`), ``values_toggle``
     (every variable's value, from ``values``) and ``adjoints_toggle`` (d cost /
     d v on every variable, from ``gradlab.gradient.grad``; needs one scalar
     output, and shows the values too).  Inputs without a value in ``values``
@@ -36,7 +38,7 @@ class GraphExplorer(widgets.VBox):
 
     def __init__(self, outputs: Any, values: Optional[Mapping] = None, *,
                  inputs: Optional[Sequence[Variable]] = None, mode: Any = "FAST_RUN",
-                 max_nodes: Optional[int] = MAX_NODES, rankdir: str = "LR", view: str = "before"):
+                 max_nodes: Optional[int] = MAX_NODES, rankdir: Optional[str] = None, view: str = "before"):
         if hasattr(outputs, "maker"):                      # a compiled function
             self._function = outputs
             self.outputs = list(outputs.maker.user_outputs)
@@ -65,16 +67,21 @@ class GraphExplorer(widgets.VBox):
                                                   tooltip="show each variable's value")
         self.adjoints_toggle = widgets.ToggleButton(value=False, description="adjoints", icon="arrow-left",
                                                     tooltip="show d cost / d v on each variable (with the values)")
+        self.fold_toggle = widgets.ToggleButton(value=True, description="fold", icon="compress",
+                                                tooltip="fold steps repeated many times in a row into one (× N); "
+                                                        "off: draw every op, composites and loop bodies opened")
         self.caption = widgets.HTML(value="")
         self.caption.add_class("gradlab-caption")
         self.message = MessageBox()
         self.picture = graph_widget("gradlab-graph-explorer")
-        controls = widgets.HBox([self.view_buttons, self.types_toggle, self.values_toggle, self.adjoints_toggle])
+        controls = widgets.HBox([self.view_buttons, self.types_toggle, self.values_toggle, self.adjoints_toggle,
+                                 self.fold_toggle])
         super().__init__([controls, self.caption, self.message, self.picture])
         self.add_class("gradlab-graph-explorer")
 
         self._set_values(values)
-        for control in (self.view_buttons, self.types_toggle, self.values_toggle, self.adjoints_toggle):
+        for control in (self.view_buttons, self.types_toggle, self.values_toggle, self.adjoints_toggle,
+                        self.fold_toggle):
             control.observe(self._on_change, names="value")
         self.refresh()
 
@@ -145,7 +152,9 @@ class GraphExplorer(widgets.VBox):
         self.refresh()
 
     def _options(self) -> dict:
-        options: dict = {"show_types": self.types_toggle.value, "max_nodes": self.max_nodes, "rankdir": self.rankdir}
+        # a widget's picture pans and zooms: drawn at natural size, folded only where asked (fit=False)
+        options: dict = {"show_types": self.types_toggle.value, "max_nodes": self.max_nodes, "rankdir": self.rankdir,
+                         "fold": "auto" if self.fold_toggle.value else False, "fit": False}
         with_adjoints = self.adjoints_toggle.value and not self.adjoints_toggle.disabled
         if (self.values_toggle.value and not self.values_toggle.disabled) or with_adjoints:
             options["values"] = self._values
@@ -170,7 +179,8 @@ class GraphExplorer(widgets.VBox):
     def refresh(self) -> None:
         """Redraw the picture for the current controls (pictures already made are reused)."""
         options = self._options()
-        key = (self.view, options["show_types"], "values" in options, "adjoints" in options, self._values_version)
+        key = (self.view, options["show_types"], "values" in options, "adjoints" in options, options["fold"],
+               self._values_version)
         found = self._pictures.get(key)
         if found is None:
             dot = self.make_digraph()

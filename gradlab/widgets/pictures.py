@@ -14,23 +14,22 @@ from typing import Any, Iterable, Optional, Sequence
 import numpy as np
 
 from gradlab.graph.basic import Constant, Variable
-from gradlab.viz.graph import MAX_NODES, Target, draw, new_digraph, plan, summary_note
+from gradlab.viz.graph import MAX_NODES, Target, draw, finish, new_digraph, plan, summary_note
 from gradlab.widgets.inputs import compile_function
 
 ADJOINT_NOTE = "grad = d cost / d node (cost: the output)"
 
 
 def compose(target: Target, layout: Any, *, values: Optional[dict] = None, adjoints: Optional[dict] = None,
-            highlight: Any = (), title: Optional[str] = None, notes: Iterable[str] = (), rankdir: str = "LR",
-            show_types: bool = False) -> Any:
+            highlight: Any = (), title: Optional[str] = None, notes: Iterable[str] = (),
+            rankdir: Optional[str] = None, show_types: bool = False) -> Any:
     """A ``graphviz.Digraph`` of a planned layout with the given numbers
     (``{variable: array}``; a variable missing from ``values`` shows none, one
     missing from ``adjoints`` shows ``grad —``), as ``gradlab.viz.graph`` draws it."""
-    from gradlab.viz import style
-    dot = new_digraph(rankdir)
+    dot = new_digraph(rankdir or "LR")
     used = draw(dot, target, layout, values=values, adjoints=adjoints, show_types=show_types, highlight=highlight)
-    style.set_caption(dot, title, [n for n in (*notes, summary_note(layout)) if n])
-    style.add_legend(dot, sorted(used["roles"]), sorted(used["kinds"]), sorted(used["highlights"]))
+    finish(dot, used, title=title, notes=[n for n in (*notes, summary_note(layout)) if n], legend=True,
+           rankdir=rankdir)
     return dot
 
 
@@ -44,7 +43,7 @@ class NumbersAtAPoint:
     """
 
     def __init__(self, expr: Variable, inputs: Sequence[Variable], *, max_nodes: Optional[int] = MAX_NODES,
-                 rankdir: str = "LR"):
+                 rankdir: Optional[str] = None):
         from gradlab.viz.values import adjoint_graph
         self.target = Target([expr], [])
         self.layout = plan(self.target, max_nodes)

@@ -216,9 +216,10 @@ class Playground(widgets.VBox):
         from gradlab.printing import pp
         name = built.wrt.name or "x"
         dots = {
-            "graph": viz.graph(built.expr, title=f"f = {_short(pp(built.expr))}"),
-            "gradient": viz.graph(built.gradient, title=f"d f / d {name} as grad builds it"),
-            "rewritten": viz.graph(built.function, title=f"d f / d {name} after rewriting: {_short(pp(built.function))}"),
+            "graph": viz.graph(built.expr, title=f"f = {_short(pp(built.expr))}", fit=False),
+            "gradient": viz.graph(built.gradient, title=f"d f / d {name} as grad builds it", fit=False),
+            "rewritten": viz.graph(built.function, title=f"d f / d {name} after rewriting: {_short(pp(built.function))}",
+                                   fit=False),
         }
         return {key: svg_future(dot) for key, dot in dots.items()}
 

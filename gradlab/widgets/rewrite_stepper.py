@@ -42,7 +42,7 @@ class RewriteStepper(widgets.VBox):
     """
 
     def __init__(self, function_or_outputs: Any, *, inputs: Optional[Sequence[Variable]] = None,
-                 mode: Any = "FAST_RUN", max_nodes: Optional[int] = MAX_NODES, rankdir: str = "LR",
+                 mode: Any = "FAST_RUN", max_nodes: Optional[int] = MAX_NODES, rankdir: Optional[str] = None,
                  interval: int = 1500):
         self.trace, self.function = resolve_trace(function_or_outputs, inputs, mode)
         self.max_nodes = max_nodes
@@ -144,11 +144,11 @@ class RewriteStepper(widgets.VBox):
         from gradlab import viz
         if self.n_steps == 0:
             graph = self.trace.graph
-            dot = viz.graph(graph, rankdir=self.rankdir, max_nodes=self.max_nodes,
+            dot = viz.graph(graph, rankdir=self.rankdir, max_nodes=self.max_nodes, fit=False,
                             title="no rewrite applied: the graph is already as simple as the rules make it")
             text = pp(list(graph.outputs))
             return svg_future(dot).result(), text, text
-        dot = viz.step_picture(self.trace, k, rankdir=self.rankdir, max_nodes=self.max_nodes)
+        dot = viz.step_picture(self.trace, k, rankdir=self.rankdir, max_nodes=self.max_nodes, fit=False)
         pending = svg_future(dot)                      # dot lays out while pp runs
         before = pp(list(self.trace.graph_at(k - 1).outputs))
         after = pp(list(self.trace.graph_at(k).outputs))

@@ -1,7 +1,10 @@
-"""End to end, in a real browser: JupyterLab serves ``09-workbench.ipynb`` on
-127.0.0.1 (started through ``gradlab lab``), headless Debian chromium driven by
-Playwright runs every cell, then a mouse drag moves the point slider of the
-DerivativeExplorer, and the plot and the graph picture must both change.
+"""End to end, in a real browser: JupyterLab serves the workbench notebook
+(``notebooks/*-workbench.ipynb``) on 127.0.0.1 (started through ``gradlab
+lab``), headless Debian chromium driven by Playwright runs every cell, then a
+mouse drag moves the point slider of the DerivativeExplorer, and the plot and
+the graph picture must both change.  A cell added to the copy shows a picture
+far wider than the output area in a GraphExplorer: it must pan (drag) and
+zoom (wheel, "fit"), and its right-most node must be brought on screen.
 
 The notebook runs from a copy without outputs or saved widget state, so what
 the browser shows was produced by this run.  The server, its kernel and the
@@ -24,7 +27,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK = ROOT / "notebooks" / "09-workbench.ipynb"
+#: the workbench notebook, whatever its number in the course
+NOTEBOOK = (sorted((ROOT / "notebooks").glob("*-workbench.ipynb")) or [ROOT / "notebooks" / "workbench.ipynb"])[0]
+#: the cell added to the copy: a GraphExplorer whose picture is far wider than the output area
+WIDE_CELL = """wide_x = gt.dscalar('wide_x')
+wide_y = wide_x
+for _ in range(10):
+    wide_y = gt.exp(gt.sin(wide_y) * 1.5 + wide_x) - wide_x
+wide = GraphExplorer(wide_y, rankdir='LR')
+wide.fold_toggle.value = False
+wide.add_class('gradlab-test-wide')
+wide"""
 TOKEN = "gradlab-browser-test"
 SERVER_START_TIMEOUT = 90       # s, JupyterLab answering /api/status
 RUN_ALL_TIMEOUT = 150           # s, every cell of the notebook executed
@@ -63,6 +76,8 @@ def fresh_copy(folder: Path) -> Path:
         if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = [], None
     nb["metadata"].pop("widgets", None)
+    nb["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                        "source": WIDE_CELL})
     path = folder / NOTEBOOK.name
     path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
     return path
@@ -177,7 +192,7 @@ def test_workbench_runs_and_a_slider_changes_the_plot_and_the_graph(lab_server, 
                                    timeout=SERVER_START_TIMEOUT * 1000)
             page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.ready")
             page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            n_code = sum(c["cell_type"] == "code" for c in json.loads(NOTEBOOK.read_text())["cells"])
+            n_code = sum(c["cell_type"] == "code" for c in json.loads(NOTEBOOK.read_text())["cells"]) + 1
 
             def all_cells_ran():
                 return page.evaluate("""(n) => {
@@ -228,6 +243,70 @@ def test_workbench_runs_and_a_slider_changes_the_plot_and_the_graph(lab_server, 
             number = lambda text: float(text.replace("\u2212", "-"))      # the readout writes a real minus sign
             assert -6.0 <= number(after["readout"]) < number(before["readout"])
             assert "<svg" in after["graph"]
+            check_a_wide_picture_pans_and_zooms(page, shots)
             assert not errors, errors
         finally:
             browser.close()
+
+
+def pan_state(page) -> dict:
+    """The wide picture's area and its right-most node (client rectangles)."""
+    return page.evaluate("""() => {
+        const area = document.querySelector('.gradlab-test-wide .gradlab-pan');
+        if (!area) return null;
+        const rect = (r) => ({left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width});
+        const nodes = [...area.querySelectorAll('svg g.node')].map(n => n.getBoundingClientRect());
+        if (!nodes.length) return null;
+        const right = nodes.reduce((a, b) => (b.right > a.right ? b : a));
+        return {area: rect(area.getBoundingClientRect()), right: rect(right), n: nodes.length};
+    }""")
+
+
+def check_a_wide_picture_pans_and_zooms(page, shots) -> None:
+    """Drag moves the picture, the wheel zooms it, "fit" shows all of it, and
+    at natural size a drag brings the right-most node on screen."""
+    wide = page.locator(".gradlab-test-wide .gradlab-pan")
+    wide.scroll_into_view_if_needed(timeout=10_000)
+    start = wait_for(lambda: pan_state(page), 30, "the wide picture in its pan-and-zoom area")
+    area = start["area"]
+    try:
+        assert start["right"]["right"] > area["right"] + 50, f"the picture is not wider than its area: {start}"
+        # drag to the left: everything moves with the pointer
+        cx, cy = (area["left"] + area["right"]) / 2, (area["top"] + area["bottom"]) / 2
+        page.mouse.move(cx, cy)
+        page.mouse.down()
+        page.mouse.move(cx - 150, cy, steps=5)
+        page.mouse.move(cx - 300, cy, steps=5)
+        page.mouse.up()
+        dragged = pan_state(page)
+        assert abs((start["right"]["left"] - dragged["right"]["left"]) - 300) < 5, (start, dragged)
+        # the wheel zooms out around the pointer
+        page.mouse.move(cx, cy)
+        page.mouse.wheel(0, 400)
+        zoomed = wait_for(lambda: (p := pan_state(page)) and p["right"]["width"] < 0.8 * dragged["right"]["width"]
+                          and p, 10, "the wheel to zoom out")
+        assert zoomed["n"] == start["n"]
+        # "fit": the whole picture, right-most node included, inside the area
+        wide.locator(".gradlab-pan-fit").click()
+        fitted = wait_for(lambda: (p := pan_state(page)) and p["right"]["right"] <= p["area"]["right"] + 1 and p,
+                          10, "'fit' to bring the right-most node into the area")
+        assert fitted["right"]["left"] >= fitted["area"]["left"] - 1
+        assert fitted["area"]["top"] - 1 <= fitted["right"]["top"] <= fitted["right"]["bottom"] <= fitted["area"]["bottom"] + 1
+        # back to natural size, then drag the right-most node into view: readable and on screen
+        wide.locator(".gradlab-pan-actual").click()
+        actual = wait_for(lambda: (p := pan_state(page)) and abs(p["right"]["width"] - start["right"]["width"]) < 1
+                          and p, 10, "'1:1' to restore the natural size")
+        shift = actual["right"]["right"] - actual["area"]["right"] + 40
+        page.mouse.move(cx, cy)
+        page.mouse.down()
+        steps = max(2, int(shift // 200) + 1)
+        for k in range(1, steps + 1):
+            page.mouse.move(cx - shift * k / steps, cy, steps=3)
+        page.mouse.up()
+        reached = pan_state(page)
+        assert reached["area"]["left"] <= reached["right"]["left"] and reached["right"]["right"] <= reached["area"]["right"], \
+            reached
+    except BaseException:
+        page.screenshot(path=str(shots / "wide-picture.png"))
+        print(f"wide picture: {pan_state(page)}; screenshot: {shots / 'wide-picture.png'}")
+        raise

@@ -295,7 +295,7 @@ def test_large_graphs_are_collapsed_with_a_note():
     out = x
     for i in range(3000):
         out = gt.sin(out) if i % 2 else out + 0.5
-    dot = graph(out, max_nodes=50)
+    dot = graph(out, max_nodes=50, fold=False)      # fold=False: no repeat folded, no further collapsing
     nodes, edges = parse(dot)
     assert len(ops(nodes)) == 50
     (summary,) = [k for k in nodes if k.startswith("g")]
@@ -305,7 +305,7 @@ def test_large_graphs_are_collapsed_with_a_note():
     # the kept ops are the last 50 (nearest the output)
     kept = [label_lines(nodes[f"n{k}"])[0] for k in range(50)]
     assert kept == ["+", "sin"] * 25
-    assert len(parse(graph(out, max_nodes=None))[0]) > 6000
+    assert len(parse(graph(out, max_nodes=None, fold=False))[0]) > 6000
 
 
 def test_separate_pieces_collapse_separately():
@@ -355,7 +355,7 @@ def test_large_pictures_draw_a_shared_leaf_once_per_use():
     out = x
     for _ in range(15):                       # 60 ops, w read by 15 of them
         out = gt.sin(out) * 1.01 + (w * out).sum()
-    nodes, edges = parse(graph(out))
+    nodes, edges = parse(graph(out, fold=False))     # unfolded (folded, the 15 steps are drawn once)
     copies = by_first_line(variables(nodes), "w")
     assert len(copies) == 15
     assert sorted(b for a, b, _ in edges if a in copies) == sorted(

@@ -115,9 +115,11 @@ def test_plot_matrix_of_a_jacobian_array_and_shapes():
     J = jacobian(gt.exp(x) * 2, x)
     fig = plot_matrix(J, values={x: [0.0, 1.0]}, title="J")
     np.testing.assert_allclose(fig.axes[0].images[0].get_array(), np.diag(2 * np.exp([0.0, 1.0])))
-    assert fig.axes[0].images[0].get_cmap().name == "cividis" and fig.axes[0].get_title() == "J"
-    big = plot_matrix(np.arange(100.0).reshape(10, 10))
-    assert len(big.axes[0].texts) == 0      # too large to write the numbers
+    image = fig.axes[0].images[0]           # one diverging map centred at 0, also for positive data
+    assert image.get_cmap().name == "PuOr" and image.get_clim() == (-2 * np.e, 2 * np.e)
+    assert fig.axes[0].get_title() == "J"
+    big = plot_matrix(np.linspace(-1, 1, 400).reshape(20, 20))
+    assert len(big.axes[0].texts) == 0      # the numbers would not fit their cells
     assert plot_matrix(np.arange(3.0)).axes[0].images[0].get_array().shape == (1, 3)
     with pytest.raises(ValueError, match="needs a matrix"):
         plot_matrix(np.zeros((2, 2, 2)))
@@ -156,3 +158,55 @@ def test_agg_only_when_no_backend_is_configured(env_backend, expected):
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().lower() == expected
+
+
+def test_heat_map_numbers_are_written_only_when_they_fit():
+    from gradlab.viz import heatmap
+    small = plot_matrix(np.array([[1.2345, -0.5], [0.25, 2.0]]))
+    texts = [t.get_text() for t in small.axes[0].texts]
+    assert texts == ["1.2", "-0.5", "0.2", "2.0"] or texts == ["1.2", "-0.5", "0.3", "2.0"]    # two digits of the largest
+    assert all(t.get_fontsize() * heatmap.DPI / 72 >= 11 for t in small.axes[0].texts)     # >= 11 px
+    # a 12 x 12 matrix of small numbers ("-0.0009"): they would not fit the cells, so none is written
+    crowded = plot_matrix(np.random.default_rng(0).uniform(-1, 1, (12, 12)) * 1e-3)
+    assert not heatmap.numbers_fit(["-0.0009"], heatmap.cell_size(12, 12)) and not crowded.axes[0].texts
+    assert heatmap.numbers_fit(["-0.5"], heatmap.cell_size(2, 2))
+    assert len(plot_matrix(np.ones((12, 12)), annotate=True).axes[0].texts) == 144     # forced
+
+
+def test_heat_map_colour_scale_is_symmetric_around_zero_with_a_colour_bar():
+    data = np.array([[3.0, -1.0], [0.5, 0.0]])
+    fig = plot_matrix(data)
+    image = fig.axes[0].images[0]
+    low, high = image.get_clim()
+    assert low == -high == -3.0
+    assert len(fig.axes) == 2                   # the colour bar
+    positive = plot_matrix(np.array([[1.0, 2.0]])).axes[0].images[0]
+    assert positive.get_clim() == (-2.0, 2.0)   # 0 stays the neutral colour
+
+
+def test_small_off_diagonal_entries_show_on_a_log_or_clipped_scale():
+    H = np.diag(np.tile([1.2, -1.2], 20)) + 0.01 * (np.eye(40, k=1) + np.eye(40, k=-1))
+    linear = plot_matrix(H).axes[0].images[0]
+    log = plot_matrix(H, scale="log").axes[0].images[0]
+    clipped = plot_matrix(H, clip=0.05)
+    # on a linear ±1.2 scale, 0.01 is 0.4 % away from white; on the log scale a third of the way
+    assert abs(linear.norm(0.01) - 0.5) < 0.01
+    assert abs(log.norm(0.01) - 0.5) > 0.15 and abs(log.norm(-0.01) - 0.5) > 0.15
+    assert abs(clipped.axes[0].images[0].norm(0.01) - 0.5) >= 0.09
+    assert clipped.axes[0].images[0].get_clim() == (-0.05, 0.05)
+
+
+def test_heat_map_size_follows_the_shape_and_tick_labels_are_thinned():
+    from gradlab.viz import heatmap
+    small, big = plot_matrix(np.eye(3)), plot_matrix(np.eye(40))
+    assert small.get_size_inches()[0] < big.get_size_inches()[0] <= 9.0 + 1e-9     # <= 900 px shown
+    ticks = big.axes[0].get_xticks()
+    assert len(ticks) < 40 and np.all(np.diff(ticks) == ticks[1] - ticks[0])
+    # tick labels do not overlap: their spacing in points exceeds their height
+    spacing_pt = (ticks[1] - ticks[0]) * heatmap.cell_size(40, 40) * 72
+    assert spacing_pt >= 1.5 * heatmap.TICK_FONT
+    bundle, meta = big._repr_mimebundle_()
+    assert meta["image/png"]["width"] == round(big.get_size_inches()[0] * heatmap.DPI)
+    import base64, struct
+    png = base64.b64decode(bundle["image/png"])
+    assert struct.unpack(">I", png[16:20])[0] >= 2 * meta["image/png"]["width"] - 2      # rendered at 2x

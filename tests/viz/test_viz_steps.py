@@ -35,9 +35,9 @@ def test_compare_a_function_shows_the_user_graph_and_the_compiled_graph():
     assert len(ops(before)) == user_ops == 6
     assert _op_labels(after) == sorted(style.op_label(n) for n in f.maker.fgraph.toposort())
     assert f"before rewriting: {user_ops} ops" in dot.source
-    assert f"after FAST_RUN: {len(f.maker.fgraph.apply_nodes)} ops" in dot.source
+    assert len(f.maker.fgraph.apply_nodes) == 1 and "after FAST_RUN: 1 op" in dot.source    # not "1 ops"
     # no edge crosses from one side to the other
-    assert all(a[:2] == b[:2] for a, b, _ in edges if a[:2] in ("a_", "b_"))
+    assert all(a[:2] == b[:2] for a, b, _ in edges if a[:2] in ("a_", "b_") and b != "legend")
 
 
 def test_compare_two_graphs_with_values_and_highlights():

@@ -120,9 +120,11 @@ def bench_tutorial(repeat: int) -> None:
 def bench_large(repeat: int) -> None:
     x, y = chain(500)
     print("500-op graph (scalar chain tanh(1.01 * …))")
-    for max_nodes in (200, None):
+    for max_nodes, fold in ((200, False), (None, False), (None, True)):
         graph = GraphExplorer(y, max_nodes=max_nodes)
-        label = "all 500 ops drawn" if max_nodes is None else "200 drawn, rest collapsed"
+        graph.fold_toggle.value = fold
+        label = ("repeated steps folded: × 250" if fold else
+                 "all 500 ops drawn" if max_nodes is None else "200 drawn, rest collapsed")
         report(f"GraphExplorer ({label}): values toggle -> SVG", timed(flip(graph, "values_toggle"), repeat))
         report(f"GraphExplorer ({label}): adjoints toggle -> SVG", timed(flip(graph, "adjoints_toggle"), repeat))
     start = time.perf_counter()
