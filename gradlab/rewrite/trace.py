@@ -12,7 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from gradlab.bounded_text import op_text
 from gradlab.graph.basic import Apply, Variable
+
+#: the longest op text in a step's node_text (a fused Composite's formula is cut there)
+OP_CHARS = 80
 
 
 @dataclass
@@ -38,13 +42,13 @@ def describe_node(node: Any) -> str:
     """``op(input, ...)`` with the inputs' short names."""
     if not isinstance(node, Apply):
         return str(node)
-    return f"{node.op}({', '.join(_short(v) for v in node.inputs)})"
+    return f"{op_text(node.op, OP_CHARS)}({', '.join(_short(v) for v in node.inputs)})"
 
 
 def _short(var: Variable) -> str:
     if var.owner is None or var.name is not None:
         return repr(var)
-    return f"{var.owner.op}(…)"
+    return f"{op_text(var.owner.op, OP_CHARS)}(…)"
 
 
 class TraceRecorder:

@@ -114,7 +114,7 @@ def plot_derivative(expr: Variable, wrt: Variable, domain: Tuple[float, float] =
     xs = np.linspace(lo, hi, num)
     ys = on_grid(terms, [wrt], [xs], others, other_values, mode, scalar_fn=fn)
     fig, ax = new_figure(ax)
-    name = label or _short(pp(expr))
+    name = label or pp(expr, max_chars=40)
     var = wrt.name or "x"
     for k in range(order + 1):
         prime = PRIMES[k] if k < len(PRIMES) else f"^({k})"
@@ -137,10 +137,6 @@ def plot_derivative(expr: Variable, wrt: Variable, domain: Tuple[float, float] =
     ax.set_xlim(lo, hi)
     ax.legend(loc="best", fontsize="small")
     return fig
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _matrix_value(M: Any, values: Optional[Mapping]) -> np.ndarray:
@@ -193,7 +189,7 @@ def plot_matrix(M: Any, *, values: Optional[Mapping] = None, ax: Any = None, tit
                 ax.text(j, i, format_number(data[i, j]), ha="center", va="center", fontsize=8,
                         color="white" if dark else "black")
     if title is None and isinstance(M, Variable):
-        text = M.name or _pp(M)
+        text = M.name or _pp(M, 51)
         title = text if len(text) <= 50 else f"{rows}×{cols} matrix"
     if title:
         ax.set_title(title, fontsize="small")
@@ -236,11 +232,11 @@ def plot_gradient_field(cost: Variable, wrt: Sequence[Variable], xlim: Tuple[flo
     ax.quiver(AX, AY, sign * arrow_field[1], sign * arrow_field[2], color="#D55E00", angles="xy")
     ax.set_xlabel(x.name or "x")
     ax.set_ylabel(y.name or "y")
-    ax.set_title(("−gradient" if descent else "gradient") + " of " + _short(_pp(cost), 40), fontsize="small")
+    ax.set_title(("−gradient" if descent else "gradient") + " of " + _pp(cost, 40), fontsize="small")
     ax.set_aspect("equal", adjustable="box")
     return fig
 
 
-def _pp(var: Variable) -> str:
+def _pp(var: Variable, limit: int) -> str:
     from gradlab.printing import pp
-    return pp(var)
+    return pp(var, max_chars=limit)

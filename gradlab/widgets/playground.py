@@ -22,6 +22,8 @@ from gradlab.widgets.render import (PLOT_DPI, LRUCache, MessageBox, graph_widget
 #: formulas kept built (graphs, functions, pictures)
 FORMULA_CACHE_SIZE = 32
 PICTURES = (("graph", "f"), ("gradient", "gradient graph"), ("rewritten", "after rewriting"))
+#: the longest formula in a picture's title (pp stops building there)
+TITLE_CHARS = 60
 
 
 @dataclass
@@ -206,9 +208,9 @@ class Playground(widgets.VBox):
         from gradlab.printing import pp
         name = built.wrt.name or "x"
         dots = {
-            "graph": viz.graph(built.expr, title=f"f = {_short(pp(built.expr))}"),
+            "graph": viz.graph(built.expr, title=f"f = {pp(built.expr, max_chars=TITLE_CHARS)}"),
             "gradient": viz.graph(built.gradient, title=f"d f / d {name} as grad builds it"),
-            "rewritten": viz.graph(built.function, title=f"d f / d {name} after rewriting: {_short(pp(built.function))}"),
+            "rewritten": viz.graph(built.function, title=f"d f / d {name} after rewriting: {pp(built.function, max_chars=TITLE_CHARS)}"),
         }
         return {key: svg_future(dot) for key, dot in dots.items()}
 
@@ -257,7 +259,3 @@ class Playground(widgets.VBox):
         built.plot.draw(self.point, values)
         self._png = built.plot.png(PLOT_DPI)
         self.plot_image.value = self._png
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
