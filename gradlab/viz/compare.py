@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Sequence
 
-from gradlab.viz import style
+from gradlab.viz import dot_runner, style
 from gradlab.viz.graph import (MAX_NODES, aliased_marks, draw, new_digraph, numbers, plan, resolve_target,
                               summary_note)
 
@@ -39,6 +39,7 @@ def compare(before: Any, after: Any = None, *, titles: Optional[Sequence[str]] =
         right_title = right_title or f"after {f.maker.mode.name}: {n_after} ops"
         after = f
     dot = new_digraph(rankdir)
+    dot.text_form = dot_runner.text_form_of(before, after)
     used = {"roles": set(), "kinds": set(), "highlights": set()}
     notes = []
     sides = [(0, before, left_title, highlight), (1, after, right_title, after_highlight)]

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from gradlab.graph.basic import Apply, Constant, Variable
-from gradlab.viz import style
+from gradlab.viz import dot_runner, style
 from gradlab.viz.layout import MAX_NODES, Layout, Target, plan, resolve_target  # noqa: F401  (re-exported)
 from gradlab.viz.values import forward_and_backward, format_value, resolve_values
 
@@ -120,7 +120,7 @@ def draw(target_graph: Any, target: Target, layout: Layout, *, prefix: str = "",
         if mark is not None:
             attrs = style.apply_highlight(attrs, mark)
             used["highlights"].add(mark)
-        attrs["tooltip"] = str(node.op)
+        attrs["tooltip"] = dot_runner.op_tooltip(node.op)
         nid = prefix + layout.node_ids[node]
         target_graph.node(nid, label=style.text_label([style.op_label(node)]), **attrs)
         numbered = len(node.inputs) > 1 and not style.is_commutative(node)
@@ -191,7 +191,7 @@ def new_digraph(rankdir: str = "LR") -> Any:
                           "(and the dot program: apt-get install graphviz)") from exc
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
-    dot = graphviz.Digraph(name="gradlab", graph_attr=dict(style.GRAPH_ATTRS, rankdir=rankdir),
+    dot = dot_runner.BoundedDigraph(name="gradlab", graph_attr=dict(style.GRAPH_ATTRS, rankdir=rankdir),
                            node_attr=dict(style.NODE_ATTRS), edge_attr=dict(style.EDGE_ATTRS))
     return dot
 
@@ -249,6 +249,7 @@ def graph(outputs: Any, *, inputs: Optional[Sequence[Variable]] = None, values: 
     layout = plan(target, max_nodes)
     forward, backward = numbers(target, layout, values, adjoints)
     dot = new_digraph(rankdir)
+    dot.text_form = dot_runner.text_form_of(target.outputs)
     used = draw(dot, target, layout, values=forward, adjoints=backward, show_types=show_types,
                 highlight=aliased_marks(highlight, target))
     notes = [n for n in (summary_note(layout),) if n]
