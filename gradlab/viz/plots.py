@@ -17,7 +17,7 @@ from typing import Any, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from gradlab.graph.basic import Variable
-from gradlab.viz.sampling import compile_scalar, on_grid
+from gradlab.viz.sampling import check_order, check_points, compile_scalar, on_grid
 
 #: colours of f, f', f'', … (Okabe–Ito) and line styles, so curves differ in greyscale too
 CURVE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
@@ -102,12 +102,10 @@ def plot_derivative(expr: Variable, wrt: Variable, domain: Tuple[float, float] =
     from gradlab.printing import pp
     _check_scalar(expr, "expr")
     _check_scalar(wrt, "wrt")
-    if order < 0 or int(order) != order:
-        raise ValueError(f"order must be a whole number >= 0, got {order!r}")
+    order, num = check_order(order), check_points(num)
     lo, hi = (float(domain[0]), float(domain[1]))
     if not lo < hi:
         raise ValueError(f"domain must be (low, high) with low < high, got {domain!r}")
-    order = int(order)
     terms = derivatives(expr, wrt, max(order, 1 if at is not None else 0))
     others, other_values = _params(terms, [wrt], params)
     fn = compile_scalar([wrt] + others, terms, mode)
@@ -214,6 +212,7 @@ def plot_gradient_field(cost: Variable, wrt: Sequence[Variable], xlim: Tuple[flo
     x, y = wrt
     _check_scalar(x, "wrt[0]")
     _check_scalar(y, "wrt[1]")
+    num = check_points(num, axes=2)
     gx, gy = grad(cost, [x, y], disconnected_inputs="ignore")
     others, other_values = _params([cost, gx, gy], [x, y], params)
     fn = compile_scalar([x, y] + others, [cost, gx, gy], mode)
