@@ -37,10 +37,8 @@ class Budget:
         if self.full:
             return False
         if self.max_chars is not None and self.length + len(text) > self.max_chars:
-            room = self.max_chars - 1 - self.length
-            if room > 0:
-                self.parts.append(text[:room])
-            self.parts.append(ELLIPSIS)
+            whole = "".join(self.parts) + text[:self.max_chars]
+            self.parts = [whole[:self.max_chars - 1] + ELLIPSIS]
             self.length = self.max_chars
             self.full = True
             return False
