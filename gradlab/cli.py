@@ -146,7 +146,8 @@ def render_pictures(formula: str, wrt: Optional[Sequence[str]], mode: str = "FAS
     names = ", ".join(v.name for v in variables)
     f = gradlab.function(list(parsed.variables.values()), grads, mode=mode, on_unused_input="ignore")
     n_ops = len(f.maker.fgraph.apply_nodes)
-    rewritten = "; ".join(f"d/d{v.name} = {pp(o, max_chars=PP_CHARS)}" for v, o in zip(variables, f.maker.fgraph.outputs))
+    rewritten = "; ".join(f"d/d{v.name} = {pp(o, max_chars=PP_CHARS)}"
+                          for v, o in zip(variables, f.maker.fgraph.outputs))
     return [
         (f"the formula: {pp(expr, max_chars=PP_CHARS)}", viz.graph(expr, title=f"f = {formula}", rankdir=rankdir)),
         (f"its gradient with respect to {names}, as grad builds it",

@@ -238,7 +238,11 @@ def text_picture(note: str, lines: list, fmt: str = "svg") -> bytes:
                 f'<rect width="100%" height="100%" fill="white"/>\n{texts}</svg>\n').encode("utf-8")
     label = "".join(r.replace("\\", "\\\\").replace('"', '\\"') + "\\l" for r in rows)
     source = f'digraph gradlab_text {{ node [shape=plaintext fontname=monospace]; text [label="{label}"] }}\n'
-    return run_dot(source, fmt, FALLBACK_SECONDS)
+    try:
+        return run_dot(source, fmt, FALLBACK_SECONDS)
+    except _Overrun:
+        raise DotFailed(f"{note}; and dot could not even draw that text as {fmt} within "
+                        f"{FALLBACK_SECONDS:g} s (try format='svg')") from None
 
 
 def pipe(dot: Any, fmt: str = "svg", encoding: Optional[str] = None, **bounds: Any) -> Any:

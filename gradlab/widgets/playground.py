@@ -210,7 +210,8 @@ class Playground(widgets.VBox):
         dots = {
             "graph": viz.graph(built.expr, title=f"f = {pp(built.expr, max_chars=TITLE_CHARS)}"),
             "gradient": viz.graph(built.gradient, title=f"d f / d {name} as grad builds it"),
-            "rewritten": viz.graph(built.function, title=f"d f / d {name} after rewriting: {pp(built.function, max_chars=TITLE_CHARS)}"),
+            "rewritten": viz.graph(built.function, title=f"d f / d {name} after rewriting: "
+                                                         f"{pp(built.function, max_chars=TITLE_CHARS)}"),
         }
         return {key: svg_future(dot) for key, dot in dots.items()}
 
