@@ -26,6 +26,8 @@ from typing import Any, List, Optional, Sequence
 FORMATS = ("svg", "png", "pdf")
 MODES = ("FAST_RUN", "FAST_COMPILE", "NO_REWRITE")
 PROG = "gradlab"
+#: the longest formula ``render`` prints or puts in a title (pp stops building there)
+PP_CHARS = 200
 
 
 class CommandError(Exception):
@@ -176,9 +178,10 @@ def render_pictures(formula: str, wrt: Optional[Sequence[str]], mode: str = "FAS
     names = ", ".join(v.name for v in variables)
     f = gradlab.function(list(parsed.variables.values()), grads, mode=mode, on_unused_input="ignore")
     n_ops = len(f.maker.fgraph.apply_nodes)
-    rewritten = "; ".join(f"d/d{v.name} = {pp(o)}" for v, o in zip(variables, f.maker.fgraph.outputs))
+    rewritten = "; ".join(f"d/d{v.name} = {pp(o, max_chars=PP_CHARS)}"
+                          for v, o in zip(variables, f.maker.fgraph.outputs))
     return [
-        (f"the formula: {pp(expr)}", viz.graph(expr, title=f"f = {formula}", rankdir=rankdir)),
+        (f"the formula: {pp(expr, max_chars=PP_CHARS)}", viz.graph(expr, title=f"f = {formula}", rankdir=rankdir)),
         (f"its gradient with respect to {names}, as grad builds it",
          viz.graph(grads, title=f"gradient of f = {formula} with respect to {names}, as built", rankdir=rankdir)),
         (f"the gradient after {mode} ({n_ops} op{'s' if n_ops != 1 else ''}): {rewritten}",
@@ -193,9 +196,10 @@ def run_render(args: argparse.Namespace) -> int:
     if shutil.which("dot") is None:
         raise CommandError("graphviz's `dot` program is not installed, so no picture can be drawn: "
                            "sudo apt-get install graphviz (or brew install graphviz, conda install graphviz)")
+    from gradlab.viz import dot_runner
     for (label, picture), path in zip(pictures, paths):
         try:
-            data = picture.pipe(format=fmt)
+            data = dot_runner.pipe(picture, fmt)
         except Exception as exc:  # noqa: BLE001 - graphviz reports a missing or failing `dot` in several ways
             raise CommandError(f"graphviz could not draw {path}: {one_line(exc)}") from None
         try:

@@ -11,6 +11,7 @@ import io
 import sys
 from typing import Any, Iterable, Optional, Sequence, Union
 
+from gradlab.bounded_text import Budget
 from gradlab.graph.basic import Constant, Variable
 from gradlab.tensor.print_op import Print  # noqa: F401  (PyTensor's printing.Print)
 
@@ -65,32 +66,52 @@ def _call_pieces(name: str, ins: Sequence[Variable]) -> list:
     return pieces
 
 
-def pp(var: Union[Variable, Sequence[Variable], Any]) -> str:
+def pp(var: Union[Variable, Sequence[Variable], Any], max_chars: Optional[int] = None) -> str:
     """One infix expression for ``var`` (named variables print as their name).
 
     ``pp(gt.grad(x**2, x))`` gives ``((fill((x ** 2), 1.0) * 2) * (x ** (2 - 1)))``.
+    A list or a compiled function gives one line per output.
+
+    A piece read ``k`` times is written out ``k`` times, so a graph that reuses
+    its pieces level after level (``y = sin(y) * y`` in a loop) reads
+    exponentially long.  ``max_chars`` stops building once the text reaches
+    that many characters (it then ends with ``…``): widgets and the command
+    line print with a budget; ``dprint`` shows such graphs in linear size.
     """
     if hasattr(var, "maker"):
-        outs = var.maker.fgraph.outputs
-        return "\n".join(pp(o) for o in outs)
-    if isinstance(var, (list, tuple)):
-        return "\n".join(pp(v) for v in var)
-    if not isinstance(var, Variable):
-        raise TypeError(f"pp needs a symbolic variable or a compiled function, got {type(var).__name__}")
-    out: list = []
+        var = list(var.maker.fgraph.outputs)
+    targets = list(var) if isinstance(var, (list, tuple)) else [var]
+    for item in targets:
+        if not isinstance(item, Variable):
+            raise TypeError(f"pp needs a symbolic variable or a compiled function, got {type(item).__name__}")
+    budget = Budget(max_chars)
+    for k, target in enumerate(targets):
+        if (k and not budget.add("\n")) or not _pp_into(target, budget):
+            break
+    return budget.text
+
+
+def _pp_into(var: Variable, budget: Budget) -> bool:
+    """Add ``pp(var)`` to ``budget``; False once it is spent.  Pieces are
+    expanded lazily from a stack, so the work stops with the budget."""
     stack: list = [var]
     top = True
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            out.append(item)
+            if not budget.add(item):
+                return False
+            continue
+        if isinstance(item, list):                 # a piece tree (a fused Composite's formula)
+            stack.extend(reversed(item))
             continue
         if item.owner is None or (item.name is not None and not top):
-            out.append(_leaf_text(item))
+            if not budget.add(_leaf_text(item)):
+                return False
         else:
             stack.extend(reversed(_node_pieces(item.owner, item)))
         top = False
-    return "".join(out)
+    return True
 
 
 # ---------------------------------------------------------------------------

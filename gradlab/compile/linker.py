@@ -14,7 +14,11 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
+from gradlab.bounded_text import op_text
 from gradlab.graph.basic import Constant, Variable
+
+#: the longest comment naming a node's op in the generated source
+COMMENT_CHARS = 80
 
 
 class CodegenContext:
@@ -116,7 +120,7 @@ def generate_body(fgraph: Any, input_vars: Sequence[Variable], output_vars: Sequ
 
 
 def _describe(node: Any) -> str:
-    return str(node.op).replace("\n", " ")[:80]
+    return op_text(node.op, COMMENT_CHARS)
 
 
 def _perform_call(node: Any, in_names: Sequence[str], out_names: Sequence[str], ctx: CodegenContext) -> str:

@@ -19,6 +19,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from gradlab.bounded_text import clip, flatten
 from gradlab.graph.basic import Apply
 from gradlab.graph.op import literal_source
 from gradlab.tensor.elemwise import Elemwise
@@ -26,6 +27,10 @@ from gradlab.tensor.scalar_ops import ScalarOp
 
 #: numpy ufuncs to use in place of table functions that are not ufuncs
 _UFUNC_FOR = {"round": np.rint}
+#: a fused expression up to this long is written out in full; a longer one names its reused pieces
+INLINE_CHARS = 240
+#: the longest ``repr`` of a Composite (dprint lines, error messages)
+REPR_CHARS = 1000
 
 
 class _Binder:
@@ -90,29 +95,64 @@ class Composite(ScalarOp):
                          doc="a fused chain of elementwise operations")
 
     # -- reading ------------------------------------------------------------
-    def inner_pieces(self, inputs: Sequence[Any]) -> list:
-        """The expression as pieces: strings and the given input variables (for pp)."""
-        texts: list = []
+    def inner_pieces(self, inputs: Sequence[Any], named: Sequence[int] = (), names: Sequence[str] = ()) -> list:
+        """The expression as a piece tree (see :mod:`gradlab.bounded_text`): strings,
+        nested lists and the given ``inputs``.  A result read twice is one list
+        referenced twice, so the tree is linear in the program however often
+        pieces are reused; results listed in ``named`` read as ``names`` instead."""
+        return self._trees(inputs, dict(zip(named, names)))[-1]
+
+    def _trees(self, inputs: Sequence[Any], names: dict) -> list:
+        trees: list = []
         for op, args, _, _ in self.program:
-            parts = [self._arg_pieces(a, inputs, texts) for a in args]
-            texts.append(_format(op, parts))
-        return texts[-1]
+            parts = []
+            for kind, n in args:
+                if kind == "i":
+                    parts.append([inputs[n]])
+                elif kind == "t":
+                    parts.append([names[n]] if n in names else trees[n])
+                else:
+                    parts.append([_literal_text(self.literals[n])])
+            trees.append(_format(op, parts))
+        return trees
 
-    def _arg_pieces(self, arg: tuple, inputs: Sequence[Any], texts: list) -> list:
-        kind, n = arg
-        if kind == "i":
-            return [inputs[n]]
-        if kind == "t":
-            return texts[n]
-        return [_literal_text(self.literals[n])]
+    def inner_expression(self, input_names: Optional[Sequence[str]] = None,
+                         max_chars: Optional[int] = None) -> str:
+        """The fused expression as text, e.g. ``(exp((-x)) * 2.0)``, at most ``max_chars`` long.
 
-    def inner_expression(self, input_names: Optional[Sequence[str]] = None) -> str:
-        """The fused expression as text, e.g. ``(exp((-x)) * 2.0)``."""
+        Up to :data:`INLINE_CHARS` characters it is written out in full.  A
+        longer one names each result read more than once and gives the names
+        after ``where`` (``(sin(t2) + t2) where t2 = …; t1 = …``), so the text is
+        linear in the program; the budget is applied while building.
+        """
         names = list(input_names) if input_names is not None else list(self.input_names)
-        return "".join(str(p) for p in self.inner_pieces(names))
+        text, complete = flatten(self._trees(names, {})[-1], INLINE_CHARS)
+        if complete:
+            return clip(text, max_chars)
+        uses = [0] * len(self.program)
+        for _, args, _, _ in self.program:
+            for kind, n in args:
+                if kind == "t":
+                    uses[n] += 1
+        shared = [j for j, k in enumerate(uses) if k > 1]
+        taken = set(names)
+        prefix = "t"
+        while any(f"{prefix}{k + 1}" in taken for k in range(len(shared))):
+            prefix = "_" + prefix
+        labels = {j: f"{prefix}{k + 1}" for k, j in enumerate(shared)}
+        trees = self._trees(names, labels)
+        pieces: list = [trees[-1]]
+        for k, j in enumerate(reversed(shared)):
+            pieces += [" where " if k == 0 else "; ", labels[j], " = ", trees[j]]
+        return flatten(pieces, max_chars)[0]
 
     def __repr__(self) -> str:
-        return f"Composite{{{self.inner_expression()}}}"
+        return self.bounded_str(REPR_CHARS)
+
+    def bounded_str(self, max_chars: int) -> str:
+        """``Composite{…}`` at most ``max_chars`` long (built under that budget)."""
+        inner = self.inner_expression(max_chars=max(1, max_chars - len("Composite{}")))
+        return f"Composite{{{inner}}}"
 
     # -- running --------------------------------------------------------------
     def source(self, in_names: Sequence[str], out_name: str, ctx: Any, ndim: int,
@@ -227,11 +267,12 @@ _FUNCTION_NAMES = {"second": "fill"}
 
 
 def _format(op: ScalarOp, parts: list) -> list:
-    """Pieces of ``op`` applied to argument pieces (infix where the table has a symbol)."""
+    """The piece tree of ``op`` applied to argument trees (infix where the table
+    has a symbol); the argument trees are referenced, never copied."""
     if op.symbol is not None and op.nin == 2:
-        return ["("] + parts[0] + [f" {op.symbol} "] + parts[1] + [")"]
+        return ["(", parts[0], f" {op.symbol} ", parts[1], ")"]
     if op.symbol is not None and op.nin == 1:
-        return ["(", op.symbol] + parts[0] + [")"]
+        return ["(", op.symbol, parts[0], ")"]
     name = _FUNCTION_NAMES.get(op.name, op.name)
     if op.kind == "cast":
         name = f"cast{{{getattr(op, 'dtype', '')}}}"
@@ -239,7 +280,7 @@ def _format(op: ScalarOp, parts: list) -> list:
     for i, p in enumerate(parts):
         if i:
             out.append(", ")
-        out.extend(p)
+        out.append(p)
     out.append(")")
     return out
 
@@ -249,6 +290,10 @@ class FusedElemwise(Elemwise):
 
     def __str__(self) -> str:
         return repr(self.scalar_op)
+
+    def bounded_str(self, max_chars: int) -> str:
+        """``Composite{…}`` at most ``max_chars`` long (see :func:`gradlab.bounded_text.op_text`)."""
+        return self.scalar_op.bounded_str(max_chars)
 
     def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: Any) -> Optional[str]:
         lines = self.scalar_op.source(list(inputs), outputs[0], ctx, node.outputs[0].ndim)

@@ -12,7 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from gradlab.bounded_text import op_text
 from gradlab.graph.basic import Apply, Variable
+
+#: the longest op text in a step's node_text (a fused Composite's formula is cut there)
+OP_CHARS = 80
 
 
 @dataclass
@@ -39,7 +43,7 @@ _SHOWN_NAMES = {"second": "fill"}
 
 
 def _op_text(op: Any) -> str:
-    text = str(op)
+    text = op_text(op, OP_CHARS)
     return _SHOWN_NAMES.get(text, text)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Sequence, Union
 
-from gradlab.viz import style
+from gradlab.viz import dot_runner, style
 from gradlab.viz.fitting import fitted
 from gradlab.viz.graph import (MAX_NODES, Canvas, aliased_marks, draw, finish, new_digraph, numbers, plan,
                               repeat_note, resolve_target, summary_note)
@@ -67,6 +67,7 @@ def compare(before: Any, after: Any = None, *, titles: Optional[Sequence[str]] =
         stacked = direction == STACKED           # top to bottom, "after" under "before"
         direction = "TB" if stacked else direction
         dot = new_digraph(direction or "LR")
+        dot.text_form = dot_runner.text_form_of(before, after)
         canvas = Canvas()
         notes, layouts, blocks = [], [], []
         # dot stacks pieces bottom-up in declaration order: declared last, "before" ends on top

@@ -26,8 +26,9 @@ def _text(obj: Any) -> str:
 
 def svg_of(obj: Any, **graph_options: Any) -> str:
     """The SVG text of ``gradlab.viz.graph(obj)`` (raises if graphviz is missing)."""
+    from gradlab.viz.dot_runner import svg_text
     from gradlab.viz.graph import graph
-    return graph(obj, **graph_options).pipe(format="svg", encoding="utf-8")
+    return svg_text(graph(obj, **graph_options))
 
 
 def graphviz_missing(exc: BaseException) -> bool:

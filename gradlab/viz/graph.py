@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from gradlab.graph.basic import Apply, Constant, Variable
-from gradlab.viz import budget, style
+from gradlab.viz import budget, dot_runner, style
 from gradlab.viz.clusters import draw_composite, link_loop_body, scan_body_job
 from gradlab.viz.fitting import fitted
 from gradlab.viz.folding import is_scan, program_of, wrapped_expression
@@ -230,7 +230,7 @@ def _draw_op(canvas: Canvas, container: Any, node: Apply, nid: str, mark: Option
     if mark is not None:
         attrs = style.apply_highlight(attrs, mark)
         canvas.used["highlights"].add(mark)
-    attrs["tooltip"] = style.op_label(node) if program_of(node.op) is None else "a fused composite"
+    attrs["tooltip"] = dot_runner.op_tooltip(node.op)
     lines = [style.op_label(node)]
     if program_of(node.op) is not None:
         names = [v.name or f"i{k}" for k, v in enumerate(node.inputs)]
@@ -314,7 +314,7 @@ def new_digraph(rankdir: str = "LR") -> Any:
                           "(and the dot program: apt-get install graphviz)") from exc
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
-    dot = graphviz.Digraph(name="gradlab", graph_attr=dict(style.GRAPH_ATTRS, rankdir=rankdir, compound="true"),
+    dot = dot_runner.BoundedDigraph(name="gradlab", graph_attr=dict(style.GRAPH_ATTRS, rankdir=rankdir, compound="true"),
                            node_attr=dict(style.NODE_ATTRS), edge_attr=dict(style.EDGE_ATTRS))
     return dot
 
@@ -419,6 +419,7 @@ def graph(outputs: Any, *, inputs: Optional[Sequence[Variable]] = None, values: 
             computed.append(numbers(target, layout, values, adjoints))
         forward, backward = computed[0]
         dot = new_digraph(direction or "LR")
+        dot.text_form = dot_runner.text_form_of(target.outputs)
         used = draw(dot, target, layout, values=forward, adjoints=backward, show_types=show_types, highlight=marks)
         notes = [n for n in (summary_note(layout), repeat_note(layout)) if n]
         if adjoints:

@@ -17,7 +17,7 @@ from typing import Any, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from gradlab.graph.basic import Variable
-from gradlab.viz.sampling import compile_scalar, on_grid
+from gradlab.viz.sampling import check_order, check_points, compile_scalar, on_grid
 
 #: colours of f, f', f'', … (Okabe–Ito) and line styles, so curves differ in greyscale too
 CURVE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
@@ -102,19 +102,17 @@ def plot_derivative(expr: Variable, wrt: Variable, domain: Tuple[float, float] =
     from gradlab.printing import pp
     _check_scalar(expr, "expr")
     _check_scalar(wrt, "wrt")
-    if order < 0 or int(order) != order:
-        raise ValueError(f"order must be a whole number >= 0, got {order!r}")
+    order, num = check_order(order), check_points(num)
     lo, hi = (float(domain[0]), float(domain[1]))
     if not lo < hi:
         raise ValueError(f"domain must be (low, high) with low < high, got {domain!r}")
-    order = int(order)
     terms = derivatives(expr, wrt, max(order, 1 if at is not None else 0))
     others, other_values = _params(terms, [wrt], params)
     fn = compile_scalar([wrt] + others, terms, mode)
     xs = np.linspace(lo, hi, num)
     ys = on_grid(terms, [wrt], [xs], others, other_values, mode, scalar_fn=fn)
     fig, ax = new_figure(ax)
-    name = label or _short(pp(expr))
+    name = label or pp(expr, max_chars=40)
     var = wrt.name or "x"
     for k in range(order + 1):
         prime = PRIMES[k] if k < len(PRIMES) else f"^({k})"
@@ -137,10 +135,6 @@ def plot_derivative(expr: Variable, wrt: Variable, domain: Tuple[float, float] =
     ax.set_xlim(lo, hi)
     ax.legend(loc="best", fontsize="small")
     return fig
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _matrix_value(M: Any, values: Optional[Mapping]) -> np.ndarray:
@@ -178,7 +172,7 @@ def plot_matrix(M: Any, *, values: Optional[Mapping] = None, ax: Any = None, tit
     data = data.astype(float)
     rows, cols = data.shape
     if title is None and isinstance(M, Variable):
-        text = M.name or _pp(M)
+        text = M.name or _pp(M, 51)
         title = text if len(text) <= 50 else f"{rows}×{cols} matrix"
     own = ax is None
     fig, ax = new_figure(ax, figsize=heatmap.figure_size(rows, cols, bool(title)), layout="constrained")
@@ -209,6 +203,7 @@ def plot_gradient_field(cost: Variable, wrt: Sequence[Variable], xlim: Tuple[flo
     x, y = wrt
     _check_scalar(x, "wrt[0]")
     _check_scalar(y, "wrt[1]")
+    num = check_points(num, axes=2)
     gx, gy = grad(cost, [x, y], disconnected_inputs="ignore")
     others, other_values = _params([cost, gx, gy], [x, y], params)
     fn = compile_scalar([x, y] + others, [cost, gx, gy], mode)
@@ -227,11 +222,11 @@ def plot_gradient_field(cost: Variable, wrt: Sequence[Variable], xlim: Tuple[flo
     ax.quiver(AX, AY, sign * arrow_field[1], sign * arrow_field[2], color="#D55E00", angles="xy")
     ax.set_xlabel(x.name or "x")
     ax.set_ylabel(y.name or "y")
-    ax.set_title(("−gradient" if descent else "gradient") + " of " + _short(_pp(cost), 40), fontsize="small")
+    ax.set_title(("−gradient" if descent else "gradient") + " of " + _pp(cost, 40), fontsize="small")
     ax.set_aspect("equal", adjustable="box")
     return fig
 
 
-def _pp(var: Variable) -> str:
+def _pp(var: Variable, limit: int) -> str:
     from gradlab.printing import pp
-    return pp(var)
+    return pp(var, max_chars=limit)

@@ -17,6 +17,40 @@ from gradlab.graph.basic import Variable
 
 #: how many points the vectorised answer is checked at
 CHECK_POINTS = 3
+#: most points a plot samples: a curve needs about one a pixel (a notebook figure is ~500 wide), and
+#: a graph evaluated point by point (not elementwise in the variable) costs ~20 µs a point
+MAX_POINTS = 100_000
+#: highest derivative order plotted: each ``grad`` of a ``grad`` (not rewritten) about triples the
+#: graph (the logistic function's 6th derivative has 1,691 nodes and compiles in ~0.5 s, its 8th
+#: 13,861 nodes and ~6 s, its 10th ~35 s and 1 GB)
+MAX_ORDER = 6
+
+
+def check_points(num: Any, name: str = "num", axes: int = 1) -> int:
+    """``num`` (points per axis) as an int; a ValueError naming ``name`` when it is
+    not a whole number >= 2 or ``num ** axes`` exceeds :data:`MAX_POINTS`."""
+    if isinstance(num, bool) or not isinstance(num, (int, np.integer, float)) or num != int(num) or num < 2:
+        raise ValueError(f"{name} must be a whole number of sample points >= 2, got {num!r}")
+    num = int(num)
+    if num ** axes > MAX_POINTS:
+        most = int(MAX_POINTS ** (1 / axes) + 1e-9)
+        total = f" ({num:,}^{axes} = {num ** axes:,} points)" if axes > 1 else ""
+        raise ValueError(f"{name}={num:,} is too many sample points{total}: the limit is {MAX_POINTS:,} "
+                         f"(a curve needs about one point per pixel); pass {name}={most:,} or fewer")
+    return num
+
+
+def check_order(order: Any, name: str = "order") -> int:
+    """``order`` as an int; a ValueError when it is not a whole number in 0 … :data:`MAX_ORDER`."""
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer, float)) or order != int(order) or order < 0:
+        raise ValueError(f"{name} must be a whole number >= 0, got {order!r}")
+    order = int(order)
+    if order > MAX_ORDER:
+        raise ValueError(f"{name}={order} is above the limit of {MAX_ORDER}: each derivative order about triples "
+                         f"the size of the graph (the logistic function's 8th derivative is ~14,000 nodes), so "
+                         f"plot {name}={MAX_ORDER} or less; for a higher derivative at a few points, apply "
+                         f"gradlab.grad repeatedly and compile with mode='FAST_RUN'")
+    return order
 
 
 def compile_scalar(inputs: Sequence[Variable], outputs: Sequence[Variable], mode: str) -> Any:

@@ -7,6 +7,7 @@ The graphs are rebuilt from the trace with ``Rewritten.graph_at``.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Optional, Union
 
 from gradlab.viz.compare import compare
@@ -70,11 +71,34 @@ def _rebuilt(var: Any, fgraph: Any) -> Any:
     return None if node is None else node.outputs[var.index]
 
 
+class StepPictures(Sequence):
+    """The pictures of a trace's steps, each drawn when it is read (``pictures[k]``,
+    a slice, or a loop): a trace can hold thousands of steps, and drawing them
+    all up front would take minutes and hold every picture in memory."""
+
+    def __init__(self, trace: Any, options: dict):
+        self.trace = trace
+        self.options = options
+
+    def __len__(self) -> int:
+        return len(self.trace.steps)
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        if not -len(self) <= k < len(self):
+            raise IndexError(f"step {k} is out of range: the trace has {len(self)} steps")
+        return step_picture(self.trace, k % len(self), **self.options)
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} rewrite-step pictures: pictures[k] draws step k>"
+
+
 def rewrite_steps(trace: Any, *, rankdir: Optional[str] = None, show_types: bool = False,
-                  max_nodes: Optional[int] = MAX_NODES, legend: bool = True, fold: Union[bool, str] = "auto") -> list:
+                  max_nodes: Optional[int] = MAX_NODES, legend: bool = True,
+                  fold: Union[bool, str] = "auto") -> StepPictures:
     """One ``graphviz.Digraph`` per step of ``trace`` (a ``Rewritten`` or a
-    compiled function), in order; see :func:`step_picture`."""
+    compiled function), in order, each drawn when read; see :func:`step_picture`."""
     trace = as_trace(trace)
-    return [step_picture(trace, k, rankdir=rankdir, show_types=show_types, max_nodes=max_nodes, legend=legend,
-                         fold=fold)
-            for k in range(len(trace.steps))]
+    return StepPictures(trace, dict(rankdir=rankdir, show_types=show_types, max_nodes=max_nodes, legend=legend,
+                                    fold=fold))

@@ -38,6 +38,7 @@ class DerivativePlot:
     def __init__(self, expr: Variable, wrt: Variable, params: Sequence[Variable] = (), *,
                  domain: Tuple[float, float] = (-6.0, 6.0), order: int = 2, num: int = 241):
         from gradlab.viz.plots import _check_scalar, derivatives
+        from gradlab.viz.sampling import check_points
         from gradlab.widgets.inputs import compile_function
         _check_scalar(expr, "expr")
         _check_scalar(wrt, "wrt")
@@ -46,7 +47,7 @@ class DerivativePlot:
         self.expr, self.wrt, self.params = expr, wrt, list(params)
         from gradlab.widgets.validate import finite_domain
         self.domain = finite_domain(domain)
-        self.order, self.num = int(order), int(num)
+        self.order, self.num = int(order), check_points(num)
         self._terms = derivatives(expr, wrt, self.order)
         self._tangent_fn = compile_function([wrt] + self.params, self._terms[:2], mode="NO_REWRITE")
         self._curves_fn: Any = None          # all of f, f', … at a vector of points, compiled on first use

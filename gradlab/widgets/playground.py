@@ -23,6 +23,8 @@ from gradlab.widgets.validate import finite_domain, finite_number, set_slider_va
 #: formulas kept built (graphs, functions, pictures)
 FORMULA_CACHE_SIZE = 32
 PICTURES = (("graph", "f"), ("gradient", "gradient graph"), ("rewritten", "after rewriting"))
+#: the longest formula in a picture's title (pp stops building there)
+TITLE_CHARS = 60
 
 
 @dataclass
@@ -216,9 +218,9 @@ class Playground(widgets.VBox):
         from gradlab.printing import pp
         name = built.wrt.name or "x"
         dots = {
-            "graph": viz.graph(built.expr, title=f"f = {_short(pp(built.expr))}", fit=False),
+            "graph": viz.graph(built.expr, title=f"f = {pp(built.expr, max_chars=TITLE_CHARS)}", fit=False),
             "gradient": viz.graph(built.gradient, title=f"d f / d {name} as grad builds it", fit=False),
-            "rewritten": viz.graph(built.function, title=f"d f / d {name} after rewriting: {_short(pp(built.function))}",
+            "rewritten": viz.graph(built.function, title=f"d f / d {name} after rewriting: {pp(built.function, max_chars=TITLE_CHARS)}",
                                    fit=False),
         }
         return {key: svg_future(dot) for key, dot in dots.items()}
@@ -268,7 +270,3 @@ class Playground(widgets.VBox):
         built.plot.draw(self.point, values)
         self._png = built.plot.png(PLOT_DPI)
         self.plot_image.value = self._png
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"

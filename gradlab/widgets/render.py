@@ -21,6 +21,8 @@ from typing import Any, Callable, Optional, Sequence
 
 import ipywidgets as widgets
 
+from gradlab.viz import dot_runner
+
 GRAPH_CLASS = "gradlab-graph"
 PLOT_CLASS = "gradlab-plot"
 ERROR_CLASS = "gradlab-error"
@@ -82,7 +84,7 @@ def strip_prolog(svg: str) -> str:
 
 
 def _layout(dot: Any, source: str) -> str:
-    svg = strip_prolog(dot.pipe(format="svg", encoding="utf-8"))
+    svg = strip_prolog(dot_runner.svg_text(dot))
     _SVG_CACHE.put(source, svg)
     return svg
 
@@ -278,17 +280,12 @@ def guarded(method: Callable) -> Callable:
     return wrapper
 
 
-def short_text(text: str, limit: int = 40) -> str:
-    """``text`` cut to ``limit`` characters with an ellipsis."""
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
 def variable_text(var: Any, limit: int = 40) -> str:
     """How a variable is named in a widget's text: its name, else its ``pp`` text (short)."""
     if var.name is not None:
         return var.name
     from gradlab.printing import pp
     try:
-        return short_text(pp(var), limit)
+        return pp(var, max_chars=limit)
     except Exception:  # noqa: BLE001 - naming must never fail
         return f"<{var.type}>"

@@ -11,6 +11,9 @@ from gradlab.viz.graph import MAX_NODES
 from gradlab.widgets.inputs import as_outputs, compile_function, free_inputs
 from gradlab.widgets.render import LRUCache, MessageBox, graph_widget, guarded, pre, show_svg, svg_future
 
+#: the longest pp text shown before and after a step (pp stops building there)
+PP_CHARS = 2000
+
 
 def resolve_trace(obj: Any, inputs: Optional[Sequence[Variable]] = None, mode: Any = "FAST_RUN") -> tuple:
     """``(trace, function or None)`` for a compiled function, a ``Rewritten``, or
@@ -146,12 +149,12 @@ class RewriteStepper(widgets.VBox):
             graph = self.trace.graph
             dot = viz.graph(graph, rankdir=self.rankdir, max_nodes=self.max_nodes, fit=False,
                             title="no rewrite applied: the graph is already as simple as the rules make it")
-            text = pp(list(graph.outputs))
+            text = pp(list(graph.outputs), max_chars=PP_CHARS)
             return svg_future(dot).result(), text, text
         dot = viz.step_picture(self.trace, k, rankdir=self.rankdir, max_nodes=self.max_nodes, fit=False)
         pending = svg_future(dot)                      # dot lays out while pp runs
-        before = pp(list(self.trace.graph_at(k - 1).outputs))
-        after = pp(list(self.trace.graph_at(k).outputs))
+        before = pp(list(self.trace.graph_at(k - 1).outputs), max_chars=PP_CHARS)
+        after = pp(list(self.trace.graph_at(k).outputs), max_chars=PP_CHARS)
         return pending.result(), before, after
 
     @guarded
