@@ -22,9 +22,9 @@ from gradlab.rewrite.rule import node_rule
 MAX_CONSTANT_SIZE = 10_000
 
 
-def _opens(fgraph: Any, var: Any, names: tuple, dtype: str) -> bool:
+def _opens(fgraph: Any, var: Any, names: tuple, dtype: str, deep: bool = False) -> bool:
     return (var.owner is not None and scalar_name(var.owner) in names and var.dtype == dtype
-            and single_client(fgraph, var))
+            and (deep or single_client(fgraph, var)))
 
 
 def _known(var: Any) -> tuple:
@@ -128,8 +128,9 @@ def _cancel_terms(terms: list) -> list:
 
 
 # -- products -----------------------------------------------------------------
-def product_factors(fgraph: Any, out: Any) -> tuple:
-    """``out`` as ``(sign, numerator, denominator)`` factor lists (iterative)."""
+def product_factors(fgraph: Any, out: Any, deep: bool = False) -> tuple:
+    """``out`` as ``(sign, numerator, denominator)`` factor lists (iterative).
+    ``deep`` also opens inner products read elsewhere."""
     sign = 1
     num: list = []
     den: list = []
@@ -137,7 +138,7 @@ def product_factors(fgraph: Any, out: Any) -> tuple:
     while stack:
         in_den, var, is_root = stack.pop()
         name = scalar_name(var.owner) if var.owner is not None else None
-        if is_root or _opens(fgraph, var, ("mul", "true_div", "neg"), out.dtype):
+        if is_root or _opens(fgraph, var, ("mul", "true_div", "neg"), out.dtype, deep):
             if name == "mul":
                 a, b = var.owner.inputs
                 stack += [(in_den, b, False), (in_den, a, False)]
@@ -310,3 +311,67 @@ def rewrite_product(fgraph: Any, node: Any, transform: Callable[[int, list, list
     new_sign, new_num, new_den = changed
     new = build_product(new_sign, None, new_num, new_den, out.dtype)
     return _fitted(new, out, num + den)
+
+
+# -- like terms -----------------------------------------------------------------
+def _term_factors(fgraph: Any, sign: int, var: Any, dtype: str, deep: bool) -> tuple:
+    """A term as ``(sign, numerator, denominator)``; unless ``deep``, a product
+    read elsewhere too stays one factor (opening it computes parts of it twice)."""
+    name = scalar_name(var.owner) if var.owner is not None else None
+    if name in ("mul", "true_div", "neg") and var.dtype == dtype and (deep or single_client(fgraph, var)):
+        s, num, den = product_factors(fgraph, var, deep)
+        return sign * s, num, den
+    return sign, [var], []
+
+
+def _common_factor(factored: list) -> Optional[Any]:
+    """The numerator factor shared by the most terms (at least two), if any."""
+    counts: dict = {}
+    first: dict = {}
+    for k, (_, num, _) in enumerate(factored):
+        for v in {id(v): v for v in num}.values():
+            if _known(v)[0] is not None:
+                continue
+            counts[id(v)] = counts.get(id(v), 0) + 1
+            first.setdefault(id(v), (k, v))
+    best = None
+    for key, c in counts.items():
+        if c >= 2 and (best is None or c > counts[id(best)] or
+                       (c == counts[id(best)] and first[key][0] < first[id(best)][0])):
+            best = first[key][1]
+    return best
+
+
+def _collect_like_terms(fgraph: Any, node: Any) -> Optional[list]:
+    """``a*x + b*x -> (a + b) * x``; ``x + x -> 2 * x`` (a factor shared by terms is multiplied once)."""
+    out = node.outputs[0]
+    if np.dtype(out.dtype).kind != "f":
+        return None
+    terms = sum_terms(fgraph, out)
+    if len(terms) < 2:
+        return None
+    for deep in (False, True):  # a shallow split first: it computes nothing twice
+        factored = [_term_factors(fgraph, s, v, out.dtype, deep) for s, v in terms]
+        shared = _common_factor(factored)
+        if shared is not None:
+            break
+    else:
+        return None
+    inner = None
+    rest = None
+    for sign, num, den in factored:
+        if any(v is shared for v in num):
+            k = next(i for i, v in enumerate(num) if v is shared)
+            part = build_product(sign, None, num[:k] + num[k + 1:], den, out.dtype)
+            inner = part if inner is None else elemwise("add", inner, part)
+        else:
+            part = build_product(sign, None, num, den, out.dtype)
+            rest = part if rest is None else elemwise("add", rest, part)
+    new = elemwise("mul", inner, shared)
+    if rest is not None:
+        new = elemwise("add", new, rest)
+    return _fitted(new, out, [v for _, v in terms])
+
+
+collect_like_terms = node_rule("a*x + b*x -> (a + b) * x;  x + x -> 2 * x", tracks=("add", "sub"),
+                               name="collect_like_terms")(_collect_like_terms)

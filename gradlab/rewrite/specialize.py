@@ -12,10 +12,11 @@ from typing import Any, Optional
 
 import numpy as np
 
-from gradlab.rewrite.algebra import rewrite_product
+from gradlab.rewrite.algebra import collect_like_terms, rewrite_product
 from gradlab.rewrite.match import constant_value, elemwise, fit_to, scalar_name, typed_constant
 from gradlab.rewrite.canonicalize import double_neg
 from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule
+from gradlab.rewrite.diagonal import diagonal_product, dot_of_diagonal
 from gradlab.scan.rewrites import scan_prune_outputs
 
 
@@ -64,39 +65,6 @@ def logistic_derivative(fgraph: Any, node: Any) -> Optional[list]:
     return rewrite_product(fgraph, node, _logistic_derivative)
 
 
-def _diagonal_of(var: Any) -> Optional[Any]:
-    """``d`` when ``var`` is ``eye(n) * d`` (a square identity, diagonal 0, times
-    a vector or one number broadcast along its rows): the matrix ``diag(d)``."""
-    node = var.owner
-    if node is None or scalar_name(node) != "mul" or len(node.inputs) != 2 or var.ndim != 2:
-        return None
-    from gradlab.tensor.alloc import Eye
-    for e, d in (node.inputs, node.inputs[::-1]):
-        if e.owner is None or not isinstance(e.owner.op, Eye) or d.ndim > 1:
-            continue
-        n, m, k = e.owner.inputs
-        n_value, m_value, k_value = constant_value(n), constant_value(m), constant_value(k)
-        same_size = n is m or (n_value is not None and m_value is not None and n_value == m_value)
-        if same_size and k_value is not None and k_value == 0:
-            return d
-    return None
-
-
-# dot(eye(n) * d, w) -> d[:, None] * w
-@node_rule("dot(eye(n) * d, w) -> dimshuffle(d, (0, x)) * w", tracks=("Dot",))
-def dot_of_diagonal(fgraph: Any, node: Any) -> Optional[list]:
-    """``diag(d) @ w`` scales the rows of ``w`` by ``d``: n*k multiplications
-    instead of n*n*k (a batched Jacobian's pullback through an elementwise op)."""
-    a, w = node.inputs
-    d = _diagonal_of(a)
-    if d is None or w.ndim not in (1, 2) or np.dtype(node.outputs[0].dtype).kind != "f":
-        return None
-    from gradlab.tensor.api import dimshuffle
-    scale = d if w.ndim == 1 or d.ndim == 0 else dimshuffle(d, [0, "x"])
-    new = fit_to(elemwise("mul", scale, w), node.outputs[0], [a])
-    return None if new is None else [new]
-
-
 # 1 * x -> x
 mul_one = PatternRule("mul_one", "1 * x -> x", "multiplying by one changes nothing (when the dtype stays)",
                       when=_keeps_dtype)
@@ -110,7 +78,9 @@ RULES = [
     PatternRule("mul_self", "x * x -> sqr(x)", "a product of a value with itself is its square",
                 when=_keeps_dtype),
     logistic_derivative,
+    collect_like_terms,  # (also in canonicalize) before the diagonal rules look at products
     dot_of_diagonal,
+    diagonal_product,
     mul_one,  # stabilize's rules may leave a 1 * x behind
     double_neg,  # (also in canonicalize) rebuilt products may leave -(-x) behind
     scan_prune_outputs,  # loops compute only the outputs that are read
