@@ -324,21 +324,32 @@ def _term_factors(fgraph: Any, sign: int, var: Any, dtype: str, deep: bool) -> t
     return sign, [var], []
 
 
+def _signature(var: Any, depth: int = 4) -> Any:
+    """A key equal for variables computing the same thing (the same op on the
+    same inputs, a few levels deep): like terms are found before merging has
+    made equal subexpressions one variable."""
+    if var.owner is None or depth == 0:
+        if isinstance(var, Constant):
+            data = np.asarray(var.data)
+            if data.size <= 16:
+                return ("const", data.dtype.str, data.shape, data.tobytes())
+        return id(var)
+    return (var.owner.op, var.owner.outputs.index(var),
+            tuple(_signature(v, depth - 1) for v in var.owner.inputs))
+
+
 def _common_factor(factored: list) -> Optional[Any]:
-    """The numerator factor shared by the most terms (at least two), if any."""
+    """The signature of the numerator factor shared by the most terms (at least two), if any."""
     counts: dict = {}
     first: dict = {}
     for k, (_, num, _) in enumerate(factored):
-        for v in {id(v): v for v in num}.values():
-            if _known(v)[0] is not None:
-                continue
-            counts[id(v)] = counts.get(id(v), 0) + 1
-            first.setdefault(id(v), (k, v))
+        for key in {_signature(v): None for v in num if _known(v)[0] is None}:
+            counts[key] = counts.get(key, 0) + 1
+            first.setdefault(key, k)
     best = None
     for key, c in counts.items():
-        if c >= 2 and (best is None or c > counts[id(best)] or
-                       (c == counts[id(best)] and first[key][0] < first[id(best)][0])):
-            best = first[key][1]
+        if c >= 2 and (best is None or c > counts[best] or (c == counts[best] and first[key] < first[best])):
+            best = key
     return best
 
 
@@ -352,16 +363,16 @@ def _collect_like_terms(fgraph: Any, node: Any) -> Optional[list]:
         return None
     for deep in (False, True):  # a shallow split first: it computes nothing twice
         factored = [_term_factors(fgraph, s, v, out.dtype, deep) for s, v in terms]
-        shared = _common_factor(factored)
-        if shared is not None:
+        key = _common_factor(factored)
+        if key is not None:
             break
     else:
         return None
-    inner = None
-    rest = None
+    inner = rest = shared = None
     for sign, num, den in factored:
-        if any(v is shared for v in num):
-            k = next(i for i, v in enumerate(num) if v is shared)
+        k = next((i for i, v in enumerate(num) if _signature(v) == key), None)
+        if k is not None:
+            shared = num[k] if shared is None else shared
             part = build_product(sign, None, num[:k] + num[k + 1:], den, out.dtype)
             inner = part if inner is None else elemwise("add", inner, part)
         else:
@@ -373,5 +384,35 @@ def _collect_like_terms(fgraph: Any, node: Any) -> Optional[list]:
     return _fitted(new, out, [v for _, v in terms])
 
 
-collect_like_terms = node_rule("a*x + b*x -> (a + b) * x;  x + x -> 2 * x", tracks=("add", "sub"),
-                               name="collect_like_terms")(_collect_like_terms)
+def _enclosing_sum(fgraph: Any, var: Any, levels: int = 4) -> Optional[Any]:
+    """The sum node that reads ``var`` through a chain of single-client products
+    (at most ``levels`` up), if any."""
+    for _ in range(levels):
+        clients = fgraph.clients.get(var, ())
+        if len(clients) != 1 or isinstance(clients[0][0], str):
+            return None
+        client = clients[0][0]
+        name = scalar_name(client)
+        if name in ("add", "sub"):
+            return client
+        if name not in ("mul", "true_div", "neg") or len(client.outputs) != 1:
+            return None
+        var = client.outputs[0]
+    return None
+
+
+def _collect_like_terms_at(fgraph: Any, node: Any) -> Any:
+    """At a sum: collect its like terms.  At a product: collect those of the
+    sum it is a term of (a factor that changed below it, e.g. two equal
+    factors merged, can make terms alike without the sum being revisited)."""
+    if scalar_name(node) in ("add", "sub"):
+        return _collect_like_terms(fgraph, node)
+    top = _enclosing_sum(fgraph, node.outputs[0])
+    if top is None:
+        return None
+    new = _collect_like_terms(fgraph, top)
+    return None if new is None else {top.outputs[0]: new[0]}
+
+
+collect_like_terms = node_rule("a*x + b*x -> (a + b) * x;  x + x -> 2 * x", tracks=("add", "sub", "mul"),
+                               name="collect_like_terms")(_collect_like_terms_at)

@@ -4,7 +4,11 @@ Runs after ``stabilize``: ``x ** 2 -> sqr(x)`` (one multiplication instead of
 a general power), ``x ** 0.5 -> sqrt(x)``, ``x * x -> sqr(x)``, and the
 logistic's derivative ``sigmoid(x) * sigmoid(-x)`` in a form made of
 ufuncs only, ``exp(-|x|) / (1 + exp(-|x|))**2`` (finite everywhere, and
-fusion runs it as six whole-array calls).
+fusion runs it as six whole-array calls).  Where several sigmoids and
+softpluses read the same ``x`` (second derivatives of a softplus), they are
+written with one shared ``u = exp(-|x|)``: ``sigmoid(x) = switch(x >= 0, 1,
+u) / (1 + u)``, ``softplus(x) = max(x, 0) + log1p(u)`` — one exp and one
+log1p per element instead of one transcendental (or two) per function.
 """
 from __future__ import annotations
 
@@ -65,6 +69,50 @@ def logistic_derivative(fgraph: Any, node: Any) -> Optional[list]:
     return rewrite_product(fgraph, node, _logistic_derivative)
 
 
+_FAMILY = ("sigmoid", "softplus")
+
+
+def _family_members(fgraph: Any, x: Any) -> int:
+    """How many sigmoid/softplus nodes read ``x`` or ``-x``."""
+    count = 0
+    for client, _ in fgraph.clients.get(x, ()):
+        if isinstance(client, str):
+            continue
+        name = scalar_name(client)
+        if name in _FAMILY:
+            count += 1
+        elif name in ("neg", "abs"):  # -x read by the family, or |x| by a shared exp(-|x|)
+            wanted = _FAMILY if name == "neg" else ("neg",)
+            count += sum(1 for c, _ in fgraph.clients.get(client.outputs[0], ())
+                         if not isinstance(c, str) and scalar_name(c) in wanted)
+    return count
+
+
+@node_rule("sigmoid(x) -> switch(x >= 0, 1, u) / (1 + u);  softplus(x) -> maximum(x, 0) + log1p(u)  "
+           "with u = exp(-abs(x)) shared  (when several read x)", tracks=_FAMILY)
+def logistic_shared_exp(fgraph: Any, node: Any) -> Optional[list]:
+    """Sigmoids and softpluses of the same x share one exp(-|x|): one exp and one log1p per element in all."""
+    out = node.outputs[0]
+    arg = node.inputs[0]
+    if np.dtype(out.dtype).kind != "f" or arg.dtype != out.dtype:
+        return None
+    x = _neg_arg(arg)
+    sign = -1 if x is not None else 1
+    x = arg if x is None else x
+    if _family_members(fgraph, x) < 2:
+        return None
+    one, zero = typed_constant(1, out.dtype), typed_constant(0, out.dtype)
+    u = elemwise("exp", elemwise("neg", elemwise("abs", x)))
+    if scalar_name(node) == "softplus":
+        new = elemwise("add", elemwise("maximum", arg, zero), elemwise("log1p", u))
+    else:
+        positive = elemwise("ge", x, zero)
+        top = elemwise("switch", positive, one, u) if sign > 0 else elemwise("switch", positive, u, one)
+        new = elemwise("true_div", top, elemwise("add", one, u))
+    fitted = fit_to(new, out, [arg])
+    return None if fitted is None else [fitted]
+
+
 # 1 * x -> x
 mul_one = PatternRule("mul_one", "1 * x -> x", "multiplying by one changes nothing (when the dtype stays)",
                       when=_keeps_dtype)
@@ -78,6 +126,7 @@ RULES = [
     PatternRule("mul_self", "x * x -> sqr(x)", "a product of a value with itself is its square",
                 when=_keeps_dtype),
     logistic_derivative,
+    logistic_shared_exp,
     collect_like_terms,  # (also in canonicalize) before the diagonal rules look at products
     dot_of_diagonal,
     diagonal_product,

@@ -126,6 +126,8 @@ RULES = [
     logistic_in_product,
     PatternRule("one_minus_sigmoid", "1 - sigmoid(x) -> sigmoid(-x)",
                 "the logistic is symmetric: no cancellation near 1", when=_float),
+    PatternRule("one_plus_neg_sigmoid", "1 + (-sigmoid(x)) -> sigmoid(-x)",
+                "the logistic is symmetric: no cancellation near 1", when=_float),
     PatternRule("softplus_from_log", "log(1 + exp(x)) -> softplus(x)",
                 "log(1+exp(x)) without overflow for large x", when=_float),
     PatternRule("softplus_from_log1p", "log1p(exp(x)) -> softplus(x)",
