@@ -7,8 +7,8 @@ with it n³ more.  Two rules keep the structure:
 
 - ``dot_of_diagonal``: ``dot(eye(n) * d, w) -> d[:, None] * w`` (rows of
   ``w`` scaled: n·k multiplications instead of n·n·k);
-- ``diagonal_product``: ``eye(n) * d -> set_subtensor(zeros(n, n)[r, r], d)``
-  with ``r = arange(n)`` (n writes into zeros instead of n² products).
+- ``diagonal_product``: ``eye(n) * d -> alloc_diag(d)`` (n writes into
+  zeros instead of n² products; :mod:`gradlab.tensor.diagonal`).
 
 ``d`` may be a product of several factors, each a number, a vector (read
 along the rows), a column ``(n, 1)`` or a row ``(1, n)`` of the same length.
@@ -104,7 +104,7 @@ def _read_by_dot_or_sum(fgraph: Any, var: Any) -> bool:
     return False
 
 
-@node_rule("eye(n) * d -> set_subtensor(zeros((n, n))[arange(n), arange(n)], d)", tracks=("mul", "true_div"))
+@node_rule("eye(n) * d -> alloc_diag(d)", tracks=("mul", "true_div"))
 def diagonal_product(fgraph: Any, node: Any) -> Optional[list]:
     """A scaled identity is written as its diagonal: n writes, not n² products."""
     out = node.outputs[0]
@@ -115,9 +115,9 @@ def diagonal_product(fgraph: Any, node: Any) -> Optional[list]:
         return None
     n, d = found
     from gradlab.tensor import api
+    from gradlab.tensor.diagonal import alloc_diag
     if d.ndim == 0 or d.type.shape[0] == 1:
         d = api.alloc(d, n)
-    r = api.arange(n)
-    new = api.set_subtensor(api.zeros((n, n), dtype=out.dtype)[r, r], d)
+    new = alloc_diag(d)
     fitted = fit_to(new, out)
     return None if fitted is None else [fitted]

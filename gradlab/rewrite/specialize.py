@@ -6,8 +6,8 @@ logistic's derivative ``sigmoid(x) * sigmoid(-x)`` in a form made of
 ufuncs only, ``exp(-|x|) / (1 + exp(-|x|))**2`` (finite everywhere, and
 fusion runs it as six whole-array calls).  Where several sigmoids and
 softpluses read the same ``x`` (second derivatives of a softplus), they are
-written with one shared ``u = exp(-|x|)``: ``sigmoid(x) = switch(x >= 0, 1,
-u) / (1 + u)``, ``softplus(x) = max(x, 0) + log1p(u)`` — one exp and one
+written with one shared ``u = exp(-|x|)``: ``sigmoid(x) = maximum(u, x >= 0)
+/ (1 + u)`` (the numerator is 1 for x >= 0, else u; no np.where), ``softplus(x) = max(x, 0) + log1p(u)`` — one exp and one
 log1p per element instead of one transcendental (or two) per function.
 """
 from __future__ import annotations
@@ -88,7 +88,7 @@ def _family_members(fgraph: Any, x: Any) -> int:
     return count
 
 
-@node_rule("sigmoid(x) -> switch(x >= 0, 1, u) / (1 + u);  softplus(x) -> maximum(x, 0) + log1p(u)  "
+@node_rule("sigmoid(x) -> maximum(u, x >= 0) / (1 + u);  softplus(x) -> maximum(x, 0) + log1p(u)  "
            "with u = exp(-abs(x)) shared  (when several read x)", tracks=_FAMILY)
 def logistic_shared_exp(fgraph: Any, node: Any) -> Optional[list]:
     """Sigmoids and softpluses of the same x share one exp(-|x|): one exp and one log1p per element in all."""
@@ -105,10 +105,9 @@ def logistic_shared_exp(fgraph: Any, node: Any) -> Optional[list]:
     u = elemwise("exp", elemwise("neg", elemwise("abs", x)))
     if scalar_name(node) == "softplus":
         new = elemwise("add", elemwise("maximum", arg, zero), elemwise("log1p", u))
-    else:
-        positive = elemwise("ge", x, zero)
-        top = elemwise("switch", positive, one, u) if sign > 0 else elemwise("switch", positive, u, one)
-        new = elemwise("true_div", top, elemwise("add", one, u))
+    else:  # the numerator is 1 where the argument is >= 0, else u: max(u, arg >= 0), as u <= 1
+        step = elemwise("ge", x, zero) if sign > 0 else elemwise("le", x, zero)
+        new = elemwise("true_div", elemwise("maximum", u, step), elemwise("add", one, u))
     fitted = fit_to(new, out, [arg])
     return None if fitted is None else [fitted]
 
