@@ -231,7 +231,9 @@ def _collect_product(fgraph: Any, node: Any) -> Optional[list]:
             coef = inv if coef is None else coef * inv
     num_left, den_left, n_cancel = _cancel_factors(num_left, den_left)
     shape_models = [m for m in models if m is not None] + num + den
-    if coef is not None and coef.ndim == 0 and coef == 0 and not den_left:
+    if coef is not None and coef.ndim == 0 and coef == 0 and (not den_left or np.dtype(out.dtype).kind == "f"):
+        # a known zero times (or over) anything is zero, as PyTensor's local_mul_zero / local_zero_div:
+        # a term a gradient multiplies by a zero fill drops out even where its other factors are nan
         zero = _const(np.zeros((), out.dtype), out.dtype)
         return _fitted(zero, out, shape_models)
     if not (n_known >= 2 or n_cancel or n_neg >= 2 or (n_neg and n_known)):
@@ -297,7 +299,8 @@ def _fitted(new: Any, out: Any, models: list) -> Optional[list]:
 
 collect_sum = node_rule("a + c1 + c2 -> a + (c1+c2);  x + 0 -> x;  x - x -> 0", tracks=("add", "sub"),
                         name="collect_sum")(_collect_sum)
-collect_product = node_rule("c1 * a * c2 -> (c1*c2) * a;  x * 1 -> x;  x * 0 -> zeros_like(x);  x * -1 -> -x",
+collect_product = node_rule("c1 * a * c2 -> (c1*c2) * a;  x * 1 -> x;  x * 0 -> zeros_like(x);  0 / x -> zeros_like(x);  "
+                            "x * -1 -> -x",
                             tracks=("mul", "true_div"), name="collect_product")(_collect_product)
 
 
