@@ -88,6 +88,24 @@ def _family_members(fgraph: Any, x: Any) -> int:
     return count
 
 
+def _in_logistic_derivative(fgraph: Any, var: Any) -> bool:
+    """Is ``var`` a factor of a product ``sigmoid(x) * sigmoid(-x) * ...`` that
+    ``logistic_derivative`` rewrites as a whole?"""
+    from gradlab.rewrite.algebra import product_factors
+    for client, _ in fgraph.clients.get(var, ()):
+        if isinstance(client, str) or scalar_name(client) != "mul":
+            continue
+        top = client.outputs[0]
+        for _ in range(8):  # up a chain of single-client products
+            up = fgraph.clients.get(top, ())
+            if len(up) != 1 or isinstance(up[0][0], str) or scalar_name(up[0][0]) != "mul":
+                break
+            top = up[0][0].outputs[0]
+        if _logistic_derivative(*product_factors(fgraph, top)) is not None:
+            return True
+    return False
+
+
 @node_rule("sigmoid(x) -> maximum(u, x >= 0) / (1 + u);  softplus(x) -> maximum(x, 0) + log1p(u)  "
            "with u = exp(-abs(x)) shared  (when several read x)", tracks=_FAMILY)
 def logistic_shared_exp(fgraph: Any, node: Any) -> Optional[list]:
@@ -99,7 +117,7 @@ def logistic_shared_exp(fgraph: Any, node: Any) -> Optional[list]:
     x = _neg_arg(arg)
     sign = -1 if x is not None else 1
     x = arg if x is None else x
-    if _family_members(fgraph, x) < 2:
+    if _family_members(fgraph, x) < 2 or _in_logistic_derivative(fgraph, out):
         return None
     one, zero = typed_constant(1, out.dtype), typed_constant(0, out.dtype)
     u = elemwise("exp", elemwise("neg", elemwise("abs", x)))
