@@ -54,7 +54,12 @@ def _as_diagonal_entry(v: Any) -> Optional[Any]:
 
 
 def diagonal_of(fgraph: Any, var: Any) -> Optional[tuple]:
-    """``(n, d)`` when ``var`` is ``eye(n) * d`` (see the module doc), else None."""
+    """``(n, d)`` when ``var`` is ``eye(n) * d`` (see the module doc) or
+    ``eye(n)`` itself (``d = 1``), else None."""
+    n = _square_eye_size(var)
+    if n is not None and np.dtype(var.dtype).kind == "f":
+        from gradlab.rewrite.match import typed_constant
+        return n, typed_constant(1, var.dtype)
     if var.ndim != 2 or var.owner is None or scalar_name(var.owner) not in ("mul", "true_div"):
         return None
     if np.dtype(var.dtype).kind != "f":
@@ -78,7 +83,7 @@ def diagonal_of(fgraph: Any, var: Any) -> Optional[tuple]:
     return size, build_product(sign, None, rest, den_entries, var.dtype)
 
 
-@node_rule("dot(eye(n) * d, w) -> dimshuffle(d, (0, x)) * w", tracks=("Dot",))
+@node_rule("dot(eye(n) * d, w) -> dimshuffle(d, (0, x)) * w;  dot(eye(n), w) -> w", tracks=("Dot",))
 def dot_of_diagonal(fgraph: Any, node: Any) -> Optional[list]:
     """``diag(d) @ w`` scales the rows of ``w`` by ``d``: n*k multiplications
     instead of n*n*k (a batched Jacobian's pullback through an elementwise op)."""

@@ -167,3 +167,25 @@ def test_new_rules_are_listed_with_their_patterns():
                       ("length_through_op", "shape("), ("one_plus_neg_sigmoid", "1 + (-sigmoid(x))")]:
         line = next((ln for ln in text.splitlines() if ln.strip().startswith(name + ":")), None)
         assert line is not None and lhs in line and "->" in line, (name, line)
+
+
+def test_alloc_diag_values_and_gradients():
+    from gradlab.gradient import verify_grad
+    from gradlab.tensor.diagonal import alloc_diag
+    d = gt.dvector("d")
+    np.testing.assert_array_equal(alloc_diag(d).eval({d: np.array([1.0, -2.0, 3.0])}), np.diag([1.0, -2.0, 3.0]))
+    weights = RNG.standard_normal((4, 4))
+    verify_grad(lambda d: alloc_diag(d) * weights, [RNG.standard_normal(4)], rng=np.random.default_rng(0))
+    v = gt.dvector("v")
+    got = gradlab.gradient.Rop(alloc_diag(gt.exp(d)), d, v).eval({d: np.zeros(2), v: np.array([1.0, 2.0])})
+    np.testing.assert_allclose(got, np.diag([1.0, 2.0]))
+
+
+def test_hessian_of_a_matrix_cost_drops_the_identity_product():
+    A, x = gt.dmatrix("A"), gt.dvector("x")
+    cost = gt.sum(gt.log(1 + gt.exp(gt.dot(A, x)))) + 0.5 * gt.sum(x ** 2)
+    f = gradlab.function([A, x], gradlab.gradient.hessian(cost, x, vectorize=True))
+    assert _op_names(f).count("Dot") == 2  # A @ x and A^T diag(s(1-s)) A: no eye(n) @ A^T
+    Av, xv = RNG.standard_normal((6, 6)), RNG.standard_normal(6)
+    s = _sig(Av @ xv)
+    np.testing.assert_allclose(f(Av, xv), Av.T @ ((s * (1 - s))[:, None] * Av) + np.eye(6), rtol=1e-10)
