@@ -35,13 +35,13 @@ def _flat(expression: Variable) -> Variable:
 
 
 def _rows_vectorized(flat: Variable, wrts: List[Variable], consider_constant: Any,
-                     disconnected_inputs: str) -> list:
+                     disconnected_inputs: str, length: Optional[Variable] = None) -> list:
     """``[J_w]`` of shape ``(n,) + w.shape``: the pullback of one cotangent
     ``u``, batched over the rows of ``eye(n)``."""
     m = _api()
     from gradlab.tensor.type import TensorType
     u = TensorType(grad_dtype(flat), flat.type.shape).make_variable("u")
-    n = flat.type.shape[0] if flat.type.shape[0] is not None else m.shape(flat)[0]
+    n = flat.type.shape[0] if flat.type.shape[0] is not None else (length if length is not None else m.shape(flat)[0])
     rows = Lop(flat, wrts, u, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)
     identity = m.eye(n, dtype=grad_dtype(flat))
     batched = vectorize_graph(rows, {u: identity})
@@ -54,7 +54,7 @@ def _rows_vectorized(flat: Variable, wrts: List[Variable], consider_constant: An
 
 
 def _rows_looped(flat: Variable, n: Optional[int], wrts: List[Variable], consider_constant: Any,
-                 disconnected_inputs: str) -> list:
+                 disconnected_inputs: str, length: Optional[Variable] = None) -> list:
     """``vectorize=False``: the gradient of each entry ``flat[i]``, stacked —
     a scan over ``arange(n)`` computing ``grad(flat[i], wrt)`` (the seed's
     construction; ``n`` may be unknown until run time)."""
@@ -69,7 +69,7 @@ def _rows_looped(flat: Variable, n: Optional[int], wrts: List[Variable], conside
     def row(i: Variable, flat: Variable, *ws: Variable) -> list:
         return list(grad(flat[i], list(ws), consider_constant=consider_constant,
                          disconnected_inputs=disconnected_inputs))
-    indices = m.arange(n if n is not None else flat.shape[0])
+    indices = m.arange(n if n is not None else (length if length is not None else flat.shape[0]))
     rows, _ = scan(row, sequences=indices, non_sequences=[flat] + list(wrts), return_list=True)
     return rows
 
@@ -93,6 +93,13 @@ def jacobian(expression: Variable, wrt: Variables, consider_constant: Optional[S
     computing one gradient per entry of ``expression`` (same values).
     ``consider_constant`` and ``disconnected_inputs`` are as in :func:`grad`.
     """
+    return _jacobian(expression, wrt, consider_constant, disconnected_inputs, vectorize)
+
+
+def _jacobian(expression: Variable, wrt: Variables, consider_constant: Optional[Sequence[Variable]],
+              disconnected_inputs: str, vectorize: bool, length: Optional[Variable] = None) -> Any:
+    """:func:`jacobian`, with ``length`` (when given) the number of entries of
+    ``expression`` (``hessian`` knows it: the gradient has ``wrt``'s length)."""
     from gradlab.tensor.variable import as_tensor_variable
     expression = as_tensor_variable(expression)
     form, wrts = as_variable_list("jacobian", "wrt", wrt)
@@ -102,9 +109,9 @@ def jacobian(expression: Variable, wrt: Variables, consider_constant: Optional[S
     flat = _flat(expression)
     n = _static_size(expression)
     if vectorize:
-        rows = _rows_vectorized(flat, wrts, consider_constant, disconnected_inputs)
+        rows = _rows_vectorized(flat, wrts, consider_constant, disconnected_inputs, length)
     else:
-        rows = _rows_looped(flat, n, wrts, consider_constant, disconnected_inputs)
+        rows = _rows_looped(flat, n, wrts, consider_constant, disconnected_inputs, length)
     return in_form(form, [_unflatten(j, expression, w) for j, w in zip(rows, wrts)])
 
 
@@ -126,8 +133,7 @@ def hessian(cost: Variable, wrt: Variables, consider_constant: Optional[Sequence
     result = []
     for w in wrts:
         g = grad(cost, w, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)
-        result.append(jacobian(g, w, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs,
-                               vectorize=vectorize))
+        result.append(_jacobian(g, w, consider_constant, disconnected_inputs, vectorize, length=w.shape[0]))
     return in_form(form, result)
 
 

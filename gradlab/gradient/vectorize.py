@@ -13,7 +13,8 @@ How a node is batched, in order of preference:
    leading axis), the reductions of ``gradlab.tensor.reduce`` and DimShuffle
    (their axes shift by one), Reshape (the batch length goes in front of the
    new shape), Shape (a row's shape, unbatched) and Dot with one batched
-   operand (a matmul);
+   operand (a matmul), basic indexing and writing at a batched row index
+   (:mod:`gradlab.gradient.vectorize_index`);
 3. otherwise :class:`BatchedLoop`, an op that runs the original op's
    ``perform`` once per batch entry and stacks the results.  It works for
    every op; it is a Python loop over the batch, so it is the slow path.
@@ -108,6 +109,12 @@ def _batch_dot(node: Apply, inputs: list, batched: list) -> list:
 def _native_rule(op: Any) -> Any:
     from gradlab.tensor.linalg import Dot
     from gradlab.tensor.shape import DimShuffle, Reshape, Shape
+    from gradlab.tensor.subtensor import IncSubtensor, Subtensor
+    from gradlab.gradient.vectorize_index import batch_inc_subtensor, batch_subtensor
+    if isinstance(op, Subtensor):
+        return batch_subtensor
+    if isinstance(op, IncSubtensor):
+        return batch_inc_subtensor
     if isinstance(op, Shape):
         return _batch_shape
     if isinstance(op, DimShuffle):

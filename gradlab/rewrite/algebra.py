@@ -22,9 +22,9 @@ from gradlab.rewrite.rule import node_rule
 MAX_CONSTANT_SIZE = 10_000
 
 
-def _opens(fgraph: Any, var: Any, names: tuple, dtype: str) -> bool:
+def _opens(fgraph: Any, var: Any, names: tuple, dtype: str, deep: bool = False) -> bool:
     return (var.owner is not None and scalar_name(var.owner) in names and var.dtype == dtype
-            and single_client(fgraph, var))
+            and (deep or single_client(fgraph, var)))
 
 
 def _known(var: Any) -> tuple:
@@ -128,8 +128,9 @@ def _cancel_terms(terms: list) -> list:
 
 
 # -- products -----------------------------------------------------------------
-def product_factors(fgraph: Any, out: Any) -> tuple:
-    """``out`` as ``(sign, numerator, denominator)`` factor lists (iterative)."""
+def product_factors(fgraph: Any, out: Any, deep: bool = False) -> tuple:
+    """``out`` as ``(sign, numerator, denominator)`` factor lists (iterative).
+    ``deep`` also opens inner products read elsewhere."""
     sign = 1
     num: list = []
     den: list = []
@@ -137,7 +138,7 @@ def product_factors(fgraph: Any, out: Any) -> tuple:
     while stack:
         in_den, var, is_root = stack.pop()
         name = scalar_name(var.owner) if var.owner is not None else None
-        if is_root or _opens(fgraph, var, ("mul", "true_div", "neg"), out.dtype):
+        if is_root or _opens(fgraph, var, ("mul", "true_div", "neg"), out.dtype, deep):
             if name == "mul":
                 a, b = var.owner.inputs
                 stack += [(in_den, b, False), (in_den, a, False)]
@@ -230,7 +231,9 @@ def _collect_product(fgraph: Any, node: Any) -> Optional[list]:
             coef = inv if coef is None else coef * inv
     num_left, den_left, n_cancel = _cancel_factors(num_left, den_left)
     shape_models = [m for m in models if m is not None] + num + den
-    if coef is not None and coef.ndim == 0 and coef == 0 and not den_left:
+    if coef is not None and coef.ndim == 0 and coef == 0 and (not den_left or np.dtype(out.dtype).kind == "f"):
+        # a known zero times (or over) anything is zero, as PyTensor's local_mul_zero / local_zero_div:
+        # a term a gradient multiplies by a zero fill drops out even where its other factors are nan
         zero = _const(np.zeros((), out.dtype), out.dtype)
         return _fitted(zero, out, shape_models)
     if not (n_known >= 2 or n_cancel or n_neg >= 2 or (n_neg and n_known)):
@@ -296,7 +299,8 @@ def _fitted(new: Any, out: Any, models: list) -> Optional[list]:
 
 collect_sum = node_rule("a + c1 + c2 -> a + (c1+c2);  x + 0 -> x;  x - x -> 0", tracks=("add", "sub"),
                         name="collect_sum")(_collect_sum)
-collect_product = node_rule("c1 * a * c2 -> (c1*c2) * a;  x * 1 -> x;  x * 0 -> zeros_like(x);  x * -1 -> -x",
+collect_product = node_rule("c1 * a * c2 -> (c1*c2) * a;  x * 1 -> x;  x * 0 -> zeros_like(x);  0 / x -> zeros_like(x);  "
+                            "x * -1 -> -x",
                             tracks=("mul", "true_div"), name="collect_product")(_collect_product)
 
 
@@ -310,3 +314,108 @@ def rewrite_product(fgraph: Any, node: Any, transform: Callable[[int, list, list
     new_sign, new_num, new_den = changed
     new = build_product(new_sign, None, new_num, new_den, out.dtype)
     return _fitted(new, out, num + den)
+
+
+# -- like terms -----------------------------------------------------------------
+def _term_factors(fgraph: Any, sign: int, var: Any, dtype: str, deep: bool) -> tuple:
+    """A term as ``(sign, numerator, denominator)``; unless ``deep``, a product
+    read elsewhere too stays one factor (opening it computes parts of it twice)."""
+    name = scalar_name(var.owner) if var.owner is not None else None
+    if name in ("mul", "true_div", "neg") and var.dtype == dtype and (deep or single_client(fgraph, var)):
+        s, num, den = product_factors(fgraph, var, deep)
+        return sign * s, num, den
+    return sign, [var], []
+
+
+def _signature(var: Any, depth: int = 4) -> Any:
+    """A key equal for variables computing the same thing (the same op on the
+    same inputs, a few levels deep): like terms are found before merging has
+    made equal subexpressions one variable."""
+    if var.owner is None or depth == 0:
+        if isinstance(var, Constant):
+            data = np.asarray(var.data)
+            if data.size <= 16:
+                return ("const", data.dtype.str, data.shape, data.tobytes())
+        return id(var)
+    return (var.owner.op, var.owner.outputs.index(var),
+            tuple(_signature(v, depth - 1) for v in var.owner.inputs))
+
+
+def _common_factor(factored: list) -> Optional[Any]:
+    """The signature of the numerator factor shared by the most terms (at least two), if any."""
+    counts: dict = {}
+    first: dict = {}
+    for k, (_, num, _) in enumerate(factored):
+        for key in {_signature(v): None for v in num if _known(v)[0] is None}:
+            counts[key] = counts.get(key, 0) + 1
+            first.setdefault(key, k)
+    best = None
+    for key, c in counts.items():
+        if c >= 2 and (best is None or c > counts[best] or (c == counts[best] and first[key] < first[best])):
+            best = key
+    return best
+
+
+def _collect_like_terms(fgraph: Any, node: Any) -> Optional[list]:
+    """``a*x + b*x -> (a + b) * x``; ``x + x -> 2 * x`` (a factor shared by terms is multiplied once)."""
+    out = node.outputs[0]
+    if np.dtype(out.dtype).kind != "f":
+        return None
+    terms = sum_terms(fgraph, out)
+    if len(terms) < 2:
+        return None
+    for deep in (False, True):  # a shallow split first: it computes nothing twice
+        factored = [_term_factors(fgraph, s, v, out.dtype, deep) for s, v in terms]
+        key = _common_factor(factored)
+        if key is not None:
+            break
+    else:
+        return None
+    inner = rest = shared = None
+    for sign, num, den in factored:
+        k = next((i for i, v in enumerate(num) if _signature(v) == key), None)
+        if k is not None:
+            shared = num[k] if shared is None else shared
+            part = build_product(sign, None, num[:k] + num[k + 1:], den, out.dtype)
+            inner = part if inner is None else elemwise("add", inner, part)
+        else:
+            part = build_product(sign, None, num, den, out.dtype)
+            rest = part if rest is None else elemwise("add", rest, part)
+    new = elemwise("mul", inner, shared)
+    if rest is not None:
+        new = elemwise("add", new, rest)
+    return _fitted(new, out, [v for _, v in terms])
+
+
+def _enclosing_sum(fgraph: Any, var: Any, levels: int = 4) -> Optional[Any]:
+    """The sum node that reads ``var`` through a chain of single-client products
+    (at most ``levels`` up), if any."""
+    for _ in range(levels):
+        clients = fgraph.clients.get(var, ())
+        if len(clients) != 1 or isinstance(clients[0][0], str):
+            return None
+        client = clients[0][0]
+        name = scalar_name(client)
+        if name in ("add", "sub"):
+            return client
+        if name not in ("mul", "true_div", "neg") or len(client.outputs) != 1:
+            return None
+        var = client.outputs[0]
+    return None
+
+
+def _collect_like_terms_at(fgraph: Any, node: Any) -> Any:
+    """At a sum: collect its like terms.  At a product: collect those of the
+    sum it is a term of (a factor that changed below it, e.g. two equal
+    factors merged, can make terms alike without the sum being revisited)."""
+    if scalar_name(node) in ("add", "sub"):
+        return _collect_like_terms(fgraph, node)
+    top = _enclosing_sum(fgraph, node.outputs[0])
+    if top is None:
+        return None
+    new = _collect_like_terms(fgraph, top)
+    return None if new is None else {top.outputs[0]: new[0]}
+
+
+collect_like_terms = node_rule("a*x + b*x -> (a + b) * x;  x + x -> 2 * x", tracks=("add", "sub", "mul"),
+                               name="collect_like_terms")(_collect_like_terms_at)

@@ -12,11 +12,12 @@ import numpy as np
 
 from gradlab.graph.basic import Constant
 
-from gradlab.rewrite.algebra import collect_product, collect_sum
+from gradlab.rewrite.algebra import collect_like_terms, collect_product, collect_sum
 from gradlab.rewrite.fills import FILL_RULES
 from gradlab.rewrite.shape_rules import SHAPE_RULES
 from gradlab.rewrite.match import fit_to, known_nonnegative, scalar_name
 from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule
+from gradlab.scan.batch import scan_to_batched
 
 #: Op class names of the gradient-control ops (gradlab.gradient); an op may
 #: also say ``is_gradient_control = True``.  Forward, each is the identity.
@@ -74,11 +75,13 @@ def _float_base(b: dict, node: Any) -> bool:
 double_neg = PatternRule("double_neg", "-(-x) -> x", "negating twice changes nothing")
 
 RULES = [
+    scan_to_batched,  # first: the batched graph then meets every other rule
     remove_gradient_control,
     *FILL_RULES,
     *SHAPE_RULES,
     collect_sum,
     collect_product,
+    collect_like_terms,
     constant_first,
     double_neg,
     PatternRule("neg_of_sub", "-(a - b) -> b - a", "a negated difference is the swapped difference"),

@@ -186,5 +186,74 @@ def subtensor_of_arange(fgraph: Any, node: Any) -> Optional[list]:
     return None if fitted is None else [fitted]
 
 
-SHAPE_RULES = [merge_dimshuffles, dimshuffle_of_fill, merge_reshapes, useless_reshape, static_shape, static_shape_entry,
+def _is_length(var: Any) -> bool:
+    """Is ``var`` ``shape(y)[k]`` (so known to be >= 0)?"""
+    node = var.owner
+    return node is not None and _literal_index(node) is not None and _op_name(node.inputs[0]) == "Shape"
+
+
+def _length_root(x: Any, k: int, budget: int = 64) -> Any:
+    """The variable whose length on axis ``k`` is ``x``'s, following
+    elementwise nodes: when every input that can be longer than 1 there
+    (static length not 1) has the same ndim and leads back to one variable,
+    that variable (``x`` itself when nothing is known)."""
+    from gradlab.graph.traversal import toposort
+    count = [0]
+
+    def enter(v: Any) -> bool:
+        count[0] += 1
+        return count[0] <= budget and v.ndim == x.ndim and scalar_name(v.owner) is not None
+
+    roots: dict = {}
+    order = toposort([x], enter=enter)
+    for node in order:
+        v = node.outputs[0]
+        roots[id(v)] = v
+        if scalar_name(node) is None or len(node.outputs) != 1:
+            continue
+        wide = [u for u in node.inputs if u.ndim >= x.ndim - k and u.type.shape[k - (x.ndim - u.ndim)] != 1]
+        if not wide or any(u.ndim != x.ndim for u in wide):
+            continue
+        found = {id(roots.get(id(u), u)): roots.get(id(u), u) for u in wide}
+        if len(found) == 1:
+            roots[id(v)] = next(iter(found.values()))
+    return roots.get(id(x), x)
+
+
+def _length_source(x: Any, k: int) -> Optional[tuple]:
+    """Where ``x``'s length on axis ``k`` comes from: ``("axis", v)`` (the same
+    axis of ``v``, see :func:`_length_root`) or ``("value", n)`` for
+    ``x = arange(0, n, 1)`` when ``n`` is itself a length."""
+    if x.owner is None:
+        return None
+    if scalar_name(x.owner) is not None and x.ndim > k >= 0:
+        root = _length_root(x, k)
+        return None if root is x else ("axis", root)
+    if _op_name(x) == "ARange" and k == 0:
+        from gradlab.rewrite.match import scalar_constant
+        start, stop, step = x.owner.inputs
+        if scalar_constant(start) == 0 and scalar_constant(step) == 1 and _is_length(stop):
+            return ("value", stop)
+    return None
+
+
+@node_rule("shape(f(m, c))[k] -> shape(m)[k];  shape(arange(0, n, 1))[0] -> n  (n a length)", tracks=("Subtensor",))
+def length_through_op(fgraph: Any, node: Any) -> Optional[list]:
+    """A length is read where it comes from (so equal lengths become one variable)."""
+    k = _literal_index(node)
+    source = node.inputs[0]
+    if k is None or _op_name(source) != "Shape":
+        return None
+    x = source.owner.inputs[0]
+    found = _length_source(x, k if k >= 0 else k + x.ndim)
+    if found is None:
+        return None
+    kind, v = found
+    from gradlab.tensor import api
+    new = api.shape(v)[k] if kind == "axis" else v
+    fitted = fit_to(cast_to(new, node.outputs[0].dtype), node.outputs[0])
+    return None if fitted is None else [fitted]
+
+
+SHAPE_RULES = [length_through_op, merge_dimshuffles, dimshuffle_of_fill, merge_reshapes, useless_reshape, static_shape, static_shape_entry,
                subtensor_of_arange, alloc_to_value, sum_of_broadcast_scalar]

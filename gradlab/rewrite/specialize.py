@@ -4,7 +4,11 @@ Runs after ``stabilize``: ``x ** 2 -> sqr(x)`` (one multiplication instead of
 a general power), ``x ** 0.5 -> sqrt(x)``, ``x * x -> sqr(x)``, and the
 logistic's derivative ``sigmoid(x) * sigmoid(-x)`` in a form made of
 ufuncs only, ``exp(-|x|) / (1 + exp(-|x|))**2`` (finite everywhere, and
-fusion runs it as six whole-array calls).
+fusion runs it as six whole-array calls).  Where several sigmoids and
+softpluses read the same ``x`` (second derivatives of a softplus), they are
+written with one shared ``u = exp(-|x|)``: ``sigmoid(x) = maximum(u, x >= 0)
+/ (1 + u)`` (the numerator is 1 for x >= 0, else u; no np.where), ``softplus(x) = max(x, 0) + log1p(u)`` — one exp and one
+log1p per element instead of one transcendental (or two) per function.
 """
 from __future__ import annotations
 
@@ -12,10 +16,11 @@ from typing import Any, Optional
 
 import numpy as np
 
-from gradlab.rewrite.algebra import rewrite_product
+from gradlab.rewrite.algebra import collect_like_terms, rewrite_product
 from gradlab.rewrite.match import constant_value, elemwise, fit_to, scalar_name, typed_constant
 from gradlab.rewrite.canonicalize import double_neg
 from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule
+from gradlab.rewrite.diagonal import diagonal_product, dot_of_diagonal
 from gradlab.scan.rewrites import scan_prune_outputs
 
 
@@ -64,37 +69,65 @@ def logistic_derivative(fgraph: Any, node: Any) -> Optional[list]:
     return rewrite_product(fgraph, node, _logistic_derivative)
 
 
-def _diagonal_of(var: Any) -> Optional[Any]:
-    """``d`` when ``var`` is ``eye(n) * d`` (a square identity, diagonal 0, times
-    a vector or one number broadcast along its rows): the matrix ``diag(d)``."""
-    node = var.owner
-    if node is None or scalar_name(node) != "mul" or len(node.inputs) != 2 or var.ndim != 2:
-        return None
-    from gradlab.tensor.alloc import Eye
-    for e, d in (node.inputs, node.inputs[::-1]):
-        if e.owner is None or not isinstance(e.owner.op, Eye) or d.ndim > 1:
+_FAMILY = ("sigmoid", "softplus")
+
+
+def _family_members(fgraph: Any, x: Any) -> int:
+    """How many sigmoid/softplus nodes read ``x`` or ``-x``."""
+    count = 0
+    for client, _ in fgraph.clients.get(x, ()):
+        if isinstance(client, str):
             continue
-        n, m, k = e.owner.inputs
-        n_value, m_value, k_value = constant_value(n), constant_value(m), constant_value(k)
-        same_size = n is m or (n_value is not None and m_value is not None and n_value == m_value)
-        if same_size and k_value is not None and k_value == 0:
-            return d
-    return None
+        name = scalar_name(client)
+        if name in _FAMILY:
+            count += 1
+        elif name in ("neg", "abs"):  # -x read by the family, or |x| by a shared exp(-|x|)
+            wanted = _FAMILY if name == "neg" else ("neg",)
+            count += sum(1 for c, _ in fgraph.clients.get(client.outputs[0], ())
+                         if not isinstance(c, str) and scalar_name(c) in wanted)
+    return count
 
 
-# dot(eye(n) * d, w) -> d[:, None] * w
-@node_rule("dot(eye(n) * d, w) -> dimshuffle(d, (0, x)) * w", tracks=("Dot",))
-def dot_of_diagonal(fgraph: Any, node: Any) -> Optional[list]:
-    """``diag(d) @ w`` scales the rows of ``w`` by ``d``: n*k multiplications
-    instead of n*n*k (a batched Jacobian's pullback through an elementwise op)."""
-    a, w = node.inputs
-    d = _diagonal_of(a)
-    if d is None or w.ndim not in (1, 2) or np.dtype(node.outputs[0].dtype).kind != "f":
+def _in_logistic_derivative(fgraph: Any, var: Any) -> bool:
+    """Is ``var`` a factor of a product ``sigmoid(x) * sigmoid(-x) * ...`` that
+    ``logistic_derivative`` rewrites as a whole?"""
+    from gradlab.rewrite.algebra import product_factors
+    for client, _ in fgraph.clients.get(var, ()):
+        if isinstance(client, str) or scalar_name(client) != "mul":
+            continue
+        top = client.outputs[0]
+        for _ in range(8):  # up a chain of single-client products
+            up = fgraph.clients.get(top, ())
+            if len(up) != 1 or isinstance(up[0][0], str) or scalar_name(up[0][0]) != "mul":
+                break
+            top = up[0][0].outputs[0]
+        if _logistic_derivative(*product_factors(fgraph, top)) is not None:
+            return True
+    return False
+
+
+@node_rule("sigmoid(x) -> maximum(u, x >= 0) / (1 + u);  softplus(x) -> maximum(x, 0) + log1p(u)  "
+           "with u = exp(-abs(x)) shared  (when several read x)", tracks=_FAMILY)
+def logistic_shared_exp(fgraph: Any, node: Any) -> Optional[list]:
+    """Sigmoids and softpluses of the same x share one exp(-|x|): one exp and one log1p per element in all."""
+    out = node.outputs[0]
+    arg = node.inputs[0]
+    if np.dtype(out.dtype).kind != "f" or arg.dtype != out.dtype:
         return None
-    from gradlab.tensor.api import dimshuffle
-    scale = d if w.ndim == 1 or d.ndim == 0 else dimshuffle(d, [0, "x"])
-    new = fit_to(elemwise("mul", scale, w), node.outputs[0], [a])
-    return None if new is None else [new]
+    x = _neg_arg(arg)
+    sign = -1 if x is not None else 1
+    x = arg if x is None else x
+    if _family_members(fgraph, x) < 2 or _in_logistic_derivative(fgraph, out):
+        return None
+    one, zero = typed_constant(1, out.dtype), typed_constant(0, out.dtype)
+    u = elemwise("exp", elemwise("neg", elemwise("abs", x)))
+    if scalar_name(node) == "softplus":
+        new = elemwise("add", elemwise("maximum", arg, zero), elemwise("log1p", u))
+    else:  # the numerator is 1 where the argument is >= 0, else u: max(u, arg >= 0), as u <= 1
+        step = elemwise("ge", x, zero) if sign > 0 else elemwise("le", x, zero)
+        new = elemwise("true_div", elemwise("maximum", u, step), elemwise("add", one, u))
+    fitted = fit_to(new, out, [arg])
+    return None if fitted is None else [fitted]
 
 
 # 1 * x -> x
@@ -110,7 +143,10 @@ RULES = [
     PatternRule("mul_self", "x * x -> sqr(x)", "a product of a value with itself is its square",
                 when=_keeps_dtype),
     logistic_derivative,
+    logistic_shared_exp,
+    collect_like_terms,  # (also in canonicalize) before the diagonal rules look at products
     dot_of_diagonal,
+    diagonal_product,
     mul_one,  # stabilize's rules may leave a 1 * x behind
     double_neg,  # (also in canonicalize) rebuilt products may leave -(-x) behind
     scan_prune_outputs,  # loops compute only the outputs that are read

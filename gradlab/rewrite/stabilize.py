@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from gradlab.rewrite.algebra import rewrite_product
+from gradlab.rewrite.algebra import collect_like_terms, rewrite_product
 from gradlab.rewrite.match import elemwise, fit_to, scalar_name
 from gradlab.rewrite.pattern import match, parse_pattern
 from gradlab.rewrite.canonicalize import double_neg
@@ -126,6 +126,8 @@ RULES = [
     logistic_in_product,
     PatternRule("one_minus_sigmoid", "1 - sigmoid(x) -> sigmoid(-x)",
                 "the logistic is symmetric: no cancellation near 1", when=_float),
+    PatternRule("one_plus_neg_sigmoid", "1 + (-sigmoid(x)) -> sigmoid(-x)",
+                "the logistic is symmetric: no cancellation near 1", when=_float),
     PatternRule("softplus_from_log", "log(1 + exp(x)) -> softplus(x)",
                 "log(1+exp(x)) without overflow for large x", when=_float),
     PatternRule("softplus_from_log1p", "log1p(exp(x)) -> softplus(x)",
@@ -144,6 +146,7 @@ RULES = [
     PatternRule("cancel_factor", "(a * b) / a -> b",
                 "a factor divided out again cancels (no 0/0 where it vanishes)", when=_float),
     double_neg,  # (also in canonicalize) rebuilt products may leave -(-x) behind
+    collect_like_terms,  # (also in canonicalize) the rules above make terms alike again
 ]
 
 STABILIZE = RuleSet("stabilize", RULES, doc="forms that do not overflow or lose digits")

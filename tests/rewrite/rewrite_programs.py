@@ -96,7 +96,37 @@ OPS: list = [
     ("dimshuffle_roundtrip", _dimshuffle_roundtrip),
     ("reshape_roundtrip", _reshape_roundtrip),
     ("switch", lambda a, b, p: gt.switch(gt.gt(a, 0), a, -a * 0.5)),
+    # issue 13's structure rules: diagonals, like terms, the logistic family, zero factors, loops
+    ("eye_scale", lambda a, b, p: _eye_scale(a, p)),
+    ("eye_dot", lambda a, b, p: gt.dot(_eye_scale(a, p), b if b.ndim in (1, 2) else gt.ones((3,)))),
+    ("like_terms", _binary(lambda a, b: a * b + b * a - 2.0 * (b * a) + a + a)),
+    ("logistic_family", lambda a, b, p: gt.sigmoid(a) * gt.softplus(-a) + gt.sigmoid(-a) * gt.exp(gt.clip(a, -5, 5))),
+    ("zero_over", _binary(lambda a, b: (0.0 / (1 + gt.sqr(a))) * b + a)),
+    ("row_gradients", lambda a, b, p: _row_gradients(a, b)),
 ]
+
+
+def _eye_scale(a, p):
+    """``eye(3) * d`` for a number, a vector (rows) or a column; a matrix elementwise."""
+    eye = gt.eye(3, dtype=a.dtype)
+    if a.ndim == 1 and p % 2:
+        return eye * a.dimshuffle(0, "x")
+    return eye * a
+
+
+def _row_gradients(a, b):
+    """The Jacobian of a vector by a scan over its entries (scan_to_batched batches it)."""
+    from gradlab.gradient import jacobian
+    y = a if a.ndim == 1 else (gt.sum(a, axis=0) if a.ndim == 2 else gt.ones((3,), dtype=a.dtype) * a)
+    wrt = [v for v in gt_inputs_of(y) if v.ndim == 1]
+    if not wrt:
+        return y
+    return jacobian(gt.tanh(y) * 2.0, wrt[0], disconnected_inputs="ignore")
+
+
+def gt_inputs_of(var):
+    from gradlab.graph import graph_inputs
+    return [v for v in graph_inputs([var]) if v.owner is None and v.name is not None]
 
 
 def make_inputs() -> list:

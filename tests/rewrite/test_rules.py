@@ -59,8 +59,11 @@ CASES = [
     ("logistic_in_product", gt.exp(x) / (1 + gt.exp(x)), "sigmoid(x)", "logistic_in_product"),
     ("logistic_derivative", gt.sigmoid(x) * gt.sigmoid(-x),
      "(exp((-abs(x))) / sqr((1.0 + exp((-abs(x))))))", "logistic_derivative"),
-    ("mul_one_left_by_stabilize", gt.grad(gt.sum(gt.grad(gt.sum(gt.log(1 + gt.exp(x))), x)), x),
-     "((sigmoid((-x)) - (exp((-abs(x))) / sqr((1.0 + exp((-abs(x))))))) * exp(x))", "mul_one"),
+    # sigmoid(-x)*exp(x) - sigmoid(-x)**2*exp(x): like terms, 1 - sigmoid(x), then the logistic's derivative
+    ("softplus_second_derivative", gt.grad(gt.sum(gt.grad(gt.sum(gt.log(1 + gt.exp(x))), x)), x),
+     "(exp((-abs(x))) / sqr((1.0 + exp((-abs(x))))))", "one_plus_neg_sigmoid"),
+    ("like_terms", gt.exp(x) * y + y * gt.exp(x), "((2.0 * y) * exp(x))", "collect_like_terms"),
+    ("diagonal_product", gt.eye(gt.shape(x)[0]) * gt.exp(x), "AllocDiag(exp(x))", "diagonal_product"),
     ("dot_of_diagonal", gt.dot(gt.eye(gt.shape(x)[0]) * y, m.T), "(DimShuffle{0,x}(y) * Transpose(m))",
      "dot_of_diagonal"),
     ("dot_of_off_diagonal_is_kept", gt.dot(gt.eye(gt.shape(x)[0], k=1) * y, m.T),
