@@ -25,28 +25,22 @@ from gradlab.graph.traversal import clone_replace, toposort
 from gradlab.rewrite.rule import node_rule
 
 
-def _has_stop_condition(op: Any) -> bool:
-    """Does the loop carry anything that could stop it early (``until``, a
-    condition)?  Checked by name on the op and its spec, conservatively."""
-    for obj in (op, op.spec):
-        for name in dir(obj):
-            low = name.lower()
-            if ("until" in low or "condition" in low or "stop" in low) and not name.startswith("__"):
-                value = getattr(obj, name, None)
-                if value and not callable(value):
-                    return True
-    return False
+def _draws_random_numbers(op: Any) -> bool:
+    """Does the step read a random generator (a non-tensor inner input)?  Each
+    step then gets its own draws, which one batched graph would not reproduce."""
+    from gradlab.tensor.type import TensorType
+    return any(not isinstance(ph.type, TensorType) for ph in op.inner_inputs)
 
 
 def is_independent_map(op: Any) -> bool:
     """Do the steps of this Scan not depend on each other (one sequence read
-    at offset 0, no states, no stop condition)?"""
+    at offset 0, no states, no ``until`` condition, no random draws)?"""
     from gradlab.scan.op import Scan
     if not isinstance(op, Scan):
         return False
     spec = op.spec
     return (spec.n_states == 0 and spec.n_maps > 0 and spec.seq_taps == ((0,),) and spec.strict_lengths
-            and not _has_stop_condition(op))
+            and not spec.as_while and not _draws_random_numbers(op))
 
 
 def _uses_loop_fallback(outputs: list, mark: int) -> bool:

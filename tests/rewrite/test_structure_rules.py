@@ -189,3 +189,23 @@ def test_hessian_of_a_matrix_cost_drops_the_identity_product():
     Av, xv = RNG.standard_normal((6, 6)), RNG.standard_normal(6)
     s = _sig(Av @ xv)
     np.testing.assert_allclose(f(Av, xv), Av.T @ ((s * (1 - s))[:, None] * Av) + np.eye(6), rtol=1e-10)
+
+
+def test_a_map_with_an_until_condition_keeps_its_loop():
+    from gradlab.scan import until
+    x = gt.dvector("x")
+    out = gradlab.scan(lambda x_t: (x_t * 10, until(x_t < 0)), sequences=x, return_updates=False)
+    f = gradlab.function([x], out)
+    assert "scan_to_batched" not in _rules(f)
+    np.testing.assert_allclose(f([1.0, 2.0, -1.0, 5.0]), [10.0, 20.0, -10.0])
+
+
+def test_a_map_that_draws_random_numbers_keeps_its_loop():
+    from gradlab.tensor.random import RandomStream
+    srng = RandomStream(seed=7)
+    X = gt.dmatrix("X")
+    rows, updates = gradlab.scan(lambda r: r + srng.normal(size=(3,)), sequences=X)
+    f = gradlab.function([X], rows, updates=updates)
+    assert "scan_to_batched" not in _rules(f)
+    noise = f(np.zeros((4, 3)))
+    assert noise.shape == (4, 3) and len({tuple(row) for row in np.round(noise, 12)}) == 4
