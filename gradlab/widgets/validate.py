@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 import ipywidgets as widgets
 import traitlets
 
-from gradlab.widgets.render import short_text
+from gradlab.bounded_text import clip
 
 #: the widest x-range plotted: matplotlib pads and ticks a range with arithmetic that overflows beyond
 MAX_WIDTH = 1e306
@@ -27,7 +27,7 @@ def finite_number(what: str, value: Any, low: Optional[float] = None, high: Opti
         number = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"{what} must be a number{span}, got {type(value).__name__} "
-                         f"{short_text(repr(value))}") from None
+                         f"{clip(repr(value), 40)}") from None
     if not math.isfinite(number):
         raise ValueError(f"{what} must be a finite number{span}, got {number!r}")
     if (low is not None and number < low) or (high is not None and number > high):
@@ -43,7 +43,7 @@ def finite_domain(domain: Any, what: str = "domain") -> tuple:
         low, high = (float(v) for v in domain)
     except (TypeError, ValueError):
         raise ValueError(f"{what} must be a pair of numbers (low, high) such as (-6, 6), "
-                         f"got {short_text(repr(domain))}") from None
+                         f"got {clip(repr(domain), 40)}") from None
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ValueError(f"{what} {(low, high)} has an infinite or NaN end; a plot needs finite limits "
                          "such as (-6, 6)")
@@ -117,7 +117,7 @@ def checked_values(values: dict) -> dict:
             checked[var] = var.type.filter(value)
         except (TypeError, ValueError) as exc:
             name = var.name or str(var.type)
-            raise ValueError(f"values: {name} needs a {var.type} value, got {short_text(repr(value))}: {exc}") \
+            raise ValueError(f"values: {name} needs a {var.type} value, got {clip(repr(value), 40)}: {exc}") \
                 from None
     return checked
 
