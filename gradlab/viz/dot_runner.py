@@ -294,6 +294,9 @@ def _digraph_class() -> type:
         def attr(self, kw: Optional[str] = None, _attributes: Any = None, **attrs: Any) -> None:
             super().attr(kw, _attributes=_attributes, **{k: clip_attribute(v) for k, v in attrs.items()})
 
+    # made inside a function, yet named as the module-level class it is published as
+    BoundedDigraph.__qualname__ = "BoundedDigraph"
+    BoundedDigraph.__module__ = __name__
     return BoundedDigraph
 
 
