@@ -128,9 +128,17 @@ def _cancel_terms(terms: list) -> list:
 
 
 # -- products -----------------------------------------------------------------
+#: at most this many factors: past it, inner products stay whole factors.  A
+#: shared product (``y = y * y``, opened with ``deep``) would otherwise double
+#: its factor list at every level, and a long chain of products would make each
+#: rule firing cost the chain's length (quadratic over the graph).
+MAX_FACTORS = 16
+
+
 def product_factors(fgraph: Any, out: Any, deep: bool = False) -> tuple:
     """``out`` as ``(sign, numerator, denominator)`` factor lists (iterative).
-    ``deep`` also opens inner products read elsewhere."""
+    ``deep`` also opens inner products read elsewhere.  At most about
+    :data:`MAX_FACTORS` factors: beyond that, inner products stay whole."""
     sign = 1
     num: list = []
     den: list = []
@@ -138,7 +146,8 @@ def product_factors(fgraph: Any, out: Any, deep: bool = False) -> tuple:
     while stack:
         in_den, var, is_root = stack.pop()
         name = scalar_name(var.owner) if var.owner is not None else None
-        if is_root or _opens(fgraph, var, ("mul", "true_div", "neg"), out.dtype, deep):
+        room = len(num) + len(den) + len(stack) < MAX_FACTORS
+        if is_root or (room and _opens(fgraph, var, ("mul", "true_div", "neg"), out.dtype, deep)):
             if name == "mul":
                 a, b = var.owner.inputs
                 stack += [(in_den, b, False), (in_den, a, False)]
