@@ -1,0 +1,370 @@
+"""The elementwise functions of ``gradlab.tensor``: one ``def`` per row of the
+scalar table (``scalar_ops.TABLE``), plus casts, the ``*_like`` fills and the
+numpy/PyTensor spellings.
+
+Each function applies the row's shared :class:`Elemwise` op; its docstring is
+the row's maths (``Elementwise e ** a.``), and the derivative lives in the
+row, not here.  The op modules (``shape``, ``reduce``, ``linalg`` …) import
+what they need from this module directly; ``api.py`` gathers everything.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from gradlab.tensor.elemwise import cast_op, elemwise_op
+from gradlab.tensor.type import _normalize_dtype
+from gradlab.tensor.variable import as_tensor_variable, constant
+
+__all__ = ["add", "sub", "mul", "true_div", "floor_div", "mod", "pow", "neg", "reciprocal", "maximum",
+           "minimum", "abs", "sqr", "sqrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p",
+           "sigmoid", "softplus", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "arctan2", "sinh",
+           "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "sign", "floor", "ceil", "round", "trunc",
+           "lt", "le", "gt", "ge", "eq", "neq", "and_", "or_", "xor", "invert", "isnan", "isinf", "second",
+           "switch", "clip", "identity", "cast", "zeros_like", "ones_like", "full_like", "true_divide",
+           "divide", "floor_divide", "power", "negative", "inv", "fill", "where", "equal", "not_equal",
+           "less", "less_equal", "greater", "greater_equal", "bitwise_and", "bitwise_or", "bitwise_xor",
+           "bitwise_not", "expit", "absolute", "square"]
+
+
+# -- arithmetic ------------------------------------------------------------
+def add(a: Any, b: Any) -> Any:
+    """Elementwise a + b."""
+    return elemwise_op("add")(a, b)
+
+
+def sub(a: Any, b: Any) -> Any:
+    """Elementwise a - b."""
+    return elemwise_op("sub")(a, b)
+
+
+def mul(a: Any, b: Any) -> Any:
+    """Elementwise a * b."""
+    return elemwise_op("mul")(a, b)
+
+
+def true_div(a: Any, b: Any) -> Any:
+    """Elementwise a / b."""
+    return elemwise_op("true_div")(a, b)
+
+
+def floor_div(a: Any, b: Any) -> Any:
+    """Elementwise floor(a / b)."""
+    return elemwise_op("floor_div")(a, b)
+
+
+def mod(a: Any, b: Any) -> Any:
+    """Elementwise a mod b."""
+    return elemwise_op("mod")(a, b)
+
+
+def pow(a: Any, b: Any) -> Any:
+    """Elementwise a ** b."""
+    return elemwise_op("pow")(a, b)
+
+
+def neg(a: Any) -> Any:
+    """Elementwise -a."""
+    return elemwise_op("neg")(a)
+
+
+def reciprocal(a: Any) -> Any:
+    """Elementwise 1 / a."""
+    return elemwise_op("reciprocal")(a)
+
+
+def maximum(a: Any, b: Any) -> Any:
+    """Elementwise larger of a and b (ties: both receive the gradient)."""
+    return elemwise_op("maximum")(a, b)
+
+
+def minimum(a: Any, b: Any) -> Any:
+    """Elementwise smaller of a and b (ties: both receive the gradient)."""
+    return elemwise_op("minimum")(a, b)
+
+
+def abs(a: Any) -> Any:
+    """Elementwise |a| (derivative 0 at 0)."""
+    return elemwise_op("abs")(a)
+
+
+def sqr(a: Any) -> Any:
+    """Elementwise a ** 2."""
+    return elemwise_op("sqr")(a)
+
+
+def sqrt(a: Any) -> Any:
+    """Elementwise square root."""
+    return elemwise_op("sqrt")(a)
+
+
+# -- exponentials and logarithms -------------------------------------------
+def exp(a: Any) -> Any:
+    """Elementwise e ** a."""
+    return elemwise_op("exp")(a)
+
+
+def exp2(a: Any) -> Any:
+    """Elementwise 2 ** a."""
+    return elemwise_op("exp2")(a)
+
+
+def expm1(a: Any) -> Any:
+    """Elementwise exp(a) - 1, accurate near 0."""
+    return elemwise_op("expm1")(a)
+
+
+def log(a: Any) -> Any:
+    """Elementwise natural logarithm."""
+    return elemwise_op("log")(a)
+
+
+def log2(a: Any) -> Any:
+    """Elementwise base-2 logarithm."""
+    return elemwise_op("log2")(a)
+
+
+def log10(a: Any) -> Any:
+    """Elementwise base-10 logarithm."""
+    return elemwise_op("log10")(a)
+
+
+def log1p(a: Any) -> Any:
+    """Elementwise log(1 + a), accurate near 0."""
+    return elemwise_op("log1p")(a)
+
+
+def sigmoid(a: Any) -> Any:
+    """Elementwise logistic 1 / (1 + exp(-a))."""
+    return elemwise_op("sigmoid")(a)
+
+
+def softplus(a: Any) -> Any:
+    """Elementwise log(1 + exp(a)), stable."""
+    return elemwise_op("softplus")(a)
+
+
+# -- trigonometry ----------------------------------------------------------
+def sin(a: Any) -> Any:
+    """Elementwise sine."""
+    return elemwise_op("sin")(a)
+
+
+def cos(a: Any) -> Any:
+    """Elementwise cosine."""
+    return elemwise_op("cos")(a)
+
+
+def tan(a: Any) -> Any:
+    """Elementwise tangent."""
+    return elemwise_op("tan")(a)
+
+
+def arcsin(a: Any) -> Any:
+    """Elementwise inverse sine."""
+    return elemwise_op("arcsin")(a)
+
+
+def arccos(a: Any) -> Any:
+    """Elementwise inverse cosine."""
+    return elemwise_op("arccos")(a)
+
+
+def arctan(a: Any) -> Any:
+    """Elementwise inverse tangent."""
+    return elemwise_op("arctan")(a)
+
+
+def arctan2(a: Any, b: Any) -> Any:
+    """Elementwise angle of (b, a)."""
+    return elemwise_op("arctan2")(a, b)
+
+
+def sinh(a: Any) -> Any:
+    """Elementwise hyperbolic sine."""
+    return elemwise_op("sinh")(a)
+
+
+def cosh(a: Any) -> Any:
+    """Elementwise hyperbolic cosine."""
+    return elemwise_op("cosh")(a)
+
+
+def tanh(a: Any) -> Any:
+    """Elementwise hyperbolic tangent."""
+    return elemwise_op("tanh")(a)
+
+
+def arcsinh(a: Any) -> Any:
+    """Elementwise inverse sinh."""
+    return elemwise_op("arcsinh")(a)
+
+
+def arccosh(a: Any) -> Any:
+    """Elementwise inverse cosh."""
+    return elemwise_op("arccosh")(a)
+
+
+def arctanh(a: Any) -> Any:
+    """Elementwise inverse tanh."""
+    return elemwise_op("arctanh")(a)
+
+
+# -- sign and rounding -----------------------------------------------------
+def sign(a: Any) -> Any:
+    """Elementwise sign of a (-1, 0, 1)."""
+    return elemwise_op("sign")(a)
+
+
+def floor(a: Any) -> Any:
+    """Elementwise round down."""
+    return elemwise_op("floor")(a)
+
+
+def ceil(a: Any) -> Any:
+    """Elementwise round up."""
+    return elemwise_op("ceil")(a)
+
+
+def round(a: Any) -> Any:
+    """Elementwise round half to even."""
+    return elemwise_op("round")(a)
+
+
+def trunc(a: Any) -> Any:
+    """Elementwise round toward 0."""
+    return elemwise_op("trunc")(a)
+
+
+# -- comparisons and logic (boolean outputs) -------------------------------
+def lt(a: Any, b: Any) -> Any:
+    """Elementwise a < b."""
+    return elemwise_op("lt")(a, b)
+
+
+def le(a: Any, b: Any) -> Any:
+    """Elementwise a <= b."""
+    return elemwise_op("le")(a, b)
+
+
+def gt(a: Any, b: Any) -> Any:
+    """Elementwise a > b."""
+    return elemwise_op("gt")(a, b)
+
+
+def ge(a: Any, b: Any) -> Any:
+    """Elementwise a >= b."""
+    return elemwise_op("ge")(a, b)
+
+
+def eq(a: Any, b: Any) -> Any:
+    """Elementwise a == b."""
+    return elemwise_op("eq")(a, b)
+
+
+def neq(a: Any, b: Any) -> Any:
+    """Elementwise a != b."""
+    return elemwise_op("neq")(a, b)
+
+
+def and_(a: Any, b: Any) -> Any:
+    """Elementwise a & b (bitwise)."""
+    return elemwise_op("and_")(a, b)
+
+
+def or_(a: Any, b: Any) -> Any:
+    """Elementwise a | b (bitwise)."""
+    return elemwise_op("or_")(a, b)
+
+
+def xor(a: Any, b: Any) -> Any:
+    """Elementwise a ^ b (bitwise)."""
+    return elemwise_op("xor")(a, b)
+
+
+def invert(a: Any) -> Any:
+    """Elementwise bitwise not."""
+    return elemwise_op("invert")(a)
+
+
+def isnan(a: Any) -> Any:
+    """Elementwise is a NaN?."""
+    return elemwise_op("isnan")(a)
+
+
+def isinf(a: Any) -> Any:
+    """Elementwise is a infinite?."""
+    return elemwise_op("isinf")(a)
+
+
+# -- selection -------------------------------------------------------------
+def second(model: Any, value: Any) -> Any:
+    """Elementwise fill(model, value): value in the shape of model."""
+    return elemwise_op("second")(model, value)
+
+
+def switch(cond: Any, a: Any, b: Any) -> Any:
+    """Elementwise switch(cond, a, b): a where cond else b."""
+    return elemwise_op("switch")(cond, a, b)
+
+
+def clip(a: Any, lo: Any, hi: Any) -> Any:
+    """Elementwise clip(a, lo, hi): a limited to [lo, hi]."""
+    return elemwise_op("clip")(a, lo, hi)
+
+# -- copies, casts and fills -----------------------------------------------
+def identity(x: Any) -> Any:
+    """A copy of ``x`` (an elementwise identity)."""
+    return elemwise_op("identity")(x)
+
+
+def cast(x: Any, dtype: Any) -> Any:
+    """``x`` converted to ``dtype`` (``float32``, ``int64`` …)."""
+    x = as_tensor_variable(x)
+    dtype = _normalize_dtype(dtype)
+    if x.dtype == dtype:
+        return x
+    return cast_op(dtype)(x)
+
+
+def zeros_like(x: Any, dtype: Optional[str] = None) -> Any:
+    """Zeros of ``x``'s shape (and dtype unless given)."""
+    x = as_tensor_variable(x)
+    return second(x, constant(np.zeros((), dtype=dtype or x.dtype)))
+
+
+def ones_like(x: Any, dtype: Optional[str] = None) -> Any:
+    """Ones of ``x``'s shape (and dtype unless given)."""
+    x = as_tensor_variable(x)
+    return second(x, constant(np.ones((), dtype=dtype or x.dtype)))
+
+
+def full_like(x: Any, value: Any, dtype: Optional[str] = None) -> Any:
+    """``value`` in the shape of ``x``."""
+    x = as_tensor_variable(x)
+    return second(x, constant(np.asarray(value, dtype=dtype or x.dtype)))
+
+
+# -- numpy/PyTensor spellings (the same functions) -------------------------
+true_divide = true_div
+divide = true_div
+floor_divide = floor_div
+power = pow
+negative = neg
+inv = reciprocal
+fill = second
+where = switch
+equal = eq
+not_equal = neq
+less = lt
+less_equal = le
+greater = gt
+greater_equal = ge
+bitwise_and = and_
+bitwise_or = or_
+bitwise_xor = xor
+bitwise_not = invert
+expit = sigmoid
+absolute = abs
+square = sqr
