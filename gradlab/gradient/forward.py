@@ -18,9 +18,10 @@ from __future__ import annotations
 import warnings
 from typing import Any, Dict, List, Optional, Sequence
 
+import gradlab.tensor as gt
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.traversal import ancestors, clone_replace, toposort
-from gradlab.gradient.reverse import (DISCONNECTED_POLICIES, RETURN_DISCONNECTED, Variables, _api,
+from gradlab.gradient.reverse import (DISCONNECTED_POLICIES, RETURN_DISCONNECTED, Variables,
                                       as_gradient, as_variable_list, backpropagate, call_l_op, cast_to,
                                       check_choice, check_term, grad_dtype, in_form, zeros_for)
 from gradlab.gradient.types import (DisconnectedInputError, NullTypeGradError, disconnected_type, is_disconnected,
@@ -174,7 +175,7 @@ def _keep_user_inputs(f: Variable, t: Variable) -> Variable:
     keeps ``W`` as a used input, as the user wrote it."""
     if _free_inputs(f) <= _free_inputs(t):
         return t
-    return _api().second(f, t)
+    return gt.second(f, t)
 
 
 def _check_differentiable_outputs(fn: str, f: Any) -> None:

@@ -16,8 +16,9 @@ from typing import Any, List, Optional, Sequence
 
 import numpy as np
 
+import gradlab.tensor as gt
 from gradlab.graph.basic import Variable
-from gradlab.gradient.reverse import Lop, Variables, _api, as_variable_list, grad, grad_dtype, in_form
+from gradlab.gradient.reverse import Lop, Variables, as_variable_list, grad, grad_dtype, in_form
 from gradlab.gradient.vectorize import vectorize_graph
 
 __all__ = ["jacobian", "hessian", "hessian_vector_product"]
@@ -31,24 +32,23 @@ def _static_size(var: Variable) -> Optional[int]:
 
 
 def _flat(expression: Variable) -> Variable:
-    return expression if expression.ndim == 1 else _api().flatten(expression)
+    return expression if expression.ndim == 1 else gt.flatten(expression)
 
 
 def _rows_vectorized(flat: Variable, wrts: List[Variable], consider_constant: Any,
                      disconnected_inputs: str, length: Optional[Variable] = None) -> list:
     """``[J_w]`` of shape ``(n,) + w.shape``: the pullback of one cotangent
     ``u``, batched over the rows of ``eye(n)``."""
-    m = _api()
     from gradlab.tensor.type import TensorType
     u = TensorType(grad_dtype(flat), flat.type.shape).make_variable("u")
-    n = flat.type.shape[0] if flat.type.shape[0] is not None else (length if length is not None else m.shape(flat)[0])
+    n = flat.type.shape[0] if flat.type.shape[0] is not None else (length if length is not None else gt.shape(flat)[0])
     rows = Lop(flat, wrts, u, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)
-    identity = m.eye(n, dtype=grad_dtype(flat))
+    identity = gt.eye(n, dtype=grad_dtype(flat))
     batched = vectorize_graph(rows, {u: identity})
     result = []
     for w, j in zip(wrts, batched):
         if j.ndim == w.ndim:  # the pullback did not depend on u (a zero gradient)
-            j = m.alloc(j, n, *[w.shape[k] for k in range(w.ndim)])
+            j = gt.alloc(j, n, *[w.shape[k] for k in range(w.ndim)])
         result.append(j)
     return result
 
@@ -58,18 +58,17 @@ def _rows_looped(flat: Variable, n: Optional[int], wrts: List[Variable], conside
     """``vectorize=False``: the gradient of each entry ``flat[i]``, stacked —
     a scan over ``arange(n)`` computing ``grad(flat[i], wrt)`` (the seed's
     construction; ``n`` may be unknown until run time)."""
-    m = _api()
     if n == 0:
-        return [m.zeros((0,) + tuple(w.shape[a] for a in range(w.ndim)), dtype=grad_dtype(w)) for w in wrts]
+        return [gt.zeros((0,) + tuple(w.shape[a] for a in range(w.ndim)), dtype=grad_dtype(w)) for w in wrts]
     if n == 1:  # one row, known when building: its gradient, no loop
         grads = grad(flat[0], list(wrts), consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)
-        return [m.expand_dims(g, 0) for g in grads]
+        return [gt.expand_dims(g, 0) for g in grads]
     from gradlab.scan import scan
 
     def row(i: Variable, flat: Variable, *ws: Variable) -> list:
         return list(grad(flat[i], list(ws), consider_constant=consider_constant,
                          disconnected_inputs=disconnected_inputs))
-    indices = m.arange(n if n is not None else (length if length is not None else flat.shape[0]))
+    indices = gt.arange(n if n is not None else (length if length is not None else flat.shape[0]))
     rows, _ = scan(row, sequences=indices, non_sequences=[flat] + list(wrts), return_list=True)
     return rows
 
@@ -78,10 +77,9 @@ def _unflatten(j: Variable, expression: Variable, w: Variable) -> Variable:
     """``(n,) + w.shape`` -> ``expression.shape + w.shape``."""
     if expression.ndim == 1:
         return j
-    m = _api()
     lead = [s if s is not None else expression.shape[a] for a, s in enumerate(expression.type.shape)]
     tail = [s if s is not None else w.shape[a] for a, s in enumerate(w.type.shape)]
-    return m.reshape(j, lead + tail, ndim=expression.ndim + w.ndim)
+    return gt.reshape(j, lead + tail, ndim=expression.ndim + w.ndim)
 
 
 def jacobian(expression: Variable, wrt: Variables, consider_constant: Optional[Sequence[Variable]] = None,
@@ -149,10 +147,9 @@ def hessian_vector_product(cost: Variable, wrt: Variables, p: Variables, **grad_
     if len(ps) != len(wrts):
         raise ValueError(f"hessian_vector_product: {len(wrts)} wrt variables but {len(ps)} vectors p; "
                          "give one p per wrt, shaped like it")
-    m = _api()
     grads = grad(cost, wrts, **grad_kwargs)
     total = None
     for g, v in zip(grads, ps):
-        term = m.sum(g * v)
+        term = gt.sum(g * v)
         total = term if total is None else total + term
     return in_form(form, list(grad(total, wrts, **grad_kwargs)))

@@ -20,6 +20,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
+import gradlab.tensor as gt
 from gradlab.graph.basic import Variable
 from gradlab.graph.traversal import toposort
 from gradlab.gradient.control import grad_not_implemented
@@ -38,11 +39,6 @@ Variables = Union[Variable, Sequence[Variable]]
 
 # ---------------------------------------------------------------------------
 # small shared helpers
-def _api():
-    from gradlab.tensor import api
-    return api
-
-
 def check_choice(fn: str, name: str, value: Any, allowed: Sequence[str]) -> None:
     """``ValueError`` unless ``value`` is one of ``allowed``."""
     if not isinstance(value, str) or value not in allowed:
@@ -95,12 +91,12 @@ def grad_dtype(var: Variable) -> Optional[str]:
 def cast_to(g: Variable, dtype: Optional[str]) -> Variable:
     if dtype is None or getattr(g.type, "dtype", dtype) == dtype:
         return g
-    return _api().cast(g, dtype)
+    return gt.cast(g, dtype)
 
 
 def zeros_for(var: Variable) -> Variable:
     """A (real) zero gradient in the shape of ``var``."""
-    return _api().zeros_like(var, dtype=grad_dtype(var))
+    return gt.zeros_like(var, dtype=grad_dtype(var))
 
 
 def as_gradient(fn: str, what: str, value: Any, like: Variable) -> Variable:
@@ -139,7 +135,7 @@ def broadcast_scalar_seed(value: Any, like: Variable) -> Any:
             return value
         from gradlab.tensor.variable import as_tensor_variable
         value = as_tensor_variable(value)
-    return _api().second(like, value) if getattr(value.type, "ndim", None) == 0 else value
+    return gt.second(like, value) if getattr(value.type, "ndim", None) == 0 else value
 
 
 def _pattern(node: Any) -> list:
@@ -328,8 +324,7 @@ def backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable],
 def _cost_seed(cost: Variable) -> Variable:
     """``dC/dC``: ``fill(cost, 1.0)`` (ones in the cost's shape, in the cost's real dtype:
     a float32 cost seeds a float32 gradient)."""
-    api = _api()
-    return api.second(cost, api.constant(1.0, dtype=grad_dtype(cost)))
+    return gt.second(cost, gt.constant(1.0, dtype=grad_dtype(cost)))
 
 
 def _check_consider_constant(fn: str, consider_constant: Any) -> list:

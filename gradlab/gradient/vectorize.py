@@ -26,16 +26,12 @@ from typing import Any, Dict, List, Mapping, Sequence
 
 import numpy as np
 
+import gradlab.tensor as gt
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
 from gradlab.graph.traversal import clone_replace, toposort
 
 __all__ = ["vectorize_graph", "BatchedLoop", "batch_node"]
-
-
-def _api():
-    from gradlab.tensor import api
-    return api
 
 
 def _is_batched_elemwise(op: Any) -> bool:
@@ -56,7 +52,7 @@ def _batch_elemwise(node: Apply, inputs: list, batched: list) -> list:
     for x, core, b in zip(inputs, node.inputs, batched):
         if b and core.ndim < core_ndim:
             pad = core_ndim - core.ndim
-            x = _api().dimshuffle(x, [0] + ["x"] * pad + list(range(1, core.ndim + 1)))
+            x = gt.dimshuffle(x, [0] + ["x"] * pad + list(range(1, core.ndim + 1)))
         aligned.append(x)
     return [node.op(*aligned)]
 
@@ -73,36 +69,34 @@ def _batch_reduction(node: Apply, inputs: list, batched: list) -> list:
 def _batch_dimshuffle(node: Apply, inputs: list, batched: list) -> list:
     """DimShuffle: keep the batch axis first, shift the others by one."""
     order = [0] + ["x" if e == "x" else e + 1 for e in node.op.new_order]
-    return [_api().dimshuffle(inputs[0], order)]
+    return [gt.dimshuffle(inputs[0], order)]
 
 
 def _batch_shape(node: Apply, inputs: list, batched: list) -> list:
     """The shape of a row is the same for every row: ``shape(X)[1:]``, unbatched."""
-    return [_api().shape(inputs[0])[1:]]
+    return [gt.shape(inputs[0])[1:]]
 
 
 def _batch_reshape(node: Apply, inputs: list, batched: list) -> list:
     """Reshape to ``(batch,) + shape`` (only the data batched, not the shape)."""
     if batched[1]:
         return None
-    m = _api()
     x, shp = inputs
-    lead = m.shape(x)[0:1]
-    return [m.reshape(x, m.concatenate([lead, m.cast(shp, lead.dtype)]), ndim=node.op.ndim + 1)]
+    lead = gt.shape(x)[0:1]
+    return [gt.reshape(x, gt.concatenate([lead, gt.cast(shp, lead.dtype)]), ndim=node.op.ndim + 1)]
 
 
 def _batch_dot(node: Apply, inputs: list, batched: list) -> list:
     """Dot with one batched operand, as a (broadcasting) matmul."""
-    m = _api()
     (a, b), (ca, cb) = inputs, node.inputs
     if batched[0] and not batched[1]:
-        return [m.dot(a, b) if ca.ndim == 1 else m.matmul(a, b)]
+        return [gt.dot(a, b) if ca.ndim == 1 else gt.matmul(a, b)]
     if batched[1] and not batched[0]:
         if cb.ndim == 1:  # out[k] = a . b[k]
-            return [m.dot(b, a) if ca.ndim == 1 else m.dot(b, m.transpose(a))]
+            return [gt.dot(b, a) if ca.ndim == 1 else gt.dot(b, gt.transpose(a))]
         if ca.ndim == 1:  # out[k] = b[k]^T a
-            return [m.matmul(m.dimshuffle(b, (0, 2, 1)), a)]
-        return [m.matmul(a, b)]
+            return [gt.matmul(gt.dimshuffle(b, (0, 2, 1)), a)]
+        return [gt.matmul(a, b)]
     return None
 
 
@@ -211,9 +205,9 @@ class BatchedLoop(Op):
                 g = clone_replace(g, plain)
             (g,) = vectorize_graph([g], batch)
             if not b:
-                g = _api().sum(g, axis=0) if g.ndim == x.ndim + 1 else g
+                g = gt.sum(g, axis=0) if g.ndim == x.ndim + 1 else g
             elif g.ndim == x.ndim - 1:
-                g = _api().second(x, g)
+                g = gt.second(x, g)
             result.append(g)
         return result
 

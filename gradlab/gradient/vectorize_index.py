@@ -25,12 +25,9 @@ from typing import Any, Optional
 
 import numpy as np
 
+import gradlab.tensor as gt
+
 __all__ = ["batch_subtensor", "batch_inc_subtensor"]
-
-
-def _api():
-    from gradlab.tensor import api
-    return api
 
 
 def _one_scalar_index(op: Any) -> bool:
@@ -72,21 +69,20 @@ def batch_inc_subtensor(node: Any, inputs: list, batched: list) -> Optional[list
     op = node.op
     if not _one_scalar_index(op) or not batched[2] or not _is_range_from_zero(inputs[2]):
         return None
-    m = _api()
     x_core, y_core = node.inputs[0], node.inputs[1]
     x, y, index = inputs[0], inputs[1], inputs[2]
     rest = x_core.ndim - 1
     dtype = node.outputs[0].dtype
-    one_hot = m.eye(m.shape(index)[0], m.shape(x)[1 if batched[0] else 0], 0, dtype=dtype)
+    one_hot = gt.eye(gt.shape(index)[0], gt.shape(x)[1 if batched[0] else 0], 0, dtype=dtype)
     if rest:
-        one_hot = m.dimshuffle(one_hot, [0, 1] + ["x"] * rest)
+        one_hot = gt.dimshuffle(one_hot, [0, 1] + ["x"] * rest)
     if batched[1]:  # Y: (B,) + y's core shape, aligned to (B, m) + rest
         pad = rest + 1 - y_core.ndim
-        y = m.dimshuffle(y, [0] + ["x"] * pad + list(range(1, y_core.ndim + 1)))
+        y = gt.dimshuffle(y, [0] + ["x"] * pad + list(range(1, y_core.ndim + 1)))
     if y.dtype != dtype:
-        y = m.cast(y, dtype)
+        y = gt.cast(y, dtype)
     if op.set_instead_of_inc:
-        return [m.switch(one_hot, y, x)]
+        return [gt.switch(one_hot, y, x)]
     if _known_finite(node.inputs[1]) or _known_finite(inputs[1]):
         return [x + one_hot * y]
-    return [m.switch(one_hot, x + y, x)]
+    return [gt.switch(one_hot, x + y, x)]

@@ -27,6 +27,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+import gradlab.tensor as gt
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.traversal import clone_replace
 from gradlab.scan.errors import ScanBuildError
@@ -34,11 +35,6 @@ from gradlab.scan.inner import LoopParts, build_scan
 from gradlab.scan.step import as_list as _as_list, per_step_generators, split_result, split_until
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
-
-
-def _api():
-    from gradlab.tensor import api
-    return api
 
 
 def _tap_name(label: str, k: int) -> str:
@@ -357,9 +353,8 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
                       as_while=condition is not None)
     parts.seqs = [(s.outer, list(zip(s.offsets, s.placeholders)), s.label) for s in seqs]
     if step_index is not None:
-        parts.seqs.append((_api().arange(n_var), [(0, step_index)], "step index"))
+        parts.seqs.append((gt.arange(n_var), [(0, step_index)], "step index"))
     where: list = []  # for each user output: ("state" | "map", position among the node's states/maps)
-    m = _api()
     for o, value in zip(outs, values):
         if o.is_map:
             where.append(("map", len(parts.maps)))
@@ -368,8 +363,8 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
             where.append(("state", len(parts.states)))
             parts.states.append((o.initial, o.placeholder, value, True, o.label))
         else:  # the state is the window of the last values; the output is the new value at each step
-            step = m.expand_dims(value, 0)
-            new_window = m.concatenate([o.placeholder[1:], step], axis=0) if o.window > 1 else step
+            step = gt.expand_dims(value, 0)
+            new_window = gt.concatenate([o.placeholder[1:], step], axis=0) if o.window > 1 else step
             parts.states.append((o.window_initial, o.placeholder, new_window, False, f"{o.label} (last values)"))
             where.append(("map", len(parts.maps)))
             parts.maps.append((value, o.label))
@@ -403,20 +398,18 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
 def _shortest(seqs: Sequence[_Sequence], usable: Sequence[Optional[int]]) -> Variable:
     """The number of steps the shortest sequence allows (a constant when
     every length is static, else ``minimum`` of the lengths at run time)."""
-    m = _api()
     if all(u is not None for u in usable):
-        return m.constant(np.int64(min(usable)))
+        return gt.constant(np.int64(min(usable)))
     total: Any = min((u for u in usable if u is not None), default=None)
     for s, u in zip(seqs, usable):
         if u is None:
-            length = m.shape(s.outer)[0] - max(s.offsets) if max(s.offsets) else m.shape(s.outer)[0]
-            total = length if total is None else m.minimum(total, length)
+            length = gt.shape(s.outer)[0] - max(s.offsets) if max(s.offsets) else gt.shape(s.outer)[0]
+            total = length if total is None else gt.minimum(total, length)
     return total
 
 
 def _number_of_steps(n_steps: Any, seqs: Sequence[_Sequence], who: str) -> Tuple[Variable, bool]:
     """``(n_steps variable, strict)``: given, or the first sequence's usable length."""
-    m = _api()
     usable = []
     for s in seqs:
         L = s.outer.type.shape[0]
@@ -433,8 +426,8 @@ def _number_of_steps(n_steps: Any, seqs: Sequence[_Sequence], who: str) -> Tuple
             return _shortest(seqs, usable), False
         first = seqs[0]
         if usable[0] is not None:
-            return m.constant(np.int64(usable[0])), True
-        length = m.shape(first.outer)[0]
+            return gt.constant(np.int64(usable[0])), True
+        length = gt.shape(first.outer)[0]
         return (length - max(first.offsets) if max(first.offsets) else length), True
     if isinstance(n_steps, (int, np.integer)) and not isinstance(n_steps, bool):
         value = int(n_steps)
@@ -445,7 +438,7 @@ def _number_of_steps(n_steps: Any, seqs: Sequence[_Sequence], who: str) -> Tuple
             if u is not None and u < value:
                 raise ScanBuildError(f"{who}: n_steps={value} is larger than sequence {s.label} allows "
                                      f"({u} steps with taps {s.taps}). Pass a smaller n_steps or a longer sequence")
-        return m.constant(np.int64(value)), False
+        return gt.constant(np.int64(value)), False
     try:
         var = as_tensor_variable(n_steps)
     except (TypeError, ValueError) as exc:

@@ -24,15 +24,11 @@ from typing import Any, List, Optional, Sequence
 
 import numpy as np
 
+import gradlab.tensor as gt
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.traversal import ancestors, clone_replace
 from gradlab.scan.inner import LoopParts, build_scan
 from gradlab.tensor.type import TensorType
-
-
-def _api():
-    from gradlab.tensor import api
-    return api
 
 
 def is_float(var: Variable) -> bool:
@@ -65,7 +61,7 @@ def is_symbolic_zero(g: Any) -> bool:
 
 
 def zeros_for(var: Variable) -> Variable:
-    return _api().zeros_like(var, dtype=grad_dtype(var))
+    return gt.zeros_like(var, dtype=grad_dtype(var))
 
 
 def fresh_like(var: Variable, name: Optional[str] = None, dtype: Optional[str] = None) -> Variable:
@@ -95,12 +91,11 @@ def inner_vjp(outputs: Sequence[Variable], cotangents: Sequence[Optional[Variabl
     input, or computed from another output).
     """
     from gradlab.gradient import grad
-    m = _api()
     seeds = {}
     for out, cot in zip(outputs, cotangents):
         if cot is None or not is_float(out):
             continue
-        seeds[m.identity(out)] = cot
+        seeds[gt.identity(out)] = cot
     if not seeds or not wrt:
         return [None] * len(wrt)
     return list(grad(None, list(wrt), known_grads=seeds, disconnected_inputs="ignore", add_names=False,
@@ -111,7 +106,6 @@ def scan_pullback(op: Any, inputs: List[Variable], outputs: List[Variable], outp
     """The gradient terms of a Scan node's inputs (see the module docstring)."""
     from gradlab.gradient import disconnected_type, grad_not_implemented
     from gradlab.gradient.types import is_null
-    m = _api()
     spec = op.spec
     S = spec.n_states
     n, seqs, inits, nonseqs = op.outer_parts(inputs)
@@ -175,7 +169,7 @@ def scan_pullback(op: Any, inputs: List[Variable], outputs: List[Variable], outp
     # carried values: state adjoints, then non-sequence accumulators
     parts = LoopParts(n_steps=n, name=f"grad_of_{spec.name}" if spec.name else "grad")
     truncated = spec.truncate_gradient != -1
-    n_rev = m.minimum(n, np.int64(spec.truncate_gradient)) if truncated else n
+    n_rev = gt.minimum(n, np.int64(spec.truncate_gradient)) if truncated else n
     parts.n_steps = n_rev
     state_slots = []
     for k, ph in enumerate(op.inner_states):
@@ -184,7 +178,7 @@ def scan_pullback(op: Any, inputs: List[Variable], outputs: List[Variable], outp
             continue
         new = by_ph.get(id(r_hist[k]))
         if new is None:
-            new = m.zeros_like(adjoints[k])
+            new = gt.zeros_like(adjoints[k])
         start = g_states[k] if (not spec.keep_trace[k] and g_states[k] is not None) else zeros_for(inits[k])
         state_slots.append(len(parts.states))
         parts.states.append((start, adjoints[k], new, False, f"gradient of {spec.state_label(k)}"))
@@ -235,7 +229,7 @@ def scan_pullback(op: Any, inputs: List[Variable], outputs: List[Variable], outp
         if id(ph) not in used:  # only s[t]: the trace itself, backwards
             parts.seqs.append((trace[::-1], [(0, cur)], spec.state_label(k)))
             continue
-        history = m.concatenate([m.expand_dims(inits[k], 0), trace], axis=0)[::-1]
+        history = gt.concatenate([gt.expand_dims(inits[k], 0), trace], axis=0)[::-1]
         taps = ([(0, cur)] if reads_cur else []) + [(1, ph)]
         parts.seqs.append((history, taps, f"{spec.state_label(k)} (history)"))
     for j in range(spec.n_maps):
@@ -262,7 +256,7 @@ def scan_pullback(op: Any, inputs: List[Variable], outputs: List[Variable], outp
             o, pos = slot
             d = results[n_carried + pos][::-1]
             lo = (n - n_rev + o) if truncated else o
-            total = m.inc_subtensor(total[lo:n + o], d)
+            total = gt.inc_subtensor(total[lo:n + o], d)
         grads.append(total)
     for k, init in enumerate(inits):
         slot = state_slots[k]
@@ -271,7 +265,7 @@ def scan_pullback(op: Any, inputs: List[Variable], outputs: List[Variable], outp
             continue
         g = results[slot]
         if truncated:
-            g = m.switch(m.lt(n_rev, n), zeros_for(init), g)
+            g = gt.switch(gt.lt(n_rev, n), zeros_for(init), g)
         grads.append(g)
     for j, ns in enumerate(nonseqs):
         slot = ns_slots[j]

@@ -14,20 +14,15 @@ from __future__ import annotations
 
 from typing import Any, List, Optional
 
+import gradlab.tensor as gt
 from gradlab.graph.traversal import clone_replace
 from gradlab.scan.grad import fresh_like, grad_dtype, is_float, is_symbolic_zero
 from gradlab.scan.inner import LoopParts, build_scan
 
 
-def _api():
-    from gradlab.tensor import api
-    return api
-
-
 def scan_pushforward(op: Any, inputs: List[Any], eval_points: List[Optional[Any]]) -> list:
     """The tangents of a Scan node's outputs (``None`` where zero)."""
     from gradlab.gradient.forward import push_forward
-    m = _api()
     spec = op.spec
     S = spec.n_states
     n, seqs, inits, nonseqs = op.outer_parts(inputs)
@@ -90,8 +85,8 @@ def scan_pushforward(op: Any, inputs: List[Any], eval_points: List[Optional[Any]
         parts.states.append((inits[k], f_states[k], step[k], False, spec.state_label(k)))
     slots = []
     for k in sorted(live):
-        start = t_inits[k] if t_inits[k] is not None else m.zeros_like(inits[k], dtype=grad_dtype(inits[k]))
-        new = tangents[k] if tangents[k] is not None else m.zeros_like(d_states[k])
+        start = t_inits[k] if t_inits[k] is not None else gt.zeros_like(inits[k], dtype=grad_dtype(inits[k]))
+        new = tangents[k] if tangents[k] is not None else gt.zeros_like(d_states[k])
         slots.append((k, len(parts.states)))
         parts.states.append((start, d_states[k], new, spec.keep_trace[k], f"tangent of {spec.state_label(k)}"))
     map_slots = []

@@ -21,14 +21,11 @@ from gradlab.tensor.shape import (as_int_scalar, as_shape_scalars, describe, dis
                                   zero_tangent)
 from gradlab.tensor.type import TensorType, _normalize_dtype
 from gradlab.tensor.variable import as_tensor_variable, constant
+from gradlab.tensor.math import cast, ceil, maximum, true_div, zeros_like
+from gradlab.tensor.reduce import sum as _sum
 
 __all__ = ["Alloc", "Eye", "ARange", "alloc", "zeros", "ones", "full", "broadcast_to", "eye", "arange", "tile",
            "repeat"]
-
-
-def _api():
-    from gradlab.tensor import api
-    return api
 
 
 # -- Alloc ----------------------------------------------------------------
@@ -133,7 +130,7 @@ def _fill_value(value: Any, dtype: Optional[str]) -> Variable:
         return as_tensor_variable(value)
     dtype = _normalize_dtype(dtype)
     if isinstance(value, Variable):
-        return _api().cast(value, dtype)
+        return cast(value, dtype)
     return constant(np.asarray(value, dtype=dtype))
 
 
@@ -251,10 +248,9 @@ class ARange(Op):
         static = node.outputs[0].type.shape[0]
         if static is not None:
             return [(static,)]
-        m = _api()
         start, stop, step = node.inputs
-        length = m.ceil(m.true_div(stop - start, step))
-        return [(m.cast(m.maximum(length, 0), "int64"),)]
+        length = ceil(true_div(stop - start, step))
+        return [(cast(maximum(length, 0), "int64"),)]
 
     def connection_pattern(self, node):
         return [[True], [False], [True]]
@@ -266,10 +262,9 @@ class ARange(Op):
         out, gz = outputs[0], output_grads[0]
         if _is_discrete(self.dtype) or is_missing(gz):
             return [disconnected_zeros(v) for v in inputs]
-        m = _api()
         start, stop, step = inputs
-        g_start = _cast_grad(m.sum(gz), start)
-        g_step = _cast_grad(m.sum(gz * self._positions(out)), step)
+        g_start = _cast_grad(_sum(gz), start)
+        g_step = _cast_grad(_sum(gz * self._positions(out)), step)
         return [g_start, disconnected_zeros(stop), g_step]
 
     def R_op(self, inputs, eval_points):
@@ -277,8 +272,7 @@ class ARange(Op):
         t_start, _, t_step = eval_points
         if _is_discrete(self.dtype) or (is_missing(t_start) and is_missing(t_step)):
             return [zero_tangent(out)]
-        m = _api()
-        tangent = m.zeros_like(out, dtype=_grad_dtype(out))
+        tangent = zeros_like(out, dtype=_grad_dtype(out))
         if not is_missing(t_start):
             tangent = tangent + t_start
         if not is_missing(t_step):

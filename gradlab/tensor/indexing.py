@@ -17,11 +17,7 @@ import numpy as np
 from gradlab.graph.basic import Variable
 from gradlab.tensor.shape import describe
 from gradlab.tensor.variable import TensorConstant, as_tensor_variable, constant
-
-
-def _api():
-    from gradlab.tensor import api
-    return api
+from gradlab.tensor.math import gt, lt, maximum, minimum, switch
 
 
 # -- the index structure ----------------------------------------------------
@@ -142,17 +138,15 @@ def _canon(v: Any, n: Any, lo: Any, hi: Any) -> Any:
     """Python's clipping of a slice bound: ``v < 0 -> max(v + n, lo)``, else ``min(v, hi)``."""
     if _is_py(v, n, lo, hi):
         return max(v + n, lo) if v < 0 else min(v, hi)
-    m = _api()
     if _is_py(v):
-        return m.maximum(v + n, lo) if v < 0 else m.minimum(v, hi)
-    return m.switch(m.lt(v, 0), m.maximum(v + n, lo), m.minimum(v, hi))
+        return maximum(v + n, lo) if v < 0 else minimum(v, hi)
+    return switch(lt(v, 0), maximum(v + n, lo), minimum(v, hi))
 
 
 def slice_length(start: Any, stop: Any, step: Any, n: Any) -> Any:
     """``len(range(*slice(start, stop, step).indices(n)))``, symbolically where needed."""
     if _is_py(n) and all(v is None or _is_py(v) for v in (start, stop, step)):
         return len(range(*slice(start, stop, step).indices(n)))
-    m = _api()
     step = 1 if step is None else step
 
     def forward(step_: Any) -> Any:
@@ -168,8 +162,8 @@ def slice_length(start: Any, stop: Any, step: Any, n: Any) -> Any:
     if _is_py(step):
         raw = forward(step) if step > 0 else backward(step)
     else:
-        raw = m.switch(m.gt(step, 0), forward(step), backward(step))
-    return raw if _is_py(raw) else m.maximum(raw, 0)
+        raw = switch(gt(step, 0), forward(step), backward(step))
+    return raw if _is_py(raw) else maximum(raw, 0)
 
 
 # -- reading an index -----------------------------------------------------------

@@ -22,11 +22,6 @@ from gradlab.tensor.variable import as_tensor_variable
 __all__ = ["Join", "Split", "join", "concatenate", "stack", "split"]
 
 
-def _api():
-    from gradlab.tensor import api
-    return api
-
-
 class Join(Op):
     """``join(axis, a, b, …)``: the inputs concatenated along ``axis``.
 

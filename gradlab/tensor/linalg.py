@@ -18,13 +18,11 @@ from gradlab.graph.op import Op
 from gradlab.tensor.elemwise import _cast_to, _grad_dtype, _is_discrete, broadcast_static_shapes, sum_to_input
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
+from gradlab.tensor.dimshuffle import dimshuffle
+from gradlab.tensor.math import mul, zeros_like
+from gradlab.tensor.shape import flatten
 
 __all__ = ["Dot", "Matmul", "TensorDot", "dot", "matmul", "tensordot", "outer", "batched_dot"]
-
-
-def _api():
-    from gradlab.tensor import api
-    return api
 
 
 def _label(var: Variable) -> str:
@@ -48,18 +46,18 @@ def _check_inner(fn: str, a: Variable, b: Variable, ka: Optional[int], kb: Optio
 def _swap_last(x: Variable) -> Variable:
     """``x`` with its last two axes exchanged (``x.T`` for a matrix)."""
     nd = x.ndim
-    return _api().dimshuffle(x, list(range(nd - 2)) + [nd - 1, nd - 2])
+    return dimshuffle(x, list(range(nd - 2)) + [nd - 1, nd - 2])
 
 
 def _zeros_like_inputs(inputs: Sequence[Variable]) -> list:
-    return [_api().zeros_like(x, dtype=_grad_dtype(x)) for x in inputs]
+    return [zeros_like(x, dtype=_grad_dtype(x)) for x in inputs]
 
 
 def _jvp_sum(terms: list, z: Variable) -> list:
     """``sum(terms)`` as the tangent of ``z`` (zeros when there is none)."""
     terms = [t for t in terms if t is not None]
     if not terms:
-        return [_api().zeros_like(z, dtype=_grad_dtype(z))]
+        return [zeros_like(z, dtype=_grad_dtype(z))]
     total = terms[0]
     for t in terms[1:]:
         total = total + t
@@ -116,7 +114,7 @@ class Dot(Op):
         (a, b), (ta, tb) = inputs, eval_points
         z = self(a, b)
         if _is_discrete(z.dtype):
-            return [_api().zeros_like(z, dtype=_grad_dtype(z))]
+            return [zeros_like(z, dtype=_grad_dtype(z))]
         return _jvp_sum([None if ta is None else dot(ta, b), None if tb is None else dot(a, tb)], z)
 
 
@@ -170,27 +168,26 @@ class Matmul(Op):
         (a, b), (z,), (gz,) = inputs, outputs, output_grads
         if _is_discrete(z.dtype):
             return _zeros_like_inputs(inputs)
-        m = _api()
-        a2 = a if a.ndim >= 2 else m.dimshuffle(a, ["x", 0])
-        b2 = b if b.ndim >= 2 else m.dimshuffle(b, [0, "x"])
+        a2 = a if a.ndim >= 2 else dimshuffle(a, ["x", 0])
+        b2 = b if b.ndim >= 2 else dimshuffle(b, [0, "x"])
         gz2 = gz
         if a.ndim == 1:                     # the row axis was dropped: put it back
-            gz2 = m.dimshuffle(gz, list(range(gz.ndim - 1)) + ["x", gz.ndim - 1])
+            gz2 = dimshuffle(gz, list(range(gz.ndim - 1)) + ["x", gz.ndim - 1])
         elif b.ndim == 1:                   # the column axis was dropped
-            gz2 = m.dimshuffle(gz, list(range(gz.ndim)) + ["x"])
+            gz2 = dimshuffle(gz, list(range(gz.ndim)) + ["x"])
         ga = sum_to_input(matmul(gz2, _swap_last(b2)), a2)
         gb = sum_to_input(matmul(_swap_last(a2), gz2), b2)
         if a.ndim == 1:
-            ga = m.dimshuffle(ga, [1])
+            ga = dimshuffle(ga, [1])
         if b.ndim == 1:
-            gb = m.dimshuffle(gb, [0])
+            gb = dimshuffle(gb, [0])
         return [_cast_to(ga, _grad_dtype(a)), _cast_to(gb, _grad_dtype(b))]
 
     def R_op(self, inputs, eval_points):
         (a, b), (ta, tb) = inputs, eval_points
         z = self(a, b)
         if _is_discrete(z.dtype):
-            return [_api().zeros_like(z, dtype=_grad_dtype(z))]
+            return [zeros_like(z, dtype=_grad_dtype(z))]
         return _jvp_sum([None if ta is None else matmul(ta, b), None if tb is None else matmul(a, tb)], z)
 
 
@@ -261,14 +258,14 @@ class TensorDot(Op):
         (a, b), (ta, tb) = inputs, eval_points
         z = self(a, b)
         if _is_discrete(z.dtype):
-            return [_api().zeros_like(z, dtype=_grad_dtype(z))]
+            return [zeros_like(z, dtype=_grad_dtype(z))]
         return _jvp_sum([None if ta is None else self(ta, b), None if tb is None else self(a, tb)], z)
 
 
 def _permute_to(x: Variable, axes_held: Sequence[int]) -> Variable:
     """``x``, whose axis k holds operand axis ``axes_held[k]``, in operand order."""
     perm = [list(axes_held).index(i) for i in range(len(axes_held))]
-    return x if perm == list(range(len(perm))) else _api().dimshuffle(x, perm)
+    return x if perm == list(range(len(perm))) else dimshuffle(x, perm)
 
 
 # -- public builders ------------------------------------------------------
@@ -277,7 +274,7 @@ def dot(a: Any, b: Any) -> Variable:
     higher ranks sum over the last axis of ``a`` and the second-to-last of ``b``."""
     a, b = as_tensor_variable(a), as_tensor_variable(b)
     if a.ndim == 0 or b.ndim == 0:
-        return _api().mul(a, b)
+        return mul(a, b)
     if a.ndim <= 2 and b.ndim <= 2:
         return Dot()(a, b)
     return TensorDot((a.ndim - 1,), (max(b.ndim - 2, 0),))(a, b)
@@ -324,28 +321,26 @@ def tensordot(a: Any, b: Any, axes: Union[int, Sequence] = 2) -> Variable:
 
 def outer(a: Any, b: Any) -> Variable:
     """``z[i, j] = a[i] * b[j]`` (operands are flattened, as numpy)."""
-    m = _api()
     a, b = as_tensor_variable(a), as_tensor_variable(b)
-    a = a if a.ndim == 1 else m.flatten(a, 1)
-    b = b if b.ndim == 1 else m.flatten(b, 1)
-    return m.dimshuffle(a, [0, "x"]) * m.dimshuffle(b, ["x", 0])
+    a = a if a.ndim == 1 else flatten(a, 1)
+    b = b if b.ndim == 1 else flatten(b, 1)
+    return dimshuffle(a, [0, "x"]) * dimshuffle(b, ["x", 0])
 
 
 def batched_dot(a: Any, b: Any) -> Variable:
     """``z[i] = dot(a[i], b[i])`` for every ``i`` along the first axis
     (2-d or 3-d operands)."""
-    m = _api()
     a, b = as_tensor_variable(a), as_tensor_variable(b)
     if a.ndim not in (2, 3) or b.ndim not in (2, 3):
         raise TypeError(f"batched_dot takes 2-d or 3-d operands, got {_label(a)} and {_label(b)}")
     if a.ndim == 2 and b.ndim == 2:
         from gradlab.tensor.reduce import sum as _sum
         return _sum(a * b, axis=1, dtype=_product_dtype(a, b))
-    a3 = a if a.ndim == 3 else m.dimshuffle(a, [0, "x", 1])
-    b3 = b if b.ndim == 3 else m.dimshuffle(b, [0, 1, "x"])
+    a3 = a if a.ndim == 3 else dimshuffle(a, [0, "x", 1])
+    b3 = b if b.ndim == 3 else dimshuffle(b, [0, 1, "x"])
     z = matmul(a3, b3)
     if a.ndim == 2:
-        z = m.dimshuffle(z, [0, 2])
+        z = dimshuffle(z, [0, 2])
     if b.ndim == 2:
-        z = m.dimshuffle(z, [0, 1])
+        z = dimshuffle(z, [0, 1])
     return z

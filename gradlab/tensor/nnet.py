@@ -16,15 +16,14 @@ from gradlab.tensor.reduce import normalize_axis
 from gradlab.tensor.reduce import sum as _sum
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
+from gradlab.tensor.alloc import arange
+from gradlab.tensor.dimshuffle import dimshuffle
+from gradlab.tensor.math import cast, eq, exp, log, zeros_like
+from gradlab.tensor.shape import shape
 
 __all__ = ["Softmax", "LogSoftmax", "softmax", "log_softmax", "categorical_crossentropy"]
 
 AxisArg = Union[None, int, Sequence[int]]
-
-
-def _api():
-    from gradlab.tensor import api
-    return api
 
 
 def _shifted(x: np.ndarray, axis: tuple) -> np.ndarray:
@@ -84,7 +83,7 @@ class _SoftmaxBase(Op):
         return [tuple(input_shapes[0])]
 
     def _zero_tangent(self, x: Variable) -> list:
-        return [_api().zeros_like(self(x))]
+        return [zeros_like(self(x))]
 
 
 def _scalar_name(var: Variable) -> Optional[str]:
@@ -180,7 +179,7 @@ class LogSoftmax(_SoftmaxBase):
 
     def L_op(self, inputs, outputs, output_grads):
         (x,), (z,), (gz,) = inputs, outputs, output_grads
-        gx = gz - _api().exp(z) * _sum(gz, self.axes_of(x), keepdims=True)
+        gx = gz - exp(z) * _sum(gz, self.axes_of(x), keepdims=True)
         return [_cast_to(gx, _grad_dtype(x))]
 
     def R_op(self, inputs, eval_points):
@@ -188,7 +187,7 @@ class LogSoftmax(_SoftmaxBase):
         if t is None:
             return self._zero_tangent(x)
         z = self(x)
-        dz = t - _sum(_api().exp(z) * t, self.axes_of(x), keepdims=True)
+        dz = t - _sum(exp(z) * t, self.axes_of(x), keepdims=True)
         return [_cast_to(dz, z.dtype)]
 
 
@@ -222,7 +221,6 @@ def categorical_crossentropy(coding_dist: Any, true_dist: Any) -> Variable:
     is built as ``log_softmax(x)``: the value stays finite for any ``x`` and
     the gradient is the stable ``softmax(x) * sum(true) - true`` (``softmax - onehot``).
     """
-    m = _api()
     coding = as_tensor_variable(coding_dist)
     true = as_tensor_variable(true_dist)
     if coding.ndim == 0:
@@ -230,16 +228,16 @@ def categorical_crossentropy(coding_dist: Any, true_dist: Any) -> Variable:
                         "(a vector of probabilities or a matrix with one row per example)")
     log_coding = _log_softmax_of(coding)
     if true.ndim == coding.ndim:
-        return -_sum(true * (m.log(coding) if log_coding is None else log_coding), axis=-1)
+        return -_sum(true * (log(coding) if log_coding is None else log_coding), axis=-1)
     if true.ndim == coding.ndim - 1 and np.dtype(true.dtype).kind in "iub":
         n_classes = coding.type.shape[-1]
         if n_classes is None:
-            n_classes = m.shape(coding)[coding.ndim - 1]
-        one_hot = m.cast(m.eq(m.dimshuffle(true, list(range(true.ndim)) + ["x"]), m.arange(n_classes)),
+            n_classes = shape(coding)[coding.ndim - 1]
+        one_hot = cast(eq(dimshuffle(true, list(range(true.ndim)) + ["x"]), arange(n_classes)),
                          coding.dtype)
         if log_coding is not None:
             # - log(sum(one_hot)) is 0 for a valid label and +inf for one out of range (as -log(0) was)
-            return -_sum(log_coding * one_hot, axis=-1) - m.log(_sum(one_hot, axis=-1))
-        return -m.log(_sum(coding * one_hot, axis=-1))
+            return -_sum(log_coding * one_hot, axis=-1) - log(_sum(one_hot, axis=-1))
+        return -log(_sum(coding * one_hot, axis=-1))
     raise TypeError(f"categorical_crossentropy: true_dist {true.type} must have the shape of coding_dist "
                     f"{coding.type} (probabilities) or one axis less with an integer dtype (class labels)")

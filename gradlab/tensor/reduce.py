@@ -19,6 +19,9 @@ from gradlab.graph.op import Op
 from gradlab.tensor.elemwise import _cast_to, _grad_dtype, _is_discrete
 from gradlab.tensor.type import TensorType, _normalize_dtype
 from gradlab.tensor.variable import as_tensor_variable
+from gradlab.tensor.dimshuffle import dimshuffle
+from gradlab.tensor.math import cast, eq, exp, isinf, log, second, sqr, sqrt, switch, zeros_like
+from gradlab.tensor.shape import shape as shape_of
 
 AxisArg = Union[None, int, Sequence[int]]
 #: anything as_tensor_variable accepts (a variable, a number, a list, an array)
@@ -26,11 +29,6 @@ TensorLike = typing.Any
 
 __all__ = ["Sum", "Prod", "Max", "Min", "Argmax", "Argmin", "sum", "prod", "max", "min",
            "argmax", "argmin", "max_and_argmax", "all", "any", "mean", "var", "std", "logsumexp"]
-
-
-def _api():
-    from gradlab.tensor import api
-    return api
 
 
 def _label(var: Variable) -> str:
@@ -84,7 +82,7 @@ def restore_axes(g: Variable, ndim: int, axes: tuple, keepdims: bool) -> Variabl
         else:
             pattern.append(k)
             k += 1
-    return _api().dimshuffle(g, pattern)
+    return dimshuffle(g, pattern)
 
 
 class Reduce(Op):
@@ -146,11 +144,11 @@ class Reduce(Op):
 
     # -- shared derivative pieces --------------------------------------
     def _zero_grad(self, x: Variable) -> list:
-        return [_api().zeros_like(x, dtype=_grad_dtype(x))]
+        return [zeros_like(x, dtype=_grad_dtype(x))]
 
     def _zero_tangent(self, x: Variable) -> list:
         z = self(x)
-        return [_api().zeros_like(z, dtype=_grad_dtype(z))]
+        return [zeros_like(z, dtype=_grad_dtype(z))]
 
 
 class Sum(Reduce):
@@ -188,7 +186,7 @@ class Sum(Reduce):
         if _is_discrete(z.dtype):
             return self._zero_grad(x)
         g = restore_axes(gz, x.ndim, self.axes_of(x.ndim), self.keepdims)
-        return [_cast_to(_api().second(x, g), _grad_dtype(x))]
+        return [_cast_to(second(x, g), _grad_dtype(x))]
 
     def R_op(self, inputs, eval_points):
         (x,), (t,) = inputs, eval_points
@@ -235,19 +233,18 @@ class Prod(Reduce):
         Each branch is a polynomial in the entries it depends on, so the
         derivative of this expression is right at zeros (the no-zeros /
         one-zero / many-zeros split PyTensor and JAX use)."""
-        m = _api()
         axes = self.axes_of(x.ndim)
         xf = _cast_to(x, z_dtype)
-        is_zero = m.eq(xf, 0)
-        x_safe = m.switch(is_zero, 1, xf)
+        is_zero = eq(xf, 0)
+        x_safe = switch(is_zero, 1, xf)
         p_nonzero = prod(x_safe, axes, keepdims=True)
-        z_zeros = prod(m.switch(is_zero, xf, 1), axes, keepdims=True)
+        z_zeros = prod(switch(is_zero, xf, 1), axes, keepdims=True)
         n_zeros = sum(is_zero, axes, keepdims=True)
-        zero_sum = sum(m.switch(is_zero, xf, 0), axes, keepdims=True)
-        other_zeros = m.switch(m.eq(n_zeros, 1), 1, m.switch(m.eq(n_zeros, 2), zero_sum - xf, 0))
+        zero_sum = sum(switch(is_zero, xf, 0), axes, keepdims=True)
+        other_zeros = switch(eq(n_zeros, 1), 1, switch(eq(n_zeros, 2), zero_sum - xf, 0))
         at_zero = p_nonzero * other_zeros
         elsewhere = p_nonzero / x_safe * z_zeros
-        return m.switch(is_zero, at_zero, elsewhere)
+        return switch(is_zero, at_zero, elsewhere)
 
     def L_op(self, inputs, outputs, output_grads):
         (x,), (z,), (gz,) = inputs, outputs, output_grads
@@ -271,9 +268,8 @@ class _Extremum(Reduce):
     those entries."""
 
     def _mask(self, x: Variable, z: Variable) -> Variable:
-        m = _api()
         z_full = restore_axes(z, x.ndim, self.axes_of(x.ndim), self.keepdims)
-        return m.cast(m.eq(x, z_full), _grad_dtype(x))
+        return cast(eq(x, z_full), _grad_dtype(x))
 
     def L_op(self, inputs, outputs, output_grads):
         (x,), (z,), (gz,) = inputs, outputs, output_grads
@@ -445,13 +441,12 @@ def _count(x: Variable, axes: tuple, dtype: str) -> typing.Any:
     lengths = [x.type.shape[a] for a in axes]
     if builtins.all(n is not None for n in lengths):
         return int(np.prod(lengths, dtype=np.int64))
-    m = _api()
-    shape = m.shape(x)
+    shape = shape_of(x)
     count = None
     for a, n in zip(axes, lengths):
         term = n if n is not None else shape[a]
         count = term if count is None else count * term
-    return m.cast(count, dtype)
+    return cast(count, dtype)
 
 
 def mean(x: TensorLike, axis: AxisArg = None, keepdims: bool = False) -> Variable:
@@ -469,25 +464,24 @@ def var(x: TensorLike, axis: AxisArg = None, keepdims: bool = False, ddof: int =
     x = as_tensor_variable(x)
     axes = normalize_axis(axis, x.ndim, x, "var")
     centred = x - mean(x, axes, keepdims=True)
-    s = sum(_api().sqr(centred), axes, keepdims)
+    s = sum(sqr(centred), axes, keepdims)
     return s / (_count(x, axes, s.dtype) - ddof)
 
 
 def std(x: TensorLike, axis: AxisArg = None, keepdims: bool = False, ddof: int = 0) -> Variable:
     """``sqrt(var(x, axis, ddof))``."""
-    return _api().sqrt(var(x, axis, keepdims, ddof))
+    return sqrt(var(x, axis, keepdims, ddof))
 
 
 def logsumexp(x: TensorLike, axis: AxisArg = None, keepdims: bool = False) -> Variable:
     """``log(sum_{axis} exp(x))``, computed as ``m + log(sum(exp(x - m)))``
     with ``m = max(x)`` (0 where the max is infinite), so it never overflows."""
-    m = _api()
     x = as_tensor_variable(x)
     axes = normalize_axis(axis, x.ndim, x, "logsumexp")
     shift = max(x, axes, keepdims=True)
-    shift = m.switch(m.isinf(shift), 0, shift)
-    total = sum(m.exp(x - shift), axes, keepdims)
-    return m.log(total) + (shift if keepdims else _drop_axes(shift, axes))
+    shift = switch(isinf(shift), 0, shift)
+    total = sum(exp(x - shift), axes, keepdims)
+    return log(total) + (shift if keepdims else _drop_axes(shift, axes))
 
 
 def _drop_axes(x: Variable, axes: tuple) -> Variable:

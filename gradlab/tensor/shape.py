@@ -29,13 +29,9 @@ from gradlab.graph.op import Op
 from gradlab.tensor.elemwise import _cast_grad, _grad_dtype, _is_discrete, weak_value
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import TensorConstant, as_tensor_variable, constant
+from gradlab.tensor.math import abs as tensor_abs, eq, switch, zeros_like
 
 __all__ = ["Shape", "SpecifyShape", "MakeVector", "Reshape", "shape", "specify_shape", "reshape", "flatten"]
-
-
-def _api():
-    from gradlab.tensor import api
-    return api
 
 
 # -- helpers shared by the shape, alloc, join and subtensor modules -----
@@ -52,12 +48,12 @@ def disconnected_zeros(x: Variable) -> Variable:
     unconnected in ``connection_pattern``; when ``gradlab.gradient`` gains
     ``DisconnectedType`` this is the one place to return it instead.
     """
-    return _api().zeros_like(x, dtype=_grad_dtype(x))
+    return zeros_like(x, dtype=_grad_dtype(x))
 
 
 def zero_tangent(out: Variable) -> Variable:
     """The tangent of an output that does not move: zeros of a real dtype."""
-    return _api().zeros_like(out, dtype=_grad_dtype(out))
+    return zeros_like(out, dtype=_grad_dtype(out))
 
 
 def is_missing(g: Any) -> bool:
@@ -462,7 +458,6 @@ class Reshape(Op):
         return f"{outputs[0]} = {inputs[0]}.reshape({inputs[1]})"
 
     def infer_shape(self, fgraph, node, input_shapes):
-        m = _api()
         static = node.outputs[0].type.shape
         if all(s is not None for s in static):
             return [tuple(static)]
@@ -478,7 +473,7 @@ class Reshape(Op):
             elif static_int(e) is not None:
                 out.append(static_int(e))
             else:
-                out.append(m.switch(m.eq(e, -1), size // m.abs(requested), e))
+                out.append(switch(eq(e, -1), size // tensor_abs(requested), e))
         return [tuple(out)]
 
     def connection_pattern(self, node):

@@ -40,13 +40,9 @@ from gradlab.tensor.shape import (as_int_scalar, describe, disconnected_zeros, i
                                   zero_tangent)
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable, constant
+from gradlab.tensor.math import zeros_like
 
 __all__ = ["Subtensor", "IncSubtensor", "getitem", "inc_subtensor", "set_subtensor"]
-
-
-def _api():
-    from gradlab.tensor import api
-    return api
 
 
 def getitem(x: Any, index: Any) -> Variable:
@@ -88,7 +84,7 @@ class IndexReadRules:
         rest = [disconnected_zeros(i) for i in idx]
         if _is_discrete(x.dtype) or is_missing(gz):
             return [disconnected_zeros(x)] + rest
-        return [_cast_grad(self.inc_op(False)(_api().zeros_like(x), gz, *idx), x)] + rest
+        return [_cast_grad(self.inc_op(False)(zeros_like(x), gz, *idx), x)] + rest
 
     def R_op(self, inputs, eval_points):
         if _is_discrete(inputs[0].dtype) or is_missing(eval_points[0]):
