@@ -26,6 +26,7 @@ from gradlab.compile.memory import tune_malloc
 from gradlab.compile.shared import SharedVariable
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.fgraph import FunctionGraph
+from gradlab.gradient.types import DisconnectedType, NullType
 from gradlab.graph.traversal import ancestors, clone_graph, graph_inputs
 
 
@@ -210,7 +211,7 @@ def _normalize_outputs(outputs: Any) -> tuple:
         if not isinstance(out, Variable):
             raise TypeError(f"output {pos} must be a symbolic variable, got {type(out).__name__} {out!r}"[:300]
                             + "; build it from your inputs (e.g. x * 2) or wrap a value with gt.constant(...)")
-        if type(out.type).__name__ == "DisconnectedType":
+        if isinstance(out.type, DisconnectedType):
             raise TypeError(f"output {pos} is a disconnected gradient; ask grad for return_disconnected='zero'")
         normalized.append(out)
     return normalized, not single
@@ -320,7 +321,7 @@ def _collect_free(in_vars: Sequence[Variable], outputs: Sequence[Variable]) -> l
 
 def _check_no_null(outputs: Sequence[Variable]) -> None:
     for var in ancestors(outputs):
-        if type(var.type).__name__ == "NullType":
+        if isinstance(var.type, NullType):
             why = getattr(var.type, "why_null", "") or ""
             raise TypeError(f"cannot compile: {var} is an undefined gradient (NullType). {why}".strip())
 

@@ -14,6 +14,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 
+import gradlab.tensor as gt
 from gradlab.gradient.reverse import grad
 from gradlab.gradient.types import GradientError
 
@@ -134,7 +135,6 @@ def verify_grad(fun: Callable, pt: Sequence[Any], n_tests: int = 2,
     ``abs_tol`` and ``rel_tol`` default by dtype (float64: 1e-7, 1e-4, 1e-4).
     ``cast_to_output_type`` makes the projection float32 for a float32 output.
     """
-    from gradlab.tensor import api
     from gradlab.tensor.type import TensorType
     if not isinstance(pt, (list, tuple)):
         raise TypeError(f"verify_grad: pt must be a list of arrays (one per input), got {type(pt).__name__}")
@@ -155,12 +155,12 @@ def verify_grad(fun: Callable, pt: Sequence[Any], n_tests: int = 2,
     if isinstance(output, (list, tuple)):
         raise NotImplementedError(f"verify_grad checks a function with one output; fun returned {len(output)}. "
                                   "Check each output separately (e.g. lambda *x: fun(*x)[0])")
-    output = api.as_tensor_variable(output) if not hasattr(output, "type") else output
+    output = gt.as_tensor_variable(output) if not hasattr(output, "type") else output
     forward = _compile(inputs, output, mode)
     out_value = np.asarray(forward(*[p.copy() for p in points]))
     proj_dtype = output.dtype if cast_to_output_type and output.dtype == "float32" else "float64"
     projection = TensorType(proj_dtype, out_value.shape).make_variable("random_projection")
-    cost = api.sum(projection * output)
+    cost = gt.sum(projection * output)
     cost_fn = _compile(inputs + [projection], cost, mode)
     symbolic = grad(cost, inputs, disconnected_inputs="ignore")
     grad_fn = _compile(inputs + [projection], symbolic, mode)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numbers
 from typing import Any, Optional, Sequence
 
+import gradlab.tensor as gt
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
 from gradlab.gradient.types import NullType, disconnected_type
@@ -38,9 +39,8 @@ def _tensor(x: Any) -> Variable:
 
 
 def _zeros_like(x: Variable) -> Variable:
-    from gradlab.tensor import api
     from gradlab.tensor.elemwise import _grad_dtype
-    return api.zeros_like(x, dtype=_grad_dtype(x))
+    return gt.zeros_like(x, dtype=_grad_dtype(x))
 
 
 class GradientShapingOp(Op):
@@ -121,8 +121,7 @@ class GradClip(GradientShapingOp):
         self.upper = upper
 
     def L_op(self, inputs, outputs, output_grads):
-        from gradlab.tensor import api
-        return [api.clip(output_grads[0], self.lower, self.upper)]
+        return [gt.clip(output_grads[0], self.lower, self.upper)]
 
     def R_op(self, inputs, eval_points):
         return [eval_points[0]]

@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.traversal import ancestors, graph_inputs, toposort
+from gradlab.tensor.shape import shape as shape_of
 
 
 def _inner_dependencies(op: Any) -> list:
@@ -126,7 +127,6 @@ def infer_shape(op: Any, node: Any, input_shapes: Sequence[tuple]) -> list:
     spec = op.spec
     n = node.inputs[0]
     if spec.as_while:  # the steps run are known after the loop: the length of its condition trace
-        from gradlab.tensor.api import shape as shape_of
         n = shape_of(node.outputs[-1])[0]
     init_shapes = input_shapes[1 + spec.n_seqs:1 + spec.n_seqs + spec.n_states]
     result = []
@@ -138,7 +138,6 @@ def infer_shape(op: Any, node: Any, input_shapes: Sequence[tuple]) -> list:
         step = inner[spec.n_states + m]
         if step is None:
             static = op.inner_outputs[spec.n_states + m].type.shape
-            from gradlab.tensor.api import shape as shape_of
             step = tuple(s if s is not None else shape_of(out)[a + 1] for a, s in enumerate(static))
         result.append((n,) + tuple(step))
     return result

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+import gradlab.tensor as gt
 from gradlab.graph.traversal import clone_replace, toposort
 from gradlab.rewrite.rule import node_rule
 
@@ -74,13 +75,12 @@ def scan_to_batched(fgraph: Any, node: Any) -> Optional[dict]:
     if _uses_loop_fallback(batched, mark):
         return None
     from gradlab.rewrite.match import fit_to
-    from gradlab.tensor import api as m
     replacements = {}
     for out, core, new in zip(node.outputs, inner, batched):
         if not fgraph.clients.get(out):
             continue
         if new.ndim == core.ndim:  # the same value at every step
-            new = m.alloc(new, m.shape(seqs[0])[0], *[new.shape[a] for a in range(new.ndim)])
+            new = gt.alloc(new, gt.shape(seqs[0])[0], *[new.shape[a] for a in range(new.ndim)])
         fitted = fit_to(new, out)
         if fitted is None:
             return None

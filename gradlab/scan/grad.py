@@ -27,7 +27,9 @@ import numpy as np
 import gradlab.tensor as gt
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.traversal import ancestors, clone_replace
+from gradlab.gradient.types import DisconnectedType
 from gradlab.scan.inner import LoopParts, build_scan
+from gradlab.tensor.alloc import Alloc
 from gradlab.tensor.type import TensorType
 
 
@@ -46,7 +48,7 @@ def is_symbolic_zero(g: Any) -> bool:
         return True
     t = getattr(g, "type", None)
     if not isinstance(t, TensorType):
-        return type(t).__name__ == "DisconnectedType"
+        return isinstance(t, DisconnectedType)
     if isinstance(g, Constant):
         return not np.any(g.data)
     owner = g.owner
@@ -55,7 +57,7 @@ def is_symbolic_zero(g: Any) -> bool:
     sop = getattr(owner.op, "scalar_op", None)
     if sop is not None and sop.name == "second":
         return is_symbolic_zero(owner.inputs[1]) if isinstance(owner.inputs[1], Constant) else False
-    if type(owner.op).__name__ == "Alloc":
+    if isinstance(owner.op, Alloc):
         return isinstance(owner.inputs[0], Constant) and not np.any(owner.inputs[0].data)
     return False
 

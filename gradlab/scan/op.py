@@ -28,6 +28,8 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Constant, Variable
 from gradlab.graph.op import Op
+from gradlab.tensor.math import cast
+from gradlab.tensor.shape import shape
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
 
@@ -215,7 +217,6 @@ class Scan(Op):
         if n_steps.ndim != 0 or np.dtype(n_steps.dtype).kind not in "iu":
             raise TypeError(f"{who}: n_steps must be an integer scalar, got {n_steps} ({n_steps.type})")
         if n_steps.dtype != "int64":
-            from gradlab.tensor.api import cast
             n_steps = cast(n_steps, "int64")
         expected = spec.n_seqs + spec.n_states + spec.n_nonseqs
         if len(outer) != expected:
@@ -306,5 +307,4 @@ class Scan(Op):
     def _steps_taken_as_for(self, inputs: Sequence[Variable], outputs: Sequence[Variable]) -> Apply:
         """The for loop over the steps this while loop ran (the length of its
         condition trace, its last output)."""
-        from gradlab.tensor.api import shape
         return self.as_for_loop().make_node(shape(outputs[-1])[0], *inputs[1:])

@@ -16,6 +16,7 @@ from typing import Any, Mapping, Optional, Sequence, Tuple
 from gradlab.graph.basic import Variable
 from gradlab.graph.traversal import clone_replace, toposort
 from gradlab.scan.errors import ScanBuildError
+from gradlab.tensor.random.op import RandomVariable
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
 
@@ -73,7 +74,7 @@ def random_roots(step_values: Sequence[Variable], first_new: int) -> list:
     generator variables: a RandomStream's or the user's shared ones)."""
     roots: list = []
     for node in toposort(list(step_values), enter=lambda v: v.auto_id >= first_new):
-        if type(node.op).__name__ != "RandomVariable":
+        if not isinstance(node.op, RandomVariable):
             continue
         for var in node.inputs[:1]:
             if var.owner is None and not any(var is r for r in roots):

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from gradlab.tensor.math import neq
+from gradlab.tensor.variable import as_tensor_variable
+
 __all__ = ["until"]
 
 
@@ -26,8 +29,6 @@ class until:  # noqa: N801 - PyTensor's name
     number, nonzero = stop) is true.  Return it last from the step function."""
 
     def __init__(self, condition: Any):
-        from gradlab.tensor.api import neq
-        from gradlab.tensor.variable import as_tensor_variable
         cond = as_tensor_variable(condition)
         if cond.ndim != 0:
             raise TypeError(f"until: the condition must be a scalar (0-d), got {cond} ({cond.type}); reduce it, "

@@ -12,6 +12,8 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
+from gradlab.tensor.alloc import arange
+from gradlab.tensor.shape import shape
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
 
@@ -49,9 +51,8 @@ class AllocDiag(Op):
         return [(n, n)]
 
     def L_op(self, inputs: list, outputs: list, output_grads: list) -> list:
-        from gradlab.tensor import api
         (gz,) = output_grads
-        r = api.arange(api.shape(inputs[0])[0])
+        r = arange(shape(inputs[0])[0])
         return [gz[r, r]]
 
     def R_op(self, inputs: list, eval_points: list) -> list:

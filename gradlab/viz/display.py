@@ -35,7 +35,11 @@ def graphviz_missing(exc: BaseException) -> bool:
     """Is ``exc`` the graphviz package or its ``dot`` program being absent?"""
     if isinstance(exc, ImportError) and "graphviz" in str(exc):
         return True
-    return type(exc).__name__ == "ExecutableNotFound"
+    try:
+        from graphviz import ExecutableNotFound
+    except ImportError:  # without the graphviz package, exc cannot be its error
+        return False
+    return isinstance(exc, ExecutableNotFound)
 
 
 def mimebundle(obj: Any, **graph_options: Any) -> dict:

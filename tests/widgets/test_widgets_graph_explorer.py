@@ -126,10 +126,10 @@ def test_a_failure_while_drawing_is_a_message_not_an_exception(monkeypatch):
     x = gt.dscalar("x")
     explorer = GraphExplorer(gt.exp(x))
     good = explorer.svg
-    ExecutableNotFound = type("ExecutableNotFound", (RuntimeError,), {})
+    from graphviz import ExecutableNotFound
 
     def broken(dot):
-        raise ExecutableNotFound("failed to execute 'dot'")
+        raise ExecutableNotFound(["dot"])
 
     monkeypatch.setattr("gradlab.widgets.graph_explorer.svg_text", broken)
     explorer.types_toggle.value = True                 # must not raise

@@ -146,8 +146,8 @@ def test_messages_show_formula_errors_with_a_caret_and_missing_graphviz_with_the
         parse("1 + exp(x")
     text = render.describe(info.value)
     assert text == str(info.value) and "^" in text and "Traceback" not in text
-    ExecutableNotFound = type("ExecutableNotFound", (RuntimeError,), {})
-    assert "apt-get install graphviz" in render.describe(ExecutableNotFound("dot not found"))
+    from graphviz import ExecutableNotFound
+    assert "apt-get install graphviz" in render.describe(ExecutableNotFound(["dot"]))
     long = render.describe(ValueError("x" * 5000))
     assert len(long) == render.MAX_MESSAGE and long.endswith("…")
     box = render.MessageBox()
