@@ -5,19 +5,14 @@
     y = gt.exp(x) * 2
 """
 from gradlab.tensor.type import TensorType, tensor, scalar, vector, matrix, tensor3, tensor4, tensor5  # noqa: F401
-from gradlab.tensor.type import __shorthand_names__ as _shorthands
-from gradlab.tensor import type as _type_module
+from gradlab.tensor.type import (  # noqa: F401  (the dtype shorthands, one per dtype letter and rank)
+    bscalar, bvector, bmatrix, btensor3, btensor4, wscalar, wvector, wmatrix, wtensor3, wtensor4,
+    iscalar, ivector, imatrix, itensor3, itensor4, lscalar, lvector, lmatrix, ltensor3, ltensor4,
+    fscalar, fvector, fmatrix, ftensor3, ftensor4, dscalar, dvector, dmatrix, dtensor3, dtensor4,
+    cscalar, cvector, cmatrix, ctensor3, ctensor4, zscalar, zvector, zmatrix, ztensor3, ztensor4)
 from gradlab.tensor.variable import (TensorConstant, TensorVariable, as_tensor, as_tensor_variable,  # noqa: F401
                                      constant)
 from gradlab.tensor.api import *  # noqa: F401,F403
-from gradlab.tensor import api as _api
-
-for _n in _shorthands:
-    globals()[_n] = getattr(_type_module, _n)
-for _n in dir(_api):
-    if not _n.startswith("_") and _n not in globals():
-        globals()[_n] = getattr(_api, _n)
-
 
 
 def __getattr__(name: str):

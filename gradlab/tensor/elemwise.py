@@ -132,7 +132,6 @@ class Elemwise(Op):
 
     def L_op(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
              output_grads: Sequence[Variable]) -> list:
-        from gradlab.tensor import api
         z, gz = outputs[0], output_grads[0]
         if _is_discrete(z.dtype) or not self.scalar_op.differentiable:
             return [api.zeros_like(x, dtype=_grad_dtype(x)) for x in inputs]
@@ -151,7 +150,6 @@ class Elemwise(Op):
         return grads
 
     def R_op(self, inputs: Sequence[Variable], eval_points: Sequence[Optional[Variable]]) -> list:
-        from gradlab.tensor import api
         z = self(*inputs)
         if _is_discrete(z.dtype) or not self.scalar_op.differentiable:
             return [api.zeros_like(z, dtype=_grad_dtype(z))]
@@ -203,7 +201,6 @@ def _grad_dtype(x: Variable) -> str:
 
 
 def _cast_to(g: Variable, dtype: str) -> Variable:
-    from gradlab.tensor import api
     return g if g.dtype == dtype else api.cast(g, dtype)
 
 
@@ -219,7 +216,6 @@ def sum_to_input(g: Variable, x: Variable, like: Optional[Variable] = None) -> V
     stretched less than ``x`` (a constant partial), it is filled to ``x``'s
     shape instead.
     """
-    from gradlab.tensor import api
     lead = g.ndim - x.ndim
     if lead < 0:
         return api.second(x, g)
@@ -250,3 +246,8 @@ def cast_op(dtype: str) -> Elemwise:
     if op is None:
         op = _ELEMWISE_CACHE[key] = Elemwise(Cast(dtype))
     return op
+
+
+# Gradients and the broadcasting helpers above are built with gradlab.tensor's functions
+# (api.zeros_like, api.sum …), which are built on this module: bound here, last.
+from gradlab.tensor import api  # noqa: E402

@@ -278,20 +278,64 @@ tensor3 = _maker(3, "3-tensor")
 tensor4 = _maker(4, "4-tensor")
 tensor5 = _maker(5, "5-tensor")
 
-_SHORTHANDS = {"b": "int8", "w": "int16", "i": "int32", "l": "int64", "f": "float32", "d": "float64",
-               "c": "complex64", "z": "complex128"}
+_SHORTHAND_KINDS = ("scalar", "vector", "matrix", "tensor3", "tensor4")  # by number of dimensions
 
 
-def _shorthand(prefix: str, dtype: str, ndim: int, kind: str):
+def _shorthand(constructor: str, dtype: str, ndim: int):
+    """The constructor called ``constructor`` (``dvector`` …): new variables of ``dtype`` with ``ndim`` dimensions."""
     def make(name: Optional[str] = None, shape: Optional[Sequence[Optional[int]]] = None):
         return tensor(dtype, shape if shape is not None else (None,) * ndim, name=name)
-    make.__name__ = prefix + kind
-    make.__doc__ = f"A new symbolic {kind} of dtype {dtype}."
+    make.__name__ = make.__qualname__ = constructor
+    make.__doc__ = f"A new symbolic {_SHORTHAND_KINDS[ndim]} of dtype {dtype}."
     return make
 
 
-__shorthand_names__ = []
-for _p, _dt in _SHORTHANDS.items():
-    for _nd, _kind in enumerate(("scalar", "vector", "matrix", "tensor3", "tensor4")):
-        globals()[_p + _kind] = _shorthand(_p, _dt, _nd, _kind)
-        __shorthand_names__.append(_p + _kind)
+# PyTensor's dtype shorthands: b int8, w int16, i int32, l int64, f float32, d float64,
+# c complex64, z complex128; then scalar (0-d) … tensor4 (4-d)
+bscalar = _shorthand("bscalar", "int8", 0)
+bvector = _shorthand("bvector", "int8", 1)
+bmatrix = _shorthand("bmatrix", "int8", 2)
+btensor3 = _shorthand("btensor3", "int8", 3)
+btensor4 = _shorthand("btensor4", "int8", 4)
+wscalar = _shorthand("wscalar", "int16", 0)
+wvector = _shorthand("wvector", "int16", 1)
+wmatrix = _shorthand("wmatrix", "int16", 2)
+wtensor3 = _shorthand("wtensor3", "int16", 3)
+wtensor4 = _shorthand("wtensor4", "int16", 4)
+iscalar = _shorthand("iscalar", "int32", 0)
+ivector = _shorthand("ivector", "int32", 1)
+imatrix = _shorthand("imatrix", "int32", 2)
+itensor3 = _shorthand("itensor3", "int32", 3)
+itensor4 = _shorthand("itensor4", "int32", 4)
+lscalar = _shorthand("lscalar", "int64", 0)
+lvector = _shorthand("lvector", "int64", 1)
+lmatrix = _shorthand("lmatrix", "int64", 2)
+ltensor3 = _shorthand("ltensor3", "int64", 3)
+ltensor4 = _shorthand("ltensor4", "int64", 4)
+fscalar = _shorthand("fscalar", "float32", 0)
+fvector = _shorthand("fvector", "float32", 1)
+fmatrix = _shorthand("fmatrix", "float32", 2)
+ftensor3 = _shorthand("ftensor3", "float32", 3)
+ftensor4 = _shorthand("ftensor4", "float32", 4)
+dscalar = _shorthand("dscalar", "float64", 0)
+dvector = _shorthand("dvector", "float64", 1)
+dmatrix = _shorthand("dmatrix", "float64", 2)
+dtensor3 = _shorthand("dtensor3", "float64", 3)
+dtensor4 = _shorthand("dtensor4", "float64", 4)
+cscalar = _shorthand("cscalar", "complex64", 0)
+cvector = _shorthand("cvector", "complex64", 1)
+cmatrix = _shorthand("cmatrix", "complex64", 2)
+ctensor3 = _shorthand("ctensor3", "complex64", 3)
+ctensor4 = _shorthand("ctensor4", "complex64", 4)
+zscalar = _shorthand("zscalar", "complex128", 0)
+zvector = _shorthand("zvector", "complex128", 1)
+zmatrix = _shorthand("zmatrix", "complex128", 2)
+ztensor3 = _shorthand("ztensor3", "complex128", 3)
+ztensor4 = _shorthand("ztensor4", "complex128", 4)
+
+__shorthand_names__ = ["bscalar", "bvector", "bmatrix", "btensor3", "btensor4", "wscalar", "wvector",
+                       "wmatrix", "wtensor3", "wtensor4", "iscalar", "ivector", "imatrix", "itensor3",
+                       "itensor4", "lscalar", "lvector", "lmatrix", "ltensor3", "ltensor4", "fscalar",
+                       "fvector", "fmatrix", "ftensor3", "ftensor4", "dscalar", "dvector", "dmatrix",
+                       "dtensor3", "dtensor4", "cscalar", "cvector", "cmatrix", "ctensor3", "ctensor4",
+                       "zscalar", "zvector", "zmatrix", "ztensor3", "ztensor4"]

@@ -15,44 +15,39 @@ from gradlab.graph.basic import Constant, Variable
 from gradlab.tensor.type import TensorType
 
 
-def _m():
-    from gradlab.tensor import api
-    return api
-
-
 class _TensorOperators:
     """Operators and methods shared by tensor variables and constants."""
 
     # -- arithmetic -----------------------------------------------------
-    def __add__(self, other): return _m().add(self, other)
-    def __radd__(self, other): return _m().add(other, self)
-    def __sub__(self, other): return _m().sub(self, other)
-    def __rsub__(self, other): return _m().sub(other, self)
-    def __mul__(self, other): return _m().mul(self, other)
-    def __rmul__(self, other): return _m().mul(other, self)
-    def __truediv__(self, other): return _m().true_div(self, other)
-    def __rtruediv__(self, other): return _m().true_div(other, self)
-    def __floordiv__(self, other): return _m().floor_div(self, other)
-    def __rfloordiv__(self, other): return _m().floor_div(other, self)
-    def __mod__(self, other): return _m().mod(self, other)
-    def __rmod__(self, other): return _m().mod(other, self)
-    def __pow__(self, other): return _m().pow(self, other)
-    def __rpow__(self, other): return _m().pow(other, self)
-    def __matmul__(self, other): return _m().matmul(self, other)
-    def __rmatmul__(self, other): return _m().matmul(other, self)
-    def __neg__(self): return _m().neg(self)
+    def __add__(self, other): return api.add(self, other)
+    def __radd__(self, other): return api.add(other, self)
+    def __sub__(self, other): return api.sub(self, other)
+    def __rsub__(self, other): return api.sub(other, self)
+    def __mul__(self, other): return api.mul(self, other)
+    def __rmul__(self, other): return api.mul(other, self)
+    def __truediv__(self, other): return api.true_div(self, other)
+    def __rtruediv__(self, other): return api.true_div(other, self)
+    def __floordiv__(self, other): return api.floor_div(self, other)
+    def __rfloordiv__(self, other): return api.floor_div(other, self)
+    def __mod__(self, other): return api.mod(self, other)
+    def __rmod__(self, other): return api.mod(other, self)
+    def __pow__(self, other): return api.pow(self, other)
+    def __rpow__(self, other): return api.pow(other, self)
+    def __matmul__(self, other): return api.matmul(self, other)
+    def __rmatmul__(self, other): return api.matmul(other, self)
+    def __neg__(self): return api.neg(self)
     def __pos__(self): return self
-    def __abs__(self): return _m().abs(self)
-    def __invert__(self): return _m().invert(self)
-    def __and__(self, other): return _m().and_(self, other)
-    def __or__(self, other): return _m().or_(self, other)
-    def __xor__(self, other): return _m().xor(self, other)
+    def __abs__(self): return api.abs(self)
+    def __invert__(self): return api.invert(self)
+    def __and__(self, other): return api.and_(self, other)
+    def __or__(self, other): return api.or_(self, other)
+    def __xor__(self, other): return api.xor(self, other)
 
     # -- comparisons (== stays identity so variables remain hashable) ----
-    def __lt__(self, other): return _m().lt(self, other)
-    def __le__(self, other): return _m().le(self, other)
-    def __gt__(self, other): return _m().gt(self, other)
-    def __ge__(self, other): return _m().ge(self, other)
+    def __lt__(self, other): return api.lt(self, other)
+    def __le__(self, other): return api.le(self, other)
+    def __gt__(self, other): return api.gt(self, other)
+    def __ge__(self, other): return api.ge(self, other)
     __hash__ = Variable.__hash__
 
     def __bool__(self):
@@ -80,46 +75,46 @@ class _TensorOperators:
 
     @property
     def shape(self):
-        return _m().shape(self)
+        return api.shape(self)
 
     @property
     def size(self):
-        return _m().prod(_m().shape(self))
+        return api.prod(api.shape(self))
 
     @property
     def T(self):
-        return _m().transpose(self)
+        return api.transpose(self)
 
     # -- methods --------------------------------------------------------
-    def sum(self, axis=None, keepdims=False, dtype=None): return _m().sum(self, axis=axis, keepdims=keepdims, dtype=dtype)
-    def prod(self, axis=None, keepdims=False): return _m().prod(self, axis=axis, keepdims=keepdims)
-    def mean(self, axis=None, keepdims=False): return _m().mean(self, axis=axis, keepdims=keepdims)
-    def max(self, axis=None, keepdims=False): return _m().max(self, axis=axis, keepdims=keepdims)
-    def min(self, axis=None, keepdims=False): return _m().min(self, axis=axis, keepdims=keepdims)
-    def argmax(self, axis=None, keepdims=False): return _m().argmax(self, axis=axis, keepdims=keepdims)
-    def argmin(self, axis=None, keepdims=False): return _m().argmin(self, axis=axis, keepdims=keepdims)
-    def var(self, axis=None, keepdims=False): return _m().var(self, axis=axis, keepdims=keepdims)
-    def std(self, axis=None, keepdims=False): return _m().std(self, axis=axis, keepdims=keepdims)
-    def dot(self, other): return _m().dot(self, other)
-    def flatten(self, ndim=1): return _m().flatten(self, ndim)
-    def ravel(self): return _m().flatten(self, 1)
-    def transpose(self, *axes): return _m().transpose(self, axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else (axes or None))
-    def dimshuffle(self, *pattern): return _m().dimshuffle(self, pattern[0] if len(pattern) == 1 and isinstance(pattern[0], (tuple, list)) else pattern)
-    def astype(self, dtype): return _m().cast(self, dtype)
-    def exp(self): return _m().exp(self)
-    def log(self): return _m().log(self)
-    def sqrt(self): return _m().sqrt(self)
-    def clip(self, lo, hi): return _m().clip(self, lo, hi)
-    def round(self): return _m().round(self)
-    def nonzero_values(self): return self[_m().neq(self, 0)]
-    def zeros_like(self, dtype=None): return _m().zeros_like(self, dtype=dtype)
-    def ones_like(self, dtype=None): return _m().ones_like(self, dtype=dtype)
-    def squeeze(self, axis=None): return _m().squeeze(self, axis)
+    def sum(self, axis=None, keepdims=False, dtype=None): return api.sum(self, axis=axis, keepdims=keepdims, dtype=dtype)
+    def prod(self, axis=None, keepdims=False): return api.prod(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False): return api.mean(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, keepdims=False): return api.max(self, axis=axis, keepdims=keepdims)
+    def min(self, axis=None, keepdims=False): return api.min(self, axis=axis, keepdims=keepdims)
+    def argmax(self, axis=None, keepdims=False): return api.argmax(self, axis=axis, keepdims=keepdims)
+    def argmin(self, axis=None, keepdims=False): return api.argmin(self, axis=axis, keepdims=keepdims)
+    def var(self, axis=None, keepdims=False): return api.var(self, axis=axis, keepdims=keepdims)
+    def std(self, axis=None, keepdims=False): return api.std(self, axis=axis, keepdims=keepdims)
+    def dot(self, other): return api.dot(self, other)
+    def flatten(self, ndim=1): return api.flatten(self, ndim)
+    def ravel(self): return api.flatten(self, 1)
+    def transpose(self, *axes): return api.transpose(self, axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else (axes or None))
+    def dimshuffle(self, *pattern): return api.dimshuffle(self, pattern[0] if len(pattern) == 1 and isinstance(pattern[0], (tuple, list)) else pattern)
+    def astype(self, dtype): return api.cast(self, dtype)
+    def exp(self): return api.exp(self)
+    def log(self): return api.log(self)
+    def sqrt(self): return api.sqrt(self)
+    def clip(self, lo, hi): return api.clip(self, lo, hi)
+    def round(self): return api.round(self)
+    def nonzero_values(self): return self[api.neq(self, 0)]
+    def zeros_like(self, dtype=None): return api.zeros_like(self, dtype=dtype)
+    def ones_like(self, dtype=None): return api.ones_like(self, dtype=dtype)
+    def squeeze(self, axis=None): return api.squeeze(self, axis)
 
     def reshape(self, *shape, ndim=None):
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = shape[0]
-        return _m().reshape(self, shape, ndim=ndim)
+        return api.reshape(self, shape, ndim=ndim)
 
     def __getitem__(self, index):
         from gradlab.tensor.subtensor import getitem
@@ -243,12 +238,12 @@ def as_tensor_variable(x: Any, name: Optional[str] = None, ndim: Optional[int] =
                 raise ValueError(f"{x} has {x.ndim} dimensions, expected {ndim}")
             raise ValueError(f"{x} has {x.ndim} dimensions, expected {ndim}")
         if dtype is not None and x.dtype != np.dtype(dtype).name:
-            return _m().cast(x, dtype)
+            return api.cast(x, dtype)
         return x
     if hasattr(x, "owner") and hasattr(x, "type"):
         raise TypeError(f"{x!r} is not a gradlab variable")
     if isinstance(x, (list, tuple)) and any(isinstance(e, Variable) for e in _flatten(x)):
-        return _m().stack([as_tensor_variable(e) for e in x])
+        return api.stack([as_tensor_variable(e) for e in x])
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"cannot turn {type(x).__name__} {x!r} into a tensor; pass a number, a list or an array")
     return constant(x, name=name, ndim=ndim, dtype=dtype)
@@ -265,3 +260,9 @@ def _flatten(seq):
 
 
 as_tensor = as_tensor_variable
+
+
+# The operators and methods above call the functions of gradlab.tensor (api.add, api.sum …),
+# which are built on this module: api imports it, so it is bound here, last, and its functions
+# are looked up when an operator runs.
+from gradlab.tensor import api  # noqa: E402
