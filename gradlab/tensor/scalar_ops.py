@@ -143,6 +143,7 @@ def _round_half_even(x):
 
 
 # -- partial-derivative rules (symbolic; a, b are inputs, z the output) ---
+# (``m`` is gradlab.tensor.math, imported at the end of this module)
 def _pow_vjp(xs, z, gz):
     # d(a**b)/da = b * a**(b-1) ; d(a**b)/db = log(a) * a**b
     a, b = xs

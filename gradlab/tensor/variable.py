@@ -16,7 +16,8 @@ from gradlab.tensor.type import TensorType
 
 
 class _TensorOperators:
-    """Operators and methods shared by tensor variables and constants."""
+    """Operators and methods shared by tensor variables and constants (``api`` is
+    gradlab.tensor.api, imported at the end of this module)."""
 
     # -- arithmetic -----------------------------------------------------
     def __add__(self, other): return api.add(self, other)
