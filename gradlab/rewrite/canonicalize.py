@@ -12,7 +12,8 @@ import numpy as np
 
 from gradlab.graph.basic import Constant
 
-from gradlab.rewrite.algebra import collect_like_terms, collect_product, collect_sum
+from gradlab.rewrite.algebra import collect_product, collect_sum
+from gradlab.rewrite.like_terms import collect_like_terms
 from gradlab.rewrite.fills import FILL_RULES
 from gradlab.rewrite.shape_rules import SHAPE_RULES
 from gradlab.rewrite.match import fit_to, known_nonnegative, scalar_name

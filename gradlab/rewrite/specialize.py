@@ -16,7 +16,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from gradlab.rewrite.algebra import collect_like_terms, rewrite_product
+from gradlab.rewrite.algebra import rewrite_product
+from gradlab.rewrite.like_terms import collect_like_terms
 from gradlab.rewrite.match import constant_value, elemwise, fit_to, scalar_name, typed_constant
 from gradlab.rewrite.canonicalize import double_neg
 from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule

@@ -14,7 +14,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from gradlab.rewrite.algebra import collect_like_terms, rewrite_product
+from gradlab.rewrite.algebra import rewrite_product
+from gradlab.rewrite.like_terms import collect_like_terms
 from gradlab.rewrite.match import elemwise, fit_to, scalar_name
 from gradlab.rewrite.pattern import match, parse_pattern
 from gradlab.rewrite.canonicalize import double_neg
