@@ -18,7 +18,7 @@ import numpy as np
 from gradlab.graph.basic import Constant
 from gradlab.rewrite.match import (constant_value, elemwise, fit_to, known_nonnegative, scalar_name,
                                    single_client, typed_constant)
-from gradlab.rewrite.rule import node_rule
+from gradlab.rewrite.rule import node_rule, scalar
 
 MAX_CONSTANT_SIZE = 10_000
 
@@ -313,11 +313,12 @@ def fitted_to(new: Any, out: Any, models: list) -> Optional[list]:
     return None if fitted is None else [fitted]
 
 
-collect_sum = node_rule("a + c1 + c2 -> a + (c1+c2);  x + 0 -> x;  x - x -> 0", tracks=("add", "sub"),
+collect_sum = node_rule("a + c1 + c2 -> a + (c1+c2);  x + 0 -> x;  x - x -> 0",
+                        tracks=(scalar("add"), scalar("sub")),
                         name="collect_sum")(_collect_sum)
 collect_product = node_rule("c1 * a * c2 -> (c1*c2) * a;  x * 1 -> x;  x * 0 -> zeros_like(x);  0 / x -> zeros_like(x);  "
                             "x * -1 -> -x",
-                            tracks=("mul", "true_div"), name="collect_product")(_collect_product)
+                            tracks=(scalar("mul"), scalar("true_div")), name="collect_product")(_collect_product)
 
 
 def rewrite_product(fgraph: Any, node: Any, transform: Callable[[int, list, list], Optional[tuple]]) -> Optional[list]:

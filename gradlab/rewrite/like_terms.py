@@ -21,7 +21,7 @@ import numpy as np
 from gradlab.graph.basic import Constant
 from gradlab.rewrite.algebra import build_product, fitted_to, known_value, product_factors, sum_terms
 from gradlab.rewrite.match import elemwise, scalar_name, single_client
-from gradlab.rewrite.rule import node_rule
+from gradlab.rewrite.rule import node_rule, scalar
 
 #: like terms are collected in sums of at most this many terms: factoring a
 #: sum rebuilds it, so a firing then costs a bounded amount.
@@ -233,5 +233,6 @@ def _collect_like_terms_at(fgraph: Any, node: Any) -> Any:
     return None if new is None else {top.outputs[0]: new[0]}
 
 
-collect_like_terms = node_rule("a*x + b*x -> (a + b) * x;  x + x -> 2 * x", tracks=("add", "sub", "mul"),
+collect_like_terms = node_rule("a*x + b*x -> (a + b) * x;  x + x -> 2 * x",
+                               tracks=(scalar("add"), scalar("sub"), scalar("mul")),
                                name="collect_like_terms")(_collect_like_terms_at)

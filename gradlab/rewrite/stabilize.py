@@ -19,7 +19,7 @@ from gradlab.rewrite.like_terms import collect_like_terms
 from gradlab.rewrite.match import elemwise, fit_to, scalar_name
 from gradlab.rewrite.pattern import match, parse_pattern
 from gradlab.rewrite.canonicalize import double_neg
-from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule
+from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule, scalar
 
 
 def _float(b: dict, node: Any) -> bool:
@@ -101,7 +101,7 @@ def _is_neg_of(a: Any, b: Any) -> bool:
 
 
 @node_rule("a / (1 + exp(-x)) -> a * sigmoid(x);  exp(-x) * sigmoid(x) -> sigmoid(-x)",
-           tracks=("mul", "true_div"))
+           tracks=(scalar("mul"), scalar("true_div")))
 def logistic_in_product(fgraph: Any, node: Any) -> Optional[list]:
     """The logistic's pieces inside a product become sigmoids (its derivative stays finite)."""
     if np.dtype(node.outputs[0].dtype).kind != "f":
@@ -109,7 +109,7 @@ def logistic_in_product(fgraph: Any, node: Any) -> Optional[list]:
     return rewrite_product(fgraph, node, _logistic_product)
 
 
-@node_rule("log(softmax(x)) -> log_softmax(x)", tracks=("log",))
+@node_rule("log(softmax(x)) -> log_softmax(x)", tracks=(scalar("log"),))
 def log_of_softmax(fgraph: Any, node: Any) -> Optional[list]:
     """The log of a softmax is computed directly, without log(0) for tiny probabilities."""
     inner = node.inputs[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from gradlab.rewrite.rule import node_rule
+from gradlab.scan.op import Scan
 
 
 def _kept_outputs(op: Any, used: list) -> tuple:
@@ -29,7 +30,7 @@ def _kept_outputs(op: Any, used: list) -> tuple:
     return sorted(states), sorted(maps)
 
 
-@node_rule("Scan(..., unused outputs) -> Scan(...)", tracks=("Scan",))
+@node_rule("Scan(..., unused outputs) -> Scan(...)", tracks=(Scan,))
 def scan_prune_outputs(fgraph: Any, node: Any) -> Optional[dict]:
     """A loop does not compute the outputs nobody reads."""
     from gradlab.scan.inner import LoopParts, build_scan
