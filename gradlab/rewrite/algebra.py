@@ -243,21 +243,31 @@ def _collect_product(fgraph: Any, node: Any) -> Optional[list]:
         with np.errstate(all="ignore"):
             inv = (1 / value.astype(out.dtype)).astype(out.dtype)
             coef = inv if coef is None else coef * inv
-    num_left, den_left, n_cancel = _cancel_factors(num_left, den_left)
+    num_left, den_left, n_cancel = cancel_factors(num_left, den_left)
     shape_models = [m for m in models if m is not None] + num + den
     if coef is not None and coef.ndim == 0 and coef == 0 and (not den_left or np.dtype(out.dtype).kind == "f"):
         # a known zero times (or over) anything is zero, as PyTensor's local_mul_zero / local_zero_div:
         # a term a gradient multiplies by a zero fill drops out even where its other factors are nan
         zero = _const(np.zeros((), out.dtype), out.dtype)
         return fitted_to(zero, out, shape_models)
-    if not (n_known >= 2 or n_cancel or n_neg >= 2 or (n_neg and n_known)):
-        # only worth it when the product gets smaller (x * 1, 1 * x / y) or
-        # a -1 factor becomes a negation
-        minus_one = coef is not None and coef.ndim == 0 and coef == -1 and num_left and not n_neg
-        if not n_known or not (minus_one or (coef.ndim == 0 and coef == 1 and (num_left or not den_left))):
-            return None
+    if not _simpler(n_known, n_cancel, n_neg, coef, num_left, den_left):
+        return None
     new = build_product(sign, coef, num_left, den_left, out.dtype)
     return fitted_to(new, out, shape_models)
+
+
+def _simpler(n_known: int, n_cancel: int, n_neg: int, coef: Optional[np.ndarray], num_left: list,
+             den_left: list) -> bool:
+    """Does rebuilding the product make it simpler?  (Otherwise the rule would
+    fire again on its own result.)"""
+    if n_known >= 2 or n_cancel or n_neg >= 2 or (n_neg and n_known):
+        return True          # constants multiplied, factors cancelled, signs combined
+    if not n_known:
+        return False         # no constant: nothing to do
+    one_value = coef.ndim == 0
+    drops_one = one_value and coef == 1 and bool(num_left or not den_left)     # x * 1 -> x
+    becomes_neg = one_value and coef == -1 and bool(num_left) and not n_neg     # x * -1 -> -x
+    return bool(drops_one or becomes_neg)
 
 
 def _count_negs(fgraph: Any, out: Any) -> int:
@@ -274,14 +284,19 @@ def _count_negs(fgraph: Any, out: Any) -> int:
     return count
 
 
-def _cancel_factors(num: list, den: list) -> tuple:
-    """``x / x`` cancels only where ``x`` cannot be 0 (``exp(y) / exp(y) -> 1``);
-    so does ``x / sqr(x) -> 1 / x``."""
+def cancel_factors(num: list, den: list, where_zero_too: bool = False) -> tuple:
+    """``(a * b) / a -> b`` and ``a / sqr(a) -> 1 / a``: the one home of these
+    identities.  By default a factor cancels only where it cannot be 0
+    (``exp(y) / exp(y) -> 1``: the value is unchanged everywhere);
+    ``where_zero_too`` also cancels a factor that may be 0 when another
+    factor is left over (``(a * b) / a -> b``, not ``a / a -> 1``), so the
+    product that was 0/0 where ``a`` vanishes gets ``b`` there (stabilize's
+    ``cancel_factor``).  Returns ``(numerator, denominator, number cancelled)``."""
     num, den = list(num), list(den)
     n = 0
     for k, d in enumerate(list(den)):
         hit = next((i for i, u in enumerate(num) if u is d), None)
-        if hit is not None and known_nonzero(d):
+        if hit is not None and (known_nonzero(d) or (where_zero_too and len(num) > 1)):
             num.pop(hit)
             den[k] = None
             n += 1

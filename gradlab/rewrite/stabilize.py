@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from gradlab.rewrite.algebra import rewrite_product
+from gradlab.rewrite.algebra import cancel_factors, rewrite_product
 from gradlab.rewrite.like_terms import collect_like_terms
 from gradlab.rewrite.match import elemwise, fit_to, scalar_name
 from gradlab.rewrite.pattern import match, parse_pattern
@@ -109,6 +109,19 @@ def logistic_in_product(fgraph: Any, node: Any) -> Optional[list]:
     return rewrite_product(fgraph, node, _logistic_product)
 
 
+def _cancel_everywhere(sign: int, num: list, den: list) -> Optional[tuple]:
+    num, den, n = cancel_factors(num, den, where_zero_too=True)
+    return (sign, num, den) if n else None
+
+
+@node_rule("(a * b) / a -> b  (also where a is 0)", tracks=(scalar("true_div"),))
+def cancel_factor(fgraph: Any, node: Any) -> Optional[list]:
+    """A factor divided out again cancels (no 0/0 where it vanishes)."""
+    if np.dtype(node.outputs[0].dtype).kind != "f":
+        return None
+    return rewrite_product(fgraph, node, _cancel_everywhere)
+
+
 @node_rule("log(softmax(x)) -> log_softmax(x)", tracks=(scalar("log"),))
 def log_of_softmax(fgraph: Any, node: Any) -> Optional[list]:
     """The log of a softmax is computed directly, without log(0) for tiny probabilities."""
@@ -142,10 +155,7 @@ RULES = [
     PatternRule("expm1_from_exp_plus", "exp(x) + -1 -> expm1(x)", "exp(x)-1 keeps its digits near x = 0",
                 when=_float),
     log_of_softmax,
-    # (a * b) / a -> b : the factor cancels symbolically, so a = 0 gives b, not 0/0
-    # (the matcher tries both orders of a product, so (b * a) / a matches too)
-    PatternRule("cancel_factor", "(a * b) / a -> b",
-                "a factor divided out again cancels (no 0/0 where it vanishes)", when=_float),
+    cancel_factor,
     double_neg,  # (also in canonicalize) rebuilt products may leave -(-x) behind
     collect_like_terms,  # (also in canonicalize) the rules above make terms alike again
 ]
