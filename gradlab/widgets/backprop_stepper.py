@@ -9,17 +9,12 @@ import ipywidgets as widgets
 
 from gradlab.graph.basic import Variable
 from gradlab.viz.graph import MAX_NODES
-from gradlab.widgets.backprop import BackpropTrace
+from gradlab.viz.backprop_trace import BackpropTrace
+from gradlab.viz.values import one_line
 from gradlab.widgets.render import LRUCache, MessageBox, graph_widget, guarded, show_svg, svg_future, variable_text
 
 #: at most this many adjoints are listed in the table (the current node's and the inputs' always are)
 MAX_ROWS = 40
-
-
-def _number(value: Any) -> str:
-    from gradlab.viz.values import format_value
-    lines = format_value(value)
-    return lines[0] if len(lines) == 1 else " ".join(line.strip() for line in lines)
 
 
 class BackpropStepper(widgets.VBox):
@@ -168,7 +163,7 @@ class BackpropStepper(widgets.VBox):
 
     def make_digraph(self) -> Any:
         """The picture of the current step."""
-        from gradlab.widgets.pictures import compose
+        from gradlab.viz.graph import compose
         step = self.current
         marks = {step.node: "highlight"}
         if step.phase == "forward":
@@ -191,18 +186,18 @@ class BackpropStepper(widgets.VBox):
         title = html.escape(self._title())
         if step.phase == "forward":
             node = step.node
-            args = ", ".join(f"{html.escape(self._name(v, 24))} = {html.escape(_number(self.trace.values[v]))}"
+            args = ", ".join(f"{html.escape(self._name(v, 24))} = {html.escape(one_line(self.trace.values[v]))}"
                              for v in node.inputs)
-            outs = "; ".join(f"{html.escape(self._name(o, 30))} = {html.escape(_number(self.trace.values[o]))}"
+            outs = "; ".join(f"{html.escape(self._name(o, 30))} = {html.escape(one_line(self.trace.values[o]))}"
                              for o in node.outputs)
             return f"<b>{title}</b><br><small>from {args}</small><br>{outs}"
         lines = []
         for out, g in zip(step.node.outputs, step.output_adjoints):
             if g is not None:
-                lines.append(f"d cost / d {html.escape(self._name(out, 30))} = {html.escape(_number(g))}")
+                lines.append(f"d cost / d {html.escape(self._name(out, 30))} = {html.escape(one_line(g))}")
         for c in step.contributions:
             lines.append(f"d cost / d {html.escape(self._name(c.variable, 30))} += "
-                         f"{html.escape(_number(c.term))} (input {c.position}) → {html.escape(_number(c.total))}")
+                         f"{html.escape(one_line(c.term))} (input {c.position}) → {html.escape(one_line(c.total))}")
         for v in step.undefined:
             lines.append(f"d cost / d {html.escape(self._name(v, 30))}: undefined through this op")
         return f"<b>{title}</b><br>" + "<br>".join(lines)
@@ -220,10 +215,10 @@ class BackpropStepper(widgets.VBox):
             rows = [r for r in rows if r[0] in important][:MAX_ROWS]
         body = []
         for var, var_terms in rows:
-            text = "seed 1" if var_terms is None else " + ".join(_number(t) for t in var_terms)
+            text = "seed 1" if var_terms is None else " + ".join(one_line(t) for t in var_terms)
             weight = "font-weight:bold;" if var in current else ""
             body.append(f'<tr style="{weight}"><td>d cost / d {html.escape(self._name(var, 30))}</td>'
-                        f"<td>{html.escape(text)}</td><td>= {html.escape(_number(totals[var]))}</td></tr>")
+                        f"<td>{html.escape(text)}</td><td>= {html.escape(one_line(totals[var]))}</td></tr>")
         return ('<table class="gradlab-adjoint-table" style="font-family:monospace; font-size:12px">'
                 "<tr><th align='left'>adjoint</th><th align='left'>terms so far</th><th align='left'>total</th></tr>"
                 + "".join(body) + "</table>")

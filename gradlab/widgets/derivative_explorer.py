@@ -8,7 +8,7 @@ import ipywidgets as widgets
 
 from gradlab.graph.basic import Variable
 from gradlab.widgets.derivative_plot import DerivativePlot, resolve_params, slider_spec
-from gradlab.widgets.inputs import free_inputs
+from gradlab.viz.inputs import free_inputs
 from gradlab.widgets.render import PLOT_DPI, MessageBox, graph_widget, guarded, plot_widget, show_svg, svg_future
 from gradlab.widgets.validate import FiniteSlider, finite_number, scalar_parameters, set_slider_values
 

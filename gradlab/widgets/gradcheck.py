@@ -114,7 +114,7 @@ class GradCheck(widgets.VBox):
         from gradlab.tensor.type import TensorType
         from gradlab.tensor.variable import as_tensor_variable
         if isinstance(fn_or_op, Variable):
-            from gradlab.widgets.inputs import free_inputs, resolve
+            from gradlab.viz.inputs import free_inputs, resolve
             if not isinstance(point, Mapping):
                 raise TypeError("GradCheck(expression, point) needs point as a dict {variable or name: value}")
             resolved = resolve(free_inputs([fn_or_op]), point, fill_defaults=False)
@@ -141,7 +141,7 @@ class GradCheck(widgets.VBox):
     def _build_functions(self) -> None:
         import gradlab.tensor as gt
         from gradlab.gradient import grad
-        from gradlab.widgets.inputs import compile_function
+        from gradlab.viz.inputs import compile_function
         out = self.output
         if out.ndim == 0:
             cost = out

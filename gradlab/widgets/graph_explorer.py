@@ -9,7 +9,7 @@ import ipywidgets as widgets
 
 from gradlab.graph.basic import Variable
 from gradlab.viz.graph import MAX_NODES
-from gradlab.widgets.inputs import as_outputs, compile_function, free_inputs, is_real, missing_values, resolve
+from gradlab.viz.inputs import as_outputs, compile_function, free_inputs, is_real, missing_values, resolve
 from gradlab.widgets.render import LRUCache, MessageBox, graph_widget, guarded, show_svg, svg_text
 from gradlab.widgets.validate import checked_values
 

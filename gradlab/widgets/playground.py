@@ -46,7 +46,7 @@ def build(formula: str, wrt_name: str = "x", order: int = 1, domain: Tuple[float
     import gradlab.tensor as gt
     from gradlab.gradient import grad
     from gradlab.parse import parse
-    from gradlab.widgets.inputs import compile_function
+    from gradlab.viz.inputs import compile_function
     parsed = parse(formula)
     expr = parsed.expr
     if not hasattr(expr, "type"):                 # a bare number: "2", "pi" (a float, so it has a derivative)

@@ -8,7 +8,7 @@ import ipywidgets as widgets
 
 from gradlab.graph.basic import Variable
 from gradlab.viz.graph import MAX_NODES
-from gradlab.widgets.inputs import as_outputs, compile_function, free_inputs
+from gradlab.viz.inputs import as_outputs, compile_function, free_inputs
 from gradlab.widgets.render import LRUCache, MessageBox, graph_widget, guarded, pre, show_svg, svg_future
 
 #: the longest pp text shown before and after a step (pp stops building there)
