@@ -24,6 +24,9 @@ from gradlab.viz.folding import is_scan, program_of, wrapped_expression
 from gradlab.viz.layout import MAX_NODES, Layout, Target, plan, resolve_target  # noqa: F401  (re-exported)
 from gradlab.viz.values import forward_and_backward, format_value, resolve_values
 
+#: the note under a picture that shows adjoints
+ADJOINT_NOTE = "grad = d cost / d node (cost: the output)"
+
 
 def variable_role(var: Variable, target: Target) -> str:
     """``output``, ``input``, ``shared``, ``constant`` or ``intermediate``."""
@@ -385,6 +388,21 @@ def finish(dot: Any, used: dict, *, title: Optional[str], notes: list, legend: b
     return predicted
 
 
+def compose(target: Target, layout: Layout, *, values: Optional[dict] = None, adjoints: Optional[dict] = None,
+            highlight: Any = (), title: Optional[str] = None, notes: Iterable[str] = (),
+            rankdir: Optional[str] = None, show_types: bool = False) -> Any:
+    """A ``graphviz.Digraph`` of an already planned ``layout`` with the given
+    numbers (``{variable: array}``; a variable missing from ``values`` shows
+    none, one missing from ``adjoints`` shows ``grad —``), drawn as
+    :func:`graph` draws.  Planning once and composing many times is what a
+    sequence of pictures of one graph (steps, a slider) does."""
+    dot = new_digraph(rankdir or "LR")
+    used = draw(dot, target, layout, values=values, adjoints=adjoints, show_types=show_types, highlight=highlight)
+    finish(dot, used, title=title, notes=[n for n in (*notes, summary_note(layout)) if n], legend=True,
+           rankdir=rankdir)
+    return dot
+
+
 def graph(outputs: Any, *, inputs: Optional[Sequence[Variable]] = None, values: Optional[Mapping] = None,
           adjoints: bool = False, show_types: bool = False, rankdir: Optional[str] = None,
           highlight: Union[Iterable, Mapping] = (), max_nodes: Optional[int] = MAX_NODES,
@@ -423,7 +441,7 @@ def graph(outputs: Any, *, inputs: Optional[Sequence[Variable]] = None, values: 
         used = draw(dot, target, layout, values=forward, adjoints=backward, show_types=show_types, highlight=marks)
         notes = [n for n in (summary_note(layout), repeat_note(layout)) if n]
         if adjoints:
-            notes.insert(0, "grad = d cost / d node (cost: the output)")
+            notes.insert(0, ADJOINT_NOTE)
         return dot, finish(dot, used, title=title, notes=notes, legend=legend, rankdir=direction), [layout]
 
     return fitted(build, fold, max_nodes, fit, rankdir)

@@ -39,7 +39,7 @@ class DerivativePlot:
                  domain: Tuple[float, float] = (-6.0, 6.0), order: int = 2, num: int = 241):
         from gradlab.viz.plots import _check_scalar, derivatives
         from gradlab.viz.sampling import check_points
-        from gradlab.widgets.inputs import compile_function
+        from gradlab.viz.inputs import compile_function
         _check_scalar(expr, "expr")
         _check_scalar(wrt, "wrt")
         if order < 1 or int(order) != order or order > len(CURVE_NAMES) - 1:
@@ -115,7 +115,7 @@ class DerivativePlot:
         """``[f(xs), f′(xs), …]``: one call of the derivatives batched over the
         points (``gradlab.gradient.vectorize_graph``), or a loop over them if
         the graph cannot be batched."""
-        from gradlab.widgets.inputs import compile_function
+        from gradlab.viz.inputs import compile_function
         if self._curves_fn is None:
             try:
                 import gradlab.tensor as gt
