@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Optional, Sequence, Union
 from gradlab.graph.op import Op
 from gradlab.rewrite.match import fit_to
 from gradlab.rewrite.pattern import build, match, parse_pattern, root_op
+from gradlab.rewrite.rule_text import check_rule_text
 from gradlab.tensor.scalar_ops import TABLE, ScalarOp
 
 #: What a rule tracks: an Op class (``Reshape``: nodes of that op or a
@@ -77,10 +78,14 @@ def node_rule(pattern: str, tracks: Optional[Sequence[Track]], name: Optional[st
     """Decorator: a function ``fn(fgraph, node)`` becomes a :class:`Rule`.
 
     The rule's name is the function's name, its doc the docstring's first line.
+    Each clause of ``pattern`` must start from an op the rule tracks
+    (:func:`gradlab.rewrite.rule_text.check_rule_text`).
     """
     def wrap(fn: Callable) -> Rule:
         doc = (fn.__doc__ or "").strip().splitlines()
-        return Rule(name or fn.__name__, doc[0].strip() if doc else "", pattern, tracks, fn)
+        rule = Rule(name or fn.__name__, doc[0].strip() if doc else "", pattern, tracks, fn)
+        check_rule_text(rule.name, pattern, rule.tracks)
+        return rule
     return wrap
 
 

@@ -221,3 +221,22 @@ def test_rules_must_track_op_classes_or_scalar_ops():
         node_rule("reshape(x) -> x", tracks=("Reshap",))(lambda fgraph, node: None)
     with pytest.raises(KeyError, match="there is no scalar op 'mull'"):
         scalar("mull")
+
+
+@pytest.mark.parametrize("lhs, root", [("x * 1", "mul"), ("(a * b) / a", "true_div"), ("shape(x)[k]", "subtensor"),
+                                       ("a*x + b*x", "add"), ("exp(x) - 1", "sub"), ("exp(x) + -1", "add"),
+                                       ("-x", "neg"), ("x ** 2", "pow"), ("reshape(x, s)", "reshape"), ("x", None)])
+def test_the_root_of_a_rule_text(lhs, root):
+    from gradlab.rewrite.rule_text import root_of
+    assert root_of(lhs) == root
+
+
+def test_a_node_rule_text_must_start_from_an_op_it_tracks():
+    """The text is what the trace shows: it may not describe an op the code never sees."""
+    from gradlab.tensor.shape import Reshape
+    with pytest.raises(ValueError, match=r"'log\(x\) -> x' rewrites 'log', which it does not track"):
+        node_rule("exp(x) -> x;  log(x) -> x", tracks=(scalar("exp"),))(lambda fgraph, node: None)
+    with pytest.raises(ValueError, match="rewrites 'mul'"):
+        node_rule("x * 1 -> x", tracks=(Reshape,))(lambda fgraph, node: None)
+    rule = node_rule("f(x, 1) -> x;  x * 1 -> x", tracks=(scalar("mul"),))(lambda fgraph, node: None)
+    assert rule.pattern_text.startswith("f(x, 1)")         # one letter: any op
