@@ -21,11 +21,12 @@ def fold_plans(fold: Union[bool, str], max_nodes: Optional[int]) -> list:
 
     ``fold=False``: nothing folded (composites and loop bodies open, no
     repeat folded); ``True``: everything folded; ``"auto"``: open first, then
-    repeats folded, then composites and loop bodies closed — the first plan
-    that fits the size budget is drawn."""
+    repeats folded, then composites and loop bodies closed and wide fan-in
+    bundled (``layout.plan``) — the first plan that fits the size budget is
+    drawn."""
     if fold not in (True, False, "auto"):
         raise ValueError(f"fold must be 'auto', True or False, got {fold!r}")
-    closed = dict(max_nodes=max_nodes, fold_repeats=True, open_composites=False, open_scans=False)
+    closed = dict(max_nodes=max_nodes, fold_repeats=True, open_composites=False, open_scans=False, bundle=True)
     if fold is True:
         return [closed]
     if fold is False:
@@ -100,5 +101,7 @@ def _plan_changes(options: dict, layouts: list) -> bool:
     if options.get("fold_repeats"):
         if any(not layout.repeats and find_repeats(layout.nodes) for layout in layouts):
             return True
+    if options.get("bundle") and not all(layout.bundle for layout in layouts):
+        return True
     closes = not options.get("open_composites", True)
     return closes and any(program_of(n.op) is not None or is_scan(n.op) for layout in layouts for n in layout.nodes)

@@ -88,6 +88,7 @@ class Canvas:
         self.edges: list = []
         self.labelled = False
         self._clusters: list = []
+        self._labelled_edges: dict = {}     # (container, tail, head, other attrs) -> (body line, labels)
 
     def cluster(self, parent: Any, name: str, kind: str, label: list) -> Any:
         """A new cluster of ``kind`` (``style.CLUSTER_STYLES``) inside ``parent``."""
@@ -105,6 +106,19 @@ class Canvas:
         self.boxes[nid] = budget.text_box(lines, shape=attrs.get("shape", "box"))
 
     def edge(self, container: Any, tail: str, head: str, **attrs: Any) -> None:
+        """An edge; a labelled edge parallel to one drawn before (an op reading
+        the same thing at several argument positions) joins it, labels
+        joined (``7, 10, 12``)."""
+        if "label" in attrs:
+            key = (id(container), tail, head, tuple(sorted((k, v) for k, v in attrs.items() if k != "label")))
+            drawn = self._labelled_edges.get(key)
+            if drawn is not None:
+                line, labels = drawn
+                labels.append(attrs["label"])
+                container.edge(tail, head, **dict(attrs, label=", ".join(labels)))
+                container.body[line] = container.body.pop()
+                return
+            self._labelled_edges[key] = (len(container.body), [attrs["label"]])
         container.edge(tail, head, **attrs)
         if attrs.get("constraint") != "false":
             self.edges.append((tail, head))
@@ -170,7 +184,10 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
         canvas.node(job.container, copy, pending[var][0], pending[var][1])
         return copy
 
+    bundles, bundled = _constant_bundles(job.target, layout) if layout.bundle else ({}, set())
     for var in layout.variables:
+        if var in bundled:
+            continue
         role = variable_role(var, job.target)
         given = job.roles.get(var)
         value = None if job.values is None else job.values.get(var)
@@ -205,11 +222,14 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
             producer[node] = nid
             _draw_op(canvas, container, node, nid, marks.get(node))
             numbered = len(node.inputs) > 1 and not style.is_commutative(node)
+            together = dict(bundles.get(node, ()))
             for i, var in enumerate(node.inputs):
-                tail = source(var)
+                tail = None if i in together else source(var)
                 if tail is not None:
                     canvas.edge(job.container, tail, nid, **({"label": str(i)} if numbered else {}))
                     used["extras"].update(("numbered",) if numbered else ())
+            if together:
+                _draw_constant_bundle(canvas, container, job.container, nid, together, numbered)
             if layout.open_scans and is_scan(node.op):
                 jobs.append(scan_body_job(canvas, container, node, nid, layout, _Job))
         for j, out in enumerate(node.outputs):
@@ -220,6 +240,43 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
     if job.carried:
         link_loop_body(canvas, job)
     _draw_groups(canvas, job.container, job.target, layout, prefix, used, source)
+
+
+def _constant_bundles(target: Target, layout: Layout) -> tuple:
+    """``({op: [(argument position, constant)]}, constants drawn only in bundles)``:
+    an op drawn as an ellipse that reads two or more unnamed constants reads
+    them from one box (a row of constant boxes is what makes a wide fan-in
+    wide); a constant read elsewhere too keeps its own box there."""
+    bundles: dict = {}
+    reads: Counter = Counter()
+    for node in layout.nodes + layout.hidden:
+        for var in node.inputs:
+            if var in layout.var_ids:
+                reads[var] += 1
+    for node in layout.nodes:
+        if layout.open_composites and program_of(node.op) is not None:
+            continue
+        found = [(i, v) for i, v in enumerate(node.inputs)
+                 if isinstance(v, Constant) and v.name is None and v not in target.outputs
+                 and v not in target.inputs and v in layout.var_ids]
+        if len(found) >= 2:
+            bundles[node] = found
+    inside: Counter = Counter(v for found in bundles.values() for _, v in found)
+    return bundles, {v for v, k in inside.items() if k == reads[v]}
+
+
+def _draw_constant_bundle(canvas: Canvas, container: Any, edges: Any, nid: str, together: dict,
+                          numbered: bool) -> None:
+    """The constants an op reads, one line each (``arg 5: 1.0`` when the
+    argument order matters), in one box with one edge to the op."""
+    lines = []
+    for i, var in sorted(together.items()):
+        text = repr(var) if np.ndim(var.data) == 0 else " ".join(format_value(var.data))
+        lines.append(f"arg {i}: {text}" if numbered else text)
+    attrs = dict(style.variable_attrs("constant"), tooltip=style.plural(len(lines), "constant") + " read by this op")
+    canvas.node(container, f"{nid}_constants", lines, attrs)
+    canvas.used["roles"].add("constant")
+    canvas.edge(edges, f"{nid}_constants", nid)
 
 
 def _draw_op(canvas: Canvas, container: Any, node: Apply, nid: str, mark: Optional[str]) -> None:
