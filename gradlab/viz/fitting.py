@@ -14,6 +14,9 @@ from gradlab.viz.folding import find_repeats, is_scan, program_of
 
 #: pictures with more ops than this are sized by the prediction alone (no trial layout)
 MEASURE_AT_MOST = 150
+#: ... and so are pictures of more DOT statements than this (an opened composite of
+#: thousands of instructions is one op; ``dot`` would overrun its time bound on it)
+MEASURE_STATEMENTS_AT_MOST = 1000
 
 
 def fold_plans(fold: Union[bool, str], max_nodes: Optional[int]) -> list:
@@ -55,7 +58,8 @@ def fitted(build: Callable, fold: Union[bool, str], max_nodes: Optional[int], fi
     def attempt(options: dict) -> bool:
         nonlocal best, previous
         dot, size, previous = build(options, rankdir)
-        small = sum(len(layout.nodes) for layout in previous) <= MEASURE_AT_MOST
+        small = (sum(len(layout.nodes) for layout in previous) <= MEASURE_AT_MOST
+                 and len(dot.body) <= MEASURE_STATEMENTS_AT_MOST)
         measured = measured_size(dot) if fit and small else None
         candidates = [(measured or size, dot)]
         if measured is not None and rankdir is None:

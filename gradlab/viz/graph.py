@@ -115,7 +115,7 @@ class Canvas:
             if drawn is not None:
                 line, labels = drawn
                 labels.append(attrs["label"])
-                container.edge(tail, head, **dict(attrs, label=", ".join(labels)))
+                container.edge(tail, head, **dict(attrs, label=style.text_label(joined_positions(labels))))
                 container.body[line] = container.body.pop()
                 return
             self._labelled_edges[key] = (len(container.body), [attrs["label"]])
@@ -130,6 +130,28 @@ class Canvas:
         for parent, child in reversed(self._clusters):
             parent.subgraph(child)
         self._clusters.clear()
+
+
+def joined_positions(labels: Sequence[str], width: int = 16) -> list:
+    """Edge labels joined, runs of argument positions written as ranges
+    (``0, 1, 2, 3, 7`` -> ``0–3, 7``), as lines of about ``width`` characters."""
+    numbers = [int(t) for t in labels if t.isdigit()]
+    if len(numbers) != len(labels):
+        return style.wrap_line(", ".join(labels), width)
+    parts: list = []
+    for k in sorted(set(numbers)):
+        if parts and parts[-1][1] == k - 1:
+            parts[-1][1] = k
+        else:
+            parts.append([k, k])
+    text = ", ".join(str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}–{b}" for a, b in parts)
+    return style.wrap_line(text, width)
+
+
+#: the most input names a bundle of a collapsed piece's inputs lists
+MAX_BUNDLED_NAMES = 12
+#: characters per line in a bundle box
+BUNDLE_WRAP = 24
 
 
 @dataclass
@@ -330,15 +352,19 @@ def _draw_groups(canvas: Canvas, target_graph: Any, target: Target, layout: Layo
     for gid, nodes in layout.groups:
         counts = Counter(style.op_label(n) for n in nodes)
         top = ", ".join(f"{name} ×{k:,}" for name, k in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
-        not_drawn = {v for n in nodes for v in n.inputs if v.owner is None and v not in layout.var_ids}
+        not_drawn = list(dict.fromkeys(v for n in nodes for v in n.inputs
+                                       if v.owner is None and v not in layout.var_ids))
         constants = sum(isinstance(v, Constant) for v in not_drawn)
+        free = [v for v in not_drawn if not isinstance(v, Constant)]
         lines = [f"⋯ {style.plural(len(nodes), 'op')} collapsed", top]
-        if len(not_drawn) > constants:
-            lines.append(f"+ {style.plural(len(not_drawn) - constants, 'input')} not drawn")
+        if free and not layout.bundle:
+            lines.append(f"+ {style.plural(len(free), 'input')} not drawn")
         if constants:
             lines.append(f"+ {style.plural(constants, 'constant')}")
         canvas.node(target_graph, prefix + gid, lines,
                     dict(style.SUMMARY_STYLE[1], tooltip=style.plural(len(nodes), "op")))
+        if free and layout.bundle:
+            _draw_input_bundle(canvas, target_graph, prefix + gid, free)
         members = set(nodes)
         fed_by: list = []
         feeds: list = []
@@ -360,6 +386,20 @@ def _draw_groups(canvas: Canvas, target_graph: Any, target: Target, layout: Layo
                 canvas.edge(target_graph, prefix + item, prefix + gid, style="dashed")
             else:
                 canvas.edge(target_graph, prefix + gid, prefix + layout.var_ids[item], style="dashed")
+
+
+def _draw_input_bundle(canvas: Canvas, target_graph: Any, group: str, free: list) -> None:
+    """The inputs only a collapsed piece reads, named in one box (the first
+    ``MAX_BUNDLED_NAMES``, then how many in all) with one edge to the piece."""
+    names = [v.name or "unnamed" for v in free[:MAX_BUNDLED_NAMES]]
+    lines = [line.strip() for line in style.wrap_line(", ".join(names), BUNDLE_WRAP)]
+    if len(free) > len(names):
+        lines[-1] += ", …"
+        lines.append(f"({style.plural(len(free), 'input')} in all)")
+    canvas.node(target_graph, f"{group}_inputs", lines,
+                dict(style.variable_attrs("input"), tooltip=style.plural(len(free), "input") + " of the collapsed ops"))
+    canvas.used["roles"].add("input")
+    canvas.edge(target_graph, f"{group}_inputs", group, style="dashed")
 
 
 def new_digraph(rankdir: str = "LR") -> Any:

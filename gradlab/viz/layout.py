@@ -93,7 +93,7 @@ def plan(target: Target, max_nodes: Optional[int] = MAX_NODES, *, fold_repeats: 
     pieces feeding the same drawn op are one summary box, and an unnamed
     result of a collapsed piece is not drawn (its edge runs from the summary
     box to its reader); ``graph.draw`` also bundles an op's constants into
-    one box."""
+    one box, and the inputs only collapsed ops read into one box per summary."""
     full = toposort(target.outputs, target.inputs)
     repeats: list = []
     folded_set: set = set()
@@ -137,7 +137,7 @@ def plan(target: Target, max_nodes: Optional[int] = MAX_NODES, *, fold_repeats: 
     if hidden:
         # free inputs of collapsed ops are drawn (up to a few); their constants are only counted
         free = [v for n in hidden for v in n.inputs if v.owner is None and not isinstance(v, Constant)]
-        for var in list(dict.fromkeys(free))[:MAX_COLLAPSED_INPUTS]:
+        for var in list(dict.fromkeys(free))[:0 if bundle else MAX_COLLAPSED_INPUTS]:
             see(var)
         feeding_shown = {v for n in shown for v in n.inputs} | set(target.outputs) | set(target.inputs)
         variables = [v for v in variables if v.owner is not None or v in feeding_shown or v in free]
