@@ -18,6 +18,7 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Constant, Variable
 from gradlab.viz import budget, dot_runner, style
+from gradlab.viz.bundles import constant_bundles, draw_constant_bundle, draw_input_bundle, joined_positions
 from gradlab.viz.clusters import draw_composite, link_loop_body, scan_body_job
 from gradlab.viz.fitting import fitted
 from gradlab.viz.folding import is_scan, program_of, wrapped_expression
@@ -132,28 +133,6 @@ class Canvas:
         self._clusters.clear()
 
 
-def joined_positions(labels: Sequence[str], width: int = 16) -> list:
-    """Edge labels joined, runs of argument positions written as ranges
-    (``0, 1, 2, 3, 7`` -> ``0–3, 7``), as lines of about ``width`` characters."""
-    numbers = [int(t) for t in labels if t.isdigit()]
-    if len(numbers) != len(labels):
-        return style.wrap_line(", ".join(labels), width)
-    parts: list = []
-    for k in sorted(set(numbers)):
-        if parts and parts[-1][1] == k - 1:
-            parts[-1][1] = k
-        else:
-            parts.append([k, k])
-    text = ", ".join(str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}–{b}" for a, b in parts)
-    return style.wrap_line(text, width)
-
-
-#: the most input names a bundle of a collapsed piece's inputs lists
-MAX_BUNDLED_NAMES = 12
-#: characters per line in a bundle box
-BUNDLE_WRAP = 24
-
-
 @dataclass
 class _Job:
     """One graph to draw into ``container`` (the picture, or a loop-body cluster)."""
@@ -206,7 +185,7 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
         canvas.node(job.container, copy, pending[var][0], pending[var][1])
         return copy
 
-    bundles, bundled = _constant_bundles(job.target, layout) if layout.bundle else ({}, set())
+    bundles, bundled = constant_bundles(job.target, layout) if layout.bundle else ({}, set())
     for var in layout.variables:
         if var in bundled:
             continue
@@ -251,7 +230,7 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
                     canvas.edge(job.container, tail, nid, **({"label": str(i)} if numbered else {}))
                     used["extras"].update(("numbered",) if numbered else ())
             if together:
-                _draw_constant_bundle(canvas, container, job.container, nid, together, numbered)
+                draw_constant_bundle(canvas, container, job.container, nid, together, numbered)
             if layout.open_scans and is_scan(node.op):
                 jobs.append(scan_body_job(canvas, container, node, nid, layout, _Job))
         for j, out in enumerate(node.outputs):
@@ -262,43 +241,6 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
     if job.carried:
         link_loop_body(canvas, job)
     _draw_groups(canvas, job.container, job.target, layout, prefix, used, source)
-
-
-def _constant_bundles(target: Target, layout: Layout) -> tuple:
-    """``({op: [(argument position, constant)]}, constants drawn only in bundles)``:
-    an op drawn as an ellipse that reads two or more unnamed constants reads
-    them from one box (a row of constant boxes is what makes a wide fan-in
-    wide); a constant read elsewhere too keeps its own box there."""
-    bundles: dict = {}
-    reads: Counter = Counter()
-    for node in layout.nodes + layout.hidden:
-        for var in node.inputs:
-            if var in layout.var_ids:
-                reads[var] += 1
-    for node in layout.nodes:
-        if layout.open_composites and program_of(node.op) is not None:
-            continue
-        found = [(i, v) for i, v in enumerate(node.inputs)
-                 if isinstance(v, Constant) and v.name is None and v not in target.outputs
-                 and v not in target.inputs and v in layout.var_ids]
-        if len(found) >= 2:
-            bundles[node] = found
-    inside: Counter = Counter(v for found in bundles.values() for _, v in found)
-    return bundles, {v for v, k in inside.items() if k == reads[v]}
-
-
-def _draw_constant_bundle(canvas: Canvas, container: Any, edges: Any, nid: str, together: dict,
-                          numbered: bool) -> None:
-    """The constants an op reads, one line each (``arg 5: 1.0`` when the
-    argument order matters), in one box with one edge to the op."""
-    lines = []
-    for i, var in sorted(together.items()):
-        text = repr(var) if np.ndim(var.data) == 0 else " ".join(format_value(var.data))
-        lines.append(f"arg {i}: {text}" if numbered else text)
-    attrs = dict(style.variable_attrs("constant"), tooltip=style.plural(len(lines), "constant") + " read by this op")
-    canvas.node(container, f"{nid}_constants", lines, attrs)
-    canvas.used["roles"].add("constant")
-    canvas.edge(edges, f"{nid}_constants", nid)
 
 
 def _draw_op(canvas: Canvas, container: Any, node: Apply, nid: str, mark: Optional[str]) -> None:
@@ -364,7 +306,7 @@ def _draw_groups(canvas: Canvas, target_graph: Any, target: Target, layout: Layo
         canvas.node(target_graph, prefix + gid, lines,
                     dict(style.SUMMARY_STYLE[1], tooltip=style.plural(len(nodes), "op")))
         if free and layout.bundle:
-            _draw_input_bundle(canvas, target_graph, prefix + gid, free)
+            draw_input_bundle(canvas, target_graph, prefix + gid, free)
         members = set(nodes)
         fed_by: list = []
         feeds: list = []
@@ -386,20 +328,6 @@ def _draw_groups(canvas: Canvas, target_graph: Any, target: Target, layout: Layo
                 canvas.edge(target_graph, prefix + item, prefix + gid, style="dashed")
             else:
                 canvas.edge(target_graph, prefix + gid, prefix + layout.var_ids[item], style="dashed")
-
-
-def _draw_input_bundle(canvas: Canvas, target_graph: Any, group: str, free: list) -> None:
-    """The inputs only a collapsed piece reads, named in one box (the first
-    ``MAX_BUNDLED_NAMES``, then how many in all) with one edge to the piece."""
-    names = [v.name or "unnamed" for v in free[:MAX_BUNDLED_NAMES]]
-    lines = [line.strip() for line in style.wrap_line(", ".join(names), BUNDLE_WRAP)]
-    if len(free) > len(names):
-        lines[-1] += ", …"
-        lines.append(f"({style.plural(len(free), 'input')} in all)")
-    canvas.node(target_graph, f"{group}_inputs", lines,
-                dict(style.variable_attrs("input"), tooltip=style.plural(len(free), "input") + " of the collapsed ops"))
-    canvas.used["roles"].add("input")
-    canvas.edge(target_graph, f"{group}_inputs", group, style="dashed")
 
 
 def new_digraph(rankdir: str = "LR") -> Any:

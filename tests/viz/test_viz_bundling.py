@@ -11,7 +11,7 @@ import pytest
 import gradlab.tensor as gt
 from gradlab import viz
 from gradlab.viz import budget
-from gradlab.viz.graph import joined_positions
+from gradlab.viz.bundles import joined_positions
 
 from viz_helpers import label_lines, parse
 
