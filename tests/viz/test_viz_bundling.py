@@ -34,8 +34,14 @@ def _stack_of_inputs(n: int = 40):
     return gt.stack([ops[k % 4](gt.dscalar(f"x{k}")) for k in range(n)])
 
 
-@pytest.mark.parametrize("build", [_stack_of_chains, _tree, _stack_of_inputs],
-                         ids=["40 chains into one op", "a sum tree of 64 inputs", "40 inputs into one op"])
+def _stack_of_sums(n: int = 12):
+    x = gt.dscalar("x")
+    return gt.stack([gt.exp(x * float(k)) + gt.log(gt.dscalar(f"x{k}")) for k in range(n)])
+
+
+@pytest.mark.parametrize("build", [_stack_of_chains, _tree, _stack_of_inputs, _stack_of_sums],
+                         ids=["40 chains into one op", "a sum tree of 64 inputs", "40 inputs into one op",
+                              "12 sums into one op"])
 def test_wide_fan_in_keeps_the_budget(build):
     measured = budget.measure_svg(viz.graph(build()).pipe(format="svg", encoding="utf-8"))
     assert measured.fits, measured
