@@ -18,6 +18,7 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Constant, Variable
 from gradlab.viz import budget, dot_runner, style
+from gradlab.viz.bundles import constant_bundles, draw_constant_bundle, draw_input_bundle, joined_positions
 from gradlab.viz.clusters import draw_composite, link_loop_body, scan_body_job
 from gradlab.viz.fitting import fitted
 from gradlab.viz.folding import is_scan, program_of, wrapped_expression
@@ -91,6 +92,7 @@ class Canvas:
         self.edges: list = []
         self.labelled = False
         self._clusters: list = []
+        self._labelled_edges: dict = {}     # (container, tail, head, other attrs) -> (body line, labels)
 
     def cluster(self, parent: Any, name: str, kind: str, label: list) -> Any:
         """A new cluster of ``kind`` (``style.CLUSTER_STYLES``) inside ``parent``."""
@@ -108,6 +110,19 @@ class Canvas:
         self.boxes[nid] = budget.text_box(lines, shape=attrs.get("shape", "box"))
 
     def edge(self, container: Any, tail: str, head: str, **attrs: Any) -> None:
+        """An edge; a labelled edge parallel to one drawn before (an op reading
+        the same thing at several argument positions) joins it, labels
+        joined (``7, 10, 12``)."""
+        if "label" in attrs:
+            key = (id(container), tail, head, tuple(sorted((k, v) for k, v in attrs.items() if k != "label")))
+            drawn = self._labelled_edges.get(key)
+            if drawn is not None:
+                line, labels = drawn
+                labels.append(attrs["label"])
+                container.edge(tail, head, **dict(attrs, label=style.text_label(joined_positions(labels))))
+                container.body[line] = container.body.pop()
+                return
+            self._labelled_edges[key] = (len(container.body), [attrs["label"]])
         container.edge(tail, head, **attrs)
         if attrs.get("constraint") != "false":
             self.edges.append((tail, head))
@@ -173,7 +188,10 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
         canvas.node(job.container, copy, pending[var][0], pending[var][1])
         return copy
 
+    bundles, bundled = constant_bundles(job.target, layout) if layout.bundle else ({}, set())
     for var in layout.variables:
+        if var in bundled:
+            continue
         role = variable_role(var, job.target)
         given = job.roles.get(var)
         value = None if job.values is None else job.values.get(var)
@@ -208,11 +226,14 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
             producer[node] = nid
             _draw_op(canvas, container, node, nid, marks.get(node))
             numbered = len(node.inputs) > 1 and not style.is_commutative(node)
+            together = dict(bundles.get(node, ()))
             for i, var in enumerate(node.inputs):
-                tail = source(var)
+                tail = None if i in together else source(var)
                 if tail is not None:
                     canvas.edge(job.container, tail, nid, **({"label": str(i)} if numbered else {}))
                     used["extras"].update(("numbered",) if numbered else ())
+            if together:
+                draw_constant_bundle(canvas, container, job.container, nid, together, numbered)
             if layout.open_scans and is_scan(node.op):
                 jobs.append(scan_body_job(canvas, container, node, nid, layout, _Job))
         for j, out in enumerate(node.outputs):
@@ -276,15 +297,19 @@ def _draw_groups(canvas: Canvas, target_graph: Any, target: Target, layout: Layo
     for gid, nodes in layout.groups:
         counts = Counter(style.op_label(n) for n in nodes)
         top = ", ".join(f"{name} ×{k:,}" for name, k in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
-        not_drawn = {v for n in nodes for v in n.inputs if v.owner is None and v not in layout.var_ids}
+        not_drawn = list(dict.fromkeys(v for n in nodes for v in n.inputs
+                                       if v.owner is None and v not in layout.var_ids))
         constants = sum(isinstance(v, Constant) for v in not_drawn)
+        free = [v for v in not_drawn if not isinstance(v, Constant)]
         lines = [f"⋯ {style.plural(len(nodes), 'op')} collapsed", top]
-        if len(not_drawn) > constants:
-            lines.append(f"+ {style.plural(len(not_drawn) - constants, 'input')} not drawn")
+        if free and not layout.bundle:
+            lines.append(f"+ {style.plural(len(free), 'input')} not drawn")
         if constants:
             lines.append(f"+ {style.plural(constants, 'constant')}")
         canvas.node(target_graph, prefix + gid, lines,
                     dict(style.SUMMARY_STYLE[1], tooltip=style.plural(len(nodes), "op")))
+        if free and layout.bundle:
+            draw_input_bundle(canvas, target_graph, prefix + gid, free)
         members = set(nodes)
         fed_by: list = []
         feeds: list = []
