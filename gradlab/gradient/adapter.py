@@ -44,9 +44,9 @@ from gradlab.graph.traversal import clone_replace
 from gradlab.gradient.control import grad_not_implemented
 from gradlab.gradient.types import disconnected_type, is_disconnected, is_null
 
-__all__ = ["Flow", "is_float_dtype", "is_discrete", "grad_dtype", "cast_to", "zeros_for", "connection_pattern",
-           "call_l_op", "check_term", "node_vjp", "pullback", "node_jvp", "pushforward", "node_rop_by_double_lop",
-           "rop_by_double_lop", "add_seed"]
+__all__ = ["Flow", "is_float_dtype", "is_discrete", "is_real", "grad_dtype", "cast_to", "zeros_for",
+           "connection_pattern", "call_l_op", "check_term", "node_vjp", "pullback", "node_jvp", "pushforward",
+           "node_rop_by_double_lop", "rop_by_double_lop", "add_seed"]
 
 
 class Flow(enum.Enum):
@@ -74,6 +74,12 @@ def is_discrete(var: Variable) -> bool:
     """Is ``var`` a tensor of an integer or boolean dtype?"""
     dtype = getattr(var.type, "dtype", None)
     return dtype is not None and not is_float_dtype(dtype)
+
+
+def is_real(var: Variable) -> bool:
+    """Is ``var`` a tensor of a real (float or complex) dtype?"""
+    dtype = getattr(var.type, "dtype", None)
+    return dtype is not None and is_float_dtype(dtype)
 
 
 def grad_dtype(var: Variable) -> Optional[str]:
