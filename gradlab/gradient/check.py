@@ -17,17 +17,17 @@ import numpy as np
 from gradlab.gradient.reverse import grad
 from gradlab.gradient.types import GradientError
 
-__all__ = ["numeric_grad", "verify_grad", "default_tolerance"]
+__all__ = ["numeric_grad", "verify_grad", "default_tolerance", "TYPE_EPS", "TYPE_TOL"]
 
 #: finite-difference step per dtype
-_TYPE_EPS = {"float64": 1e-7, "float32": 3e-4, "float16": 1e-1}
+TYPE_EPS = {"float64": 1e-7, "float32": 3e-4, "float16": 1e-1}
 #: default absolute and relative tolerance per dtype
-_TYPE_TOL = {"float64": 1e-4, "float32": 1e-2, "float16": 5e-2}
+TYPE_TOL = {"float64": 1e-4, "float32": 1e-2, "float16": 5e-2}
 
 
 def default_tolerance(dtypes: Sequence[str]) -> float:
     """The loosest default tolerance among ``dtypes``."""
-    return builtins.max(_TYPE_TOL[str(dt)] for dt in dtypes)
+    return builtins.max(TYPE_TOL[str(dt)] for dt in dtypes)
 
 
 class numeric_grad:
@@ -36,20 +36,20 @@ class numeric_grad:
     ``pt`` is a single array).  The step ``eps`` defaults by dtype
     (float64: 1e-7, float32: 3e-4, float16: 0.1)."""
 
-    type_eps = _TYPE_EPS
+    type_eps = TYPE_EPS
 
     def __init__(self, f: Callable, pt: Any, eps: Optional[float] = None, out_type: Optional[str] = None):
         packed = not isinstance(pt, (list, tuple))
         points = [np.array(p) for p in ([pt] if packed else pt)]
         dtypes = [str(p.dtype) for p in points]
         for i, dt in enumerate(dtypes):
-            if dt not in _TYPE_EPS:
+            if dt not in TYPE_EPS:
                 raise TypeError(f"numeric_grad: argument {i} has dtype {dt}; finite differences need real "
                                 "(float16/32/64) values")
         # work in the most precise dtype among the arguments
-        working = builtins.min(dtypes, key=lambda dt: _TYPE_EPS[dt])
+        working = builtins.min(dtypes, key=lambda dt: TYPE_EPS[dt])
         if eps is None:
-            eps = builtins.max(_TYPE_EPS[dt] for dt in dtypes)
+            eps = builtins.max(TYPE_EPS[dt] for dt in dtypes)
         out_dtype = out_type if out_type is not None and str(out_type).startswith("complex") else working
         sizes = [p.size for p in points]
         total = int(builtins.sum(sizes))
@@ -140,7 +140,7 @@ def verify_grad(fun: Callable, pt: Sequence[Any], n_tests: int = 2,
         raise TypeError(f"verify_grad: pt must be a list of arrays (one per input), got {type(pt).__name__}")
     points = [np.array(p) for p in pt]
     for i, p in enumerate(points):
-        if p.dtype.name not in _TYPE_EPS:
+        if p.dtype.name not in TYPE_EPS:
             raise TypeError(f"verify_grad: input {i} has dtype {p.dtype}; gradients are checked on real inputs "
                             "only (float16/32/64). Pass e.g. np.asarray(value, dtype='float64')")
     if abs_tol is None:
