@@ -191,11 +191,10 @@ def pullback(node: Any, output_grads: Sequence[Optional[Variable]], pattern: lis
     term).  An input connected (``pattern``) to an undefined adjoint gets it;
     else to a real adjoint, the op's rule; else to a discrete output, zeros."""
     flows = [_flow(out, g) for out, g in zip(node.outputs, output_grads)]
-    plan: List[Any] = []
+    plan: List[Optional[Flow]] = []  # per input: what it receives (None: nothing)
     for row, want in zip(pattern, wanted):
         linked = [f for f, connected in zip(flows, row) if connected] if want else ()
-        plan.append(Flow.NULL if Flow.NULL in linked else Flow.REAL if Flow.REAL in linked
-                    else Flow.DISCRETE if Flow.DISCRETE in linked else None)
+        plan.append(next((f for f in (Flow.NULL, Flow.REAL, Flow.DISCRETE) if f in linked), None))
     raw: list = []
     if Flow.REAL in plan:
         real = [g if f is Flow.REAL else None for f, g in zip(flows, output_grads)]
