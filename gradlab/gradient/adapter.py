@@ -44,7 +44,7 @@ from gradlab.graph.traversal import clone_replace
 from gradlab.gradient.control import grad_not_implemented
 from gradlab.gradient.types import disconnected_type, is_disconnected, is_null
 
-__all__ = ["Flow", "is_float_dtype", "is_discrete", "is_real", "grad_dtype", "cast_to", "zeros_for",
+__all__ = ["Flow", "is_float_dtype", "is_discrete", "is_real", "grad_dtype", "cast_to", "zeros_for", "ndim_mismatch",
            "connection_pattern", "call_l_op", "check_term", "node_vjp", "pullback", "node_jvp", "pushforward",
            "node_rop_by_double_lop", "rop_by_double_lop", "add_seed"]
 
@@ -105,6 +105,12 @@ def zeros_for(var: Variable) -> Variable:
     return api.zeros_like(var, dtype=grad_dtype(var))
 
 
+def ndim_mismatch(g: Variable, like: Variable) -> Optional[tuple]:
+    """``(g's ndim, like's ndim)`` when both are known and differ, else None."""
+    nd_g, nd_like = getattr(g.type, "ndim", None), getattr(like.type, "ndim", None)
+    return (nd_g, nd_like) if nd_g is not None and nd_like is not None and nd_g != nd_like else None
+
+
 def connection_pattern(node: Any) -> list:
     """``node.op.connection_pattern(node)``, checked: one row per input, one entry per output."""
     pattern = node.op.connection_pattern(node)
@@ -149,10 +155,10 @@ def check_term(node: Any, i: int, term: Any) -> Variable:
                         f"input {i} ({x}); gradients must be symbolic variables (e.g. zeros_like(x))"[:400])
     if is_null(term) or is_disconnected(term):
         return term
-    nd_term, nd_x = getattr(term.type, "ndim", None), getattr(x.type, "ndim", None)
-    if nd_term is not None and nd_x is not None and nd_term != nd_x:
-        raise ValueError(f"the gradient method (grad/L_op) of op {op} returned a term with {nd_term} dimensions "
-                         f"for input {i} ({x}), which has {nd_x}; the gradient must have the input's shape")
+    bad = ndim_mismatch(term, x)
+    if bad:
+        raise ValueError(f"the gradient method (grad/L_op) of op {op} returned a term with {bad[0]} dimensions "
+                         f"for input {i} ({x}), which has {bad[1]}; the gradient must have the input's shape")
     return cast_to(term, grad_dtype(x))
 
 
@@ -304,10 +310,10 @@ def _check_tangent(node: Any, k: int, t: Any) -> Optional[Variable]:
                         "symbolic variables (or None for zero)")
     if is_null(t):
         return t
-    nd_t, nd_o = getattr(t.type, "ndim", None), getattr(out.type, "ndim", None)
-    if nd_t is not None and nd_o is not None and nd_t != nd_o:
-        raise ValueError(f"R_op of op {op} returned a tangent with {nd_t} dimensions for output {k}, which has "
-                         f"{nd_o}; a tangent has its output's shape")
+    bad = ndim_mismatch(t, out)
+    if bad:
+        raise ValueError(f"R_op of op {op} returned a tangent with {bad[0]} dimensions for output {k}, which has "
+                         f"{bad[1]}; a tangent has its output's shape")
     return cast_to(t, grad_dtype(out))
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from gradlab.graph.basic import Variable
 from gradlab.graph.traversal import toposort
-from gradlab.gradient.adapter import cast_to, connection_pattern, grad_dtype, pullback, zeros_for
+from gradlab.gradient.adapter import cast_to, connection_pattern, grad_dtype, ndim_mismatch, pullback, zeros_for
 from gradlab.gradient.types import (DisconnectedInputError, DisconnectedType, NullType, NullTypeGradError,
                                     disconnected_type, is_disconnected, is_null)
 
@@ -86,10 +86,10 @@ def as_gradient(fn: str, what: str, value: Any, like: Variable) -> Variable:
                             f"{type(value).__name__}: {exc}") from None
     if isinstance(value.type, (NullType, DisconnectedType)):
         return value
-    nd_value, nd_like = getattr(value.type, "ndim", None), getattr(like.type, "ndim", None)
-    if nd_value is not None and nd_like is not None and nd_value != nd_like:
-        raise ValueError(f"{fn}: {what} has {nd_value} dimension{'s' if nd_value != 1 else ''} "
-                         f"({value.type}) but {like} has {nd_like} ({like.type}); give it the shape of {like}")
+    bad = ndim_mismatch(value, like)
+    if bad:
+        raise ValueError(f"{fn}: {what} has {bad[0]} dimension{'s' if bad[0] != 1 else ''} "
+                         f"({value.type}) but {like} has {bad[1]} ({like.type}); give it the shape of {like}")
     shp_value, shp_like = getattr(value.type, "shape", None), getattr(like.type, "shape", None)
     if shp_value is not None and shp_like is not None:
         for axis, (a, b) in enumerate(zip(shp_value, shp_like)):
