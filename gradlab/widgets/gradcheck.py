@@ -73,7 +73,7 @@ class GradCheck(Workbench):
     def __init__(self, fn_or_op: Union[Callable, Variable], point: Any, *, eps: Optional[float] = None,
                  tolerance: Optional[float] = None, projection: str = "sum", mode: Any = None,
                  max_entries: int = MAX_ENTRIES):
-        from gradlab.gradient.check import _TYPE_EPS, default_tolerance
+        from gradlab.gradient.check import TYPE_EPS, default_tolerance
         if projection not in ("sum", "random"):
             raise ValueError(f"projection must be 'sum' or 'random', got {projection!r}")
         self.inputs, self.output, points = self._symbolic(fn_or_op, point)
@@ -87,7 +87,7 @@ class GradCheck(Workbench):
         self.tolerance = float(tolerance) if tolerance is not None else default_tolerance([p.dtype.name for p in points])
         self._points = points
         self._build_functions()
-        default_eps = max(_TYPE_EPS[p.dtype.name] for p in points)
+        default_eps = max(TYPE_EPS[p.dtype.name] for p in points)
         eps = default_eps if eps is None else finite_number("eps", eps, EPS_RANGE[0], EPS_RANGE[1])
         self.eps_slider = FiniteLogSlider(value=eps, base=10, min=np.log10(EPS_RANGE[0]),
                                           max=np.log10(EPS_RANGE[1]), step=0.25, description="eps",
