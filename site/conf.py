@@ -33,7 +33,15 @@ mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
 # MathJax 2.7 with the STIX web fonts that package ships; formulas are in the elements
 # Sphinx marks "math". MathJax's blank test font is looked up locally, not at about:blank
 # (which chromium reports as an error).
+# The MathML that MathJax hides in each formula for screen readers is styled by the
+# combined configuration's NativeMML output, whose six @font-face rules point at TeX web
+# fonts that jupyter-server-mathjax does not ship (fonts/HTML-CSS/TeX/otf): chromium
+# requests them (a 404) for the hidden copy of \mathbb, \mathcal, \mathfrak, \mathscr.
+# Those rules look the fonts up locally instead; the visible formulas use STIX-Web.
+_NATIVE_MML_FONTS = ["Caligraphic", "Caligraphic", "AMS", "Script", "Fraktur", "Fraktur"]
 mathjax2_config = {
+    "NativeMML": {"styles": {f"@font-face /*{n}*/": {"src": f"local('MathJax_{name}')"}
+                             for n, name in enumerate(_NATIVE_MML_FONTS, 1)}},
     "HTML-CSS": {
         "availableFonts": [], "webFont": "STIX-Web", "imageFont": None,
         "styles": {"@font-face": {"font-family": "MathJax_Blank", "src": "local('MathJax_Blank')"}},

@@ -10,6 +10,8 @@ Every ``notebooks/*.ipynb`` is scanned as a file (nothing is executed):
 * stored outputs carry no tool version (graphviz's SVG comment, text chunks in
   PNGs, Python's patch version in the notebook's metadata), no path of a
   machine and no memory address;
+* every image widget in the saved widget state carries its picture (the
+  website and a reopened notebook draw it from there);
 * each notebook opens with a "what you will learn" cell and ends with a
   summary and exercises.
 """
@@ -108,6 +110,33 @@ def test_stored_outputs_carry_no_versions_paths_or_addresses(notebook):
     version = nb.get("metadata", {}).get("language_info", {}).get("version", "")
     if re.fullmatch(r"\d+\.\d+\.\d+.*", str(version)):
         problems.append(f"metadata: language_info.version {version!r} (Python's patch version)")
+    assert not problems, f"{name}: " + "; ".join(problems) + " (refresh with notebooks/refresh_outputs.py)"
+
+
+IMAGE_SIGNATURES = {"png": b"\x89PNG\r\n\x1a\n", "jpeg": b"\xff\xd8\xff", "gif": b"GIF8"}
+
+
+def test_stored_image_widgets_carry_their_picture(notebook):
+    """An ``ImageModel``'s ``value`` is binary: the widget-state schema stores it under the
+    model's ``buffers`` (``{"path": ["value"], "encoding": "base64", "data": ...}``), not in
+    its ``state``.  Without it the website shows an empty picture."""
+    name, nb = notebook
+    state = nb.get("metadata", {}).get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    problems = []
+    for model_id, model in state.get("state", {}).items():
+        if model.get("model_name") != "ImageModel":
+            continue
+        values = [b for b in model.get("buffers", []) if b.get("path") == ["value"]]
+        if len(values) != 1 or values[0].get("encoding") != "base64":
+            problems.append(f"image widget {model_id}: no base64 buffer at path ['value'] "
+                            f"(buffers {[b.get('path') for b in model.get('buffers', [])]})")
+            continue
+        image = base64.b64decode(values[0]["data"])
+        image_format = model["state"].get("format", "png")
+        if not image.startswith(IMAGE_SIGNATURES.get(image_format, b"")) or not image:
+            problems.append(f"image widget {model_id}: {len(image)} bytes that are not a {image_format} image")
+        elif image_format == "png" and png_text_chunks(image):
+            problems.append(f"image widget {model_id}: PNG text chunks {png_text_chunks(image)}")
     assert not problems, f"{name}: " + "; ".join(problems) + " (refresh with notebooks/refresh_outputs.py)"
 
 

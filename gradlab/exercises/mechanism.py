@@ -120,7 +120,7 @@ def check_adjoint(answer: Any, cost: Any, variable: Any, values: Mapping) -> Fee
     """
     from gradlab.graph.basic import Constant
     from gradlab.graph.traversal import graph_inputs
-    from gradlab.widgets.backprop import BackpropTrace
+    from gradlab.viz.backprop_trace import BackpropTrace
     free = [v for v in graph_inputs([cost]) if not isinstance(v, Constant)]
     trace = BackpropTrace(cost, free, dict(values))
     if variable not in trace.values:

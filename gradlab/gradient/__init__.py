@@ -6,7 +6,8 @@
 - built on both (:mod:`.macros`): :func:`jacobian`, :func:`hessian`,
   :func:`hessian_vector_product`; :mod:`.vectorize` batches a graph over a
   new leading axis (what ``jacobian(..., vectorize=True)`` uses);
-- checking (:mod:`.check`): :func:`verify_grad`, :class:`numeric_grad`;
+- checking (:mod:`.check`): :func:`verify_grad`, :class:`numeric_grad`,
+  :func:`numeric_jacobian`;
 - gradient-shaping ops (:mod:`.control`): :func:`consider_constant`,
   :func:`zero_grad`, :func:`disconnected_grad`, :func:`grad_clip`,
   :func:`grad_scale`, :func:`undefined_grad`, and :func:`grad_undefined` /
@@ -38,10 +39,10 @@ from gradlab.gradient.forward import Rop, push_forward  # noqa: F401
 from gradlab.gradient.products import pullback, pushforward  # noqa: F401
 from gradlab.gradient.vectorize import vectorize_graph  # noqa: F401
 from gradlab.gradient.macros import hessian, hessian_vector_product, jacobian  # noqa: F401
-from gradlab.gradient.check import numeric_grad, verify_grad  # noqa: F401
+from gradlab.gradient.check import numeric_grad, numeric_jacobian, verify_grad  # noqa: F401
 
 __all__ = ["grad", "Lop", "Rop", "pushforward", "pullback", "subgraph_grad", "jacobian", "hessian", "hessian_vector_product",
-           "verify_grad", "numeric_grad", "consider_constant", "zero_grad", "disconnected_grad", "grad_clip",
+           "verify_grad", "numeric_grad", "numeric_jacobian", "consider_constant", "zero_grad", "disconnected_grad", "grad_clip",
            "grad_scale", "undefined_grad", "grad_undefined", "grad_not_implemented", "NullType",
            "DisconnectedType", "DisconnectedInputError", "NullTypeGradError", "GradientError", "check_no_null",
            "disconnected_type", "is_null", "is_disconnected", "vectorize_graph", "backpropagate", "push_forward",

@@ -18,17 +18,55 @@ import gradlab.tensor as gt
 from gradlab.gradient.reverse import grad
 from gradlab.gradient.types import GradientError
 
-__all__ = ["numeric_grad", "verify_grad", "default_tolerance"]
+__all__ = ["numeric_grad", "numeric_jacobian", "verify_grad", "default_tolerance", "TYPE_EPS", "TYPE_TOL"]
 
 #: finite-difference step per dtype
-_TYPE_EPS = {"float64": 1e-7, "float32": 3e-4, "float16": 1e-1}
+TYPE_EPS = {"float64": 1e-7, "float32": 3e-4, "float16": 1e-1}
 #: default absolute and relative tolerance per dtype
-_TYPE_TOL = {"float64": 1e-4, "float32": 1e-2, "float16": 5e-2}
+TYPE_TOL = {"float64": 1e-4, "float32": 1e-2, "float16": 5e-2}
 
 
 def default_tolerance(dtypes: Sequence[str]) -> float:
     """The loosest default tolerance among ``dtypes``."""
-    return builtins.max(_TYPE_TOL[str(dt)] for dt in dtypes)
+    return builtins.max(TYPE_TOL[str(dt)] for dt in dtypes)
+
+
+def numeric_jacobian(f: Callable, pt: Sequence[Any], eps: Optional[float] = None,
+                     wrt: Optional[Sequence[int]] = None, out_dtype: str = "float64") -> list:
+    """Jacobians of ``f`` at ``pt`` by central finite differences.
+
+    For each argument ``k`` in ``wrt`` (default: every argument), ``J_k`` has
+    shape ``(f.size, pt[k].size)`` with
+    ``J_k[i, j] = (f(.., x_k + eps e_j, ..)[i] - f(.., x_k - eps e_j, ..)[i]) / (2 eps)``
+    over the flattened output and the flattened entries of ``pt[k]``; the other
+    arguments are passed as given (each call gets fresh copies).  ``eps``
+    defaults by dtype, as for :class:`numeric_grad` (the gradient of a scalar
+    ``f`` is its one-row Jacobian).
+    """
+    points = [np.asarray(p) for p in pt]
+    ks = list(range(len(points))) if wrt is None else [int(k) for k in wrt]
+    for k in ks:
+        if points[k].dtype.name not in TYPE_EPS:
+            raise TypeError(f"numeric_jacobian: argument {k} has dtype {points[k].dtype}; finite differences need "
+                            "real (float16/32/64) values")
+    if eps is None:
+        eps = builtins.max((TYPE_EPS[points[k].dtype.name] for k in ks), default=TYPE_EPS["float64"])
+    jacobians = []
+    for k in ks:
+        base = points[k].reshape(-1)
+        columns = []
+        for j in range(base.size):
+            diff = []
+            for step in (eps, -eps):
+                args = [p.copy() for p in points]
+                args[k].reshape(-1)[j] = base[j] + step
+                diff.append(np.asarray(f(*args)))
+            columns.append(np.ravel((diff[0] - diff[1]) / (2 * eps)))
+        if columns:
+            jacobians.append(np.stack(columns, axis=1).astype(out_dtype))
+        else:
+            jacobians.append(np.zeros((np.size(f(*[p.copy() for p in points])), 0), dtype=out_dtype))
+    return jacobians
 
 
 class numeric_grad:
@@ -37,42 +75,23 @@ class numeric_grad:
     ``pt`` is a single array).  The step ``eps`` defaults by dtype
     (float64: 1e-7, float32: 3e-4, float16: 0.1)."""
 
-    type_eps = _TYPE_EPS
+    type_eps = TYPE_EPS
 
     def __init__(self, f: Callable, pt: Any, eps: Optional[float] = None, out_type: Optional[str] = None):
         packed = not isinstance(pt, (list, tuple))
         points = [np.array(p) for p in ([pt] if packed else pt)]
         dtypes = [str(p.dtype) for p in points]
         for i, dt in enumerate(dtypes):
-            if dt not in _TYPE_EPS:
+            if dt not in TYPE_EPS:
                 raise TypeError(f"numeric_grad: argument {i} has dtype {dt}; finite differences need real "
                                 "(float16/32/64) values")
         # work in the most precise dtype among the arguments
-        working = builtins.min(dtypes, key=lambda dt: _TYPE_EPS[dt])
+        working = builtins.min(dtypes, key=lambda dt: TYPE_EPS[dt])
         if eps is None:
-            eps = builtins.max(_TYPE_EPS[dt] for dt in dtypes)
+            eps = builtins.max(TYPE_EPS[dt] for dt in dtypes)
         out_dtype = out_type if out_type is not None and str(out_type).startswith("complex") else working
-        sizes = [p.size for p in points]
-        total = int(builtins.sum(sizes))
-        x = np.empty(total, dtype=working)
-        gx = np.empty(total, dtype=out_dtype)
-        views, self.gf = [], []
-        pos = 0
-        for p, size in zip(points, sizes):
-            view = x[pos:pos + size].reshape(p.shape)
-            view[...] = p
-            views.append(view)
-            self.gf.append(gx[pos:pos + size].reshape(p.shape))
-            pos += size
-        base = x.copy()
-        for k in range(total):
-            x[:] = base
-            x[k] = base[k] + eps
-            f_plus = f(*[v.copy() for v in views])
-            x[k] = base[k] - eps
-            f_minus = f(*[v.copy() for v in views])
-            gx[k] = (np.asarray(f_plus) - np.asarray(f_minus)) / (2 * eps)
-        x[:] = base
+        jacobians = numeric_jacobian(f, [p.astype(working) for p in points], eps, out_dtype=out_dtype)
+        self.gf = [J.reshape(p.shape) for J, p in zip(jacobians, points)]
         if packed:
             self.gf = self.gf[0]
 
@@ -140,7 +159,7 @@ def verify_grad(fun: Callable, pt: Sequence[Any], n_tests: int = 2,
         raise TypeError(f"verify_grad: pt must be a list of arrays (one per input), got {type(pt).__name__}")
     points = [np.array(p) for p in pt]
     for i, p in enumerate(points):
-        if p.dtype.name not in _TYPE_EPS:
+        if p.dtype.name not in TYPE_EPS:
             raise TypeError(f"verify_grad: input {i} has dtype {p.dtype}; gradients are checked on real inputs "
                             "only (float16/32/64). Pass e.g. np.asarray(value, dtype='float64')")
     if abs_tol is None:

@@ -39,8 +39,8 @@ def _tensor(x: Any) -> Variable:
 
 
 def _zeros_like(x: Variable) -> Variable:
-    from gradlab.tensor.elemwise import _grad_dtype
-    return gt.zeros_like(x, dtype=_grad_dtype(x))
+    from gradlab.tensor.elemwise import grad_dtype
+    return gt.zeros_like(x, dtype=grad_dtype(x))
 
 
 class GradientShapingOp(Op):

@@ -18,7 +18,8 @@ import numpy as np
 
 import gradlab.tensor as gt
 from gradlab.graph.basic import Variable
-from gradlab.gradient.reverse import Lop, Variables, as_variable_list, grad, grad_dtype, in_form
+from gradlab.gradient.adapter import grad_dtype
+from gradlab.gradient.reverse import Lop, Variables, as_variable_list, grad, in_form
 from gradlab.gradient.vectorize import vectorize_graph
 
 __all__ = ["jacobian", "hessian", "hessian_vector_product"]

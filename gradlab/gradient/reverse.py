@@ -11,7 +11,9 @@ variable's adjoint is the sum of the terms from all its consumers::
 Only nodes between ``wrt`` and the seeds are visited, following each op's
 ``connection_pattern``; ``consider_constant`` variables stop the walk.  The
 walk is iterative, so a 100,000-node chain differentiates at Python's default
-recursion limit.
+recursion limit.  The sweep (:func:`backpropagate`) only walks and sums; what
+an op's ``L_op`` receives and returns (dtypes, integer outputs, undefined and
+disconnected terms, the Op contract) is :mod:`gradlab.gradient.adapter`'s.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ import numpy as np
 import gradlab.tensor as gt
 from gradlab.graph.basic import Variable
 from gradlab.graph.traversal import toposort
-from gradlab.gradient.control import grad_not_implemented
+from gradlab.gradient.adapter import cast_to, connection_pattern, grad_dtype, ndim_mismatch, pullback, zeros_for
 from gradlab.gradient.types import (DisconnectedInputError, DisconnectedType, NullType, NullTypeGradError,
                                     disconnected_type, is_disconnected, is_null)
 
@@ -68,37 +70,6 @@ def in_form(form: str, items: list) -> Any:
     return tuple(items) if form == "tuple" else list(items)
 
 
-_REAL_KIND: dict = {}
-
-
-def is_float_dtype(dtype: str) -> bool:
-    """Is ``dtype`` real (float) or complex?"""
-    hit = _REAL_KIND.get(dtype)
-    if hit is None:
-        hit = _REAL_KIND[dtype] = np.dtype(dtype).kind in "fc"
-    return hit
-
-
-def grad_dtype(var: Variable) -> Optional[str]:
-    """The dtype of ``var``'s gradient: its own if real, float64 if integer,
-    None if ``var`` is not a tensor."""
-    dtype = getattr(var.type, "dtype", None)
-    if dtype is None:
-        return None
-    return dtype if is_float_dtype(dtype) else "float64"
-
-
-def cast_to(g: Variable, dtype: Optional[str]) -> Variable:
-    if dtype is None or getattr(g.type, "dtype", dtype) == dtype:
-        return g
-    return gt.cast(g, dtype)
-
-
-def zeros_for(var: Variable) -> Variable:
-    """A (real) zero gradient in the shape of ``var``."""
-    return gt.zeros_like(var, dtype=grad_dtype(var))
-
-
 def as_gradient(fn: str, what: str, value: Any, like: Variable) -> Variable:
     """``value`` (a variable, array or number) as a gradient for ``like``:
     checked for dimensions and cast to ``like``'s real dtype."""
@@ -111,10 +82,10 @@ def as_gradient(fn: str, what: str, value: Any, like: Variable) -> Variable:
                             f"{type(value).__name__}: {exc}") from None
     if isinstance(value.type, (NullType, DisconnectedType)):
         return value
-    nd_value, nd_like = getattr(value.type, "ndim", None), getattr(like.type, "ndim", None)
-    if nd_value is not None and nd_like is not None and nd_value != nd_like:
-        raise ValueError(f"{fn}: {what} has {nd_value} dimension{'s' if nd_value != 1 else ''} "
-                         f"({value.type}) but {like} has {nd_like} ({like.type}); give it the shape of {like}")
+    bad = ndim_mismatch(value, like)
+    if bad:
+        raise ValueError(f"{fn}: {what} has {bad[0]} dimension{'s' if bad[0] != 1 else ''} "
+                         f"({value.type}) but {like} has {bad[1]} ({like.type}); give it the shape of {like}")
     shp_value, shp_like = getattr(value.type, "shape", None), getattr(like.type, "shape", None)
     if shp_value is not None and shp_like is not None:
         for axis, (a, b) in enumerate(zip(shp_value, shp_like)):
@@ -138,59 +109,34 @@ def broadcast_scalar_seed(value: Any, like: Variable) -> Any:
     return gt.second(like, value) if getattr(value.type, "ndim", None) == 0 else value
 
 
-def _pattern(node: Any) -> list:
-    pattern = node.op.connection_pattern(node)
-    if len(pattern) != len(node.inputs) or any(len(row) != len(node.outputs) for row in pattern):
-        raise ValueError(f"{node.op}.connection_pattern returned a {len(pattern)}-row pattern; it needs one row "
-                         f"per input ({len(node.inputs)}) with one entry per output ({len(node.outputs)})")
-    return pattern
+class _Adjoints:
+    """The adjoint of each variable as the sweep builds it: a seed that is
+    the total (``fixed``), or the terms its consumers send, summed once asked."""
 
+    def __init__(self, seeds: Mapping[Variable, Variable], accumulate: bool):
+        self.fixed: dict = {}
+        self.terms: dict = {}
+        self.totals: dict = {}
+        for v, g in seeds.items():
+            if not accumulate:
+                self.fixed[id(v)] = g
+            elif not is_disconnected(g):
+                self.terms.setdefault(id(v), []).append(g)
 
-def _is_discrete_var(var: Variable) -> bool:
-    dtype = getattr(var.type, "dtype", None)
-    return dtype is not None and not is_float_dtype(dtype)
+    def add(self, var: Variable, term: Variable) -> None:
+        self.terms.setdefault(id(var), []).append(term)
 
-
-# ---------------------------------------------------------------------------
-# the engine
-def call_l_op(node: Any, output_grads: list) -> list:
-    """``node.op.L_op`` with the contract checked: one term per input, no
-    ``None``; ``NotImplementedError`` becomes a ``NullType`` term per input."""
-    op = node.op
-    inputs = list(node.inputs)
-    try:
-        raw = op.L_op(inputs, list(node.outputs), output_grads)
-    except NotImplementedError as exc:
-        return [grad_not_implemented(op, i, x, str(exc)) for i, x in enumerate(inputs)]
-    if raw is None:
-        raise TypeError(f"the gradient method (grad/L_op) of op {op} returned None; it must return a list with "
-                        f"one gradient per input ({len(inputs)} here)")
-    if not isinstance(raw, (list, tuple)):
-        raise TypeError(f"the gradient method (grad/L_op) of op {op} returned a {type(raw).__name__}; it must "
-                        f"return a list with one gradient per input ({len(inputs)} here)")
-    if len(raw) != len(inputs):
-        raise ValueError(f"the gradient method (grad/L_op) of op {op} returned the wrong number of gradient terms: "
-                         f"{len(raw)} for {len(inputs)} input{'s' if len(inputs) != 1 else ''}; return one per input")
-    return list(raw)
-
-
-def check_term(node: Any, i: int, term: Any) -> Variable:
-    """One gradient term returned by an op, checked and cast to its input's real dtype."""
-    op, x = node.op, node.inputs[i]
-    if term is None:
-        raise TypeError(f"the gradient method (grad/L_op) of op {op} returned None for input {i} ({x}); "
-                        "return zeros_like(x) for a zero gradient, gradlab.gradient.disconnected_type() when the "
-                        "output does not depend on the input, or grad_undefined/grad_not_implemented")
-    if not isinstance(term, Variable):
-        raise TypeError(f"the gradient method (grad/L_op) of op {op} returned {type(term).__name__} {term!r} for "
-                        f"input {i} ({x}); gradients must be symbolic variables (e.g. zeros_like(x))"[:400])
-    if isinstance(term.type, (NullType, DisconnectedType)):
-        return term
-    nd_term, nd_x = getattr(term.type, "ndim", None), getattr(x.type, "ndim", None)
-    if nd_term is not None and nd_x is not None and nd_term != nd_x:
-        raise ValueError(f"the gradient method (grad/L_op) of op {op} returned a term with {nd_term} dimensions "
-                         f"for input {i} ({x}), which has {nd_x}; the gradient must have the input's shape")
-    return cast_to(term, grad_dtype(x))
+    def total(self, var: Variable) -> Optional[Variable]:
+        """The sum of the terms (the first undefined one if any), None if none came."""
+        key = id(var)
+        if key in self.fixed:
+            g = self.fixed[key]
+            return None if is_disconnected(g) else g
+        if key not in self.totals:
+            found = self.terms.get(key)
+            nulls = [t for t in found or () if is_null(t)]
+            self.totals[key] = None if not found else nulls[0] if nulls else _sum_terms(found)
+        return self.totals[key]
 
 
 def _sum_terms(terms: list) -> Variable:
@@ -198,6 +144,26 @@ def _sum_terms(terms: list) -> Variable:
     for t in terms[1:]:
         total = total + t
     return total
+
+
+def _reachable(order: list, wrt: Sequence[Variable], blockers: list) -> tuple:
+    """The ids of the variables that depend on ``wrt`` (following connection
+    patterns, stopping at ``blockers``), and the pattern of each node reached."""
+    block_ids = {id(v) for v in blockers}
+    wrt_ids = {id(v) for v in wrt}
+    reach = set(wrt_ids)
+    patterns: dict = {}
+    for node in order:
+        hits = [id(inp) in reach for inp in node.inputs]
+        if not any(hits):
+            continue
+        pattern = patterns[id(node)] = connection_pattern(node)
+        for j, out in enumerate(node.outputs):
+            if id(out) in block_ids and id(out) not in wrt_ids:
+                continue
+            if any(hit and row[j] for hit, row in zip(hits, pattern)):
+                reach.add(id(out))
+    return reach, patterns
 
 
 def backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable],
@@ -211,112 +177,25 @@ def backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable],
     added to whatever flows into the variable from downstream (``Lop``: the
     adjoint of ``sum_i <f_i, v_i>``).  The answer maps each ``wrt`` variable
     to a tensor, a ``NullType`` variable, or ``None`` when no path joins it
-    to a seed.
+    to a seed.  What an op's rule receives and returns (dtypes, integer
+    outputs, undefined terms, the contract) is :func:`gradient.adapter.pullback`'s.
     """
     blockers = list(consider_constant)
-    block_ids = {id(v) for v in blockers}
-    wrt_ids = {id(v) for v in wrt}
     order = toposort(list(seeds), blockers)
-
-    # forward sweep: which variables depend on wrt (following connection patterns)?
-    reach = set(wrt_ids)
-    patterns: dict = {}
-    for node in order:
-        hits = [id(inp) in reach for inp in node.inputs]
-        if not any(hits):
-            continue
-        pattern = _pattern(node)
-        patterns[id(node)] = pattern
-        for j, out in enumerate(node.outputs):
-            if id(out) in block_ids and id(out) not in wrt_ids:
-                continue
-            if any(hits[i] and pattern[i][j] for i in range(len(hits))):
-                reach.add(id(out))
-
-    fixed: dict = {}
-    terms: dict = {}
-    totals: dict = {}
-    for v, g in seeds.items():
-        if not accumulate:
-            fixed[id(v)] = g
-        elif not is_disconnected(g):
-            terms.setdefault(id(v), []).append(g)
-
-    def total(var: Variable) -> Optional[Variable]:
-        key = id(var)
-        if key in fixed:
-            g = fixed[key]
-            return None if is_disconnected(g) else g
-        if key in totals:
-            return totals[key]
-        found = terms.get(key)
-        if not found:
-            result = None
-        else:
-            nulls = [t for t in found if is_null(t)]
-            result = nulls[0] if nulls else _sum_terms(found)
-        totals[key] = result
-        return result
-
-    # backward sweep, consumers first
-    for node in reversed(order):
+    reach, patterns = _reachable(order, wrt, blockers)
+    adjoints = _Adjoints(seeds, accumulate)
+    for node in reversed(order):  # consumers first
         pattern = patterns.get(id(node))
         if pattern is None:
             continue
-        out_grads = [total(out) for out in node.outputs]
-        kinds = []
-        for out, g in zip(node.outputs, out_grads):
-            if g is None:
-                kinds.append("none")
-            elif is_null(g):
-                kinds.append("null")
-            elif _is_discrete_var(out):
-                kinds.append("int")  # integer outputs: zero gradient by convention
-            else:
-                kinds.append("real")
-        plan: list = []
-        for i, inp in enumerate(node.inputs):
-            if id(inp) not in reach or id(inp) in fixed:
-                plan.append(None)
-                continue
-            linked = [kinds[j] for j in range(len(kinds)) if pattern[i][j]]
-            if "null" in linked:
-                plan.append(("null", next(out_grads[j] for j in range(len(kinds))
-                                          if pattern[i][j] and kinds[j] == "null")))
-            elif "real" in linked:
-                plan.append(("call", None))
-            elif "int" in linked:
-                plan.append(("zero", None))
-            else:
-                plan.append(None)
-        if not any(p is not None for p in plan):
+        wanted = [id(x) in reach and id(x) not in adjoints.fixed for x in node.inputs]
+        if not any(wanted):
             continue
-        raw = None
-        if any(p is not None and p[0] == "call" for p in plan):
-            filled = []
-            for out, g, kind in zip(node.outputs, out_grads, kinds):
-                if kind == "real":
-                    filled.append(cast_to(g, grad_dtype(out)))
-                elif grad_dtype(out) is None:  # not a tensor (a random generator): no gradient at all
-                    filled.append(disconnected_type())
-                else:
-                    filled.append(zeros_for(out))
-            raw = call_l_op(node, filled)
-        for i, (inp, p) in enumerate(zip(node.inputs, plan)):
-            if p is None:
-                continue
-            kind, value = p
-            if kind == "null":
-                term = value
-            elif kind == "zero":
-                term = zeros_for(inp)
-            else:
-                term = check_term(node, i, raw[i])
-                if is_disconnected(term):
-                    continue
-            terms.setdefault(id(inp), []).append(term)
-
-    return {w: total(w) for w in wrt}
+        out_grads = [adjoints.total(out) for out in node.outputs]
+        for x, term in zip(node.inputs, pullback(node, out_grads, pattern, wanted)):
+            if term is not None:
+                adjoints.add(x, term)
+    return {w: adjoints.total(w) for w in wrt}
 
 
 # ---------------------------------------------------------------------------

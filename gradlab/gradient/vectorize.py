@@ -187,12 +187,12 @@ class BatchedLoop(Op):
     def L_op(self, inputs, outputs, output_grads):
         """The core op's gradient graph, batched: batched inputs get batched
         gradients, shared inputs the sum over the batch."""
-        from gradlab.gradient.reverse import call_l_op, check_term, grad_dtype
+        from gradlab.gradient.adapter import grad_dtype, node_vjp
         from gradlab.gradient.types import is_disconnected, is_null
         from gradlab.tensor.type import TensorType
         core = self.core_node
         dummies = [TensorType(grad_dtype(o), o.type.shape).make_variable() for o in core.outputs]
-        raw = [check_term(core, i, g) for i, g in enumerate(call_l_op(core, dummies))]
+        raw = node_vjp(core, dummies)
         plain, batch = self._core_replacements(inputs)
         for u, g in zip(dummies, output_grads):
             batch[u] = g

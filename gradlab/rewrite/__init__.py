@@ -24,7 +24,7 @@ A rule of your own::
 """
 from gradlab.rewrite.driver import MODE_SETS, rewrite_fgraph, rewrite_graph, rule_sets
 from gradlab.rewrite.rule import PatternRule, Rule, RuleSet, node_rule
-from gradlab.rewrite.trace import Rewritten, Step
+from gradlab.rewrite.trace import Rewritten, Step, StopReason
 
 
 def describe_rules() -> str:
@@ -32,5 +32,5 @@ def describe_rules() -> str:
     return "\n".join(rs.describe() for rs in rule_sets().values())
 
 
-__all__ = ["MODE_SETS", "rewrite_fgraph", "rewrite_graph", "rule_sets", "describe_rules", "Rewritten", "Step",
+__all__ = ["MODE_SETS", "rewrite_fgraph", "rewrite_graph", "rule_sets", "describe_rules", "Rewritten", "Step", "StopReason",
            "Rule", "RuleSet", "PatternRule", "node_rule"]

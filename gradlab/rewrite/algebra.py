@@ -6,7 +6,8 @@ list of *denominator* factors.  Only inner nodes read by this chain alone
 (and of the same dtype) are opened, so nothing is computed twice.  Known
 values — constants and fills of constants — are combined into one constant
 (``2 * x * 3 -> 6.0 * x``); ``x + 0``, ``x * 1``, ``x * 0`` (keeping the
-shape), ``x - x`` and ``x * -1 -> -x`` fall out of the same rules.
+shape), ``x - x`` and ``x * -1 -> -x`` fall out of the same rules.  Like terms
+(``a*x + b*x``) are collected in :mod:`gradlab.rewrite.like_terms`.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import numpy as np
 from gradlab.graph.basic import Constant
 from gradlab.rewrite.match import (constant_value, elemwise, fit_to, known_nonnegative, scalar_name,
                                    single_client, typed_constant)
-from gradlab.rewrite.rule import node_rule
+from gradlab.rewrite.rule import node_rule, scalar
 
 MAX_CONSTANT_SIZE = 10_000
 
@@ -27,7 +28,7 @@ def _opens(fgraph: Any, var: Any, names: tuple, dtype: str, deep: bool = False) 
             and (deep or single_client(fgraph, var)))
 
 
-def _known(var: Any) -> tuple:
+def known_value(var: Any) -> tuple:
     """``(value, model)``: the known value of a constant or fill of a constant,
     and the variable that gave its shape (None for a plain constant)."""
     if isinstance(var, Constant):
@@ -41,11 +42,15 @@ def _known(var: Any) -> tuple:
 
 
 # -- sums -------------------------------------------------------------------
-def sum_terms(fgraph: Any, out: Any) -> list:
-    """``out`` as signed terms ``[(+1|-1, variable)]`` (an iterative walk)."""
+def sum_terms(fgraph: Any, out: Any, limit: Optional[int] = None) -> Optional[list]:
+    """``out`` as signed terms ``[(+1|-1, variable)]`` (an iterative walk).
+    With a ``limit``: None as soon as the sum has more terms than that (the
+    walk stops there, so asking costs at most ``limit`` steps)."""
     terms: list = []
     stack = [(1, out, True)]
     while stack:
+        if limit is not None and len(terms) + len(stack) > limit:
+            return None
         sign, var, is_root = stack.pop()
         name = scalar_name(var.owner) if var.owner is not None else None
         if is_root or _opens(fgraph, var, ("add", "sub", "neg"), out.dtype):
@@ -75,7 +80,7 @@ def _collect_sum(fgraph: Any, node: Any) -> Optional[list]:
     models: list = []
     others: list = []
     for sign, var in terms:
-        value, model = _known(var)
+        value, model = known_value(var)
         if value is None:
             others.append((sign, var))
             continue
@@ -106,7 +111,7 @@ def _collect_sum(fgraph: Any, node: Any) -> Optional[list]:
     if acc is None:
         acc = _const(np.zeros(total.shape if total is not None else (), out.dtype), out.dtype)
     shape_models = models + [v for _, v in terms]
-    return _fitted(acc, out, shape_models)
+    return fitted_to(acc, out, shape_models)
 
 
 def _cancel_terms(terms: list) -> list:
@@ -167,7 +172,7 @@ def product_factors(fgraph: Any, out: Any, deep: bool = False) -> tuple:
 def known_nonzero(var: Any) -> bool:
     """Is ``var`` nonzero everywhere, whatever the inputs?  (exp, cosh, nonzero
     constants, and ``c + t`` with ``c > 0`` and ``t >= 0``, e.g. ``1 + exp(x)``.)"""
-    value, _ = _known(var)
+    value, _ = known_value(var)
     if value is not None:
         return bool(np.all(value != 0))
     name = scalar_name(var.owner) if var.owner is not None else None
@@ -178,7 +183,7 @@ def known_nonzero(var: Any) -> bool:
     if name == "add":
         a, b = var.owner.inputs
         for c, t in ((a, b), (b, a)):
-            value, _ = _known(c)
+            value, _ = known_value(c)
             if value is not None and np.all(value > 0) and known_nonnegative(t):
                 return True
     return False
@@ -220,7 +225,7 @@ def _collect_product(fgraph: Any, node: Any) -> Optional[list]:
     num_left: list = []
     den_left: list = []
     for var in num:
-        value, model = _known(var)
+        value, model = known_value(var)
         if value is None:
             num_left.append(var)
             continue
@@ -229,7 +234,7 @@ def _collect_product(fgraph: Any, node: Any) -> Optional[list]:
         with np.errstate(all="ignore"):
             coef = value.astype(out.dtype) if coef is None else coef * value.astype(out.dtype)
     for var in den:
-        value, model = _known(var)
+        value, model = known_value(var)
         if value is None or not np.all(value != 0):
             den_left.append(var)
             continue
@@ -238,21 +243,31 @@ def _collect_product(fgraph: Any, node: Any) -> Optional[list]:
         with np.errstate(all="ignore"):
             inv = (1 / value.astype(out.dtype)).astype(out.dtype)
             coef = inv if coef is None else coef * inv
-    num_left, den_left, n_cancel = _cancel_factors(num_left, den_left)
+    num_left, den_left, n_cancel = cancel_factors(num_left, den_left)
     shape_models = [m for m in models if m is not None] + num + den
     if coef is not None and coef.ndim == 0 and coef == 0 and (not den_left or np.dtype(out.dtype).kind == "f"):
         # a known zero times (or over) anything is zero, as PyTensor's local_mul_zero / local_zero_div:
         # a term a gradient multiplies by a zero fill drops out even where its other factors are nan
         zero = _const(np.zeros((), out.dtype), out.dtype)
-        return _fitted(zero, out, shape_models)
-    if not (n_known >= 2 or n_cancel or n_neg >= 2 or (n_neg and n_known)):
-        # only worth it when the product gets smaller (x * 1, 1 * x / y) or
-        # a -1 factor becomes a negation
-        minus_one = coef is not None and coef.ndim == 0 and coef == -1 and num_left and not n_neg
-        if not n_known or not (minus_one or (coef.ndim == 0 and coef == 1 and (num_left or not den_left))):
-            return None
+        return fitted_to(zero, out, shape_models)
+    if not _simpler(n_known, n_cancel, n_neg, coef, num_left, den_left):
+        return None
     new = build_product(sign, coef, num_left, den_left, out.dtype)
-    return _fitted(new, out, shape_models)
+    return fitted_to(new, out, shape_models)
+
+
+def _simpler(n_known: int, n_cancel: int, n_neg: int, coef: Optional[np.ndarray], num_left: list,
+             den_left: list) -> bool:
+    """Does rebuilding the product make it simpler?  (Otherwise the rule would
+    fire again on its own result.)"""
+    if n_known >= 2 or n_cancel or n_neg >= 2 or (n_neg and n_known):
+        return True          # constants multiplied, factors cancelled, signs combined
+    if not n_known:
+        return False         # no constant: nothing to do
+    one_value = coef.ndim == 0
+    drops_one = one_value and coef == 1 and bool(num_left or not den_left)     # x * 1 -> x
+    becomes_neg = one_value and coef == -1 and bool(num_left) and not n_neg     # x * -1 -> -x
+    return bool(drops_one or becomes_neg)
 
 
 def _count_negs(fgraph: Any, out: Any) -> int:
@@ -269,14 +284,19 @@ def _count_negs(fgraph: Any, out: Any) -> int:
     return count
 
 
-def _cancel_factors(num: list, den: list) -> tuple:
-    """``x / x`` cancels only where ``x`` cannot be 0 (``exp(y) / exp(y) -> 1``);
-    so does ``x / sqr(x) -> 1 / x``."""
+def cancel_factors(num: list, den: list, where_zero_too: bool = False) -> tuple:
+    """``(a * b) / a -> b`` and ``a / sqr(a) -> 1 / a``: the one home of these
+    identities.  By default a factor cancels only where it cannot be 0
+    (``exp(y) / exp(y) -> 1``: the value is unchanged everywhere);
+    ``where_zero_too`` also cancels a factor that may be 0 when another
+    factor is left over (``(a * b) / a -> b``, not ``a / a -> 1``), so the
+    product that was 0/0 where ``a`` vanishes gets ``b`` there (stabilize's
+    ``cancel_factor``).  Returns ``(numerator, denominator, number cancelled)``."""
     num, den = list(num), list(den)
     n = 0
     for k, d in enumerate(list(den)):
         hit = next((i for i, u in enumerate(num) if u is d), None)
-        if hit is not None and known_nonzero(d):
+        if hit is not None and (known_nonzero(d) or (where_zero_too and len(num) > 1)):
             num.pop(hit)
             den[k] = None
             n += 1
@@ -299,18 +319,21 @@ def _const(value: Any, dtype: str) -> Any:
     return constant(value)
 
 
-def _fitted(new: Any, out: Any, models: list) -> Optional[list]:
+def fitted_to(new: Any, out: Any, models: list) -> Optional[list]:
+    """``[new]`` broadcast to ``out``'s shape (from the ``models``), for a rule
+    to return; None when ``new`` is ``out`` or cannot be fitted."""
     if new is out:
         return None
     fitted = fit_to(new, out, [m for m in models if m is not None])
     return None if fitted is None else [fitted]
 
 
-collect_sum = node_rule("a + c1 + c2 -> a + (c1+c2);  x + 0 -> x;  x - x -> 0", tracks=("add", "sub"),
+collect_sum = node_rule("a + c1 + c2 -> a + (c1+c2);  x + 0 -> x;  x - x -> 0",
+                        tracks=(scalar("add"), scalar("sub")),
                         name="collect_sum")(_collect_sum)
 collect_product = node_rule("c1 * a * c2 -> (c1*c2) * a;  x * 1 -> x;  x * 0 -> zeros_like(x);  0 / x -> zeros_like(x);  "
                             "x * -1 -> -x",
-                            tracks=("mul", "true_div"), name="collect_product")(_collect_product)
+                            tracks=(scalar("mul"), scalar("true_div")), name="collect_product")(_collect_product)
 
 
 def rewrite_product(fgraph: Any, node: Any, transform: Callable[[int, list, list], Optional[tuple]]) -> Optional[list]:
@@ -322,109 +345,4 @@ def rewrite_product(fgraph: Any, node: Any, transform: Callable[[int, list, list
         return None
     new_sign, new_num, new_den = changed
     new = build_product(new_sign, None, new_num, new_den, out.dtype)
-    return _fitted(new, out, num + den)
-
-
-# -- like terms -----------------------------------------------------------------
-def _term_factors(fgraph: Any, sign: int, var: Any, dtype: str, deep: bool) -> tuple:
-    """A term as ``(sign, numerator, denominator)``; unless ``deep``, a product
-    read elsewhere too stays one factor (opening it computes parts of it twice)."""
-    name = scalar_name(var.owner) if var.owner is not None else None
-    if name in ("mul", "true_div", "neg") and var.dtype == dtype and (deep or single_client(fgraph, var)):
-        s, num, den = product_factors(fgraph, var, deep)
-        return sign * s, num, den
-    return sign, [var], []
-
-
-def _signature(var: Any, depth: int = 4) -> Any:
-    """A key equal for variables computing the same thing (the same op on the
-    same inputs, a few levels deep): like terms are found before merging has
-    made equal subexpressions one variable."""
-    if var.owner is None or depth == 0:
-        if isinstance(var, Constant):
-            data = np.asarray(var.data)
-            if data.size <= 16:
-                return ("const", data.dtype.str, data.shape, data.tobytes())
-        return id(var)
-    return (var.owner.op, var.owner.outputs.index(var),
-            tuple(_signature(v, depth - 1) for v in var.owner.inputs))
-
-
-def _common_factor(factored: list) -> Optional[Any]:
-    """The signature of the numerator factor shared by the most terms (at least two), if any."""
-    counts: dict = {}
-    first: dict = {}
-    for k, (_, num, _) in enumerate(factored):
-        for key in {_signature(v): None for v in num if _known(v)[0] is None}:
-            counts[key] = counts.get(key, 0) + 1
-            first.setdefault(key, k)
-    best = None
-    for key, c in counts.items():
-        if c >= 2 and (best is None or c > counts[best] or (c == counts[best] and first[key] < first[best])):
-            best = key
-    return best
-
-
-def _collect_like_terms(fgraph: Any, node: Any) -> Optional[list]:
-    """``a*x + b*x -> (a + b) * x``; ``x + x -> 2 * x`` (a factor shared by terms is multiplied once)."""
-    out = node.outputs[0]
-    if np.dtype(out.dtype).kind != "f":
-        return None
-    terms = sum_terms(fgraph, out)
-    if len(terms) < 2:
-        return None
-    for deep in (False, True):  # a shallow split first: it computes nothing twice
-        factored = [_term_factors(fgraph, s, v, out.dtype, deep) for s, v in terms]
-        key = _common_factor(factored)
-        if key is not None:
-            break
-    else:
-        return None
-    inner = rest = shared = None
-    for sign, num, den in factored:
-        k = next((i for i, v in enumerate(num) if _signature(v) == key), None)
-        if k is not None:
-            shared = num[k] if shared is None else shared
-            part = build_product(sign, None, num[:k] + num[k + 1:], den, out.dtype)
-            inner = part if inner is None else elemwise("add", inner, part)
-        else:
-            part = build_product(sign, None, num, den, out.dtype)
-            rest = part if rest is None else elemwise("add", rest, part)
-    new = elemwise("mul", inner, shared)
-    if rest is not None:
-        new = elemwise("add", new, rest)
-    return _fitted(new, out, [v for _, v in terms])
-
-
-def _enclosing_sum(fgraph: Any, var: Any, levels: int = 4) -> Optional[Any]:
-    """The sum node that reads ``var`` through a chain of single-client products
-    (at most ``levels`` up), if any."""
-    for _ in range(levels):
-        clients = fgraph.clients.get(var, ())
-        if len(clients) != 1 or isinstance(clients[0][0], str):
-            return None
-        client = clients[0][0]
-        name = scalar_name(client)
-        if name in ("add", "sub"):
-            return client
-        if name not in ("mul", "true_div", "neg") or len(client.outputs) != 1:
-            return None
-        var = client.outputs[0]
-    return None
-
-
-def _collect_like_terms_at(fgraph: Any, node: Any) -> Any:
-    """At a sum: collect its like terms.  At a product: collect those of the
-    sum it is a term of (a factor that changed below it, e.g. two equal
-    factors merged, can make terms alike without the sum being revisited)."""
-    if scalar_name(node) in ("add", "sub"):
-        return _collect_like_terms(fgraph, node)
-    top = _enclosing_sum(fgraph, node.outputs[0])
-    if top is None:
-        return None
-    new = _collect_like_terms(fgraph, top)
-    return None if new is None else {top.outputs[0]: new[0]}
-
-
-collect_like_terms = node_rule("a*x + b*x -> (a + b) * x;  x + x -> 2 * x", tracks=("add", "sub", "mul"),
-                               name="collect_like_terms")(_collect_like_terms_at)
+    return fitted_to(new, out, num + den)

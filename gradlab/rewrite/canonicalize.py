@@ -10,39 +10,37 @@ from typing import Any, Optional
 
 import numpy as np
 
+from gradlab.gradient.control import GradientShapingOp
 from gradlab.graph.basic import Constant
 
-from gradlab.rewrite.algebra import collect_like_terms, collect_product, collect_sum
+from gradlab.rewrite.algebra import collect_product, collect_sum
+from gradlab.rewrite.like_terms import collect_like_terms
 from gradlab.rewrite.fills import FILL_RULES
 from gradlab.rewrite.shape_rules import SHAPE_RULES
 from gradlab.rewrite.match import fit_to, known_nonnegative, scalar_name
-from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule
+from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule, scalar
 from gradlab.scan.batch import scan_to_batched
+from gradlab.tensor.scalar_ops import Cast
 
-#: Op class names of the gradient-control ops (gradlab.gradient); an op may
-#: also say ``is_gradient_control = True``.  Forward, each is the identity.
-GRADIENT_CONTROL_OPS = ("GradientShapingOp", "ZeroGrad", "ConsiderConstant", "DisconnectedGrad", "GradClip", "GradScale",
-                        "UndefinedGrad", "GradientControl", "ViewOp", "OutputGuard")
 
 
 def _is_float(var: Any) -> bool:
     return np.dtype(var.dtype).kind == "f"
 
 
-@node_rule("zero_grad(x) -> x;  consider_constant(x) -> x;  grad_clip(x, lo, hi) -> x;  grad_scale(x, s) -> x",
-           tracks=GRADIENT_CONTROL_OPS)
+@node_rule("g(x, ...) -> x  (g: zero_grad, consider_constant, disconnected_grad, grad_clip, grad_scale, "
+           "undefined_grad)", tracks=(GradientShapingOp,))
 def remove_gradient_control(fgraph: Any, node: Any) -> Optional[list]:
-    """Gradient-control ops only matter to grad(); when running they are the identity."""
-    op = node.op
-    if not (getattr(op, "is_gradient_control", False) or type(op).__name__ in GRADIENT_CONTROL_OPS):
-        return None
+    """Gradient-control ops (every subclass of GradientShapingOp: zero_grad,
+    consider_constant, disconnected_grad, grad_clip, grad_scale, undefined_grad)
+    only matter to grad(); when running they are the identity."""
     if len(node.outputs) != 1 or not node.inputs:
         return None
     new = fit_to(node.inputs[0], node.outputs[0])
     return None if new is None else [new]
 
 
-@node_rule("cast(cast(x)) -> cast(x)  (when the inner cast loses nothing)", tracks=("Cast",))
+@node_rule("cast(cast(x)) -> cast(x)  (when the inner cast loses nothing)", tracks=(Cast,))
 def merge_casts(fgraph: Any, node: Any) -> Optional[list]:
     """Two casts in a row are one when the first one widens."""
     inner = node.inputs[0]
@@ -58,7 +56,7 @@ def merge_casts(fgraph: Any, node: Any) -> Optional[list]:
     return None if new is None else [new]
 
 
-@node_rule("x * c -> c * x;  x + c -> c + x", tracks=("mul", "add"))
+@node_rule("x * c -> c * x;  x + c -> c + x", tracks=(scalar("mul"), scalar("add")))
 def constant_first(fgraph: Any, node: Any) -> Optional[list]:
     """In sums and products the constant goes first (one order, so equal terms merge)."""
     a, b = node.inputs

@@ -24,7 +24,8 @@ import numpy as np
 
 from gradlab.rewrite.algebra import build_product, product_factors
 from gradlab.rewrite.match import constant_value, elemwise, fit_to, scalar_name
-from gradlab.rewrite.rule import node_rule
+from gradlab.rewrite.rule import node_rule, scalar
+from gradlab.tensor.linalg import Dot
 
 
 def _square_eye_size(var: Any) -> Optional[Any]:
@@ -83,7 +84,7 @@ def diagonal_of(fgraph: Any, var: Any) -> Optional[tuple]:
     return size, build_product(sign, None, rest, den_entries, var.dtype)
 
 
-@node_rule("dot(eye(n) * d, w) -> dimshuffle(d, (0, x)) * w;  dot(eye(n), w) -> w", tracks=("Dot",))
+@node_rule("dot(eye(n) * d, w) -> dimshuffle(d, (0, x)) * w;  dot(eye(n), w) -> w", tracks=(Dot,))
 def dot_of_diagonal(fgraph: Any, node: Any) -> Optional[list]:
     """``diag(d) @ w`` scales the rows of ``w`` by ``d``: n*k multiplications
     instead of n*n*k (a batched Jacobian's pullback through an elementwise op)."""
@@ -109,7 +110,7 @@ def _read_by_dot_or_sum(fgraph: Any, var: Any) -> bool:
     return False
 
 
-@node_rule("eye(n) * d -> alloc_diag(d)", tracks=("mul", "true_div"))
+@node_rule("eye(n) * d -> alloc_diag(d)", tracks=(scalar("mul"), scalar("true_div")))
 def diagonal_product(fgraph: Any, node: Any) -> Optional[list]:
     """A scaled identity is written as its diagonal: n writes, not n² products."""
     out = node.outputs[0]

@@ -25,7 +25,7 @@ from gradlab.graph.basic import Apply, Constant, Variable
 from gradlab.graph.traversal import graph_inputs, toposort
 from gradlab.rewrite import merge as merge_module
 from gradlab.rewrite.rule import Rule, RuleSet
-from gradlab.rewrite.trace import Rewritten, TraceRecorder, describe_node
+from gradlab.rewrite.trace import Rewritten, StopReason, TraceRecorder, describe_node
 
 ALWAYS = ("merge", "constant_folding")
 
@@ -104,18 +104,14 @@ class _RuleIndex:
 
 
 def _tracks(rule: Rule, op: Any, scalar: Any) -> bool:
+    """Does ``rule`` track a node of ``op`` (whose scalar op is ``scalar``, if elementwise)?"""
     if rule.tracks is None:
         return True
-    classes = type(op).__mro__
-    names = {c.__name__ for c in classes}
-    if scalar is not None:
-        names.add(getattr(scalar, "name", ""))
-        names.update(c.__name__ for c in type(scalar).__mro__)
     for track in rule.tracks:
         if isinstance(track, type):
-            if track in classes:
+            if isinstance(op, track) or (scalar is not None and isinstance(scalar, track)):
                 return True
-        elif track in names:
+        elif scalar is not None and scalar == track:
             return True
     return False
 
@@ -163,7 +159,7 @@ def rewrite_fgraph(fgraph: FunctionGraph, sets: Iterable[Union[str, RuleSet]] = 
     phases = [rs for rs in resolved if rs.name not in ALWAYS]
     names = tuple(rs.name for rs in resolved)
     if not resolved:
-        return Rewritten(fgraph, [], "no rule sets", names)
+        return Rewritten(fgraph, [], StopReason.NO_RULE_SETS, names)
     if not phases:
         phases = [None]
     recorder = TraceRecorder(fgraph) if trace else None
@@ -171,7 +167,7 @@ def rewrite_fgraph(fgraph: FunctionGraph, sets: Iterable[Union[str, RuleSet]] = 
     fgraph.attach_listener(watcher)
     if recorder is not None:
         fgraph.attach_listener(recorder)
-    result = Rewritten(fgraph, recorder.steps if recorder else [], "fixpoint", names, _recorder=recorder)
+    result = Rewritten(fgraph, recorder.steps if recorder else [], StopReason.FIXPOINT, names, _recorder=recorder)
     dirty: Optional[set] = None   # nodes merging/folding must look at (None: all of them)
     # rewriting allocates many small objects and frees few: the cyclic collector
     # would rescan them over and over, so it waits until the driver is done
@@ -186,7 +182,7 @@ def rewrite_fgraph(fgraph: FunctionGraph, sets: Iterable[Union[str, RuleSet]] = 
                 base += [(r, phase.name) for r in phase.rules]
             reverse = phase is not None and phase.consumers_first
             if not _run_phase(fgraph, _rule_index(base), watcher, recorder, result, limit, reverse, dirty):
-                result.stop_reason = "step limit"
+                result.stop_reason = StopReason.STEP_LIMIT
                 break
             # merge and constant folding reached their fixpoint: later phases only
             # show them the nodes they add or change

@@ -16,7 +16,8 @@ import numpy as np
 
 from gradlab.graph.basic import Constant
 from gradlab.rewrite.match import elemwise, fit_to, scalar_name, single_client, typed_constant
-from gradlab.rewrite.rule import node_rule
+from gradlab.rewrite.rule import node_rule, scalar
+from gradlab.tensor.elemwise import Elemwise
 
 
 def _is_fill(var: Any) -> bool:
@@ -44,7 +45,7 @@ def _rebuilt_same_type(node: Any, inputs: list) -> Optional[Any]:
     return new if new.type == node.outputs[0].type else None
 
 
-@node_rule("fill(m, c) * y -> c * y  (when y already has the shape)", tracks=("Elemwise",))
+@node_rule("fill(m, c) * y -> c * y  (when y already has the shape)", tracks=(Elemwise,))
 def fill_to_value(fgraph: Any, node: Any) -> Optional[list]:
     """A fill whose shape the other operands already give is just its value."""
     if len(node.outputs) != 1 or getattr(node.op, "scalar_op", None) is None:
@@ -68,7 +69,7 @@ def fill_to_value(fgraph: Any, node: Any) -> Optional[list]:
     return [_rebuilt_same_type(node, inputs)]
 
 
-@node_rule("fill(m, v) -> v  (when v already has the result's shape and dtype)", tracks=("second",))
+@node_rule("fill(m, v) -> v  (when v already has the result's shape and dtype)", tracks=(scalar("second"),))
 def useless_fill(fgraph: Any, node: Any) -> Optional[list]:
     """Filling a value into a shape it already has changes nothing."""
     model, value = node.inputs
@@ -78,7 +79,7 @@ def useless_fill(fgraph: Any, node: Any) -> Optional[list]:
     return None
 
 
-@node_rule("f(fill(m, a), b) -> fill(m, f(a, b))", tracks=("Elemwise",))
+@node_rule("f(fill(m, a), b) -> fill(m, f(a, b))", tracks=(Elemwise,))
 def fill_sink(fgraph: Any, node: Any) -> Optional[list]:
     """Fills move outwards, so the values they carry meet each other."""
     name = scalar_name(node)

@@ -3,8 +3,7 @@
 The result becomes a (non-weak) TensorConstant, so static dtypes stay what
 they were.  Not folded: results with more than ``MAX_FOLD_SIZE`` entries
 (a huge constant costs more than the computation), ops that say
-``fold_constants = False`` or are gradient-control ops
-(``is_gradient_control``), in-place ops, and fills/allocs whose job is to
+``fold_constants = False``, in-place ops, and fills/allocs whose job is to
 make a big array from a scalar (folding them would store the big array).
 """
 from __future__ import annotations
@@ -25,7 +24,7 @@ MAX_FOLD_SIZE = 100_000
 def can_fold(node: Any) -> bool:
     """May ``node`` be computed at rewrite time?"""
     op = node.op
-    if getattr(op, "fold_constants", True) is False or getattr(op, "is_gradient_control", False):
+    if getattr(op, "fold_constants", True) is False:
         return False
     if getattr(op, "destroy_map", None):
         return False

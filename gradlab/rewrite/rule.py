@@ -1,8 +1,10 @@
 """Named rules and rule sets.
 
 A :class:`Rule` has a ``name``, a one-line ``doc``, a ``pattern_text``
-(``"x * 1 -> x"``) and the ops it ``tracks``, so the driver only tries it on
-nodes it could match.  Its ``transform(fgraph, node)`` returns ``None`` (no
+(``"x * 1 -> x"``) and the ops it ``tracks`` (Op classes, or scalar ops of
+the elementwise table: ``tracks=(Reshape,)``, ``tracks=(scalar("mul"),)``),
+so the driver only tries it on nodes it could match; a misspelt op fails
+when the rule is made, not by never matching.  Its ``transform(fgraph, node)`` returns ``None`` (no
 change) or the replacements: a list with one new variable (or None) per
 output of ``node``, or a dict ``{old_variable: new_variable}``.
 
@@ -16,12 +18,36 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
+from gradlab.graph.op import Op
 from gradlab.rewrite.match import fit_to
 from gradlab.rewrite.pattern import build, match, parse_pattern, root_op
+from gradlab.rewrite.rule_text import check_rule_text
+from gradlab.tensor.scalar_ops import TABLE, ScalarOp
 
-#: What a rule tracks: an Elemwise scalar op name ("mul"), an Op class, or the
-#: name of an Op (or scalar op) class ("Sum", "Composite").  None = every node.
-Track = Union[str, type]
+#: What a rule tracks: an Op class (``Reshape``: nodes of that op or a
+#: subclass), a ScalarOp class (``Cast``: elementwise nodes whose scalar op is
+#: one), or one scalar op of the table (``scalar("mul")``).  None = every node.
+Track = Union[type, ScalarOp]
+
+
+def scalar(name: str) -> ScalarOp:
+    """The scalar op ``name`` of the elementwise table, for ``tracks``."""
+    try:
+        return TABLE[name]
+    except KeyError:
+        raise KeyError(f"there is no scalar op {name!r}; the table has {', '.join(sorted(TABLE))}") from None
+
+
+def checked_tracks(rule_name: str, tracks: Optional[Sequence[Track]]) -> Optional[tuple]:
+    """``tracks`` as a tuple, after checking each is an op class or a scalar op."""
+    if tracks is None:
+        return None
+    for track in tracks:
+        if isinstance(track, ScalarOp) or (isinstance(track, type) and issubclass(track, (Op, ScalarOp))):
+            continue
+        raise TypeError(f"rule {rule_name} tracks {track!r} ({type(track).__name__}); expected an Op class "
+                        f"(tracks=(Reshape,)) or a scalar op of the table (tracks=(scalar('mul'),))")
+    return tuple(tracks)
 
 
 class Rule:
@@ -32,7 +58,7 @@ class Rule:
         self.name = name
         self.doc = doc
         self.pattern_text = pattern_text
-        self.tracks = tuple(tracks) if tracks is not None else None
+        self.tracks = checked_tracks(name, tracks)
         self._transform = transform
 
     def transform(self, fgraph: Any, node: Any) -> Any:
@@ -52,10 +78,14 @@ def node_rule(pattern: str, tracks: Optional[Sequence[Track]], name: Optional[st
     """Decorator: a function ``fn(fgraph, node)`` becomes a :class:`Rule`.
 
     The rule's name is the function's name, its doc the docstring's first line.
+    Each clause of ``pattern`` must start from an op the rule tracks
+    (:func:`gradlab.rewrite.rule_text.check_rule_text`).
     """
     def wrap(fn: Callable) -> Rule:
         doc = (fn.__doc__ or "").strip().splitlines()
-        return Rule(name or fn.__name__, doc[0].strip() if doc else "", pattern, tracks, fn)
+        rule = Rule(name or fn.__name__, doc[0].strip() if doc else "", pattern, tracks, fn)
+        check_rule_text(rule.name, pattern, rule.tracks)
+        return rule
     return wrap
 
 
@@ -74,7 +104,7 @@ class PatternRule(Rule):
         if op is None:
             raise ValueError(f"rule {name}: the left side of {pattern_text!r} must be an operation")
         self.when = when
-        super().__init__(name, doc, pattern_text, (op,), self._apply)
+        super().__init__(name, doc, pattern_text, (scalar(op),), self._apply)
 
     def _apply(self, fgraph: Any, node: Any) -> Any:
         out = node.outputs[0]

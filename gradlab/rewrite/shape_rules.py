@@ -15,6 +15,11 @@ import numpy as np
 
 from gradlab.rewrite.match import cast_to, elemwise, fit_to, scalar_name
 from gradlab.rewrite.rule import node_rule
+from gradlab.tensor.dimshuffle import DimShuffle
+from gradlab.tensor.elemwise import Elemwise
+from gradlab.tensor.reduce import Sum
+from gradlab.tensor.shape import Reshape, Shape
+from gradlab.tensor.subtensor import Subtensor
 
 
 def _op_name(var: Any) -> Optional[str]:
@@ -22,7 +27,7 @@ def _op_name(var: Any) -> Optional[str]:
 
 
 @node_rule("dimshuffle(dimshuffle(x, p), q) -> dimshuffle(x, p[q]);  transpose(transpose(x)) -> x",
-           tracks=("DimShuffle",))
+           tracks=(DimShuffle,))
 def merge_dimshuffles(fgraph: Any, node: Any) -> Optional[list]:
     """Two axis rearrangements in a row are one (or none)."""
     inner = node.inputs[0]
@@ -43,7 +48,7 @@ def merge_dimshuffles(fgraph: Any, node: Any) -> Optional[list]:
     return None if fitted is None else [fitted]
 
 
-@node_rule("dimshuffle(fill(m, c), p) -> fill(dimshuffle(m, p), c)  (c a scalar)", tracks=("DimShuffle",))
+@node_rule("dimshuffle(fill(m, c), p) -> fill(dimshuffle(m, p), c)  (c a scalar)", tracks=(DimShuffle,))
 def dimshuffle_of_fill(fgraph: Any, node: Any) -> Optional[list]:
     """Rearranging the axes of a filled scalar rearranges the model's axes, so the fill can meet its readers."""
     inner = node.inputs[0]
@@ -60,7 +65,7 @@ def dimshuffle_of_fill(fgraph: Any, node: Any) -> Optional[list]:
     return None if fitted is None else [fitted]
 
 
-@node_rule("reshape(reshape(x, s1), s2) -> reshape(x, s2)", tracks=("Reshape",))
+@node_rule("reshape(reshape(x, s1), s2) -> reshape(x, s2)", tracks=(Reshape,))
 def merge_reshapes(fgraph: Any, node: Any) -> Optional[list]:
     """Only the last of two reshapes in a row matters."""
     inner = node.inputs[0]
@@ -75,7 +80,7 @@ def merge_reshapes(fgraph: Any, node: Any) -> Optional[list]:
     return None if fitted is None else [fitted]
 
 
-@node_rule("reshape(x, shape(x)) -> x", tracks=("Reshape",))
+@node_rule("reshape(x, shape(x)) -> x", tracks=(Reshape,))
 def useless_reshape(fgraph: Any, node: Any) -> Optional[list]:
     """Reshaping to the shape a tensor already has changes nothing."""
     x, shp = node.inputs
@@ -85,7 +90,7 @@ def useless_reshape(fgraph: Any, node: Any) -> Optional[list]:
     return None
 
 
-@node_rule("shape(x) -> [n0, n1, ...]  (when x's static shape is known)", tracks=("Shape",))
+@node_rule("shape(x) -> [n0, n1, ...]  (when x's static shape is known)", tracks=(Shape,))
 def static_shape(fgraph: Any, node: Any) -> Optional[list]:
     """The shape of a tensor whose lengths are known statically is a constant."""
     shape = getattr(node.inputs[0].type, "shape", None)
@@ -95,7 +100,7 @@ def static_shape(fgraph: Any, node: Any) -> Optional[list]:
     return [constant(np.asarray(shape, dtype="int64"))]
 
 
-@node_rule("f(alloc(c, *shape), y) -> f(c, y)  (when y already has the shape)", tracks=("Elemwise",))
+@node_rule("f(alloc(c, *shape), y) -> f(c, y)  (when y already has the shape)", tracks=(Elemwise,))
 def alloc_to_value(fgraph: Any, node: Any) -> Optional[list]:
     """An alloc whose shape the other operands of an elementwise node give is just its value."""
     if getattr(node.op, "scalar_op", None) is None or type(node.op).__name__ != "Elemwise":
@@ -118,7 +123,7 @@ def alloc_to_value(fgraph: Any, node: Any) -> Optional[list]:
     return [node.op.make_node(*inputs).outputs[0]]
 
 
-@node_rule("sum(fill(m, c)) -> c * size(m)  (c a scalar)", tracks=("Sum",))
+@node_rule("sum(fill(m, c)) -> c * size(m)  (c a scalar)", tracks=(Sum,))
 def sum_of_broadcast_scalar(fgraph: Any, node: Any) -> Optional[list]:
     """Summing a scalar broadcast to a shape is multiplying it by the number of entries."""
     x = node.inputs[0]
@@ -152,7 +157,7 @@ def _literal_index(node: Any) -> Optional[int]:
     return k if isinstance(k, int) and not isinstance(k, bool) else None
 
 
-@node_rule("shape(x)[k] -> n_k  (when x's length on axis k is known)", tracks=("Subtensor",))
+@node_rule("shape(x)[k] -> n_k  (when x's length on axis k is known)", tracks=(Subtensor,))
 def static_shape_entry(fgraph: Any, node: Any) -> Optional[list]:
     """One known length of a tensor is a constant even when the others are not."""
     k = _literal_index(node)
@@ -167,7 +172,7 @@ def static_shape_entry(fgraph: Any, node: Any) -> Optional[list]:
     return [new]
 
 
-@node_rule("arange(a, b, c)[k] -> a + k * c  (0 <= k < the static length)", tracks=("Subtensor",))
+@node_rule("arange(a, b, c)[k] -> a + k * c  (0 <= k < the static length)", tracks=(Subtensor,))
 def subtensor_of_arange(fgraph: Any, node: Any) -> Optional[list]:
     """An entry of a range is computed, not the whole range."""
     k = _literal_index(node)
@@ -237,7 +242,7 @@ def _length_source(x: Any, k: int) -> Optional[tuple]:
     return None
 
 
-@node_rule("shape(f(m, c))[k] -> shape(m)[k];  shape(arange(0, n, 1))[0] -> n  (n a length)", tracks=("Subtensor",))
+@node_rule("shape(f(m, c))[k] -> shape(m)[k];  shape(arange(0, n, 1))[0] -> n  (n a length)", tracks=(Subtensor,))
 def length_through_op(fgraph: Any, node: Any) -> Optional[list]:
     """A length is read where it comes from (so equal lengths become one variable)."""
     k = _literal_index(node)

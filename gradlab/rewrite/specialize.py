@@ -16,10 +16,11 @@ from typing import Any, Optional
 
 import numpy as np
 
-from gradlab.rewrite.algebra import collect_like_terms, rewrite_product
+from gradlab.rewrite.algebra import rewrite_product
+from gradlab.rewrite.like_terms import collect_like_terms
 from gradlab.rewrite.match import constant_value, elemwise, fit_to, scalar_name, typed_constant
 from gradlab.rewrite.canonicalize import double_neg
-from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule
+from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule, scalar
 from gradlab.rewrite.diagonal import diagonal_product, dot_of_diagonal
 from gradlab.scan.rewrites import scan_prune_outputs
 
@@ -61,7 +62,7 @@ def _logistic_derivative(sign: int, num: list, den: list) -> Optional[tuple]:
     return None
 
 
-@node_rule("sigmoid(x) * sigmoid(-x) -> exp(-abs(x)) / sqr(1 + exp(-abs(x)))", tracks=("mul",))
+@node_rule("sigmoid(x) * sigmoid(-x) -> exp(-abs(x)) / sqr(1 + exp(-abs(x)))", tracks=(scalar("mul"),))
 def logistic_derivative(fgraph: Any, node: Any) -> Optional[list]:
     """The logistic's derivative with ufuncs only (finite for every x)."""
     if np.dtype(node.outputs[0].dtype).kind != "f":
@@ -107,7 +108,7 @@ def _in_logistic_derivative(fgraph: Any, var: Any) -> bool:
 
 
 @node_rule("sigmoid(x) -> maximum(u, x >= 0) / (1 + u);  softplus(x) -> maximum(x, 0) + log1p(u)  "
-           "with u = exp(-abs(x)) shared  (when several read x)", tracks=_FAMILY)
+           "with u = exp(-abs(x)) shared  (when several read x)", tracks=tuple(scalar(n) for n in _FAMILY))
 def logistic_shared_exp(fgraph: Any, node: Any) -> Optional[list]:
     """Sigmoids and softpluses of the same x share one exp(-|x|): one exp and one log1p per element in all."""
     out = node.outputs[0]

@@ -14,11 +14,12 @@ from typing import Any, Optional
 
 import numpy as np
 
-from gradlab.rewrite.algebra import collect_like_terms, rewrite_product
+from gradlab.rewrite.algebra import cancel_factors, rewrite_product
+from gradlab.rewrite.like_terms import collect_like_terms
 from gradlab.rewrite.match import elemwise, fit_to, scalar_name
 from gradlab.rewrite.pattern import match, parse_pattern
 from gradlab.rewrite.canonicalize import double_neg
-from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule
+from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule, scalar
 
 
 def _float(b: dict, node: Any) -> bool:
@@ -100,7 +101,7 @@ def _is_neg_of(a: Any, b: Any) -> bool:
 
 
 @node_rule("a / (1 + exp(-x)) -> a * sigmoid(x);  exp(-x) * sigmoid(x) -> sigmoid(-x)",
-           tracks=("mul", "true_div"))
+           tracks=(scalar("mul"), scalar("true_div")))
 def logistic_in_product(fgraph: Any, node: Any) -> Optional[list]:
     """The logistic's pieces inside a product become sigmoids (its derivative stays finite)."""
     if np.dtype(node.outputs[0].dtype).kind != "f":
@@ -108,7 +109,20 @@ def logistic_in_product(fgraph: Any, node: Any) -> Optional[list]:
     return rewrite_product(fgraph, node, _logistic_product)
 
 
-@node_rule("log(softmax(x)) -> log_softmax(x)", tracks=("log",))
+def _cancel_everywhere(sign: int, num: list, den: list) -> Optional[tuple]:
+    num, den, n = cancel_factors(num, den, where_zero_too=True)
+    return (sign, num, den) if n else None
+
+
+@node_rule("(a * b) / a -> b  (also where a is 0)", tracks=(scalar("true_div"),))
+def cancel_factor(fgraph: Any, node: Any) -> Optional[list]:
+    """A factor divided out again cancels (no 0/0 where it vanishes)."""
+    if np.dtype(node.outputs[0].dtype).kind != "f":
+        return None
+    return rewrite_product(fgraph, node, _cancel_everywhere)
+
+
+@node_rule("log(softmax(x)) -> log_softmax(x)", tracks=(scalar("log"),))
 def log_of_softmax(fgraph: Any, node: Any) -> Optional[list]:
     """The log of a softmax is computed directly, without log(0) for tiny probabilities."""
     inner = node.inputs[0]
@@ -141,10 +155,7 @@ RULES = [
     PatternRule("expm1_from_exp_plus", "exp(x) + -1 -> expm1(x)", "exp(x)-1 keeps its digits near x = 0",
                 when=_float),
     log_of_softmax,
-    # (a * b) / a -> b : the factor cancels symbolically, so a = 0 gives b, not 0/0
-    # (the matcher tries both orders of a product, so (b * a) / a matches too)
-    PatternRule("cancel_factor", "(a * b) / a -> b",
-                "a factor divided out again cancels (no 0/0 where it vanishes)", when=_float),
+    cancel_factor,
     double_neg,  # (also in canonicalize) rebuilt products may leave -(-x) behind
     collect_like_terms,  # (also in canonicalize) the rules above make terms alike again
 ]

@@ -10,6 +10,7 @@ so :meth:`Rewritten.graph_at` can rebuild the graph as it was after any step
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Optional
 
 from gradlab.bounded_text import op_text
@@ -167,13 +168,26 @@ def rebuild(inputs_of: dict, outputs: list, graph_inputs: list) -> Any:
     return fg
 
 
+class StopReason(str, Enum):
+    """Why the driver stopped (a str: ``reason == "fixpoint"`` reads as before)."""
+
+    FIXPOINT = "fixpoint"            #: no rule changes anything any more
+    STEP_LIMIT = "step limit"        #: ``max_steps`` (``config.max_rewrite_steps``) rewrites were applied
+    NO_RULE_SETS = "no rule sets"    #: nothing to apply (mode NO_REWRITE)
+
+    def __str__(self) -> str:
+        return self.value
+
+    __format__ = str.__format__
+
+
 @dataclass
 class Rewritten:
     """What the driver returns: the rewritten ``graph``, the ``steps`` and why it stopped."""
 
     graph: Any
     steps: list
-    stop_reason: str
+    stop_reason: StopReason
     sets: tuple = ()
     n_steps: int = 0                        #: steps applied (also counted without a trace)
     failures: list = field(default_factory=list)   #: (rule name, node text, error text)
@@ -216,4 +230,4 @@ class Rewritten:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"Rewritten({len(self.graph.apply_nodes)} nodes, {self.n_steps} steps, stop_reason={self.stop_reason!r})"
+        return f"Rewritten({len(self.graph.apply_nodes)} nodes, {self.n_steps} steps, stop_reason={self.stop_reason.value!r})"

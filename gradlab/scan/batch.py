@@ -24,6 +24,7 @@ from typing import Any, Optional
 import gradlab.tensor as gt
 from gradlab.graph.traversal import clone_replace, toposort
 from gradlab.rewrite.rule import node_rule
+from gradlab.scan.op import Scan
 
 
 def _draws_random_numbers(op: Any) -> bool:
@@ -54,7 +55,7 @@ def _uses_loop_fallback(outputs: list, mark: int) -> bool:
     return False
 
 
-@node_rule("Scan(map over xs: G(x, theta)) -> vectorize_graph(G, {x: xs})", tracks=("Scan",))
+@node_rule("Scan(map over xs: G(x, theta)) -> vectorize_graph(G, {x: xs})", tracks=(Scan,))
 def scan_to_batched(fgraph: Any, node: Any) -> Optional[dict]:
     """A loop without carried state is one batched graph (no Python loop)."""
     from gradlab.gradient.vectorize import vectorize_graph

@@ -31,7 +31,7 @@ import gradlab.tensor as gt
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.traversal import clone_replace
 from gradlab.scan.errors import ScanBuildError
-from gradlab.scan.inner import LoopParts, build_scan
+from gradlab.scan.inner import Carried, LoopParts, Mapped, SeqRead, build_scan
 from gradlab.scan.step import as_list as _as_list, per_step_generators, split_result, split_until
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
@@ -351,30 +351,30 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
 
     parts = LoopParts(n_steps=n_var, strict_lengths=strict, name=name, truncate_gradient=int(truncate_gradient),
                       as_while=condition is not None)
-    parts.seqs = [(s.outer, list(zip(s.offsets, s.placeholders)), s.label) for s in seqs]
+    parts.seqs = [SeqRead(s.outer, list(zip(s.offsets, s.placeholders)), s.label) for s in seqs]
     if step_index is not None:
-        parts.seqs.append((gt.arange(n_var), [(0, step_index)], "step index"))
+        parts.seqs.append(SeqRead(gt.arange(n_var), [(0, step_index)], "step index"))
     where: list = []  # for each user output: ("state" | "map", position among the node's states/maps)
     for o, value in zip(outs, values):
         if o.is_map:
             where.append(("map", len(parts.maps)))
-            parts.maps.append((value, f"output {o.index} of fn"))
+            parts.maps.append(Mapped(value, f"output {o.index} of fn"))
         elif not o.window:
             where.append(("state", len(parts.states)))
-            parts.states.append((o.initial, o.placeholder, value, True, o.label))
+            parts.states.append(Carried(o.initial, o.placeholder, value, True, o.label))
         else:  # the state is the window of the last values; the output is the new value at each step
             step = gt.expand_dims(value, 0)
             new_window = gt.concatenate([o.placeholder[1:], step], axis=0) if o.window > 1 else step
-            parts.states.append((o.window_initial, o.placeholder, new_window, False, f"{o.label} (last values)"))
+            parts.states.append(Carried(o.window_initial, o.placeholder, new_window, False, f"{o.label} (last values)"))
             where.append(("map", len(parts.maps)))
-            parts.maps.append((value, o.label))
+            parts.maps.append(Mapped(value, o.label))
     first_update = len(parts.states)
     for (var, _), value in zip(update_pairs, update_values):
-        parts.states.append((var, shared_phs[var], value, False, f"shared variable {var.name or '<unnamed>'}"))
+        parts.states.append(Carried(var, shared_phs[var], value, False, f"shared variable {var.name or '<unnamed>'}"))
     if condition is not None:  # the stop test, computed each step: the node's last mapped output
         if shared_phs:
             condition = clone_replace([condition], shared_phs)[0]
-        parts.maps.append((condition, "until condition"))
+        parts.maps.append(Mapped(condition, "until condition"))
     results = build_scan(parts)
     n_states = len(parts.states)
     outputs = [results[pos] if kind == "state" else results[n_states + pos] for kind, pos in where]

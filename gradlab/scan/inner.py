@@ -7,21 +7,43 @@ every Scan node is built one way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.traversal import ancestors, clone_replace, toposort
 
 
+class SeqRead(NamedTuple):
+    """A sequence the loop reads: step ``t`` sees ``outer[t + offset]`` as each tap's placeholder."""
+    outer: Variable
+    taps: List[Tuple[int, Variable]]
+    label: str
+
+
+class Carried(NamedTuple):
+    """A value carried from step to step: ``placeholder`` holds it at ``t - 1``
+    (``init`` before the first step), ``update`` computes it at ``t``; with
+    ``keep_trace`` the loop returns every step's value, else the last."""
+    init: Variable
+    placeholder: Variable
+    update: Variable
+    keep_trace: bool
+    label: str
+
+
+class Mapped(NamedTuple):
+    """A value computed at every step and returned for every step."""
+    value: Variable
+    label: str
+
+
 @dataclass
 class LoopParts:
-    """An inner graph with its outer counterparts, before it becomes a node.
-
-    ``seqs``: ``(outer sequence, [(offset, placeholder), ...], label)``;
-    ``states``: ``(initial value, placeholder, new value, keep_trace, label)``;
-    ``maps``: ``(step value, label)``; ``nonseqs``: ``(outer value,
-    placeholder)``.  Inner values may also read variables that are neither
-    (closures): :func:`build_scan` turns them into non-sequences.
+    """An inner graph with its outer counterparts, before it becomes a node:
+    ``seqs`` (:class:`SeqRead`), ``states`` (:class:`Carried`), ``maps``
+    (:class:`Mapped`) and ``nonseqs`` ``(outer value, placeholder)``.  Inner
+    values may also read variables that are neither (closures):
+    :func:`build_scan` turns them into non-sequences.
     """
 
     n_steps: Variable
@@ -143,8 +165,8 @@ def externalize(varying: Sequence[Variable], nonseq_pairs: Sequence[tuple], outp
 def build_scan(parts: LoopParts) -> List[Variable]:
     """The outputs of a Scan node built from ``parts`` (states first, then maps)."""
     from gradlab.scan.op import Scan, ScanSpec
-    varying = [ph for _, taps, _ in parts.seqs for _, ph in taps] + [s[1] for s in parts.states]
-    outputs = [s[2] for s in parts.states] + [m[0] for m in parts.maps]
+    varying = [ph for seq in parts.seqs for _, ph in seq.taps] + [c.placeholder for c in parts.states]
+    outputs = [c.update for c in parts.states] + [m.value for m in parts.maps]
     outputs, nonseqs = externalize(varying, parts.nonseqs, outputs)
     if parts.strict_lengths:
         # every sequence keeps its taps: together they define the number of steps and the length checks
@@ -164,15 +186,15 @@ def build_scan(parts: LoopParts) -> List[Variable]:
         if lo:
             outer = outer[lo:]
         shifted.append((outer, [(o - lo, ph) for o, ph in taps], label))
-    inner_inputs = [ph for _, taps, _ in shifted for _, ph in taps] + [s[1] for s in parts.states] + \
+    inner_inputs = [ph for _, taps, _ in shifted for _, ph in taps] + [c.placeholder for c in parts.states] + \
         [ph for _, ph in nonseqs]
     spec = ScanSpec(seq_taps=tuple(tuple(o for o, _ in taps) for _, taps, _ in shifted),
-                    keep_trace=tuple(bool(s[3]) for s in parts.states), n_maps=len(parts.maps),
+                    keep_trace=tuple(bool(c.keep_trace) for c in parts.states), n_maps=len(parts.maps),
                     n_nonseqs=len(nonseqs), strict_lengths=parts.strict_lengths and bool(shifted),
                     seq_labels=tuple(label for _, _, label in shifted),
-                    state_labels=tuple(s[4] for s in parts.states), map_labels=tuple(m[1] for m in parts.maps),
+                    state_labels=tuple(c.label for c in parts.states), map_labels=tuple(m.label for m in parts.maps),
                     name=parts.name, truncate_gradient=parts.truncate_gradient, as_while=parts.as_while)
     op = Scan(inner_inputs, outputs, spec)
-    outer_inputs = [s[0] for s in shifted] + [s[0] for s in parts.states] + [outer for outer, _ in nonseqs]
+    outer_inputs = [s[0] for s in shifted] + [c.init for c in parts.states] + [outer for outer, _ in nonseqs]
     node = op.make_node(n_steps, *outer_inputs)
     return list(node.outputs)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from gradlab.rewrite.rule import node_rule
+from gradlab.scan.op import Scan
 
 
 def _kept_outputs(op: Any, used: list) -> tuple:
@@ -29,10 +30,10 @@ def _kept_outputs(op: Any, used: list) -> tuple:
     return sorted(states), sorted(maps)
 
 
-@node_rule("Scan(..., unused outputs) -> Scan(...)", tracks=("Scan",))
+@node_rule("Scan(..., unused outputs) -> Scan(...)", tracks=(Scan,))
 def scan_prune_outputs(fgraph: Any, node: Any) -> Optional[dict]:
     """A loop does not compute the outputs nobody reads."""
-    from gradlab.scan.inner import LoopParts, build_scan
+    from gradlab.scan.inner import Carried, LoopParts, Mapped, SeqRead, build_scan
     from gradlab.scan.op import Scan
     op = node.op
     if not isinstance(op, Scan) or op.as_while:  # a while loop's condition decides its length: keep it whole
@@ -49,12 +50,12 @@ def scan_prune_outputs(fgraph: Any, node: Any) -> Optional[dict]:
     parts = LoopParts(n_steps=n, strict_lengths=spec.strict_lengths, name=spec.name,
                       truncate_gradient=spec.truncate_gradient)
     for k, (seq, group) in enumerate(zip(seqs, op.seq_inner_groups())):
-        parts.seqs.append((seq, list(zip(spec.seq_taps[k], group)), spec.seq_label(k)))
+        parts.seqs.append(SeqRead(seq, list(zip(spec.seq_taps[k], group)), spec.seq_label(k)))
     for k in states:
-        parts.states.append((inits[k], op.inner_states[k], op.inner_outputs[k], spec.keep_trace[k],
+        parts.states.append(Carried(inits[k], op.inner_states[k], op.inner_outputs[k], spec.keep_trace[k],
                              spec.state_label(k)))
     for j in maps:
-        parts.maps.append((op.inner_outputs[S + j], spec.map_label(j)))
+        parts.maps.append(Mapped(op.inner_outputs[S + j], spec.map_label(j)))
     parts.nonseqs = list(zip(nonseqs, op.inner_nonseqs))
     new = build_scan(parts)
     old = [node.outputs[k] for k in states] + [node.outputs[S + j] for j in maps]

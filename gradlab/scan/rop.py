@@ -16,8 +16,9 @@ from typing import Any, List, Optional
 
 import gradlab.tensor as gt
 from gradlab.graph.traversal import clone_replace
-from gradlab.scan.grad import fresh_like, grad_dtype, is_float, is_symbolic_zero
-from gradlab.scan.inner import LoopParts, build_scan
+from gradlab.gradient.adapter import grad_dtype, is_real
+from gradlab.scan.grad import fresh_like, is_symbolic_zero
+from gradlab.scan.inner import Carried, LoopParts, Mapped, SeqRead, build_scan
 
 
 def scan_pushforward(op: Any, inputs: List[Any], eval_points: List[Optional[Any]]) -> list:
@@ -43,7 +44,7 @@ def scan_pushforward(op: Any, inputs: List[Any], eval_points: List[Optional[Any]
     for k, group in enumerate(f_seqs):
         phs = []
         for ph in group:
-            if t_seqs[k] is not None and is_float(ph):
+            if t_seqs[k] is not None and is_real(ph):
                 t = fresh_like(ph, f"d{ph.name}" if ph.name else None, grad_dtype(ph))
                 sources[ph] = t
                 phs.append(t)
@@ -52,13 +53,13 @@ def scan_pushforward(op: Any, inputs: List[Any], eval_points: List[Optional[Any]
         d_seqs.append(phs)
     d_ns = []
     for j, ph in enumerate(f_ns):
-        if t_nonseqs[j] is not None and is_float(ph):
+        if t_nonseqs[j] is not None and is_real(ph):
             t = fresh_like(ph, f"d{ph.name}" if ph.name else None, grad_dtype(ph))
             sources[ph] = t
             d_ns.append(t)
         else:
             d_ns.append(None)
-    d_states = [fresh_like(ph, f"d{ph.name}" if ph.name else None, grad_dtype(ph)) if is_float(ph) else None
+    d_states = [fresh_like(ph, f"d{ph.name}" if ph.name else None, grad_dtype(ph)) if is_real(ph) else None
                 for ph in f_states]
     live = {k for k in range(S) if t_inits[k] is not None and d_states[k] is not None}
     while True:  # which state tangents can become non-zero?
@@ -77,18 +78,18 @@ def scan_pushforward(op: Any, inputs: List[Any], eval_points: List[Optional[Any]
 
     parts = LoopParts(n_steps=n, name=f"rop_of_{spec.name}" if spec.name else "rop")
     for k, (seq, group) in enumerate(zip(seqs, f_seqs)):
-        parts.seqs.append((seq, list(zip(spec.seq_taps[k], group)), spec.seq_label(k)))
+        parts.seqs.append(SeqRead(seq, list(zip(spec.seq_taps[k], group)), spec.seq_label(k)))
         if t_seqs[k] is not None and any(d is not None for d in d_seqs[k]):
             taps = [(o, d) for o, d in zip(spec.seq_taps[k], d_seqs[k]) if d is not None]
-            parts.seqs.append((t_seqs[k], taps, f"tangent of {spec.seq_label(k)}"))
+            parts.seqs.append(SeqRead(t_seqs[k], taps, f"tangent of {spec.seq_label(k)}"))
     for k in range(S):
-        parts.states.append((inits[k], f_states[k], step[k], False, spec.state_label(k)))
+        parts.states.append(Carried(inits[k], f_states[k], step[k], False, spec.state_label(k)))
     slots = []
     for k in sorted(live):
         start = t_inits[k] if t_inits[k] is not None else gt.zeros_like(inits[k], dtype=grad_dtype(inits[k]))
         new = tangents[k] if tangents[k] is not None else gt.zeros_like(d_states[k])
         slots.append((k, len(parts.states)))
-        parts.states.append((start, d_states[k], new, spec.keep_trace[k], f"tangent of {spec.state_label(k)}"))
+        parts.states.append(Carried(start, d_states[k], new, spec.keep_trace[k], f"tangent of {spec.state_label(k)}"))
     map_slots = []
     for j in range(spec.n_maps):
         t = tangents[S + j]
@@ -96,7 +97,7 @@ def scan_pushforward(op: Any, inputs: List[Any], eval_points: List[Optional[Any]
             map_slots.append(None)
             continue
         map_slots.append(len(parts.maps))
-        parts.maps.append((t, f"tangent of {spec.map_label(j)}"))
+        parts.maps.append(Mapped(t, f"tangent of {spec.map_label(j)}"))
     parts.nonseqs = list(zip(nonseqs, f_ns)) + [(t_nonseqs[j], d) for j, d in enumerate(d_ns) if d is not None]
     results = build_scan(parts)
     n_carried = len(parts.states)

@@ -15,7 +15,7 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
-from gradlab.tensor.elemwise import _cast_grad, _grad_dtype, _is_discrete, sum_to_input, weak_value
+from gradlab.tensor.elemwise import grad_dtype, sum_to_input, weak_value
 from gradlab.tensor.shape import (as_int_scalar, as_shape_scalars, describe, disconnected_zeros, flatten,
                                   is_missing, normalize_axis, reshape, result_dtype, specify_shape, static_int,
                                   zero_tangent)
@@ -106,13 +106,10 @@ class Alloc(Op):
 
     def L_op(self, inputs, outputs, output_grads):
         value, gz = inputs[0], output_grads[0]
-        rest = [disconnected_zeros(n) for n in inputs[1:]]
-        if _is_discrete(value.dtype) or is_missing(gz):
-            return [disconnected_zeros(value)] + rest
-        return [_cast_grad(sum_to_input(as_tensor_variable(gz), value), value)] + rest
+        return [sum_to_input(gz, value)] + [disconnected_zeros(n) for n in inputs[1:]]
 
     def R_op(self, inputs, eval_points):
-        if is_missing(eval_points[0]) or _is_discrete(inputs[0].dtype):
+        if is_missing(eval_points[0]):
             return [zero_tangent(self(*inputs))]
         return [self(eval_points[0], *inputs[1:])]
 
@@ -259,20 +256,15 @@ class ARange(Op):
         return arange(0, out.shape[0], 1, dtype=out.dtype)
 
     def L_op(self, inputs, outputs, output_grads):
-        out, gz = outputs[0], output_grads[0]
-        if _is_discrete(self.dtype) or is_missing(gz):
-            return [disconnected_zeros(v) for v in inputs]
-        start, stop, step = inputs
-        g_start = _cast_grad(_sum(gz), start)
-        g_step = _cast_grad(_sum(gz * self._positions(out)), step)
-        return [g_start, disconnected_zeros(stop), g_step]
+        (start, stop, step), (out,), (gz,) = inputs, outputs, output_grads
+        return [_sum(gz), disconnected_zeros(stop), _sum(gz * self._positions(out))]
 
     def R_op(self, inputs, eval_points):
         out = self(*inputs)
         t_start, _, t_step = eval_points
-        if _is_discrete(self.dtype) or (is_missing(t_start) and is_missing(t_step)):
+        if is_missing(t_start) and is_missing(t_step):
             return [zero_tangent(out)]
-        tangent = zeros_like(out, dtype=_grad_dtype(out))
+        tangent = zeros_like(out, dtype=grad_dtype(out))
         if not is_missing(t_start):
             tangent = tangent + t_start
         if not is_missing(t_step):

@@ -10,8 +10,7 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
-from gradlab.tensor.elemwise import _cast_grad, _is_discrete
-from gradlab.tensor.shape import (describe, disconnected_zeros, is_missing, normalize_axis, specify_shape,
+from gradlab.tensor.shape import (describe, is_missing, normalize_axis, specify_shape,
                                   zero_tangent)
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
@@ -97,16 +96,13 @@ class DimShuffle(Op):
 
     def L_op(self, inputs, outputs, output_grads):
         x, gz = inputs[0], output_grads[0]
-        if _is_discrete(x.dtype) or is_missing(gz):
-            return [disconnected_zeros(x)]
-        gz = as_tensor_variable(gz)
         if any(gz.type.shape[j] != 1 for j in self.augment):
             gz = specify_shape(gz, [1 if j in self.augment else None for j in range(gz.ndim)])
         inverse = [self.new_order.index(i) if i in self.shuffle else "x" for i in range(self.input_ndim)]
-        return [_cast_grad(DimShuffle(gz.ndim, inverse)(gz), x)]
+        return [DimShuffle(gz.ndim, inverse)(gz)]
 
     def R_op(self, inputs, eval_points):
-        if is_missing(eval_points[0]) or _is_discrete(inputs[0].dtype):
+        if is_missing(eval_points[0]):
             return [zero_tangent(self(*inputs))]
         return [self(eval_points[0])]
 

@@ -133,26 +133,20 @@ class Elemwise(Op):
     def L_op(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
              output_grads: Sequence[Variable]) -> list:
         z, gz = outputs[0], output_grads[0]
-        if _is_discrete(z.dtype) or not self.scalar_op.differentiable:
-            return [api.zeros_like(x, dtype=_grad_dtype(x)) for x in inputs]
+        if not self.scalar_op.differentiable:
+            return [api.zeros_like(x, dtype=grad_dtype(x)) for x in inputs]
         typed = typed_weak_constants(inputs, z.dtype)
         if self.scalar_op.vjp is not None:
             raw = self.scalar_op.vjp(typed, z, gz)
         else:
             raw = [None if p is None else _times(gz, p) for p in self._partials(typed, z)]
-        grads = []
-        for x, g in zip(inputs, raw):
-            if g is None or (isinstance(g, (int, float)) and g == 0):
-                grads.append(api.zeros_like(x, dtype=_grad_dtype(x)))
-                continue
-            g = sum_to_input(as_tensor_variable(g), x, like=z)
-            grads.append(_cast_grad(g, x))
-        return grads
+        return [api.zeros_like(x, dtype=grad_dtype(x)) if g is None or (isinstance(g, (int, float)) and g == 0)
+                else sum_to_input(as_tensor_variable(g), x, like=z) for x, g in zip(inputs, raw)]
 
     def R_op(self, inputs: Sequence[Variable], eval_points: Sequence[Optional[Variable]]) -> list:
         z = self(*inputs)
-        if _is_discrete(z.dtype) or not self.scalar_op.differentiable:
-            return [api.zeros_like(z, dtype=_grad_dtype(z))]
+        if not self.scalar_op.differentiable:
+            return [api.zeros_like(z, dtype=grad_dtype(z))]
         total = None
         for p, t in zip(self._partials(typed_weak_constants(inputs, z.dtype), z), eval_points):
             if p is None or t is None or (isinstance(p, (int, float)) and p == 0):
@@ -160,11 +154,11 @@ class Elemwise(Op):
             term = _times(t, p)
             total = term if total is None else total + term
         if total is None:
-            return [api.zeros_like(z, dtype=_grad_dtype(z))]
+            return [api.zeros_like(z, dtype=grad_dtype(z))]
         total = as_tensor_variable(total)
         if total.ndim != z.ndim or total.type.broadcastable != z.type.broadcastable:
             total = api.second(z, total) if total.ndim <= z.ndim else total
-        return [_cast_to(total, _grad_dtype(z))]
+        return [total]
 
 
 def typed_weak_constants(inputs: Sequence[Variable], dtype: str) -> list:
@@ -191,21 +185,21 @@ def _times(g: Variable, partial: Any) -> Any:
     return g * partial
 
 
-def _is_discrete(dtype: str) -> bool:
+def is_discrete_dtype(dtype: str) -> bool:
+    """Is ``dtype`` an integer or boolean dtype?"""
     return np.dtype(dtype).kind in "biu"
 
 
-def _grad_dtype(x: Variable) -> str:
-    """Gradients of integer variables are real: float64 (as numpy's int/float mix)."""
+def grad_dtype(x: Variable) -> str:
+    """The dtype of a tensor's gradient (and tangent): its own if real,
+    float64 if integer (as numpy's int/float mix).  The gradient adapter
+    (:func:`gradlab.gradient.adapter.grad_dtype`) extends it to non-tensors."""
     return x.dtype if np.dtype(x.dtype).kind in "fc" else "float64"
 
 
-def _cast_to(g: Variable, dtype: str) -> Variable:
+def cast_to(g: Variable, dtype: str) -> Variable:
+    """``g`` cast to ``dtype`` (unchanged when it has it already)."""
     return g if g.dtype == dtype else api.cast(g, dtype)
-
-
-def _cast_grad(g: Variable, x: Variable) -> Variable:
-    return _cast_to(g, _grad_dtype(x))
 
 
 def sum_to_input(g: Variable, x: Variable, like: Optional[Variable] = None) -> Variable:

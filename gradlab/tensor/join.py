@@ -13,7 +13,6 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
-from gradlab.tensor.elemwise import _cast_grad, _is_discrete
 from gradlab.tensor.shape import (MakeVector, as_shape_vector, describe, disconnected_zeros, expand_dims,
                                   is_missing, normalize_axis, result_dtype, static_vector, zero_tangent)
 from gradlab.tensor.type import TensorType
@@ -87,17 +86,12 @@ class Join(Op):
         return [tuple(out)]
 
     def L_op(self, inputs, outputs, output_grads):
-        gz = output_grads[0]
-        if _is_discrete(outputs[0].dtype) or is_missing(gz):
-            return [disconnected_zeros(x) for x in inputs]
         sizes = [x.shape[self.axis] for x in inputs]
-        pieces = split(gz, sizes, len(inputs), axis=self.axis)
-        return [_cast_grad(g, x) for g, x in zip(pieces, inputs)]
+        return list(split(output_grads[0], sizes, len(inputs), axis=self.axis))
 
     def R_op(self, inputs, eval_points):
-        out = self(*inputs)
-        if _is_discrete(out.dtype) or all(is_missing(t) for t in eval_points):
-            return [zero_tangent(out)]
+        if all(is_missing(t) for t in eval_points):
+            return [zero_tangent(self(*inputs))]
         ts = [zero_tangent(x) if is_missing(t) else t for x, t in zip(inputs, eval_points)]
         return [Join(self.axis)(*ts)]
 
@@ -217,16 +211,11 @@ class Split(Op):
         return [[True] * self.n_splits, [False] * self.n_splits]
 
     def L_op(self, inputs, outputs, output_grads):
-        x, sizes = inputs
-        if _is_discrete(x.dtype) or all(is_missing(g) for g in output_grads):
-            return [disconnected_zeros(x), disconnected_zeros(sizes)]
-        gs = [zero_tangent(o) if is_missing(g) else g for o, g in zip(outputs, output_grads)]
-        return [_cast_grad(Join(self.axis)(*gs), x), disconnected_zeros(sizes)]
+        return [Join(self.axis)(*output_grads), disconnected_zeros(inputs[1])]
 
     def R_op(self, inputs, eval_points):
-        outs = self.make_node(*inputs).outputs
-        if _is_discrete(inputs[0].dtype) or is_missing(eval_points[0]):
-            return [zero_tangent(o) for o in outs]
+        if is_missing(eval_points[0]):
+            return [zero_tangent(o) for o in self.make_node(*inputs).outputs]
         return list(self.make_node(eval_points[0], inputs[1]).outputs)
 
 

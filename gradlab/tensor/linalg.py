@@ -15,7 +15,7 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
-from gradlab.tensor.elemwise import _cast_to, _grad_dtype, _is_discrete, broadcast_static_shapes, sum_to_input
+from gradlab.tensor.elemwise import broadcast_static_shapes, grad_dtype, sum_to_input
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
 from gradlab.tensor.dimshuffle import dimshuffle
@@ -49,19 +49,15 @@ def _swap_last(x: Variable) -> Variable:
     return dimshuffle(x, list(range(nd - 2)) + [nd - 1, nd - 2])
 
 
-def _zeros_like_inputs(inputs: Sequence[Variable]) -> list:
-    return [zeros_like(x, dtype=_grad_dtype(x)) for x in inputs]
-
-
 def _jvp_sum(terms: list, z: Variable) -> list:
     """``sum(terms)`` as the tangent of ``z`` (zeros when there is none)."""
     terms = [t for t in terms if t is not None]
     if not terms:
-        return [zeros_like(z, dtype=_grad_dtype(z))]
+        return [zeros_like(z, dtype=grad_dtype(z))]
     total = terms[0]
     for t in terms[1:]:
         total = total + t
-    return [_cast_to(total, _grad_dtype(z))]
+    return [total]
 
 
 class Dot(Op):
@@ -97,9 +93,7 @@ class Dot(Op):
         return [tuple(sa[:-1]) + tuple(sb[1:])]
 
     def L_op(self, inputs, outputs, output_grads):
-        (a, b), (z,), (gz,) = inputs, outputs, output_grads
-        if _is_discrete(z.dtype):
-            return _zeros_like_inputs(inputs)
+        (a, b), (gz,) = inputs, output_grads
         if a.ndim == 1 and b.ndim == 1:      # z = sum a_i b_i
             ga, gb = gz * b, gz * a
         elif a.ndim == 2 and b.ndim == 1:    # z = A b
@@ -108,13 +102,11 @@ class Dot(Op):
             ga, gb = dot(b, gz), outer(a, gz)
         else:                                # z = A B
             ga, gb = dot(gz, _swap_last(b)), dot(_swap_last(a), gz)
-        return [_cast_to(ga, _grad_dtype(a)), _cast_to(gb, _grad_dtype(b))]
+        return [ga, gb]
 
     def R_op(self, inputs, eval_points):
         (a, b), (ta, tb) = inputs, eval_points
         z = self(a, b)
-        if _is_discrete(z.dtype):
-            return [zeros_like(z, dtype=_grad_dtype(z))]
         return _jvp_sum([None if ta is None else dot(ta, b), None if tb is None else dot(a, tb)], z)
 
 
@@ -165,9 +157,7 @@ class Matmul(Op):
         return [tuple(batch) + (tuple(sa[-2:-1]) if a.ndim >= 2 else ()) + (tuple(sb[-1:]) if b.ndim >= 2 else ())]
 
     def L_op(self, inputs, outputs, output_grads):
-        (a, b), (z,), (gz,) = inputs, outputs, output_grads
-        if _is_discrete(z.dtype):
-            return _zeros_like_inputs(inputs)
+        (a, b), (gz,) = inputs, output_grads
         a2 = a if a.ndim >= 2 else dimshuffle(a, ["x", 0])
         b2 = b if b.ndim >= 2 else dimshuffle(b, [0, "x"])
         gz2 = gz
@@ -181,13 +171,11 @@ class Matmul(Op):
             ga = dimshuffle(ga, [1])
         if b.ndim == 1:
             gb = dimshuffle(gb, [0])
-        return [_cast_to(ga, _grad_dtype(a)), _cast_to(gb, _grad_dtype(b))]
+        return [ga, gb]
 
     def R_op(self, inputs, eval_points):
         (a, b), (ta, tb) = inputs, eval_points
         z = self(a, b)
-        if _is_discrete(z.dtype):
-            return [zeros_like(z, dtype=_grad_dtype(z))]
         return _jvp_sum([None if ta is None else matmul(ta, b), None if tb is None else matmul(a, tb)], z)
 
 
@@ -240,9 +228,7 @@ class TensorDot(Op):
         return [tuple(sa[i] for i in fa) + tuple(sb[j] for j in fb)]
 
     def L_op(self, inputs, outputs, output_grads):
-        (a, b), (z,), (gz,) = inputs, outputs, output_grads
-        if _is_discrete(z.dtype):
-            return _zeros_like_inputs(inputs)
+        (a, b), (gz,) = inputs, output_grads
         fa, fb = self.free_axes(a.ndim, b.ndim)
         sa, sb = self.axes_a, self.axes_b
         gz_b = list(range(len(fa), len(fa) + len(fb)))
@@ -252,13 +238,11 @@ class TensorDot(Op):
         gb_axes = [sb[sa.index(i)] for i in sorted(sa)] + fb
         ga = _permute_to(ga, ga_axes)
         gb = _permute_to(gb, gb_axes)
-        return [_cast_to(ga, _grad_dtype(a)), _cast_to(gb, _grad_dtype(b))]
+        return [ga, gb]
 
     def R_op(self, inputs, eval_points):
         (a, b), (ta, tb) = inputs, eval_points
         z = self(a, b)
-        if _is_discrete(z.dtype):
-            return [zeros_like(z, dtype=_grad_dtype(z))]
         return _jvp_sum([None if ta is None else self(ta, b), None if tb is None else self(a, tb)], z)
 
 

@@ -11,7 +11,6 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
-from gradlab.tensor.elemwise import _cast_to, _grad_dtype
 from gradlab.tensor.reduce import normalize_axis
 from gradlab.tensor.reduce import sum as _sum
 from gradlab.tensor.type import TensorType
@@ -156,15 +155,14 @@ class Softmax(_SoftmaxBase):
         if rest is not None:
             parts.append(z * (rest - _sum(rest * z, axes, keepdims=True)))
         gx = parts[0] if len(parts) == 1 else parts[0] + parts[1]
-        return [_cast_to(gx, _grad_dtype(x))]
+        return [gx]
 
     def R_op(self, inputs, eval_points):
         (x,), (t,) = inputs, eval_points
         if t is None:
             return self._zero_tangent(x)
         z = self(x)
-        dz = z * (t - _sum(z * t, self.axes_of(x), keepdims=True))
-        return [_cast_to(dz, z.dtype)]
+        return [z * (t - _sum(z * t, self.axes_of(x), keepdims=True))]
 
 
 class LogSoftmax(_SoftmaxBase):
@@ -179,16 +177,13 @@ class LogSoftmax(_SoftmaxBase):
 
     def L_op(self, inputs, outputs, output_grads):
         (x,), (z,), (gz,) = inputs, outputs, output_grads
-        gx = gz - exp(z) * _sum(gz, self.axes_of(x), keepdims=True)
-        return [_cast_to(gx, _grad_dtype(x))]
+        return [gz - exp(z) * _sum(gz, self.axes_of(x), keepdims=True)]
 
     def R_op(self, inputs, eval_points):
         (x,), (t,) = inputs, eval_points
         if t is None:
             return self._zero_tangent(x)
-        z = self(x)
-        dz = t - _sum(exp(z) * t, self.axes_of(x), keepdims=True)
-        return [_cast_to(dz, z.dtype)]
+        return [t - _sum(exp(self(x)) * t, self.axes_of(x), keepdims=True)]
 
 
 def softmax(x: Any, axis: AxisArg = -1) -> Variable:

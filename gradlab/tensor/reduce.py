@@ -16,7 +16,7 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
-from gradlab.tensor.elemwise import _cast_to, _grad_dtype, _is_discrete
+from gradlab.tensor.elemwise import cast_to, grad_dtype, is_discrete_dtype
 from gradlab.tensor.type import TensorType, _normalize_dtype
 from gradlab.tensor.variable import as_tensor_variable
 from gradlab.tensor.dimshuffle import dimshuffle
@@ -143,12 +143,9 @@ class Reduce(Op):
         return [_reduced_shape(tuple(input_shapes[0]), self.axes_of(node.inputs[0].ndim), self.keepdims)]
 
     # -- shared derivative pieces --------------------------------------
-    def _zero_grad(self, x: Variable) -> list:
-        return [zeros_like(x, dtype=_grad_dtype(x))]
-
     def _zero_tangent(self, x: Variable) -> list:
         z = self(x)
-        return [zeros_like(z, dtype=_grad_dtype(z))]
+        return [zeros_like(z, dtype=grad_dtype(z))]
 
 
 class Sum(Reduce):
@@ -182,18 +179,12 @@ class Sum(Reduce):
         return line
 
     def L_op(self, inputs, outputs, output_grads):
-        (x,), (z,), (gz,) = inputs, outputs, output_grads
-        if _is_discrete(z.dtype):
-            return self._zero_grad(x)
-        g = restore_axes(gz, x.ndim, self.axes_of(x.ndim), self.keepdims)
-        return [_cast_to(second(x, g), _grad_dtype(x))]
+        (x,), (gz,) = inputs, output_grads
+        return [second(x, restore_axes(gz, x.ndim, self.axes_of(x.ndim), self.keepdims))]
 
     def R_op(self, inputs, eval_points):
         (x,), (t,) = inputs, eval_points
-        z_dtype = self.output_dtype(x.dtype)
-        if t is None or _is_discrete(z_dtype):
-            return self._zero_tangent(x)
-        return [_cast_to(Sum(self.axis, self.keepdims)(t), z_dtype)]
+        return self._zero_tangent(x) if t is None else [Sum(self.axis, self.keepdims)(t)]
 
 
 class Prod(Reduce):
@@ -234,7 +225,7 @@ class Prod(Reduce):
         derivative of this expression is right at zeros (the no-zeros /
         one-zero / many-zeros split PyTensor and JAX use)."""
         axes = self.axes_of(x.ndim)
-        xf = _cast_to(x, z_dtype)
+        xf = cast_to(x, z_dtype)
         is_zero = eq(xf, 0)
         x_safe = switch(is_zero, 1, xf)
         p_nonzero = prod(x_safe, axes, keepdims=True)
@@ -248,18 +239,14 @@ class Prod(Reduce):
 
     def L_op(self, inputs, outputs, output_grads):
         (x,), (z,), (gz,) = inputs, outputs, output_grads
-        if _is_discrete(z.dtype):
-            return self._zero_grad(x)
         g = restore_axes(gz, x.ndim, self.axes_of(x.ndim), self.keepdims)
-        return [_cast_to(self._partials(x, z.dtype) * g, _grad_dtype(x))]
+        return [self._partials(x, z.dtype) * g]
 
     def R_op(self, inputs, eval_points):
         (x,), (t,) = inputs, eval_points
-        z_dtype = self.output_dtype(x.dtype)
-        if t is None or _is_discrete(z_dtype):
+        if t is None:
             return self._zero_tangent(x)
-        dz = Sum(self.axis, self.keepdims)(self._partials(x, z_dtype) * t)
-        return [_cast_to(dz, z_dtype)]
+        return [Sum(self.axis, self.keepdims)(self._partials(x, self.output_dtype(x.dtype)) * t)]
 
 
 class _Extremum(Reduce):
@@ -269,21 +256,18 @@ class _Extremum(Reduce):
 
     def _mask(self, x: Variable, z: Variable) -> Variable:
         z_full = restore_axes(z, x.ndim, self.axes_of(x.ndim), self.keepdims)
-        return cast(eq(x, z_full), _grad_dtype(x))
+        return cast(eq(x, z_full), grad_dtype(x))
 
     def L_op(self, inputs, outputs, output_grads):
         (x,), (z,), (gz,) = inputs, outputs, output_grads
-        if _is_discrete(z.dtype):
-            return self._zero_grad(x)
         g = restore_axes(gz, x.ndim, self.axes_of(x.ndim), self.keepdims)
-        return [_cast_to(self._mask(x, z) * g, _grad_dtype(x))]
+        return [self._mask(x, z) * g]
 
     def R_op(self, inputs, eval_points):
         (x,), (t,) = inputs, eval_points
-        if t is None or _is_discrete(x.dtype):
+        if t is None:
             return self._zero_tangent(x)
-        z = self(x)
-        return [_cast_to(Sum(self.axis, self.keepdims)(self._mask(x, z) * t), z.dtype)]
+        return [Sum(self.axis, self.keepdims)(self._mask(x, self(x)) * t)]
 
 
 class Max(_Extremum):
@@ -299,18 +283,13 @@ class Min(_Extremum):
 
 
 class _Logical(Reduce):
-    """all/any: boolean outputs, zero gradient.  (The classes ``All`` and
-    ``Any`` stay out of ``__all__``: a star import of ``Any`` would shadow
-    ``typing.Any`` in the importing module.)"""
+    """all/any: boolean outputs, so zero gradient (the gradient adapter's
+    rule for discrete outputs).  (The classes ``All`` and ``Any`` stay out of
+    ``__all__``: a star import of ``Any`` would shadow ``typing.Any`` in the
+    importing module.)"""
 
     def output_dtype(self, dtype: str) -> str:
         return "bool"
-
-    def L_op(self, inputs, outputs, output_grads):
-        return self._zero_grad(inputs[0])
-
-    def R_op(self, inputs, eval_points):
-        return self._zero_tangent(inputs[0])
 
 
 class All(_Logical):
@@ -342,7 +321,8 @@ def _arg_reduce(fn: typing.Any, x: np.ndarray, axis: Optional[tuple], keepdims: 
 
 
 class _ArgReduce(Reduce):
-    """argmax/argmin: int64 positions, zero gradient (integer output)."""
+    """argmax/argmin: int64 positions, so zero gradient (the gradient
+    adapter's rule for integer outputs)."""
 
     def output_dtype(self, dtype: str) -> str:
         return "int64"
@@ -361,12 +341,6 @@ class _ArgReduce(Reduce):
         ax = "None" if axis is None else repr(axis[0])
         kd = ", keepdims=True" if self.keepdims else ""
         return f"{outputs[0]} = {fn}({inputs[0]}, axis={ax}{kd})"
-
-    def L_op(self, inputs, outputs, output_grads):
-        return self._zero_grad(inputs[0])
-
-    def R_op(self, inputs, eval_points):
-        return self._zero_tangent(inputs[0])
 
 
 class Argmax(_ArgReduce):
@@ -454,7 +428,7 @@ def mean(x: TensorLike, axis: AxisArg = None, keepdims: bool = False) -> Variabl
     average in float64, floats keep their dtype (as numpy)."""
     x = as_tensor_variable(x)
     axes = normalize_axis(axis, x.ndim, x, "mean")
-    dtype = "float64" if _is_discrete(x.dtype) else None
+    dtype = "float64" if is_discrete_dtype(x.dtype) else None
     s = sum(x, axes, keepdims, dtype=dtype)
     return s / _count(x, axes, s.dtype)
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
-from gradlab.tensor.elemwise import _cast_grad, _grad_dtype, _is_discrete, weak_value
+from gradlab.tensor.elemwise import grad_dtype, weak_value
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import TensorConstant, as_tensor_variable, constant
 from gradlab.tensor.math import abs as tensor_abs, eq, switch, zeros_like
@@ -48,12 +48,12 @@ def disconnected_zeros(x: Variable) -> Variable:
     unconnected in ``connection_pattern``; when ``gradlab.gradient`` gains
     ``DisconnectedType`` this is the one place to return it instead.
     """
-    return zeros_like(x, dtype=_grad_dtype(x))
+    return zeros_like(x, dtype=grad_dtype(x))
 
 
 def zero_tangent(out: Variable) -> Variable:
     """The tangent of an output that does not move: zeros of a real dtype."""
-    return zeros_like(out, dtype=_grad_dtype(out))
+    return zeros_like(out, dtype=grad_dtype(out))
 
 
 def is_missing(g: Any) -> bool:
@@ -297,9 +297,7 @@ class SpecifyShape(Op):
         return [[True]] + [[False] for _ in node.inputs[1:]]
 
     def L_op(self, inputs, outputs, output_grads):
-        gz = output_grads[0]
-        gx = disconnected_zeros(inputs[0]) if is_missing(gz) else _cast_grad(gz, inputs[0])
-        return [gx] + [disconnected_zeros(n) for n in inputs[1:]]
+        return [output_grads[0]] + [disconnected_zeros(n) for n in inputs[1:]]
 
     def R_op(self, inputs, eval_points):
         if is_missing(eval_points[0]):
@@ -365,15 +363,11 @@ class MakeVector(Op):
         return [(len(node.inputs),)]
 
     def L_op(self, inputs, outputs, output_grads):
-        gz = output_grads[0]
-        if _is_discrete(self.dtype) or is_missing(gz):
-            return [disconnected_zeros(x) for x in inputs]
-        return [_cast_grad(gz[i], x) for i, x in enumerate(inputs)]
+        return [output_grads[0][i] for i in range(len(inputs))]
 
     def R_op(self, inputs, eval_points):
-        out = self(*inputs)
-        if _is_discrete(self.dtype) or all(is_missing(t) for t in eval_points):
-            return [zero_tangent(out)]
+        if all(is_missing(t) for t in eval_points):
+            return [zero_tangent(self(*inputs))]
         ts = [zero_tangent(x) if is_missing(t) else t for x, t in zip(inputs, eval_points)]
         return [MakeVector(result_dtype(ts))(*ts)]
 
@@ -480,14 +474,11 @@ class Reshape(Op):
         return [[True], [False]]
 
     def L_op(self, inputs, outputs, output_grads):
-        x, shp = inputs
-        gz = output_grads[0]
-        if _is_discrete(x.dtype) or is_missing(gz):
-            return [disconnected_zeros(x), disconnected_zeros(shp)]
-        return [_cast_grad(reshape(gz, shape(x), ndim=x.ndim), x), disconnected_zeros(shp)]
+        (x, shp), (gz,) = inputs, output_grads
+        return [reshape(gz, shape(x), ndim=x.ndim), disconnected_zeros(shp)]
 
     def R_op(self, inputs, eval_points):
-        if is_missing(eval_points[0]) or _is_discrete(inputs[0].dtype):
+        if is_missing(eval_points[0]):
             return [zero_tangent(self(*inputs))]
         return [self(eval_points[0], inputs[1])]
 

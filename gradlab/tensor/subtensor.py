@@ -31,7 +31,7 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
-from gradlab.tensor.elemwise import _cast_grad, _is_discrete, sum_to_input, weak_value
+from gradlab.tensor.elemwise import sum_to_input, weak_value
 from gradlab.tensor.indexing import (ADV, SYM, SliceSpec, basic_idx_list, check_int_in_range,  # noqa: F401
                                      count_inputs, format_idx_list, index_source, index_tuple, parse_index,
                                      slice_length, slice_static_length)
@@ -81,13 +81,10 @@ class IndexReadRules:
 
     def L_op(self, inputs, outputs, output_grads):
         x, idx, gz = inputs[0], inputs[1:], output_grads[0]
-        rest = [disconnected_zeros(i) for i in idx]
-        if _is_discrete(x.dtype) or is_missing(gz):
-            return [disconnected_zeros(x)] + rest
-        return [_cast_grad(self.inc_op(False)(zeros_like(x), gz, *idx), x)] + rest
+        return [self.inc_op(False)(zeros_like(x), gz, *idx)] + [disconnected_zeros(i) for i in idx]
 
     def R_op(self, inputs, eval_points):
-        if _is_discrete(inputs[0].dtype) or is_missing(eval_points[0]):
+        if is_missing(eval_points[0]):
             return [zero_tangent(self(*inputs))]
         return [self(eval_points[0], *inputs[1:])]
 
@@ -106,23 +103,18 @@ class IndexWriteRules:
     def L_op(self, inputs, outputs, output_grads):
         x, y, idx = inputs[0], inputs[1], inputs[2:]
         gz = output_grads[0]
-        rest = [disconnected_zeros(i) for i in idx]
-        if _is_discrete(outputs[0].dtype) or is_missing(gz):
-            return [disconnected_zeros(x), disconnected_zeros(y)] + rest
-        gz = as_tensor_variable(gz)
         if self.set_instead_of_inc:
             gx = self.with_mode(True)(gz, constant(np.zeros((), dtype=gz.dtype)), *idx)
         else:
             gx = gz
         gy = sum_to_input(self.read_op()(gz, *idx), y)
-        return [_cast_grad(gx, x), _cast_grad(gy, y)] + rest
+        return [gx, gy] + [disconnected_zeros(i) for i in idx]
 
     def R_op(self, inputs, eval_points):
         x, y, idx = inputs[0], inputs[1], inputs[2:]
         tx, ty = eval_points[0], eval_points[1]
-        out = self(*inputs)
-        if _is_discrete(out.dtype) or (is_missing(tx) and is_missing(ty)):
-            return [zero_tangent(out)]
+        if is_missing(tx) and is_missing(ty):
+            return [zero_tangent(self(*inputs))]
         tx = zero_tangent(x) if is_missing(tx) else tx
         ty = zero_tangent(y) if is_missing(ty) else ty
         return [self.with_mode(self.set_instead_of_inc)(tx, ty, *idx)]

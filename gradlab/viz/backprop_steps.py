@@ -15,7 +15,7 @@ stores them as SVG and a notebook viewer shows them without a kernel.
   read by several nodes receives one term per edge, and its adjoint is their
   sum — the multivariate chain rule.
 
-The numbers come from :class:`gradlab.widgets.backprop.BackpropTrace` (each
+The numbers come from :class:`gradlab.viz.backprop_trace.BackpropTrace` (each
 term is ``gradlab.gradient.Lop`` of one node at the forward values), so the
 final adjoints equal ``gradlab.gradient.grad(cost, v)``.
 
@@ -32,6 +32,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from gradlab.graph.basic import Apply, Constant, Variable
+from gradlab.viz.values import one_line
 
 #: how the edge being used is drawn (Okabe–Ito vermillion, thick)
 EDGE_HIGHLIGHT = {"color": "#D55E00", "penwidth": "3", "fontcolor": "#D55E00"}
@@ -64,12 +65,6 @@ class BackpropStep:
 
     def __repr__(self) -> str:
         return f"<{self.caption}>"
-
-
-def _number(value: Any) -> str:
-    from gradlab.viz.values import format_value
-    lines = format_value(value)
-    return lines[0] if len(lines) == 1 else " ".join(line.strip() for line in lines)
 
 
 def _name(var: Variable, cost: Variable) -> str:
@@ -110,7 +105,7 @@ class _Pictures:
 
     def draw(self, values: dict, adjoints: Optional[dict], marks: dict, edges: Sequence[tuple],
              title: str, note: str) -> Any:
-        from gradlab.widgets.pictures import compose
+        from gradlab.viz.graph import compose
         shown = {v: x for v, x in values.items() if v in self.layout.var_ids}
         dot = compose(self.target, self.layout, values=shown, adjoints=adjoints, highlight=marks, title=title,
                       notes=[note], rankdir=self.rankdir)
@@ -130,7 +125,7 @@ def backprop_steps(cost: Variable, inputs: Sequence[Variable], values: Union[Map
     (``forward=False`` leaves out the forward steps).  The adjoint shown on a
     variable after the last step is ``grad(cost, variable)``.
     """
-    from gradlab.widgets.backprop import BackpropTrace
+    from gradlab.viz.backprop_trace import BackpropTrace
     trace = BackpropTrace(cost, inputs, values)
     cost_name = _name(cost, cost)
     pictures = _Pictures(trace, rankdir, cost_name)
@@ -142,7 +137,7 @@ def backprop_steps(cost: Variable, inputs: Sequence[Variable], values: Union[Map
             known = trace.known_at(k)
             out = node.outputs[0]
             caption = (f"forward {k + 1}/{n_forward}: {_name(out, cost)} = {_apply_text(node, cost, trace.values)} "
-                       f"= {_number(trace.values[out])}")
+                       f"= {one_line(trace.values[out])}")
             marks = {node: "highlight", out: "highlight"}
             dot = pictures.draw(known, None, marks, [(v, node) for v in node.inputs], caption,
                                 "values appear as each node is computed")
@@ -160,7 +155,7 @@ def backprop_steps(cost: Variable, inputs: Sequence[Variable], values: Union[Map
         caption = (f"backward {j + 1}/{len(edges)}: {d}/d{_name(c.variable, cost)} += "
                    f"{_edge_text(d, out, c.variable, cost, upstream, c.term)}")
         if not np.array_equal(c.total, c.term):
-            caption += f"  (now {_number(c.total)})"
+            caption += f"  (now {one_line(c.total)})"
         marks = {step.node: "highlight", c.variable: "highlight"}
         dot = pictures.draw(dict(trace.values), dict(adjoints), marks, [(c.variable, step.node)], caption, note)
         steps.append(BackpropStep("backward", j, step.node, c.variable, caption, dict(trace.values),
@@ -173,7 +168,7 @@ def _apply_text(node: Apply, cost: Variable, values: Mapping) -> str:
     from gradlab.viz.style import op_label
     label = op_label(node)
     names = [_name(v, cost) for v in node.inputs]
-    numbers = [_number(values[v]) for v in node.inputs]
+    numbers = [one_line(values[v]) for v in node.inputs]
     if len(node.inputs) == 2 and len(label) <= 2:
         return f"{names[0]} {label} {names[1]} = {numbers[0]} {label} {numbers[1]}"
     if label == "neg":
@@ -189,8 +184,8 @@ def _edge_text(d: str, out: Variable, var: Variable, cost: Variable, upstream: A
     term = np.asarray(term)
     if upstream is not None and upstream.ndim == 0 and term.ndim == 0 and upstream != 0:
         local = term / upstream
-        return f"{formula} = {_number(upstream)} · {_number(local)} = {_number(term)}"
-    return f"{formula} = {_number(term)}"
+        return f"{formula} = {one_line(upstream)} · {one_line(local)} = {one_line(term)}"
+    return f"{formula} = {one_line(term)}"
 
 
 # ---------------------------------------------------------------------------

@@ -14,6 +14,9 @@ from gradlab.viz.folding import find_repeats, is_scan, program_of
 
 #: pictures with more ops than this are sized by the prediction alone (no trial layout)
 MEASURE_AT_MOST = 150
+#: ... and so are pictures of more DOT statements than this (an opened composite of
+#: thousands of instructions is one op; ``dot`` would overrun its time bound on it)
+MEASURE_STATEMENTS_AT_MOST = 1000
 
 
 def fold_plans(fold: Union[bool, str], max_nodes: Optional[int]) -> list:
@@ -21,11 +24,12 @@ def fold_plans(fold: Union[bool, str], max_nodes: Optional[int]) -> list:
 
     ``fold=False``: nothing folded (composites and loop bodies open, no
     repeat folded); ``True``: everything folded; ``"auto"``: open first, then
-    repeats folded, then composites and loop bodies closed — the first plan
-    that fits the size budget is drawn."""
+    repeats folded, then composites and loop bodies closed and wide fan-in
+    bundled (``layout.plan``) — the first plan that fits the size budget is
+    drawn."""
     if fold not in (True, False, "auto"):
         raise ValueError(f"fold must be 'auto', True or False, got {fold!r}")
-    closed = dict(max_nodes=max_nodes, fold_repeats=True, open_composites=False, open_scans=False)
+    closed = dict(max_nodes=max_nodes, fold_repeats=True, open_composites=False, open_scans=False, bundle=True)
     if fold is True:
         return [closed]
     if fold is False:
@@ -54,7 +58,8 @@ def fitted(build: Callable, fold: Union[bool, str], max_nodes: Optional[int], fi
     def attempt(options: dict) -> bool:
         nonlocal best, previous
         dot, size, previous = build(options, rankdir)
-        small = sum(len(layout.nodes) for layout in previous) <= MEASURE_AT_MOST
+        small = (sum(len(layout.nodes) for layout in previous) <= MEASURE_AT_MOST
+                 and len(dot.body) <= MEASURE_STATEMENTS_AT_MOST)
         measured = measured_size(dot) if fit and small else None
         candidates = [(measured or size, dot)]
         if measured is not None and rankdir is None:
@@ -100,5 +105,7 @@ def _plan_changes(options: dict, layouts: list) -> bool:
     if options.get("fold_repeats"):
         if any(not layout.repeats and find_repeats(layout.nodes) for layout in layouts):
             return True
+    if options.get("bundle") and not all(layout.bundle for layout in layouts):
+        return True
     closes = not options.get("open_composites", True)
     return closes and any(program_of(n.op) is not None or is_scan(n.op) for layout in layouts for n in layout.nodes)

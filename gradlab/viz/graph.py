@@ -18,11 +18,15 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Constant, Variable
 from gradlab.viz import budget, dot_runner, style
+from gradlab.viz.bundles import constant_bundles, draw_constant_bundle, draw_input_bundle, joined_positions
 from gradlab.viz.clusters import draw_composite, link_loop_body, scan_body_job
 from gradlab.viz.fitting import fitted
 from gradlab.viz.folding import is_scan, program_of, wrapped_expression
 from gradlab.viz.layout import MAX_NODES, Layout, Target, plan, resolve_target  # noqa: F401  (re-exported)
 from gradlab.viz.values import forward_and_backward, format_value, resolve_values
+
+#: the note under a picture that shows adjoints
+ADJOINT_NOTE = "grad = d cost / d node (cost: the output)"
 
 
 def variable_role(var: Variable, target: Target) -> str:
@@ -88,6 +92,7 @@ class Canvas:
         self.edges: list = []
         self.labelled = False
         self._clusters: list = []
+        self._labelled_edges: dict = {}     # (container, tail, head, other attrs) -> (body line, labels)
 
     def cluster(self, parent: Any, name: str, kind: str, label: list) -> Any:
         """A new cluster of ``kind`` (``style.CLUSTER_STYLES``) inside ``parent``."""
@@ -105,6 +110,19 @@ class Canvas:
         self.boxes[nid] = budget.text_box(lines, shape=attrs.get("shape", "box"))
 
     def edge(self, container: Any, tail: str, head: str, **attrs: Any) -> None:
+        """An edge; a labelled edge parallel to one drawn before (an op reading
+        the same thing at several argument positions) joins it, labels
+        joined (``7, 10, 12``)."""
+        if "label" in attrs:
+            key = (id(container), tail, head, tuple(sorted((k, v) for k, v in attrs.items() if k != "label")))
+            drawn = self._labelled_edges.get(key)
+            if drawn is not None:
+                line, labels = drawn
+                labels.append(attrs["label"])
+                container.edge(tail, head, **dict(attrs, label=style.text_label(joined_positions(labels))))
+                container.body[line] = container.body.pop()
+                return
+            self._labelled_edges[key] = (len(container.body), [attrs["label"]])
         container.edge(tail, head, **attrs)
         if attrs.get("constraint") != "false":
             self.edges.append((tail, head))
@@ -170,7 +188,10 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
         canvas.node(job.container, copy, pending[var][0], pending[var][1])
         return copy
 
+    bundles, bundled = constant_bundles(job.target, layout) if layout.bundle else ({}, set())
     for var in layout.variables:
+        if var in bundled:
+            continue
         role = variable_role(var, job.target)
         given = job.roles.get(var)
         value = None if job.values is None else job.values.get(var)
@@ -205,11 +226,14 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
             producer[node] = nid
             _draw_op(canvas, container, node, nid, marks.get(node))
             numbered = len(node.inputs) > 1 and not style.is_commutative(node)
+            together = dict(bundles.get(node, ()))
             for i, var in enumerate(node.inputs):
-                tail = source(var)
+                tail = None if i in together else source(var)
                 if tail is not None:
                     canvas.edge(job.container, tail, nid, **({"label": str(i)} if numbered else {}))
                     used["extras"].update(("numbered",) if numbered else ())
+            if together:
+                draw_constant_bundle(canvas, container, job.container, nid, together, numbered)
             if layout.open_scans and is_scan(node.op):
                 jobs.append(scan_body_job(canvas, container, node, nid, layout, _Job))
         for j, out in enumerate(node.outputs):
@@ -273,15 +297,19 @@ def _draw_groups(canvas: Canvas, target_graph: Any, target: Target, layout: Layo
     for gid, nodes in layout.groups:
         counts = Counter(style.op_label(n) for n in nodes)
         top = ", ".join(f"{name} ×{k:,}" for name, k in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
-        not_drawn = {v for n in nodes for v in n.inputs if v.owner is None and v not in layout.var_ids}
+        not_drawn = list(dict.fromkeys(v for n in nodes for v in n.inputs
+                                       if v.owner is None and v not in layout.var_ids))
         constants = sum(isinstance(v, Constant) for v in not_drawn)
+        free = [v for v in not_drawn if not isinstance(v, Constant)]
         lines = [f"⋯ {style.plural(len(nodes), 'op')} collapsed", top]
-        if len(not_drawn) > constants:
-            lines.append(f"+ {style.plural(len(not_drawn) - constants, 'input')} not drawn")
+        if free and not layout.bundle:
+            lines.append(f"+ {style.plural(len(free), 'input')} not drawn")
         if constants:
             lines.append(f"+ {style.plural(constants, 'constant')}")
         canvas.node(target_graph, prefix + gid, lines,
                     dict(style.SUMMARY_STYLE[1], tooltip=style.plural(len(nodes), "op")))
+        if free and layout.bundle:
+            draw_input_bundle(canvas, target_graph, prefix + gid, free)
         members = set(nodes)
         fed_by: list = []
         feeds: list = []
@@ -385,6 +413,21 @@ def finish(dot: Any, used: dict, *, title: Optional[str], notes: list, legend: b
     return predicted
 
 
+def compose(target: Target, layout: Layout, *, values: Optional[dict] = None, adjoints: Optional[dict] = None,
+            highlight: Any = (), title: Optional[str] = None, notes: Iterable[str] = (),
+            rankdir: Optional[str] = None, show_types: bool = False) -> Any:
+    """A ``graphviz.Digraph`` of an already planned ``layout`` with the given
+    numbers (``{variable: array}``; a variable missing from ``values`` shows
+    none, one missing from ``adjoints`` shows ``grad —``), drawn as
+    :func:`graph` draws.  Planning once and composing many times is what a
+    sequence of pictures of one graph (steps, a slider) does."""
+    dot = new_digraph(rankdir or "LR")
+    used = draw(dot, target, layout, values=values, adjoints=adjoints, show_types=show_types, highlight=highlight)
+    finish(dot, used, title=title, notes=[n for n in (*notes, summary_note(layout)) if n], legend=True,
+           rankdir=rankdir)
+    return dot
+
+
 def graph(outputs: Any, *, inputs: Optional[Sequence[Variable]] = None, values: Optional[Mapping] = None,
           adjoints: bool = False, show_types: bool = False, rankdir: Optional[str] = None,
           highlight: Union[Iterable, Mapping] = (), max_nodes: Optional[int] = MAX_NODES,
@@ -423,7 +466,7 @@ def graph(outputs: Any, *, inputs: Optional[Sequence[Variable]] = None, values: 
         used = draw(dot, target, layout, values=forward, adjoints=backward, show_types=show_types, highlight=marks)
         notes = [n for n in (summary_note(layout), repeat_note(layout)) if n]
         if adjoints:
-            notes.insert(0, "grad = d cost / d node (cost: the output)")
+            notes.insert(0, ADJOINT_NOTE)
         return dot, finish(dot, used, title=title, notes=notes, legend=legend, rankdir=direction), [layout]
 
     return fitted(build, fold, max_nodes, fit, rankdir)

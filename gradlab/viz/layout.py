@@ -80,14 +80,20 @@ class Layout:
     open_composites: bool = True                      #: fused composites drawn as a cluster of their inner graph
     open_scans: bool = True                           #: a Scan's loop body drawn beside it
     max_nodes: Optional[int] = MAX_NODES              #: the limit this layout was planned with (loop bodies too)
+    bundle: bool = False                              #: wide fan-in bundled (see :func:`plan`)
 
 
 def plan(target: Target, max_nodes: Optional[int] = MAX_NODES, *, fold_repeats: bool = False,
-         open_composites: bool = True, open_scans: bool = True) -> Layout:
+         open_composites: bool = True, open_scans: bool = True, bundle: bool = False) -> Layout:
     """Number the nodes in topological order; collapse beyond ``max_nodes``.
 
     With ``fold_repeats`` a block of ops repeated several times in a row is
-    kept once (``Layout.repeats``) before the limit is applied."""
+    kept once (``Layout.repeats``) before the limit is applied.  With
+    ``bundle`` a drawn op reading many things reads few boxes: the collapsed
+    pieces feeding the same drawn op are one summary box, and an unnamed
+    result of a collapsed piece is not drawn (its edge runs from the summary
+    box to its reader); ``graph.draw`` also bundles an op's constants into
+    one box, and the inputs only collapsed ops read into one box per summary."""
     full = toposort(target.outputs, target.inputs)
     repeats: list = []
     folded_set: set = set()
@@ -108,7 +114,7 @@ def plan(target: Target, max_nodes: Optional[int] = MAX_NODES, *, fold_repeats: 
     folded = [n for n in full if n in folded_set]
     exits = {v for r in repeats for v, _ in r.exits}
     node_ids = {n: f"n{k}" for k, n in enumerate(shown)}
-    groups, group_of = _group(hidden)
+    groups, group_of = _group(hidden, shown if bundle else ())
     variables: list = []
     seen: set = set()
 
@@ -121,8 +127,8 @@ def plan(target: Target, max_nodes: Optional[int] = MAX_NODES, *, fold_repeats: 
         see(var)
     for node in shown:
         for var in node.inputs:
-            if (var.owner is None or var.owner in node_ids or var.owner in group_of or var in target.inputs
-                    or var in exits):
+            if (var.owner is None or var.owner in node_ids or var in target.inputs or var in exits
+                    or (var.owner in group_of and not (bundle and var.name is None))):
                 see(var)
         for var in node.outputs:
             see(var)
@@ -131,14 +137,14 @@ def plan(target: Target, max_nodes: Optional[int] = MAX_NODES, *, fold_repeats: 
     if hidden:
         # free inputs of collapsed ops are drawn (up to a few); their constants are only counted
         free = [v for n in hidden for v in n.inputs if v.owner is None and not isinstance(v, Constant)]
-        for var in list(dict.fromkeys(free))[:MAX_COLLAPSED_INPUTS]:
+        for var in list(dict.fromkeys(free))[:0 if bundle else MAX_COLLAPSED_INPUTS]:
             see(var)
         feeding_shown = {v for n in shown for v in n.inputs} | set(target.outputs) | set(target.inputs)
         variables = [v for v in variables if v.owner is not None or v in feeding_shown or v in free]
     var_ids = {v: f"v{k}" for k, v in enumerate(variables)}
     layout = Layout(shown, node_ids, variables, var_ids, hidden, groups, group_of, len(full),
                     repeats=repeats, folded=folded,
-                    open_composites=open_composites, open_scans=open_scans, max_nodes=max_nodes)
+                    open_composites=open_composites, open_scans=open_scans, max_nodes=max_nodes, bundle=bundle)
     if len(shown) > REPEAT_LEAVES_AFTER:
         layout.repeated = _shared_leaves(layout, target)
     return layout
@@ -179,8 +185,10 @@ def _nearest_outputs(order: list, outputs: list, inputs: list, limit: int, skip:
     return kept
 
 
-def _group(hidden: list) -> tuple:
-    """Collapsed nodes grouped by connected piece (union-find, iterative)."""
+def _group(hidden: list, shown: Sequence[Apply] = ()) -> tuple:
+    """Collapsed nodes grouped by connected piece (union-find, iterative);
+    pieces read by the same op of ``shown`` count as connected (one box
+    feeds that op, however many pieces it reads)."""
     parent = {n: n for n in hidden}
 
     def root(n: Apply) -> Apply:
@@ -195,6 +203,12 @@ def _group(hidden: list) -> tuple:
                 a, b = root(node), root(var.owner)
                 if a is not b:
                     parent[a] = b
+    for node in shown:
+        pieces = [root(v.owner) for v in node.inputs if v.owner is not None and v.owner in parent]
+        for piece in pieces[1:]:
+            a, b = root(piece), root(pieces[0])
+            if a is not b:
+                parent[a] = b
     members: dict = {}
     for node in hidden:                     # topological order: groups ordered by their first node
         members.setdefault(root(node), []).append(node)

@@ -75,7 +75,8 @@ def _params(expr: Sequence[Variable], wrt: Sequence[Variable], params: Optional[
     return others, values
 
 
-def _check_scalar(var: Any, what: str) -> None:
+def check_scalar(var: Any, what: str) -> None:
+    """``TypeError`` naming ``what`` unless ``var`` is a 0-d symbolic variable (what a 1-d plot needs)."""
     if not isinstance(var, Variable) or getattr(var, "ndim", None) != 0:
         kind = f"a {var.ndim}-d variable" if isinstance(var, Variable) else type(var).__name__
         raise TypeError(f"{what} must be a scalar (0-d) symbolic variable, e.g. gt.dscalar('x'); got {kind}")
@@ -100,8 +101,8 @@ def plot_derivative(expr: Variable, wrt: Variable, domain: Tuple[float, float] =
     are ``ax.lines`` in the order f, f′, …, tangent.  Returns the figure.
     """
     from gradlab.printing import pp
-    _check_scalar(expr, "expr")
-    _check_scalar(wrt, "wrt")
+    check_scalar(expr, "expr")
+    check_scalar(wrt, "wrt")
     order, num = check_order(order), check_points(num)
     lo, hi = (float(domain[0]), float(domain[1]))
     if not lo < hi:
@@ -197,12 +198,12 @@ def plot_gradient_field(cost: Variable, wrt: Sequence[Variable], xlim: Tuple[flo
     gradient components at ``.X``, ``.Y``).  Returns the figure.
     """
     from gradlab.gradient import grad
-    _check_scalar(cost, "cost")
+    check_scalar(cost, "cost")
     if len(wrt) != 2:
         raise ValueError(f"plot_gradient_field needs two variables (x, y), got {len(wrt)}")
     x, y = wrt
-    _check_scalar(x, "wrt[0]")
-    _check_scalar(y, "wrt[1]")
+    check_scalar(x, "wrt[0]")
+    check_scalar(y, "wrt[1]")
     num = check_points(num, axes=2)
     gx, gy = grad(cost, [x, y], disconnected_inputs="ignore")
     others, other_values = _params([cost, gx, gy], [x, y], params)

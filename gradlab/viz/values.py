@@ -14,6 +14,7 @@ from typing import Any, Mapping, Optional, Sequence
 import numpy as np
 
 from gradlab.graph.basic import Constant, Variable
+from gradlab.viz.inputs import is_shared
 
 #: arrays with at most this many entries are shown in full
 SMALL_SIZE = 12
@@ -53,6 +54,12 @@ def format_value(value: Any, small_size: int = SMALL_SIZE) -> list:
     return [f"shape {shape}", f"min {format_number(np.nanmin(data))} max {format_number(np.nanmax(data))}"]
 
 
+def one_line(value: Any) -> str:
+    """:func:`format_value` on one line (a small matrix's rows side by side), for captions and tables."""
+    lines = format_value(value)
+    return lines[0] if len(lines) == 1 else " ".join(line.strip() for line in lines)
+
+
 # ---------------------------------------------------------------------------
 def resolve_values(inputs: Sequence[Variable], values: Mapping[Any, Any], aliases: Mapping[Variable, Variable]
                    ) -> dict:
@@ -80,11 +87,7 @@ def _needed_inputs(targets: Sequence[Variable], inputs: Sequence[Variable]) -> l
     from gradlab.graph.traversal import graph_inputs
     stop = set(inputs)
     return [v for v in graph_inputs(targets, blockers=list(inputs))
-            if (v in stop or not isinstance(v, Constant)) and not _is_shared(v)]
-
-
-def _is_shared(var: Variable) -> bool:
-    return hasattr(var, "storage") and var.owner is None
+            if (v in stop or not isinstance(v, Constant)) and not is_shared(v)]
 
 
 def compute(targets: Sequence[Variable], inputs: Sequence[Variable], values: Mapping[Variable, Any]) -> list:
@@ -134,7 +137,7 @@ def _interpret(outputs: Sequence[Variable], inputs: Sequence[Variable], values: 
     env = {var: var.type.filter(value) for var, value in zip(inputs, values)}
     for var in (v for node in toposort(list(outputs), list(inputs)) for v in node.inputs):
         if var not in env and var.owner is None:
-            env[var] = var.storage[0] if _is_shared(var) else var.data
+            env[var] = var.storage[0] if is_shared(var) else var.data
     for node in toposort(list(outputs), list(inputs)):
         destroyed = {i for targets in (getattr(node.op, "destroy_map", None) or {}).values() for i in targets}
         args = [np.array(env[v], copy=True) if i in destroyed else env[v] for i, v in enumerate(node.inputs)]

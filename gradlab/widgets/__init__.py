@@ -23,6 +23,11 @@ CSS hooks for browser tests: ``gradlab-point-slider``, ``gradlab-param-slider``,
 ``gradlab-gradcheck`` (GradCheck's table); each widget's root has its own
 (``gradlab-derivative-explorer``, ``gradlab-playground`` …).
 
+The six are built on one skeleton, :mod:`gradlab.widgets.base` (error line,
+picture area, step or point controls, ``refresh``); each widget's module
+holds only what is its own.  The numbers they show come from ``gradlab.viz``
+(e.g. ``gradlab.viz.backprop_trace``), which never imports this package.
+
 ``import gradlab`` does not import this package, and importing it is cheap:
 ipywidgets, graphviz and matplotlib load when a widget class is first used.
 """

@@ -9,20 +9,16 @@ import ipywidgets as widgets
 
 from gradlab.graph.basic import Variable
 from gradlab.viz.graph import MAX_NODES
-from gradlab.widgets.backprop import BackpropTrace
-from gradlab.widgets.render import LRUCache, MessageBox, graph_widget, guarded, show_svg, svg_future, variable_text
+from gradlab.viz.backprop_trace import BackpropTrace
+from gradlab.viz.values import one_line
+from gradlab.widgets.base import Stepper
+from gradlab.widgets.render import guarded, svg_future, variable_text
 
 #: at most this many adjoints are listed in the table (the current node's and the inputs' always are)
 MAX_ROWS = 40
 
 
-def _number(value: Any) -> str:
-    from gradlab.viz.values import format_value
-    lines = format_value(value)
-    return lines[0] if len(lines) == 1 else " ".join(line.strip() for line in lines)
-
-
-class BackpropStepper(widgets.VBox):
+class BackpropStepper(Stepper):
     """Watch reverse-mode differentiation of ``cost`` one node at a time.
 
     Steps ``0 … n_forward-1`` compute the nodes in topological order (values
@@ -50,26 +46,16 @@ class BackpropStepper(widgets.VBox):
         self.picture_layout = plan(self.target, max_nodes)
         self.rankdir = rankdir
         self.show_types = show_types
-        self._cache = LRUCache(64)
-        self._svg = ""
         self.digraph: Any = None
         self.n_forward = len(self.trace.forward_steps)
-        last = max(self.n_steps - 1, 0)                   # runs the backward pass
-        self.slider = widgets.IntSlider(value=0, min=0, max=last, description="step", continuous_update=True)
-        self.play = widgets.Play(value=0, min=0, max=last, interval=interval, description="play")
-        self._link = widgets.jslink((self.play, "value"), (self.slider, "value"))
-        self.slider.add_class("gradlab-step-slider")
+        play, slider = self.step_controls(interval)       # n_steps runs the backward pass
         self.status = widgets.HTML(value="")
         self.status.add_class("gradlab-backprop-status")
         self.table = widgets.HTML(value="")
         self.table.add_class("gradlab-adjoints")
-        self.message = MessageBox()
-        self.picture = graph_widget("gradlab-backprop")
-        super().__init__([widgets.HBox([self.play, self.slider]), self.status, self.message, self.picture,
-                          self.table])
-        self.add_class("gradlab-backprop-stepper")
-        self.slider.observe(self._on_step, names="value")
-        self.refresh()
+        message, picture = self.error_line(), self.picture_area("gradlab-backprop")
+        self.assemble([widgets.HBox([play, slider]), self.status, message, picture, self.table],
+                      "gradlab-backprop-stepper", watch=[slider])
 
     # -- state -----------------------------------------------------------
     @property
@@ -80,16 +66,8 @@ class BackpropStepper(widgets.VBox):
     def n_steps(self) -> int:
         return self.n_forward + self.n_backward
 
-    @property
-    def step(self) -> int:
-        return self.slider.value
-
-    @step.setter
-    def step(self, k: int) -> None:
-        if not 0 <= k < self.n_steps:
-            raise IndexError(f"step {k} is out of range: there are {self.n_steps} steps (0 to {self.n_steps - 1}): "
-                             f"{self.n_forward} forward, {self.n_backward} backward")
-        self.slider.value = k
+    def _range_error(self, k: int) -> str:
+        return f"{super()._range_error(k)}: {self.n_forward} forward, {self.n_backward} backward"
 
     @property
     def phase(self) -> str:
@@ -138,23 +116,12 @@ class BackpropStepper(widgets.VBox):
         """d cost / d input for each input: the adjoints at the end of the backward pass."""
         return self.trace.gradient
 
-    @property
-    def svg(self) -> str:
-        return self._svg
-
-    @property
-    def error_message(self) -> str:
-        return self.message.text
-
     # -- drawing ---------------------------------------------------------
     def _name(self, var: Variable, limit: int = 30) -> str:
         """How the text names a variable: its name, ``cost`` for the cost, else its pp text."""
         if var is self.trace.cost and var.name is None:
             return "cost"
         return variable_text(var, limit)
-
-    def _on_step(self, change: Any) -> None:
-        self.refresh()
 
     def _title(self) -> str:
         from gradlab.viz.style import op_label
@@ -168,7 +135,7 @@ class BackpropStepper(widgets.VBox):
 
     def make_digraph(self) -> Any:
         """The picture of the current step."""
-        from gradlab.widgets.pictures import compose
+        from gradlab.viz.graph import compose
         step = self.current
         marks = {step.node: "highlight"}
         if step.phase == "forward":
@@ -191,18 +158,18 @@ class BackpropStepper(widgets.VBox):
         title = html.escape(self._title())
         if step.phase == "forward":
             node = step.node
-            args = ", ".join(f"{html.escape(self._name(v, 24))} = {html.escape(_number(self.trace.values[v]))}"
+            args = ", ".join(f"{html.escape(self._name(v, 24))} = {html.escape(one_line(self.trace.values[v]))}"
                              for v in node.inputs)
-            outs = "; ".join(f"{html.escape(self._name(o, 30))} = {html.escape(_number(self.trace.values[o]))}"
+            outs = "; ".join(f"{html.escape(self._name(o, 30))} = {html.escape(one_line(self.trace.values[o]))}"
                              for o in node.outputs)
             return f"<b>{title}</b><br><small>from {args}</small><br>{outs}"
         lines = []
         for out, g in zip(step.node.outputs, step.output_adjoints):
             if g is not None:
-                lines.append(f"d cost / d {html.escape(self._name(out, 30))} = {html.escape(_number(g))}")
+                lines.append(f"d cost / d {html.escape(self._name(out, 30))} = {html.escape(one_line(g))}")
         for c in step.contributions:
             lines.append(f"d cost / d {html.escape(self._name(c.variable, 30))} += "
-                         f"{html.escape(_number(c.term))} (input {c.position}) → {html.escape(_number(c.total))}")
+                         f"{html.escape(one_line(c.term))} (input {c.position}) → {html.escape(one_line(c.total))}")
         for v in step.undefined:
             lines.append(f"d cost / d {html.escape(self._name(v, 30))}: undefined through this op")
         return f"<b>{title}</b><br>" + "<br>".join(lines)
@@ -220,26 +187,22 @@ class BackpropStepper(widgets.VBox):
             rows = [r for r in rows if r[0] in important][:MAX_ROWS]
         body = []
         for var, var_terms in rows:
-            text = "seed 1" if var_terms is None else " + ".join(_number(t) for t in var_terms)
+            text = "seed 1" if var_terms is None else " + ".join(one_line(t) for t in var_terms)
             weight = "font-weight:bold;" if var in current else ""
             body.append(f'<tr style="{weight}"><td>d cost / d {html.escape(self._name(var, 30))}</td>'
-                        f"<td>{html.escape(text)}</td><td>= {html.escape(_number(totals[var]))}</td></tr>")
+                        f"<td>{html.escape(text)}</td><td>= {html.escape(one_line(totals[var]))}</td></tr>")
         return ('<table class="gradlab-adjoint-table" style="font-family:monospace; font-size:12px">'
                 "<tr><th align='left'>adjoint</th><th align='left'>terms so far</th><th align='left'>total</th></tr>"
                 + "".join(body) + "</table>")
 
+    def render_step(self, k: int) -> tuple:
+        """``(digraph, svg, status html, table html)`` of step ``k``, the step shown."""
+        dot = self.make_digraph()
+        pending = svg_future(dot)                      # dot lays out while the texts are written
+        return (dot, pending.result(), self._status_html(), self._table_html())
+
     @guarded
     def refresh(self) -> None:
         """Show the step ``slider.value``."""
-        k = self.step
-        found = self._cache.get(k)
-        if found is None:
-            dot = self.make_digraph()
-            pending = svg_future(dot)
-            texts = (self._status_html(), self._table_html())
-            found = (dot, pending.result()) + texts
-            self._cache.put(k, found)
-        self.digraph, self._svg, status, table = found
-        self.status.value = status
-        self.table.value = table
-        show_svg(self.picture, self._svg)
+        self.digraph, svg, self.status.value, self.table.value = self.rendered(self.step)
+        self.show_picture(svg)

@@ -4,25 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Tuple
 
-import ipywidgets as widgets
-
 from gradlab.graph.basic import Variable
+from gradlab.viz.inputs import free_inputs
+from gradlab.widgets.base import PictureWorkbench, PlotWorkbench
 from gradlab.widgets.derivative_plot import DerivativePlot, resolve_params, slider_spec
-from gradlab.widgets.inputs import free_inputs
-from gradlab.widgets.render import PLOT_DPI, MessageBox, graph_widget, guarded, plot_widget, show_svg, svg_future
-from gradlab.widgets.validate import FiniteSlider, finite_number, scalar_parameters, set_slider_values
-
-#: how many positions a slider has across its range
-SLIDER_POSITIONS = 240
+from gradlab.widgets.render import guarded, svg_future
+from gradlab.widgets.validate import scalar_parameters, set_slider_values
 
 
-def make_slider(description: str, low: float, high: float, value: float) -> widgets.FloatSlider:
-    """A continuous-update float slider with about ``SLIDER_POSITIONS`` positions (NaN refused)."""
-    return FiniteSlider(value=value, min=low, max=high, step=(high - low) / SLIDER_POSITIONS,
-                               description=description, continuous_update=True, readout_format=".3g")
-
-
-class DerivativeExplorer(widgets.VBox):
+class DerivativeExplorer(PlotWorkbench, PictureWorkbench):
     """Explore ``f = expr`` as a function of the scalar ``wrt``.
 
     The plot shows f, f′ … f⁽ᵒʳᵈᵉʳ⁾ over ``domain`` and the tangent
@@ -39,7 +29,8 @@ class DerivativeExplorer(widgets.VBox):
     State: ``point`` (settable; also ``point_slider.value``), ``params``
     (``{name: value}``, settable; also ``param_sliders[name].value``),
     ``figure`` (matplotlib), ``figure_data()`` (the plotted y-arrays),
-    ``png`` (the plot's bytes), ``svg`` (the graph picture), ``error_message``.
+    ``png`` (the plot's bytes), ``svg`` (the graph picture; '' without
+    ``show_graph``), ``error_message``.
     """
 
     def __init__(self, expr: Variable, wrt: Variable, params: Optional[Mapping] = None, *,
@@ -58,39 +49,17 @@ class DerivativeExplorer(widgets.VBox):
             raise ValueError(f"point {point} is outside the domain {domain}")
         self.show_graph = show_graph
         self._numbers: Any = None
-        self._svg = ""
-        self._png = b""
-        self.point_slider = make_slider(f"{wrt.name or 'x'} =", low, high, float(point))
-        self.point_slider.add_class("gradlab-point-slider")
+        point_slider = self.point_control(wrt.name or "x", low, high, float(point))
         self.param_sliders: dict = {}
         for var in others:
             p_low, p_high, value = slider_spec(specs.get(var, 1.0), param_range)
-            self.param_sliders[var.name or str(var)] = make_slider(f"{var.name or var} =", p_low, p_high, value)
-            self.param_sliders[var.name or str(var)].add_class("gradlab-param-slider")
-        self.message = MessageBox()
-        self.picture = graph_widget("gradlab-derivative-graph")
-        self.plot_image = plot_widget("gradlab-derivative-plot")
-        children = [self.point_slider, *self.param_sliders.values(), self.message, self.plot_image]
-        if show_graph:
-            children.append(self.picture)
-        super().__init__(children)
-        self.add_class("gradlab-derivative-explorer")
-        for slider in [self.point_slider, *self.param_sliders.values()]:
-            slider.observe(self._on_change, names="value")
-        self.refresh()
+            self.param_sliders[var.name or str(var)] = self.parameter_slider(var.name or str(var), p_low, p_high, value)
+        message, picture = self.error_line(), self.picture_area("gradlab-derivative-graph")
+        children = [point_slider, *self.param_sliders.values(), message, self.plot_area("gradlab-derivative-plot")]
+        self.assemble(children + ([picture] if show_graph else []), "gradlab-derivative-explorer",
+                      watch=[point_slider, *self.param_sliders.values()])
 
     # -- state -----------------------------------------------------------
-    @property
-    def point(self) -> float:
-        """The point ``a`` of the tangent (and of the values on the graph)."""
-        return self.point_slider.value
-
-    @point.setter
-    @guarded
-    def point(self, value: float) -> None:
-        slider = self.point_slider
-        slider.value = finite_number(f"the point {self.wrt.name or 'x'}", value, slider.min, slider.max)
-
     @property
     def params(self) -> dict:
         """``{parameter name: value}``."""
@@ -102,31 +71,9 @@ class DerivativeExplorer(widgets.VBox):
         set_slider_values(self.param_sliders, values, self._on_change)
         self.refresh()
 
-    @property
-    def figure(self) -> Any:
-        """The matplotlib figure of the plot."""
-        return self.plot.figure
-
-    def figure_data(self) -> dict:
-        """The plotted numbers: ``{"x", "f", "f'", "f''", "tangent", "point": (a, f(a))}``."""
-        return self.plot.data()
-
-    @property
-    def png(self) -> bytes:
-        return self._png
-
-    @property
-    def svg(self) -> str:
-        """The SVG text of the graph with values and adjoints at the point ('' without ``show_graph``)."""
-        return self._svg
-
-    @property
-    def error_message(self) -> str:
-        return self.message.text
-
     # -- drawing ---------------------------------------------------------
-    def _on_change(self, change: Any) -> None:
-        self.refresh()
+    def shown_plot(self) -> DerivativePlot:
+        return self.plot
 
     def _param_values(self) -> list:
         return [self.param_sliders[v.name or str(v)].value for v in self.parameters]
@@ -143,9 +90,6 @@ class DerivativeExplorer(widgets.VBox):
     def refresh(self) -> None:
         """Redraw the plot (and the graph) for the sliders' values."""
         pending = svg_future(self.make_digraph()) if self.show_graph else None   # dot runs meanwhile
-        self.plot.draw(self.point, self._param_values())
-        self._png = self.plot.png(PLOT_DPI)
-        self.plot_image.value = self._png
+        self.show_plot(self.plot, self._param_values())
         if pending is not None:
-            self._svg = pending.result()
-            show_svg(self.picture, self._svg)
+            self.show_picture(pending.result())

@@ -37,11 +37,11 @@ class DerivativePlot:
 
     def __init__(self, expr: Variable, wrt: Variable, params: Sequence[Variable] = (), *,
                  domain: Tuple[float, float] = (-6.0, 6.0), order: int = 2, num: int = 241):
-        from gradlab.viz.plots import _check_scalar, derivatives
+        from gradlab.viz.plots import check_scalar, derivatives
         from gradlab.viz.sampling import check_points
-        from gradlab.widgets.inputs import compile_function
-        _check_scalar(expr, "expr")
-        _check_scalar(wrt, "wrt")
+        from gradlab.viz.inputs import compile_function
+        check_scalar(expr, "expr")
+        check_scalar(wrt, "wrt")
         if order < 1 or int(order) != order or order > len(CURVE_NAMES) - 1:
             raise ValueError(f"order must be 1, 2 or 3 (the highest derivative plotted), got {order!r}")
         self.expr, self.wrt, self.params = expr, wrt, list(params)
@@ -115,7 +115,7 @@ class DerivativePlot:
         """``[f(xs), f′(xs), …]``: one call of the derivatives batched over the
         points (``gradlab.gradient.vectorize_graph``), or a loop over them if
         the graph cannot be batched."""
-        from gradlab.widgets.inputs import compile_function
+        from gradlab.viz.inputs import compile_function
         if self._curves_fn is None:
             try:
                 import gradlab.tensor as gt

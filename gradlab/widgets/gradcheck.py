@@ -11,7 +11,8 @@ import ipywidgets as widgets
 import numpy as np
 
 from gradlab.graph.basic import Variable
-from gradlab.widgets.render import MessageBox, guarded
+from gradlab.widgets.base import Workbench
+from gradlab.widgets.render import guarded
 from gradlab.widgets.validate import FiniteLogSlider, finite_number
 
 #: the most rows the table shows (``rows`` always has them all)
@@ -47,7 +48,7 @@ def _names(fn: Callable, n: int) -> list:
     return params[:n] if len(params) >= n else [f"input {i}" for i in range(n)]
 
 
-class GradCheck(widgets.VBox):
+class GradCheck(Workbench):
     """Compare ``grad`` with central finite differences at ``point``.
 
     ``fn_or_op``: a function of symbolic inputs returning one output (an Op
@@ -72,7 +73,7 @@ class GradCheck(widgets.VBox):
     def __init__(self, fn_or_op: Union[Callable, Variable], point: Any, *, eps: Optional[float] = None,
                  tolerance: Optional[float] = None, projection: str = "sum", mode: Any = None,
                  max_entries: int = MAX_ENTRIES):
-        from gradlab.gradient.check import _TYPE_EPS, default_tolerance
+        from gradlab.gradient.check import TYPE_EPS, default_tolerance
         if projection not in ("sum", "random"):
             raise ValueError(f"projection must be 'sum' or 'random', got {projection!r}")
         self.inputs, self.output, points = self._symbolic(fn_or_op, point)
@@ -86,7 +87,7 @@ class GradCheck(widgets.VBox):
         self.tolerance = float(tolerance) if tolerance is not None else default_tolerance([p.dtype.name for p in points])
         self._points = points
         self._build_functions()
-        default_eps = max(_TYPE_EPS[p.dtype.name] for p in points)
+        default_eps = max(TYPE_EPS[p.dtype.name] for p in points)
         eps = default_eps if eps is None else finite_number("eps", eps, EPS_RANGE[0], EPS_RANGE[1])
         self.eps_slider = FiniteLogSlider(value=eps, base=10, min=np.log10(EPS_RANGE[0]),
                                           max=np.log10(EPS_RANGE[1]), step=0.25, description="eps",
@@ -97,24 +98,22 @@ class GradCheck(widgets.VBox):
         self.summary.add_class("gradlab-gradcheck-summary")
         self.table = widgets.HTML(value="")
         self.table.add_class("gradlab-gradcheck")
-        self.message = MessageBox()
+        message = self.error_line()
         self.rows: list = []
         self.statuses: list = []
         self.analytic: list = []
         self.numeric: list = []
-        super().__init__([*self.point_texts, self.eps_slider, self.message, self.summary, self.table])
-        self.add_class("gradlab-gradcheck-widget")
-        self.eps_slider.observe(self._on_change, names="value")
         for text in self.point_texts:
             text.observe(self._on_point_text, names="value")
-        self.refresh()
+        self.assemble([*self.point_texts, self.eps_slider, message, self.summary, self.table],
+                      "gradlab-gradcheck-widget", watch=[self.eps_slider])
 
     # -- building --------------------------------------------------------
     def _symbolic(self, fn_or_op: Any, point: Any) -> tuple:
         from gradlab.tensor.type import TensorType
         from gradlab.tensor.variable import as_tensor_variable
         if isinstance(fn_or_op, Variable):
-            from gradlab.widgets.inputs import free_inputs, resolve
+            from gradlab.viz.inputs import free_inputs, resolve
             if not isinstance(point, Mapping):
                 raise TypeError("GradCheck(expression, point) needs point as a dict {variable or name: value}")
             resolved = resolve(free_inputs([fn_or_op]), point, fill_defaults=False)
@@ -141,7 +140,7 @@ class GradCheck(widgets.VBox):
     def _build_functions(self) -> None:
         import gradlab.tensor as gt
         from gradlab.gradient import grad
-        from gradlab.widgets.inputs import compile_function
+        from gradlab.viz.inputs import compile_function
         out = self.output
         if out.ndim == 0:
             cost = out
@@ -192,10 +191,6 @@ class GradCheck(widgets.VBox):
     def table_html(self) -> str:
         return self.table.value
 
-    @property
-    def error_message(self) -> str:
-        return self.message.text
-
     # -- updating --------------------------------------------------------
     def _set_point(self, values: Any) -> None:
         if isinstance(values, Mapping):
@@ -211,9 +206,6 @@ class GradCheck(widgets.VBox):
             text.unobserve(self._on_point_text, names="value")
             text.value = json.dumps(p.tolist())
             text.observe(self._on_point_text, names="value")
-
-    def _on_change(self, change: Any) -> None:
-        self.refresh()
 
     @guarded
     def _on_point_text(self, change: Any) -> None:

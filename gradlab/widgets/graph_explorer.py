@@ -9,14 +9,15 @@ import ipywidgets as widgets
 
 from gradlab.graph.basic import Variable
 from gradlab.viz.graph import MAX_NODES
-from gradlab.widgets.inputs import as_outputs, compile_function, free_inputs, is_real, missing_values, resolve
-from gradlab.widgets.render import LRUCache, MessageBox, graph_widget, guarded, show_svg, svg_text
+from gradlab.viz.inputs import as_outputs, compile_function, free_inputs, is_real, missing_values, resolve
+from gradlab.widgets.base import PictureWorkbench
+from gradlab.widgets.render import LRUCache, guarded, svg_text
 from gradlab.widgets.validate import checked_values
 
 VIEWS = (("before rewriting", "before"), ("after rewriting", "after"), ("side by side", "both"))
 
 
-class GraphExplorer(widgets.VBox):
+class GraphExplorer(PictureWorkbench):
     """Explore the graph of ``outputs`` (variables, or a compiled function).
 
     Controls: ``view_buttons`` (``"before"`` the graph you built, ``"after"``
@@ -57,7 +58,6 @@ class GraphExplorer(widgets.VBox):
         self._values: dict = {}
         self._values_version = 0
         self._pictures = LRUCache(16)          # (controls, values version) -> (digraph, svg)
-        self._svg = ""
         self.digraph: Any = None
 
         self.view_buttons = widgets.ToggleButtons(options=VIEWS, value=view, description="graph")
@@ -72,18 +72,11 @@ class GraphExplorer(widgets.VBox):
                                                         "off: draw every op, composites and loop bodies opened")
         self.caption = widgets.HTML(value="")
         self.caption.add_class("gradlab-caption")
-        self.message = MessageBox()
-        self.picture = graph_widget("gradlab-graph-explorer")
-        controls = widgets.HBox([self.view_buttons, self.types_toggle, self.values_toggle, self.adjoints_toggle,
-                                 self.fold_toggle])
-        super().__init__([controls, self.caption, self.message, self.picture])
-        self.add_class("gradlab-graph-explorer")
-
+        message, picture = self.error_line(), self.picture_area("gradlab-graph-explorer")
+        controls = [self.view_buttons, self.types_toggle, self.values_toggle, self.adjoints_toggle, self.fold_toggle]
         self._set_values(values)
-        for control in (self.view_buttons, self.types_toggle, self.values_toggle, self.adjoints_toggle,
-                        self.fold_toggle):
-            control.observe(self._on_change, names="value")
-        self.refresh()
+        self.assemble([widgets.HBox(controls), self.caption, message, picture], "gradlab-graph-explorer",
+                      watch=controls)
 
     # -- state -----------------------------------------------------------
     @property
@@ -108,16 +101,6 @@ class GraphExplorer(widgets.VBox):
     def values(self, values: Optional[Mapping]) -> None:
         self._set_values(values)     # checks every value first: a bad one changes nothing
         self.refresh()
-
-    @property
-    def svg(self) -> str:
-        """The SVG text of the picture shown."""
-        return self._svg
-
-    @property
-    def error_message(self) -> str:
-        """The message shown for the last failure ('' when all went well)."""
-        return self.message.text
 
     @property
     def adjoints_available(self) -> bool:
@@ -147,9 +130,6 @@ class GraphExplorer(widgets.VBox):
                                             else self.values_toggle.tooltip)
         shown = [html.escape(f"{v.name or v.type} = {_brief(val)}") for v, val in self._values.items()]
         self.caption.value = ("<small>values at " + ", ".join(shown) + "</small>") if shown else ""
-
-    def _on_change(self, change: Any) -> None:
-        self.refresh()
 
     def _options(self) -> dict:
         # a widget's picture pans and zooms: drawn at natural size, folded only where asked (fit=False)
@@ -186,8 +166,8 @@ class GraphExplorer(widgets.VBox):
             dot = self.make_digraph()
             found = (dot, svg_text(dot))
             self._pictures.put(key, found)
-        self.digraph, self._svg = found
-        show_svg(self.picture, self._svg)
+        self.digraph, svg = found
+        self.show_picture(svg)
 
 
 def _brief(value: Any) -> str:

@@ -2,35 +2,19 @@
 
 ``gradlab.viz.graph(expr, values=…, adjoints=True)`` plans the layout, builds
 the adjoint graph and compiles a function on every call — right for one
-picture, slow for a slider.  Here the same pieces of ``gradlab.viz.graph``
-(``plan``, ``draw``, the caption and the legend) are used with the layout
-planned and the numbers' function compiled once, so a new point only
-evaluates and draws.
+picture, slow for a slider.  Here the layout is planned and the numbers'
+function compiled once, and each point is drawn by ``gradlab.viz.graph.compose``,
+so a new point only evaluates and draws.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
 from gradlab.graph.basic import Constant, Variable
-from gradlab.viz.graph import MAX_NODES, Target, draw, finish, new_digraph, plan, summary_note
-from gradlab.widgets.inputs import compile_function
-
-ADJOINT_NOTE = "grad = d cost / d node (cost: the output)"
-
-
-def compose(target: Target, layout: Any, *, values: Optional[dict] = None, adjoints: Optional[dict] = None,
-            highlight: Any = (), title: Optional[str] = None, notes: Iterable[str] = (),
-            rankdir: Optional[str] = None, show_types: bool = False) -> Any:
-    """A ``graphviz.Digraph`` of a planned layout with the given numbers
-    (``{variable: array}``; a variable missing from ``values`` shows none, one
-    missing from ``adjoints`` shows ``grad —``), as ``gradlab.viz.graph`` draws it."""
-    dot = new_digraph(rankdir or "LR")
-    used = draw(dot, target, layout, values=values, adjoints=adjoints, show_types=show_types, highlight=highlight)
-    finish(dot, used, title=title, notes=[n for n in (*notes, summary_note(layout)) if n], legend=True,
-           rankdir=rankdir)
-    return dot
+from gradlab.viz.graph import ADJOINT_NOTE, MAX_NODES, Target, compose, plan
+from gradlab.viz.inputs import compile_function
 
 
 class NumbersAtAPoint:

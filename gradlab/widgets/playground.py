@@ -14,11 +14,10 @@ from typing import Any, Mapping, Optional, Tuple
 
 import ipywidgets as widgets
 
-from gradlab.widgets.derivative_explorer import make_slider
+from gradlab.widgets.base import PlotWorkbench
 from gradlab.widgets.derivative_plot import DerivativePlot
-from gradlab.widgets.render import (PLOT_DPI, LRUCache, MessageBox, graph_widget, guarded, plot_widget, show_svg,
-                                    svg_future)
-from gradlab.widgets.validate import finite_domain, finite_number, set_slider_values
+from gradlab.widgets.render import LRUCache, graph_widget, guarded, show_svg, svg_future
+from gradlab.widgets.validate import finite_domain, set_slider_values
 
 #: formulas kept built (graphs, functions, pictures)
 FORMULA_CACHE_SIZE = 32
@@ -46,7 +45,7 @@ def build(formula: str, wrt_name: str = "x", order: int = 1, domain: Tuple[float
     import gradlab.tensor as gt
     from gradlab.gradient import grad
     from gradlab.parse import parse
-    from gradlab.widgets.inputs import compile_function
+    from gradlab.viz.inputs import compile_function
     parsed = parse(formula)
     expr = parsed.expr
     if not hasattr(expr, "type"):                 # a bare number: "2", "pi" (a float, so it has a derivative)
@@ -68,7 +67,7 @@ def build(formula: str, wrt_name: str = "x", order: int = 1, domain: Tuple[float
     return Built(formula, expr, wrt, parameters, gradient, function, plot)
 
 
-class Playground(widgets.VBox):
+class Playground(PlotWorkbench):
     """Type a formula in ``x`` (``1/(1+exp(-x))``, ``x^3 - 2*x``, ``a*sin(b*x)`` …).
 
     Shows: the graph of f, the graph of ``grad(f, x)`` as built, that
@@ -93,26 +92,21 @@ class Playground(widgets.VBox):
         self._cache = LRUCache(FORMULA_CACHE_SIZE)
         self.built: Optional[Built] = None
         self._error_position: Optional[int] = None
-        self._png = b""
         self.text = widgets.Text(value=formula, description="f =", continuous_update=live,
                                  placeholder="a formula in x, e.g. 1/(1+exp(-x))",
                                  layout=widgets.Layout(width="60%"))
         self.text.add_class("gradlab-formula")
-        self.message = MessageBox()
-        self.point_slider = make_slider(f"{wrt} =", float(domain[0]), float(domain[1]), float(point))
-        self.point_slider.add_class("gradlab-point-slider")
+        message = self.error_line()
+        point_slider = self.point_control(wrt, float(domain[0]), float(domain[1]), float(point))
         self.param_sliders: dict = {}
         self.param_box = widgets.VBox([])
         self.pictures = {key: graph_widget(f"gradlab-graph-{key}") for key, _ in PICTURES}
         self.tabs = widgets.Tab(children=[self.pictures[key] for key, _ in PICTURES])
         for k, (_, title) in enumerate(PICTURES):
             self.tabs.set_title(k, title)
-        self.plot_image = plot_widget("gradlab-playground-plot")
-        super().__init__([self.text, self.message, self.point_slider, self.param_box, self.plot_image, self.tabs])
-        self.add_class("gradlab-playground")
-        self.text.observe(self._on_formula, names="value")
-        self.point_slider.observe(self._on_slider, names="value")
-        self.refresh()
+        point_slider.observe(self._on_slider, names="value")
+        self.assemble([self.text, message, point_slider, self.param_box, self.plot_area("gradlab-playground-plot"),
+                       self.tabs], "gradlab-playground", watch=[self.text])
 
     # -- state -----------------------------------------------------------
     @property
@@ -130,11 +124,6 @@ class Playground(widgets.VBox):
     def valid(self) -> bool:
         """Did the formula shown parse and build?"""
         return not self.message.text
-
-    @property
-    def error_message(self) -> str:
-        """The message for a bad formula (the formula with a caret under the mistake), '' when fine."""
-        return self.message.text
 
     @property
     def error_position(self) -> Optional[int]:
@@ -171,28 +160,6 @@ class Playground(widgets.VBox):
         return self.built.function if self.built else None
 
     @property
-    def figure(self) -> Any:
-        return self.built.plot.figure if self.built else None
-
-    def figure_data(self) -> dict:
-        """The plotted numbers: ``{"x", "f", "f'", "tangent", "point": (a, f(a))}``."""
-        return self.built.plot.data() if self.built else {}
-
-    @property
-    def png(self) -> bytes:
-        return self._png
-
-    @property
-    def point(self) -> float:
-        return self.point_slider.value
-
-    @point.setter
-    @guarded
-    def point(self, value: float) -> None:
-        slider = self.point_slider
-        slider.value = finite_number(f"the point {self.wrt_name}", value, slider.min, slider.max)
-
-    @property
     def params(self) -> dict:
         """``{name: value}`` of the formula's parameters (settable)."""
         if not self.built:
@@ -206,8 +173,8 @@ class Playground(widgets.VBox):
         self.redraw_plot()
 
     # -- building --------------------------------------------------------
-    def _on_formula(self, change: Any) -> None:
-        self.refresh()
+    def shown_plot(self) -> Optional[DerivativePlot]:
+        return self.built.plot if self.built else None
 
     def _on_slider(self, change: Any) -> None:
         self.redraw_plot()
@@ -229,8 +196,7 @@ class Playground(widgets.VBox):
         for var in built.parameters:
             if var.name not in self.param_sliders:
                 low, high = (float(v) for v in self.param_range)
-                slider = make_slider(f"{var.name} =", low, high, 1.0)
-                slider.add_class("gradlab-param-slider")
+                slider = self.parameter_slider(var.name, low, high, 1.0)
                 slider.observe(self._on_slider, names="value")
                 self.param_sliders[var.name] = slider
         self.param_box.children = [self.param_sliders[v.name] for v in built.parameters]
@@ -266,7 +232,4 @@ class Playground(widgets.VBox):
             self._plot(self.built)
 
     def _plot(self, built: Built) -> None:
-        values = [self.param_sliders[v.name].value for v in built.parameters]
-        built.plot.draw(self.point, values)
-        self._png = built.plot.png(PLOT_DPI)
-        self.plot_image.value = self._png
+        self.show_plot(built.plot, [self.param_sliders[v.name].value for v in built.parameters])

@@ -8,8 +8,9 @@ import ipywidgets as widgets
 
 from gradlab.graph.basic import Variable
 from gradlab.viz.graph import MAX_NODES
-from gradlab.widgets.inputs import as_outputs, compile_function, free_inputs
-from gradlab.widgets.render import LRUCache, MessageBox, graph_widget, guarded, pre, show_svg, svg_future
+from gradlab.viz.inputs import as_outputs, compile_function, free_inputs
+from gradlab.widgets.base import Stepper
+from gradlab.widgets.render import guarded, pre, svg_future
 
 #: the longest pp text shown before and after a step (pp stops building there)
 PP_CHARS = 2000
@@ -29,7 +30,7 @@ def resolve_trace(obj: Any, inputs: Optional[Sequence[Variable]] = None, mode: A
     return as_trace(f), f
 
 
-class RewriteStepper(widgets.VBox):
+class RewriteStepper(Stepper):
     """Step through the rewrites that compiling ``function_or_outputs`` applied.
 
     ``function_or_outputs``: a compiled function (its ``f.maker.trace``), a
@@ -50,15 +51,8 @@ class RewriteStepper(widgets.VBox):
         self.trace, self.function = resolve_trace(function_or_outputs, inputs, mode)
         self.max_nodes = max_nodes
         self.rankdir = rankdir
-        self._cache = LRUCache(64)          # step -> (svg, pp before, pp after)
-        self._svg = self._pp_before = self._pp_after = ""
-        last = max(self.n_steps - 1, 0)
-        self.slider = widgets.IntSlider(value=0, min=0, max=last, description="step",
-                                        disabled=self.n_steps == 0, continuous_update=True)
-        self.play = widgets.Play(value=0, min=0, max=last, interval=interval, disabled=self.n_steps == 0,
-                                 description="play")
-        self._link = widgets.jslink((self.play, "value"), (self.slider, "value"))
-        self.slider.add_class("gradlab-step-slider")
+        self._pp_before = self._pp_after = ""
+        play, slider = self.step_controls(interval, disabled=self.n_steps == 0)
         self.count = widgets.HTML(value=f"of {self.n_steps} step{'s' if self.n_steps != 1 else ''}")
         self.rule = widgets.HTML(value="")
         self.rule.add_class("gradlab-rule")
@@ -66,15 +60,11 @@ class RewriteStepper(widgets.VBox):
         self.pp_before_box.add_class("gradlab-pp-before")
         self.pp_after_box = widgets.HTML(value="")
         self.pp_after_box.add_class("gradlab-pp-after")
-        self.message = MessageBox()
-        self.picture = graph_widget("gradlab-rewrite-step")
+        message, picture = self.error_line(), self.picture_area("gradlab-rewrite-step")
         texts = widgets.HBox([self.pp_before_box, self.pp_after_box],
                              layout=widgets.Layout(justify_content="space-between"))
-        super().__init__([widgets.HBox([self.play, self.slider, self.count]), self.rule, texts, self.message,
-                          self.picture])
-        self.add_class("gradlab-rewrite-stepper")
-        self.slider.observe(self._on_step, names="value")
-        self.refresh()
+        self.assemble([widgets.HBox([play, slider, self.count]), self.rule, texts, message, picture],
+                      "gradlab-rewrite-stepper", watch=[slider])
 
     # -- state -----------------------------------------------------------
     @property
@@ -82,18 +72,10 @@ class RewriteStepper(widgets.VBox):
         """How many rewrites the trace holds."""
         return len(self.trace.steps)
 
-    @property
-    def step(self) -> int:
-        """The step shown (0-based)."""
-        return self.slider.value
-
-    @step.setter
-    def step(self, k: int) -> None:
+    def _range_error(self, k: int) -> str:
         if self.n_steps == 0:
-            raise IndexError("the trace has no steps: nothing was rewritten")
-        if not 0 <= k < self.n_steps:
-            raise IndexError(f"step {k} is out of range: the trace has {self.n_steps} steps (0 to {self.n_steps - 1})")
-        self.slider.value = k
+            return "the trace has no steps: nothing was rewritten"
+        return f"step {k} is out of range: the trace has {self.n_steps} steps (0 to {self.n_steps - 1})"
 
     @property
     def current(self) -> Any:
@@ -129,20 +111,9 @@ class RewriteStepper(widgets.VBox):
         """``pp`` of the outputs just after the step."""
         return self._pp_after
 
-    @property
-    def svg(self) -> str:
-        """The SVG text of the picture shown."""
-        return self._svg
-
-    @property
-    def error_message(self) -> str:
-        return self.message.text
-
     # -- drawing ---------------------------------------------------------
-    def _on_step(self, change: Any) -> None:
-        self.refresh()
-
-    def _render(self, k: int) -> tuple:
+    def render_step(self, k: int) -> tuple:
+        """``(svg, pp before, pp after)`` of step ``k``."""
         from gradlab.printing import pp
         from gradlab import viz
         if self.n_steps == 0:
@@ -160,12 +131,7 @@ class RewriteStepper(widgets.VBox):
     @guarded
     def refresh(self) -> None:
         """Show the step ``slider.value``."""
-        k = self.step
-        found = self._cache.get(k)
-        if found is None:
-            found = self._render(k)
-            self._cache.put(k, found)
-        self._svg, self._pp_before, self._pp_after = found
+        svg, self._pp_before, self._pp_after = self.rendered(self.step)
         step = self.current
         if step is None:
             self.rule.value = "<b>no rewrite applied</b>"
@@ -175,4 +141,4 @@ class RewriteStepper(widgets.VBox):
                                f"<small>at <code>{html.escape(step.node_text)}</code></small>")
         self.pp_before_box.value = "<small>before</small>" + pre(self._pp_before)
         self.pp_after_box.value = "<small>after</small>" + pre(self._pp_after)
-        show_svg(self.picture, self._svg)
+        self.show_picture(svg)

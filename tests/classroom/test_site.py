@@ -56,6 +56,22 @@ def notebook_pages(html: Path):
     return [html / "notebooks" / f"{p.stem}.html" for p in course_order(ROOT / "notebooks")]
 
 
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def page_widget_state(text: str) -> dict:
+    """The saved widget state a built page hands to the widget renderer (``{}`` when none)."""
+    found = re.search(r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', text, re.S)
+    return {WIDGET_STATE: json.loads(found.group(1))} if found else {}
+
+
+def image_buffers(widgets: dict) -> dict:
+    """Each image widget's buffers (base64 data by path), by model id."""
+    state = widgets.get(WIDGET_STATE, {}).get("state", {})
+    return {model_id: {tuple(b["path"]): b["data"] for b in model.get("buffers", [])}
+            for model_id, model in state.items() if model["model_name"] == "ImageModel"}
+
+
 def test_the_built_site_has_every_notebook_with_its_outputs_and_launch_buttons(built_site):
     html = built_site
     index = (html / "index.html").read_text(encoding="utf-8")
@@ -76,6 +92,8 @@ def test_the_built_site_has_every_notebook_with_its_outputs_and_launch_buttons(b
         jupyterhub = [u for u in links if u.startswith(f"{hub}/hub/user-redirect/git-pull?")]
         assert jupyterhub, f"{stem}: a JupyterHub launch button to {hub}"
         assert parse_qs(urlparse(jupyterhub[0]).query)["urlpath"][0].endswith(f"notebooks/{stem}.ipynb")
+        assert image_buffers(page_widget_state(text)) == image_buffers(nb["metadata"].get("widgets", {})), (
+            f"{stem}: the page carries each image widget's stored picture")
     for page in [html / "index.html", *notebook_pages(html)]:
         text = page.read_text(encoding="utf-8")
         remote = re.findall(r'<(?:script|link)[^>]*(?:src|href)="((?:https?:)?//[^"]+)"', text)

@@ -2,14 +2,22 @@
 reads it from a local HTTP server on 127.0.0.1, with every request off this machine
 refused (the site must work offline).  Every page loads without a console error or a
 failed request, every picture renders (loaded, non-zero size), the formulas are
-typeset, saved widgets render, and following "next" from the home page reaches every
-notebook in course order, as the sidebar lists them."""
+typeset, saved widgets render (each displayed image widget shows its stored PNG, each
+pan-and-zoom area got its script), and following "next" from the home page reaches every
+notebook in course order, as the sidebar lists them.
+
+A pan-and-zoom area (``gradlab.widgets.render.pannable``) defines its script with
+``<img src="data:," onerror="...">``: an HTML widget sets ``innerHTML``, which runs event
+attributes but no ``<script>``, and the empty data URL fails to decode on purpose.  Such an
+image carries no picture, so it is counted as a script trigger, not as a broken picture;
+the test checks instead that the script ran in every area."""
 from __future__ import annotations
 
 import functools
 import http.server
 import json
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -51,9 +59,13 @@ def site_url(built_site):
 
 PAGE_STATE = r"""() => {
     const content = document.querySelector('article') || document.body;
-    const images = Array.from(document.images).map(img => ({
+    const isTrigger = img => img.getAttribute('src') === 'data:,' && img.hasAttribute('onerror');
+    const shown = img => img.complete && img.naturalWidth > 0;
+    const panContents = Array.from(document.querySelectorAll('.gradlab-pan')).map(
+        area => area.querySelector('.gradlab-pan-content'));
+    const images = Array.from(document.images).filter(img => !isTrigger(img)).map(img => ({
         src: img.currentSrc || img.src, inContent: content.contains(img),
-        loaded: img.complete && img.naturalWidth > 0,
+        loaded: shown(img),
         width: img.getBoundingClientRect().width, height: img.getBoundingClientRect().height}));
     return {
         images,
@@ -61,6 +73,9 @@ PAGE_STATE = r"""() => {
         untypeset: Array.from(document.querySelectorAll('.math.notranslate')).filter(el =>
             !el.querySelector('.MathJax, .MathJax_Display') || /\\[(\[]/.test(el.textContent)).length,
         widgets: document.querySelectorAll('.jupyter-widgets').length,
+        widgetImages: Array.from(document.querySelectorAll('img.widget-image')).filter(shown).length,
+        panAreas: panContents.length,
+        panReady: panContents.filter(c => c && c.style.transform !== '').length,
         next: (document.querySelector('a.right-next') || {}).href || null,
         sidebar: Array.from(document.querySelectorAll('nav.bd-docs-nav a.reference.internal')).map(a => a.href),
         launch: Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))
@@ -91,11 +106,14 @@ def test_every_page_loads_renders_its_pictures_and_next_reaches_every_notebook(s
             page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
                     if msg.type == "error" else None)
             page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-            page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url}"))
+            page.on("requestfailed", lambda req: problems.append(
+                f"request failed: {req.url} ({req.failure}, on {page.url})"))
             page.on("response", lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}")
                     if resp.status >= 400 else None)
 
             page.goto(f"{site_url}/index.html", wait_until="load", timeout=LOAD_TIMEOUT)
+            # as for every page: its late requests (the favicon) end before "next" leaves it
+            page.wait_for_load_state("networkidle", timeout=LOAD_TIMEOUT)
             state = page.evaluate(PAGE_STATE)
             assert state["sidebar"] == expected, "the sidebar lists every notebook, in course order"
             visited = []
@@ -134,4 +152,26 @@ def check_page(stem: str, nb: dict, state: dict) -> None:
     assert state["untypeset"] == 0, f"{stem}: {state['untypeset']} of {state['formulas']} formulas left untypeset"
     if nb["metadata"].get("widgets"):
         assert state["widgets"] > 0, f"{stem}: the saved widgets did not render"
+    images = displayed_image_models(nb)
+    assert state["widgetImages"] >= len(images), (
+        f"{stem}: {len(images)} image widgets are displayed, {state['widgetImages']} show a picture")
+    assert state["panReady"] == state["panAreas"], (
+        f"{stem}: the pan-and-zoom script ran in {state['panReady']} of {state['panAreas']} areas")
     assert state["launch"] >= 2, f"{stem}: Binder and JupyterHub launch buttons"
+
+
+def displayed_image_models(nb: dict) -> list:
+    """The ids of the stored image widgets (``ImageModel``) that a displayed widget shows:
+    the models reachable from the notebook's widget outputs through ``IPY_MODEL_`` references."""
+    state = nb["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    todo = [o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+            for c in nb["cells"] for o in c.get("outputs", [])
+            if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    seen = set()
+    while todo:
+        model = todo.pop()
+        if model in seen or model not in state:
+            continue
+        seen.add(model)
+        todo += re.findall(r"IPY_MODEL_([0-9a-f]+)", json.dumps(state[model]["state"]))
+    return sorted(m for m in seen if state[m]["model_name"] == "ImageModel")

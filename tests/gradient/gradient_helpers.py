@@ -7,6 +7,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 import gradlab
+from gradlab.gradient import numeric_jacobian
 from gradlab.tensor.type import TensorType
 
 
@@ -25,19 +26,7 @@ def fd_jacobians(fn: Callable, points: Sequence[np.ndarray], eps: float = 1e-6) 
     """``[J_k]`` with ``J_k[i, j] = d out.ravel()[i] / d points[k].ravel()[j]``
     by central differences (float64)."""
     points = [np.array(p, dtype=np.float64) for p in points]
-    out = np.asarray(fn(*points), dtype=np.float64)
-    jacobians = []
-    for k, p in enumerate(points):
-        J = np.zeros((out.size, p.size))
-        for j in range(p.size):
-            plus = [q.copy() for q in points]
-            minus = [q.copy() for q in points]
-            plus[k].ravel()[j] += eps
-            minus[k].ravel()[j] -= eps
-            diff = np.asarray(fn(*plus), dtype=np.float64) - np.asarray(fn(*minus), dtype=np.float64)
-            J[:, j] = diff.ravel() / (2 * eps)
-        jacobians.append(J)
-    return jacobians
+    return numeric_jacobian(lambda *args: np.asarray(fn(*args), dtype=np.float64), points, eps)
 
 
 def assert_close(actual: Any, expected: Any, rtol: float = 1e-6, atol: float = 1e-6) -> None:

@@ -8,6 +8,8 @@ import gradlab.tensor as gt
 from gradlab.graph import FunctionGraph
 from gradlab.rewrite import (MODE_SETS, PatternRule, Rewritten, RuleSet, node_rule, rewrite_fgraph,
                              rewrite_graph)
+from gradlab.rewrite.rule import scalar
+from gradlab.rewrite.trace import StopReason
 from rewrite_helpers import run, run_fgraph
 
 
@@ -82,7 +84,7 @@ def test_step_limit_stops_and_says_so():
     for _ in range(10):
         y = gt.exp(y * 2) + gt.exp(y * 2)
     r = rewrite_graph(y, sets=("merge",), max_steps=3)
-    assert r.stop_reason == "step limit"
+    assert r.stop_reason is StopReason.STEP_LIMIT and str(r.stop_reason) == "step limit"
     assert r.n_steps == 3 and len(r.steps) == 3
 
 
@@ -132,7 +134,7 @@ def test_steps_record_removed_added_and_replacements():
 
 
 def test_node_rule_decorator_and_broken_rules_are_skipped_with_a_warning():
-    @node_rule("exp(x) -> boom", tracks=("exp",))
+    @node_rule("exp(x) -> boom", tracks=(scalar("exp"),))
     def explode(fgraph, node):
         """Always fails."""
         raise RuntimeError("boom")
@@ -148,7 +150,7 @@ def test_node_rule_decorator_and_broken_rules_are_skipped_with_a_warning():
 def test_rules_only_meet_nodes_they_track():
     seen = []
 
-    @node_rule("log(x) -> log(x)", tracks=("log",))
+    @node_rule("log(x) -> log(x)", tracks=(scalar("log"),))
     def spy(fgraph, node):
         """Records the nodes it is offered."""
         seen.append(str(node.op))
@@ -211,3 +213,30 @@ def test_the_trace_names_a_fill_as_pp_and_the_pictures_do():
     assert first.rule == "useless_fill"
     assert first.node_text.startswith("fill(true_div(")
     assert "second" not in f.maker.trace.summary()
+
+
+def test_rules_must_track_op_classes_or_scalar_ops():
+    """A misspelt op fails when the rule is made, with the fix in the message."""
+    with pytest.raises(TypeError, match=r"tracks 'Reshap'.*expected an Op class"):
+        node_rule("reshape(x) -> x", tracks=("Reshap",))(lambda fgraph, node: None)
+    with pytest.raises(KeyError, match="there is no scalar op 'mull'"):
+        scalar("mull")
+
+
+@pytest.mark.parametrize("lhs, root", [("x * 1", "mul"), ("(a * b) / a", "true_div"), ("shape(x)[k]", "subtensor"),
+                                       ("a*x + b*x", "add"), ("exp(x) - 1", "sub"), ("exp(x) + -1", "add"),
+                                       ("-x", "neg"), ("x ** 2", "pow"), ("reshape(x, s)", "reshape"), ("x", None)])
+def test_the_root_of_a_rule_text(lhs, root):
+    from gradlab.rewrite.rule_text import root_of
+    assert root_of(lhs) == root
+
+
+def test_a_node_rule_text_must_start_from_an_op_it_tracks():
+    """The text is what the trace shows: it may not describe an op the code never sees."""
+    from gradlab.tensor.shape import Reshape
+    with pytest.raises(ValueError, match=r"'log\(x\) -> x' rewrites 'log', which it does not track"):
+        node_rule("exp(x) -> x;  log(x) -> x", tracks=(scalar("exp"),))(lambda fgraph, node: None)
+    with pytest.raises(ValueError, match="rewrites 'mul'"):
+        node_rule("x * 1 -> x", tracks=(Reshape,))(lambda fgraph, node: None)
+    rule = node_rule("f(x, 1) -> x;  x * 1 -> x", tracks=(scalar("mul"),))(lambda fgraph, node: None)
+    assert rule.pattern_text.startswith("f(x, 1)")         # one letter: any op

@@ -160,6 +160,49 @@ def test_like_terms_multiply_a_shared_factor_once():
     np.testing.assert_allclose(f(av, bv, xv), np.exp(xv) * (av + bv + 1), rtol=1e-13)
 
 
+def _like_term_firings(levels: int) -> tuple:
+    from gradlab.parse import parse
+    from gradlab.rewrite.driver import rewrite_graph
+    parsed = parse("**".join(["x"] * levels))
+    x = parsed.variables["x"]
+    rewritten = rewrite_graph(gradlab.grad(parsed.expr, x))
+    f = gradlab.function([x], gradlab.grad(parsed.expr, x))
+    return sum(s.rule == "collect_like_terms" for s in rewritten.steps), f
+
+
+def test_like_terms_fire_linearly_on_sums_of_shared_products():
+    """The gradient of x**x**...**x is a sum whose terms share products level by
+    level: every factoring rebuilds the sum above it.  The firings must grow
+    with the tower, not with its square (they were 6,356 at 100 levels)."""
+    small, _ = _like_term_firings(25)
+    large, f = _like_term_firings(100)
+    assert large <= 5 * small + 50, (small, large)
+    assert large <= 10 * 100, large
+    v, h = 0.9, 1e-6
+
+    def tower(t):
+        out = t
+        for _ in range(99):
+            out = t ** out
+        return out
+    np.testing.assert_allclose(f(v), (tower(v + h) - tower(v - h)) / (2 * h), rtol=1e-6)
+
+
+def test_like_terms_weigh_work_not_nodes():
+    """Factoring eye(n) out of two terms adds vector nodes and removes matrix
+    products: the work shrinks, so it fires even though nodes are copied."""
+    from gradlab.rewrite.like_terms import work_growth
+    from gradlab.graph.fgraph import FunctionGraph
+    x = gt.dvector("x")
+    eye = gt.eye(x.shape[0])
+    e = gt.exp(x)
+    out = eye * e + eye * (e * x)
+    fg = FunctionGraph([x], [out], clone=False)
+    assert work_growth(fg, fg.outputs[0], (e + e * x) * eye) < 0
+    assert work_growth(fg, fg.outputs[0], eye * e + eye * (e * x)) == 0       # a copy
+    assert work_growth(fg, fg.outputs[0], eye * e + eye * (e * x) + eye) > 0
+
+
 def test_new_rules_are_listed_with_their_patterns():
     text = describe_rules()
     for name, lhs in [("scan_to_batched", "Scan("), ("collect_like_terms", "a*x + b*x"),

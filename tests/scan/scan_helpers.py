@@ -5,32 +5,18 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from gradlab.gradient import numeric_jacobian
+
 
 def fd_gradient(fn: Callable, values: Sequence[np.ndarray], k: int, eps: float = 1e-6) -> np.ndarray:
     """``d fn(*values) / d values[k]`` by central differences (fn returns a scalar)."""
-    values = [np.array(v, dtype=np.float64) for v in values]
-    grad = np.zeros_like(values[k])
-    for j in range(values[k].size):
-        plus = [v.copy() for v in values]
-        minus = [v.copy() for v in values]
-        plus[k].reshape(-1)[j] += eps
-        minus[k].reshape(-1)[j] -= eps
-        grad.reshape(-1)[j] = (float(fn(*plus)) - float(fn(*minus))) / (2 * eps)
-    return grad
+    return fd_jacobian(fn, values, k, eps).reshape(np.shape(values[k]))
 
 
 def fd_jacobian(fn: Callable, values: Sequence[np.ndarray], k: int, eps: float = 1e-6) -> np.ndarray:
     """``J[i, j] = d fn(*values).ravel()[i] / d values[k].ravel()[j]`` by central differences."""
     values = [np.array(v, dtype=np.float64) for v in values]
-    out = np.asarray(fn(*values), dtype=np.float64)
-    J = np.zeros((out.size, values[k].size))
-    for j in range(values[k].size):
-        plus = [v.copy() for v in values]
-        minus = [v.copy() for v in values]
-        plus[k].reshape(-1)[j] += eps
-        minus[k].reshape(-1)[j] -= eps
-        J[:, j] = (np.asarray(fn(*plus), dtype=np.float64) - np.asarray(fn(*minus), dtype=np.float64)).ravel() / (2 * eps)
-    return J
+    return numeric_jacobian(lambda *args: np.asarray(fn(*args), dtype=np.float64), values, eps, wrt=[k])[0]
 
 
 def fd_hessian(fn: Callable, values: Sequence[np.ndarray], k: int, eps: float = 1e-4) -> np.ndarray:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import gradlab.tensor as gt
+from gradlab.gradient.adapter import node_vjp
 from gradlab.tensor.shape import static_int
 
 from tensor_helpers import perform_run, compiled, sample, grad_dtype, numeric_jacobian, check_derivative_rules, check_infer_shape
@@ -137,7 +138,7 @@ def test_rule_dtypes(name, dtype):
     inputs, values, outputs, _ = build_case(name, dtype)
     node = outputs[0].owner
     gzs = [gt.tensor(grad_dtype(o), shape=o.type.shape) for o in node.outputs]
-    for var, g in zip(node.inputs, node.op.L_op(node.inputs, node.outputs, gzs)):
+    for var, g in zip(node.inputs, node_vjp(node, gzs)):
         assert g.dtype == grad_dtype(var)
         assert g.ndim == var.ndim
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import gradlab.tensor as gt
+from gradlab.gradient.adapter import node_jvp, node_vjp
 from gradlab.tensor.subtensor import slice_length
 
 from tensor_helpers import perform_run, compiled, sample, grad_dtype, check_derivative_rules, check_infer_shape
@@ -188,12 +189,12 @@ def test_rule_dtypes(name, dtype):
     inputs, values, outputs, _ = build_case(name, dtype)
     node = outputs[0].owner
     gz = gt.tensor(grad_dtype(node.outputs[0]), shape=node.outputs[0].type.shape)
-    grads = node.op.L_op(node.inputs, node.outputs, [gz])
+    grads = node_vjp(node, [gz])
     for var, g in zip(node.inputs, grads):
         assert g.dtype == grad_dtype(var) and g.ndim == var.ndim
     points = [gt.tensor(grad_dtype(v), shape=v.type.shape) if v in inputs and v.dtype == dtype else None
               for v in node.inputs]
-    (dz,) = node.op.R_op(node.inputs, points)
+    (dz,) = node_jvp(node, points)
     assert dz.dtype == grad_dtype(node.outputs[0]) and dz.ndim == node.outputs[0].ndim
 
 

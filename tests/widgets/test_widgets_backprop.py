@@ -12,7 +12,7 @@ pytest.importorskip("graphviz")
 import gradlab
 import gradlab.tensor as gt
 from gradlab.widgets import BackpropStepper
-from gradlab.widgets.backprop import BackpropTrace
+from gradlab.viz.backprop_trace import BackpropTrace
 from widget_helpers import as_float, highlighted, line_value, node_by_first_line, svg_nodes, var_ids
 
 

@@ -13,7 +13,8 @@ of ``n`` alone (its own ``L_op``), evaluated at the forward values:
     d cost / d x  =  sum over the nodes n reading x of  Lop_n(d cost / d y)[x]
 
 So the total of each variable equals ``grad(cost, x)``, and every term is
-visible.  No widget code here: plain data, tested on its own.
+visible.  Plain data, tested on its own: ``gradlab.viz.backprop_steps`` draws
+it as stored pictures and ``gradlab.widgets.BackpropStepper`` steps through it.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from typing import Mapping, Optional, Sequence, Union
 import numpy as np
 
 from gradlab.graph.basic import Apply, Constant, Variable
-from gradlab.widgets.inputs import is_real, is_shared, missing_values, resolve
+from gradlab.viz.inputs import is_real, is_shared, missing_values, resolve
 
 
 @dataclass

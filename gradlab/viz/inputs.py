@@ -1,5 +1,7 @@
-"""Graph helpers the widgets share: a graph's free inputs, default sample
-values for them, and the user's ``values`` dict resolved to variables."""
+"""A graph's inputs as a user meets them: its free inputs, default sample
+values for them, the user's ``values`` dict resolved to variables, and a
+function compiled over them.  Used by the pictures with numbers
+(:mod:`gradlab.viz.backprop_trace`, :mod:`gradlab.viz.values`) and by the widgets."""
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Sequence
