@@ -44,7 +44,7 @@ def remove_gradient_control(fgraph: Any, node: Any) -> Optional[list]:
 def merge_casts(fgraph: Any, node: Any) -> Optional[list]:
     """Two casts in a row are one when the first one widens."""
     inner = node.inputs[0]
-    if inner.owner is None or type(getattr(inner.owner.op, "scalar_op", None)).__name__ != "Cast":
+    if inner.owner is None or not isinstance(getattr(inner.owner.op, "scalar_op", None), Cast):
         return None
     x = inner.owner.inputs[0]
     if not np.can_cast(x.dtype, inner.dtype, casting="safe"):

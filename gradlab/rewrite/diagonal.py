@@ -105,7 +105,7 @@ def _read_by_dot_or_sum(fgraph: Any, var: Any) -> bool:
     for client, _ in fgraph.clients.get(var, ()):
         if isinstance(client, str):
             continue
-        if type(client.op).__name__ == "Dot" or scalar_name(client) in ("add", "sub"):
+        if isinstance(client.op, Dot) or scalar_name(client) in ("add", "sub"):
             return True
     return False
 

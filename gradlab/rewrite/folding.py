@@ -16,6 +16,7 @@ import numpy as np
 from gradlab.graph.basic import Constant
 from gradlab.rewrite.match import scalar_name
 from gradlab.rewrite.rule import Rule, RuleSet
+from gradlab.tensor.alloc import Alloc
 from gradlab.tensor.type import TensorType
 
 MAX_FOLD_SIZE = 100_000
@@ -41,7 +42,7 @@ def _constant_folding(fgraph: Any, node: Any) -> Any:
     """Nodes whose inputs are all constants are computed at rewrite time."""
     if not node.inputs or not can_fold(node):
         return None
-    if scalar_name(node) == "second" or type(node.op).__name__ == "Alloc":
+    if scalar_name(node) == "second" or isinstance(node.op, Alloc):
         # fill(c1, c2) keeps only c2's values; folding would store the broadcast copy
         if any(np.asarray(v.data).size > 1 for v in node.inputs) and \
                 np.asarray(node.inputs[-1].data).size == 1:

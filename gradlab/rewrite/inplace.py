@@ -21,16 +21,17 @@ from gradlab.graph.op import literal_source
 from gradlab.rewrite.composite import FusedElemwise
 from gradlab.rewrite.rule import RuleSet, node_rule
 from gradlab.tensor.elemwise import Elemwise
+from gradlab.tensor.linalg import Dot, Matmul
 
 
 #: non-elementwise ops whose result is always a new array (np.dot / np.matmul)
-FRESH_RESULT_OPS = ("Dot", "Matmul")
+FRESH_RESULT_OPS = (Dot, Matmul)
 
 
 def _makes_fresh_arrays(node: Any) -> bool:
     if node is None or len(node.outputs) != 1:
         return False
-    return isinstance(node.op, Elemwise) or type(node.op).__name__ in FRESH_RESULT_OPS
+    return isinstance(node.op, (Elemwise, *FRESH_RESULT_OPS))
 
 
 def destroyable_inputs(fgraph: Any, node: Any) -> list:

@@ -15,6 +15,7 @@ import numpy as np
 
 from gradlab.rewrite.match import cast_to, elemwise, fit_to, scalar_name
 from gradlab.rewrite.rule import node_rule
+from gradlab.tensor.alloc import Alloc, ARange
 from gradlab.tensor.dimshuffle import DimShuffle
 from gradlab.tensor.elemwise import Elemwise
 from gradlab.tensor.reduce import Sum
@@ -22,8 +23,9 @@ from gradlab.tensor.shape import Reshape, Shape
 from gradlab.tensor.subtensor import Subtensor
 
 
-def _op_name(var: Any) -> Optional[str]:
-    return type(var.owner.op).__name__ if var.owner is not None else None
+def _made_by(var: Any, op_class: type) -> bool:
+    """Is ``var`` the output of an ``op_class`` node?"""
+    return var.owner is not None and isinstance(var.owner.op, op_class)
 
 
 @node_rule("dimshuffle(dimshuffle(x, p), q) -> dimshuffle(x, p[q]);  transpose(transpose(x)) -> x",
@@ -31,7 +33,7 @@ def _op_name(var: Any) -> Optional[str]:
 def merge_dimshuffles(fgraph: Any, node: Any) -> Optional[list]:
     """Two axis rearrangements in a row are one (or none)."""
     inner = node.inputs[0]
-    if _op_name(inner) != "DimShuffle":
+    if not _made_by(inner, DimShuffle):
         return None
     p = inner.owner.op.new_order
     q = node.op.new_order
@@ -69,7 +71,7 @@ def dimshuffle_of_fill(fgraph: Any, node: Any) -> Optional[list]:
 def merge_reshapes(fgraph: Any, node: Any) -> Optional[list]:
     """Only the last of two reshapes in a row matters."""
     inner = node.inputs[0]
-    if _op_name(inner) != "Reshape":
+    if not _made_by(inner, Reshape):
         return None
     x = inner.owner.inputs[0]
     try:
@@ -84,7 +86,7 @@ def merge_reshapes(fgraph: Any, node: Any) -> Optional[list]:
 def useless_reshape(fgraph: Any, node: Any) -> Optional[list]:
     """Reshaping to the shape a tensor already has changes nothing."""
     x, shp = node.inputs
-    if _op_name(shp) == "Shape" and shp.owner.inputs[0] is x:
+    if _made_by(shp, Shape) and shp.owner.inputs[0] is x:
         fitted = fit_to(x, node.outputs[0])
         return None if fitted is None else [fitted]
     return None
@@ -103,12 +105,12 @@ def static_shape(fgraph: Any, node: Any) -> Optional[list]:
 @node_rule("f(alloc(c, *shape), y) -> f(c, y)  (when y already has the shape)", tracks=(Elemwise,))
 def alloc_to_value(fgraph: Any, node: Any) -> Optional[list]:
     """An alloc whose shape the other operands of an elementwise node give is just its value."""
-    if getattr(node.op, "scalar_op", None) is None or type(node.op).__name__ != "Elemwise":
+    if type(node.op) is not Elemwise:
         return None
     inputs = list(node.inputs)
     changed = False
     for i, var in enumerate(inputs):
-        if _op_name(var) != "Alloc":
+        if not _made_by(var, Alloc):
             continue
         trial = inputs[:i] + [var.owner.inputs[0]] + inputs[i + 1:]
         try:
@@ -162,7 +164,7 @@ def static_shape_entry(fgraph: Any, node: Any) -> Optional[list]:
     """One known length of a tensor is a constant even when the others are not."""
     k = _literal_index(node)
     source = node.inputs[0]
-    if k is None or _op_name(source) != "Shape":
+    if k is None or not _made_by(source, Shape):
         return None
     shape = source.owner.inputs[0].type.shape
     if not -len(shape) <= k < len(shape) or shape[k] is None:
@@ -177,7 +179,7 @@ def subtensor_of_arange(fgraph: Any, node: Any) -> Optional[list]:
     """An entry of a range is computed, not the whole range."""
     k = _literal_index(node)
     source = node.inputs[0]
-    if k is None or _op_name(source) != "ARange":
+    if k is None or not _made_by(source, ARange):
         return None
     length = source.type.shape[0]
     if length is None or not 0 <= k < length:
@@ -194,7 +196,7 @@ def subtensor_of_arange(fgraph: Any, node: Any) -> Optional[list]:
 def _is_length(var: Any) -> bool:
     """Is ``var`` ``shape(y)[k]`` (so known to be >= 0)?"""
     node = var.owner
-    return node is not None and _literal_index(node) is not None and _op_name(node.inputs[0]) == "Shape"
+    return node is not None and _literal_index(node) is not None and _made_by(node.inputs[0], Shape)
 
 
 def _length_root(x: Any, k: int, budget: int = 64) -> Any:
@@ -234,7 +236,7 @@ def _length_source(x: Any, k: int) -> Optional[tuple]:
     if scalar_name(x.owner) is not None and x.ndim > k >= 0:
         root = _length_root(x, k)
         return None if root is x else ("axis", root)
-    if _op_name(x) == "ARange" and k == 0:
+    if _made_by(x, ARange) and k == 0:
         from gradlab.rewrite.match import scalar_constant
         start, stop, step = x.owner.inputs
         if scalar_constant(start) == 0 and scalar_constant(step) == 1 and _is_length(stop):
@@ -247,7 +249,7 @@ def length_through_op(fgraph: Any, node: Any) -> Optional[list]:
     """A length is read where it comes from (so equal lengths become one variable)."""
     k = _literal_index(node)
     source = node.inputs[0]
-    if k is None or _op_name(source) != "Shape":
+    if k is None or not _made_by(source, Shape):
         return None
     x = source.owner.inputs[0]
     found = _length_source(x, k if k >= 0 else k + x.ndim)

@@ -20,6 +20,7 @@ from gradlab.rewrite.match import elemwise, fit_to, scalar_name
 from gradlab.rewrite.pattern import match, parse_pattern
 from gradlab.rewrite.canonicalize import double_neg
 from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule, scalar
+from gradlab.tensor.nnet import Softmax
 
 
 def _float(b: dict, node: Any) -> bool:
@@ -126,7 +127,7 @@ def cancel_factor(fgraph: Any, node: Any) -> Optional[list]:
 def log_of_softmax(fgraph: Any, node: Any) -> Optional[list]:
     """The log of a softmax is computed directly, without log(0) for tiny probabilities."""
     inner = node.inputs[0]
-    if inner.owner is None or type(inner.owner.op).__name__ != "Softmax":
+    if inner.owner is None or not isinstance(inner.owner.op, Softmax):
         return None
     from gradlab.tensor.nnet import LogSoftmax
     new = LogSoftmax(inner.owner.op.axis)(inner.owner.inputs[0])
