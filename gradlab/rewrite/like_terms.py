@@ -7,9 +7,9 @@ running away on big shared graphs:
 * it looks at sums of at most :data:`MAX_TERMS` terms, so a firing costs a
   bounded amount;
 * it weighs each rewrite by the work (elements computed) the graph gains
-  or loses, and a rewrite that adds work spends a per-graph budget
-  (:func:`spend_growth`): rewrites that grow a graph are then at most
-  linear in its size.
+  or loses, and a rewrite that does not shrink it spends a per-graph budget
+  (:func:`spend_growth`, at least one element a firing): those rewrites are
+  then at most linear in the graph's size.
 """
 from __future__ import annotations
 
@@ -118,9 +118,8 @@ def _collect_like_terms(fgraph: Any, node: Any) -> Optional[list]:
     if rest is not None:
         new = elemwise("add", new, rest)
     growth = work_growth(fgraph, out, new)
-    if growth == 0 and (rest is not None or deep):
-        return None          # a reordering: nothing to gain (x + x -> 2 * x is kept)
-    if growth > 0 and not spend_growth(fgraph, growth):
+    shrinks = growth < 0 or (growth == 0 and rest is None and not deep)     # x + x -> 2 * x
+    if not shrinks and not spend_growth(fgraph, max(growth, 1)):
         return None
     return fitted_to(new, out, [v for _, v in terms])
 
@@ -146,9 +145,9 @@ _GROWTH_LEFT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def spend_growth(fgraph: Any, growth: int) -> bool:
-    """May a firing add ``growth`` elements of work?  A rewrite that grows the
-    graph can pay off later (factoring ``v`` out of a Hessian-vector product
-    copies shared products, then lets the logistic rules meet), but each one
+    """May a firing add ``growth`` elements of work?  A rewrite that does not
+    shrink the graph can pay off later (factoring ``v`` out of a Hessian-vector
+    product copies shared products, then the logistic rules meet), but each one
     rebuilds the sum above it, and on sums of shared products (the gradient
     of ``x**x**...**x``) that feeds the next firing without end.  So the rule
     may add at most as much work as the graph had when it first looked at it:
