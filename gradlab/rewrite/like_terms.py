@@ -117,11 +117,14 @@ def _collect_like_terms(fgraph: Any, node: Any) -> Optional[list]:
     new = elemwise("mul", inner, shared)
     if rest is not None:
         new = elemwise("add", new, rest)
-    growth = work_growth(fgraph, out, new)
+    fitted = fitted_to(new, out, [v for _, v in terms])
+    if fitted is None:
+        return None
+    growth = work_growth(fgraph, out, fitted[0])
     shrinks = growth < 0 or (growth == 0 and rest is None and not deep)     # x + x -> 2 * x
     if not shrinks and not spend_growth(fgraph, max(growth, 1)):
         return None
-    return fitted_to(new, out, [v for _, v in terms])
+    return fitted
 
 
 #: the size assumed for a dimension whose length is not known when rewriting
