@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-#: infix operators, lowest precedence first, and the scalar ops they write
-_BINARY = (("+", "add"), ("-", "sub"), ("*", "mul"), ("/", "true_div"))
+#: infix operators by precedence level, lowest first, and the scalar ops they write
+_BINARY = ({"+": "add", "-": "sub"}, {"*": "mul", "/": "true_div"})
 
 #: names the texts use for an op of another name (a scalar op, or an Op class in lower case)
 _ALIASES = {"fill": "second", "transpose": "dimshuffle"}
@@ -44,16 +44,17 @@ def root_of(lhs: str) -> Optional[str]:
     """The root operation of a pattern's left side, lower case (None for a bare name)."""
     text = _unwrapped(lhs.strip())
     depths = _depths(text)
-    for symbol, name in _BINARY:
+    for level in _BINARY:               # the rightmost operator of the lowest level is the root
         for i in range(len(text) - 1, 0, -1):
-            if depths[i] != 0 or text[i] != symbol:
+            symbol = text[i]
+            if depths[i] != 0 or symbol not in level:
                 continue
             if symbol == "*" and ("*" in (text[i - 1], text[i + 1:i + 2])):
                 continue                                   # a power, not a product
             before = text[:i].rstrip()
             if symbol == "-" and (not before or before[-1] in "+-*/(,"):
                 continue                                   # a unary minus
-            return name
+            return level[symbol]
     if text.startswith("-"):
         return "neg"
     if "**" in [text[i:i + 2] for i in range(len(text) - 1) if depths[i] == 0]:

@@ -225,6 +225,7 @@ def test_rules_must_track_op_classes_or_scalar_ops():
 
 @pytest.mark.parametrize("lhs, root", [("x * 1", "mul"), ("(a * b) / a", "true_div"), ("shape(x)[k]", "subtensor"),
                                        ("a*x + b*x", "add"), ("exp(x) - 1", "sub"), ("exp(x) + -1", "add"),
+                                       ("a + b - c", "sub"), ("a - b + c", "add"), ("a / b * c", "mul"),
                                        ("-x", "neg"), ("x ** 2", "pow"), ("reshape(x, s)", "reshape"), ("x", None)])
 def test_the_root_of_a_rule_text(lhs, root):
     from gradlab.rewrite.rule_text import root_of
