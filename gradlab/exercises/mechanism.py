@@ -16,7 +16,7 @@ else a description of how it differs from the right answer.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 import numpy as np
 
@@ -162,48 +162,62 @@ def _jacobian(y: Any, x: Any, x_value: Any) -> np.ndarray:
     return np.asarray(function([x], jacobian(y, x), on_unused_input="ignore")(x_value), dtype=float)
 
 
+class _ProductWords(NamedTuple):
+    """What the feedback on one side of a Jacobian product says."""
+
+    name: str        #: "J·v"
+    wrong_shape: str  #: with {got} and {want}: the answer has the Jacobian's shape
+    other: str       #: the other product was given
+    one_slice: str   #: with {k}: one column (or row) of J alone was given
+    mode: str        #: the pass that gives it
+
+
+_JVP = _ProductWords(
+    "J·v",
+    "J·v has shape {got}, the Jacobian's: a Jacobian-vector product is one vector with one entry per output "
+    "({want}), J multiplied by v.",
+    "that is vᵀ·J (a vector-Jacobian product, what reverse mode gives); J·v adds up the columns of J, weighted "
+    "by v: entry i is Σ_j J[i, j] v[j].",
+    "that is column {k} of J alone; J·v weights every column j by v[j] and adds them.",
+    "forward")
+_VJP = _ProductWords(
+    "uᵀ·J",
+    "uᵀ·J has shape {got}, the Jacobian's: a vector-Jacobian product is one vector with one entry per input "
+    "({want}).",
+    "that is J·u (a Jacobian-vector product, what forward mode gives); uᵀ·J adds up the rows of J, weighted "
+    "by u: entry j is Σ_i u[i] J[i, j].",
+    "that is row {k} of J alone; uᵀ·J weights every row i by u[i] and adds them.",
+    "reverse")
+
+
+def _check_product(answer: Any, J: np.ndarray, M: np.ndarray, vector: Any, words: _ProductWords) -> Feedback:
+    """Check ``M @ vector`` where ``M`` is ``J`` (J·v) or ``J.T`` (uᵀ·J)."""
+    v = np.asarray(vector, dtype=float)
+    want = M @ v
+    got = np.asarray(answer, dtype=float) if _numeric(answer) else None
+    if got is not None and got.shape == J.shape and J.shape != want.shape:
+        return Feedback.wrong(words.wrong_shape.format(got=got.shape, want=want.shape))
+    mistakes = []
+    if J.shape[0] == J.shape[1]:
+        mistakes.append(Mistake(M.T @ v, words.other))
+    for k in range(M.shape[1]):
+        if np.any(v != 0) and not np.isclose(v[k], 1.0):
+            mistakes.append(Mistake(M[:, k], words.one_slice.format(k=k)))
+    mistakes = [m for m in mistakes if not np.allclose(m.answer, want)]
+    return check_value(answer, want, name=words.name, mistakes=mistakes,
+                       success=f"{words.name} = {describe_array(want)} is right: one {words.mode} pass gives it.")
+
+
 def check_jvp(answer: Any, y: Any, x: Any, x_value: Any, v: Any) -> Feedback:
     """Check a Jacobian-vector product J·v of ``y`` (a vector of x) at ``x_value``."""
     J = _jacobian(y, x, x_value)
-    v = np.asarray(v, dtype=float)
-    want = J @ v
-    got = np.asarray(answer, dtype=float) if _numeric(answer) else None
-    if got is not None and got.shape == J.shape and J.shape != want.shape:
-        return Feedback.wrong(f"J·v has shape {got.shape}, the Jacobian's: a Jacobian-vector product is one vector "
-                              f"with one entry per output ({want.shape}), J multiplied by v.")
-    mistakes = []
-    if J.shape[0] == J.shape[1]:
-        mistakes.append(Mistake(J.T @ v, "that is vᵀ·J (a vector-Jacobian product, what reverse mode gives); J·v "
-                                "adds up the columns of J, weighted by v: entry i is Σ_j J[i, j] v[j]."))
-    for j in range(J.shape[1]):
-        if np.any(v != 0) and not np.isclose(v[j], 1.0):
-            mistakes.append(Mistake(J[:, j], f"that is column {j} of J alone; J·v weights every column j by v[j] "
-                                    "and adds them."))
-    mistakes = [m for m in mistakes if not np.allclose(m.answer, want)]
-    return check_value(answer, want, name="J·v", mistakes=mistakes,
-                       success=f"J·v = {describe_array(want)} is right: one forward pass gives it.")
+    return _check_product(answer, J, J, v, _JVP)
 
 
 def check_vjp(answer: Any, y: Any, x: Any, x_value: Any, u: Any) -> Feedback:
     """Check a vector-Jacobian product uᵀ·J of ``y`` (a vector of x) at ``x_value``."""
     J = _jacobian(y, x, x_value)
-    u = np.asarray(u, dtype=float)
-    want = u @ J
-    got = np.asarray(answer, dtype=float) if _numeric(answer) else None
-    if got is not None and got.shape == J.shape and J.shape != want.shape:
-        return Feedback.wrong(f"uᵀ·J has shape {got.shape}, the Jacobian's: a vector-Jacobian product is one vector "
-                              f"with one entry per input ({want.shape}).")
-    mistakes = []
-    if J.shape[0] == J.shape[1]:
-        mistakes.append(Mistake(J @ u, "that is J·u (a Jacobian-vector product, what forward mode gives); uᵀ·J adds "
-                                "up the rows of J, weighted by u: entry j is Σ_i u[i] J[i, j]."))
-    for i in range(J.shape[0]):
-        if np.any(u != 0) and not np.isclose(u[i], 1.0):
-            mistakes.append(Mistake(J[i], f"that is row {i} of J alone; uᵀ·J weights every row i by u[i] and adds "
-                                    "them."))
-    mistakes = [m for m in mistakes if not np.allclose(m.answer, want)]
-    return check_value(answer, want, name="uᵀ·J", mistakes=mistakes,
-                       success=f"uᵀ·J = {describe_array(want)} is right: one reverse pass gives it.")
+    return _check_product(answer, J, J.T, u, _VJP)
 
 
 def _numeric(value: Any) -> bool:
