@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import chromium_path, free_port, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the workbench notebook, whatever its number in the course
@@ -44,21 +43,6 @@ RUN_ALL_TIMEOUT = 150           # s, every cell of the notebook executed
 CHANGE_TIMEOUT = 30             # s, the pictures updating after the drag
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
-
-
-def chromium_path() -> str:
-    """Debian's chromium (GRADLAB_CHROMIUM overrides); skip when there is none."""
-    for candidate in (os.environ.get("GRADLAB_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"):
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    pytest.skip("no chromium here (looked for GRADLAB_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser): "
-                "`bash dev.sh test` installs Debian's chromium when run as root (apt-get install chromium)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def api(port: int, path: str, method: str = "GET") -> object:
@@ -137,13 +121,7 @@ def lab_server(tmp_path):
                 api(port, f"/api/kernels/{kernel['id']}", method="DELETE")
         except Exception:  # noqa: BLE001 - the server may already be gone
             pass
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=15)
+        stop_process_group(server)
         log.close()
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import free_port, stop_process_group
 
 from gradlab.classroom.lab import SETTINGS_ENV, first_notebook_args, lab_environment, settings_dir
 
@@ -55,12 +54,6 @@ def test_the_first_notebook_in_course_order_is_opened(tmp_path):
     assert first_notebook_args(tmp_path, ["other.ipynb"]) == []
     assert first_notebook_args(tmp_path, ["--LabApp.default_url=/lab"]) == []
     assert first_notebook_args(tmp_path / "empty", []) == []
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_gradlab_lab_serves_the_settings_and_opens_the_first_notebook(tmp_path):
@@ -110,11 +103,5 @@ def test_gradlab_lab_serves_the_settings_and_opens_the_first_notebook(tmp_path):
         assert settings["settings"]["fetchNews"] == "false"
         assert settings["settings"]["checkForUpdates"] is False
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=15)
+        stop_process_group(server)
         log.close()

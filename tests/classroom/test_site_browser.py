@@ -22,20 +22,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from browser_support import chromium_path
 
 from gradlab.classroom.course import course_order
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 LOAD_TIMEOUT = 30_000           # ms, one page and its scripts
-
-
-def chromium_path() -> str:
-    for candidate in (os.environ.get("GRADLAB_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"):
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    pytest.skip("no chromium here (looked for GRADLAB_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser): "
-                "`bash dev.sh test` installs Debian's chromium when run as root (apt-get install chromium)")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
