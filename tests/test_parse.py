@@ -192,7 +192,7 @@ class TestRejections:
         ("2 * clip(x, 0)", "clip() takes 3 arguments, got 2", 4),
         ("sum()", "sum() takes 1 or 2 arguments, got 0", 0),
         ("sum(x, y)", "axis", 7),
-        ("max(x, axis=y)", "axis", 14),
+        ("max(x, axis=y)", "axis", 12),
         ("max(x, 1, axis=0)", "keyword arguments", 10),
         ("x +* 2", "syntax error", 3),
         ("2x", "syntax error", 0),
