@@ -51,7 +51,8 @@ class In:
 
 
 class Out:
-    """An output with options (``borrow`` is accepted for API familiarity)."""
+    """An output with options: ``borrow=True`` lets the returned array share memory with
+    another output or the function's internals (no defensive copy; do not write into it)."""
 
     def __init__(self, variable: Variable, borrow: bool = False):
         self.variable = variable
@@ -162,7 +163,8 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
     rewrite_done = time.perf_counter()
 
     fn, source, ctx = _link(fgraph, ins, in_vars, shared_vars, len(out_vars), update_pairs,
-                            return_list, allow_input_downcast, name, mode_sets=mode.sets)
+                            return_list, allow_input_downcast, name, mode_sets=mode.sets,
+                            borrow=_borrowed(outputs))
     maker = FunctionMaker(fgraph=fgraph, source=source, trace=trace, mode=mode, inputs=ins,
                           outputs=user_outputs, updates=update_pairs, givens=replacements,
                           user_outputs=user_outputs, shared=shared_vars,
@@ -215,6 +217,12 @@ def _normalize_outputs(outputs: Any) -> tuple:
             raise TypeError(f"output {pos} is a disconnected gradient; ask grad for return_disconnected='zero'")
         normalized.append(out)
     return normalized, not single
+
+
+def _borrowed(outputs: Any) -> list:
+    """``Out(y, borrow=True)`` flags, one per output."""
+    outs = outputs if isinstance(outputs, (list, tuple)) else [] if outputs is None else [outputs]
+    return [isinstance(out, Out) and bool(out.borrow) for out in outs]
 
 
 def _update_list(updates: Any) -> list:
@@ -364,7 +372,7 @@ def _input_filter(ctx: CodegenContext, spec: In, var: Variable, allow_downcast: 
 
 def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable], shared_vars: Sequence[Variable],
           n_out: int, update_pairs: Sequence[tuple], return_list: bool, allow_downcast: Optional[bool],
-          name: Optional[str], mode_sets: tuple = ()) -> tuple:
+          name: Optional[str], mode_sets: tuple = (), borrow: Sequence[bool] = ()) -> tuple:
     """Generate, compile and return ``(callable, source, context)``.
 
     The generated function checks its arguments, runs the body inside a
@@ -389,12 +397,12 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
     lines += [f"    except {passthrough}:", "        raise",
               "    except Exception as _exc:", f"        raise {explain}(_exc, [{', '.join(args)}]) from None"]
     exprs = []
+    copies = _outputs_to_copy(fgraph, borrow)
     for i, (var, expr) in enumerate(zip(fgraph.outputs, outs)):
         if var.ndim is None:  # not an array (a random generator): a copy, never the shared one itself
             exprs.append(f"{ctx.bind(copy.deepcopy, 'deepcopy')}({expr})")
             continue
-        aliased = _views_storage(var, fgraph) or fgraph.outputs.index(var) != i
-        exprs.append(f"_asarray({expr}).copy()" if aliased else (f"_asarray({expr})" if var.ndim == 0 else expr))
+        exprs.append(f"_asarray({expr}).copy()" if copies[i] else (f"_asarray({expr})" if var.ndim == 0 else expr))
     # updates: computed values first, then written together (all or nothing)
     for k in range(len(update_pairs)):
         lines.append(f"    _u{k} = {exprs[n_out + k]}")
@@ -410,25 +418,53 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
     return compile_source(source, ctx, fn_name), source, ctx
 
 
-def _views_storage(var: Variable, fgraph: FunctionGraph) -> bool:
-    """Could ``var``'s value share memory with an argument, a constant or a shared value?
-
-    Follows ``view_map`` (outputs that are views of inputs: transpose,
-    reshape, indexing …) back to where the memory comes from; such outputs
-    are copied so the caller never gets a view of its own argument.
-    """
-    inputs = set(fgraph.inputs)
-    while True:
-        if var in inputs or isinstance(var, Constant):
-            return True
+def memory_roots(var: Variable) -> set:
+    """The variables whose buffer ``var``'s value may be: itself, or, through ``view_map``
+    (views: transpose, reshape, slices …) and ``destroy_map`` (in-place ops), the
+    buffers of the inputs it views or overwrites, followed back to where they are made."""
+    roots: set = set()
+    stack = [var]
+    seen: set = set()
+    while stack:
+        var = stack.pop()
+        if var in seen:
+            continue
+        seen.add(var)
         node = var.owner
         if node is None:
-            return False
-        view_map = getattr(node.op, "view_map", None) or {}
-        sources = view_map.get(node.outputs.index(var))
+            roots.add(var)
+            continue
+        k = node.outputs.index(var)
+        sources = list((getattr(node.op, "view_map", None) or {}).get(k, ())) + \
+            list((getattr(node.op, "destroy_map", None) or {}).get(k, ()))
         if not sources:
-            return False
-        var = node.inputs[sources[0]]
+            roots.add(var)
+        stack.extend(node.inputs[j] for j in sources)
+    return roots
+
+
+def _outputs_to_copy(fgraph: FunctionGraph, borrow: Sequence[bool]) -> list:
+    """Which of ``fgraph.outputs`` (the returned values, then the updates' new values) are
+    copied so that each is the caller's (or the shared variable's) own array.
+
+    A value is copied when its memory may be an argument's, a constant's or a shared
+    variable's (writing into it would change them), or an earlier output's or update's
+    (two results sharing memory: ``[y, y[::-1]]``, ``y`` returned twice, an update
+    ``s: y.T`` next to the output ``y``).  ``Out(y, borrow=True)`` skips the second
+    kind of copy (the caller promises not to write into it; values from arguments,
+    constants and shared storage are still copied).
+    """
+    inputs = set(fgraph.inputs)
+    claimed: set = set()
+    result = []
+    for i, var in enumerate(fgraph.outputs):
+        roots = memory_roots(var)
+        external = any(r in inputs or isinstance(r, Constant) for r in roots)
+        shared_with_earlier = bool(roots & claimed)
+        claimed |= roots
+        lent = i < len(borrow) and borrow[i]
+        result.append(external or (shared_with_earlier and not lent))
+    return result
 
 
 def _update_cells(ctx: CodegenContext, update_pairs: Sequence[tuple]) -> list:
