@@ -11,6 +11,7 @@ output is computed — all or nothing.
 from __future__ import annotations
 
 import copy
+import threading
 import time
 import warnings
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
@@ -23,7 +24,7 @@ from gradlab.compile.modes import Mode, get_mode
 from gradlab.compile.default_updates import with_default_updates
 from gradlab.compile.oom import explain_memory_error
 from gradlab.compile.memory import tune_malloc
-from gradlab.compile.shared import SharedVariable
+from gradlab.compile.shared import SharedVariable, lock_of
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.fgraph import FunctionGraph
 from gradlab.gradient.types import DisconnectedType, NullType
@@ -146,8 +147,12 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
     out_vars, return_list = _normalize_outputs(outputs)
     update_pairs = _normalize_updates(with_default_updates(out_vars, _update_list(updates), no_default_updates))
     replacements = _normalize_givens(givens)
-
     user_outputs = list(out_vars)
+    input_updates = _input_updates(ins)
+    if input_updates:  # In(x, value=v, update=e): e is computed as one more (hidden) output
+        out_vars = out_vars + [expr for _, expr in input_updates]
+        user_return_list, return_list = return_list, True
+
     user_updates = [expr for _, expr in update_pairs]
     if replacements:
         rebuilt, _ = clone_graph(out_vars + user_updates, replace=replacements)
@@ -171,7 +176,88 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
                           rewrite_time=rewrite_done - start, compile_time=time.perf_counter() - start,
                           codegen=ctx)
     defaults = [i.value if i.has_default else _MISSING for i in ins]
-    return Function(fn, maker, [i.name for i in ins], defaults, name)
+    names = [i.name for i in ins]
+    if input_updates:
+        return _StatefulFunction(fn, maker, names, defaults, name, [pos for pos, _ in input_updates],
+                                 len(user_outputs), user_return_list,
+                                 _Locks(shared_vars if update_pairs else [], own=True))
+    if update_pairs:
+        return _LockedFunction(fn, maker, names, defaults, name, _Locks(shared_vars))
+    return Function(fn, maker, names, defaults, name)
+
+
+def _input_updates(ins: Sequence[In]) -> list:
+    """``(position, expression)`` of each ``In(x, value=v, update=e)``, checked."""
+    from gradlab.tensor.variable import as_tensor_variable
+    found = []
+    for pos, spec in enumerate(ins):
+        if spec.update is None:
+            continue
+        label = spec.name or str(spec.variable)
+        if not spec.has_default:
+            raise TypeError(f"In({label}, update=...) needs a starting value: In({label}, value=..., update=...)")
+        expr = as_tensor_variable(spec.update)
+        var = spec.variable
+        if expr.dtype != var.dtype or expr.ndim != var.ndim:
+            raise TypeError(f"the update of input {label!r} has type {expr.type}, the input {var.type}; "
+                            f"cast it (gt.cast(update, '{var.dtype}')) or give it the input's dimensions")
+        found.append((pos, expr))
+    return found
+
+
+class _Locks:
+    """The locks of the shared variables a call reads and updates (plus one of its own),
+    taken in one global order (by ``id``) so that two functions never wait for each other."""
+
+    def __init__(self, shared_vars: Sequence[SharedVariable], own: bool = False):
+        own = [threading.RLock()] if own else []
+        self.locks = sorted({id(lk): lk for lk in [lock_of(v) for v in shared_vars] + own}.values(), key=id)
+
+    def __enter__(self) -> None:
+        for lock in self.locks:
+            lock.acquire()
+
+    def __exit__(self, *exc: Any) -> None:
+        for lock in reversed(self.locks):
+            lock.release()
+
+
+class _LockedFunction(Function):
+    """A function with updates: each call's read-compute-write of its shared variables is
+    atomic — a call holds the locks of every shared variable it reads (see docs/threads.md)."""
+
+    def __init__(self, fn: Any, maker: FunctionMaker, input_names: Sequence[Optional[str]], defaults: Sequence[Any],
+                 name: Optional[str], locks: _Locks):
+        super().__init__(fn, maker, input_names, defaults, name)
+        self._lock = locks.locks[0] if len(locks.locks) == 1 else locks
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs or len(args) != self._nin:
+            args = self._bind(args, kwargs)
+        with self._lock:
+            return self._fn(*args)
+
+
+class _StatefulFunction(Function):
+    """A function with ``In(x, value=v, update=e)`` inputs: after each call, ``x``'s
+    default becomes the value of ``e`` (PyTensor's stateful inputs).  The call and the
+    change of defaults happen under the function's locks (see docs/threads.md)."""
+
+    def __init__(self, fn: Any, maker: FunctionMaker, input_names: Sequence[Optional[str]], defaults: Sequence[Any],
+                 name: Optional[str], updated: Sequence[int], n_visible: int, return_list: bool, locks: _Locks):
+        super().__init__(fn, maker, input_names, defaults, name)
+        self._updated = list(updated)
+        self._n_visible = n_visible
+        self._return_list = return_list
+        self._lock = locks
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            results = self._fn(*self._bind(args, kwargs))
+            for pos, value in zip(self._updated, results[self._n_visible:]):
+                self._defaults[pos] = value
+        visible = results[:self._n_visible]
+        return visible if self._return_list else (visible[0] if visible else None)
 
 
 def _normalize_inputs(inputs: Any) -> list:
