@@ -25,7 +25,7 @@ from gradlab.compile.default_updates import with_default_updates
 from gradlab.compile.oom import explain_memory_error
 from gradlab.compile.memory import tune_malloc
 from gradlab.compile.shared import SharedVariable, lock_of
-from gradlab.graph.basic import Constant, Variable
+from gradlab.graph.basic import Constant, GraphBundle, Variable
 from gradlab.graph.fgraph import FunctionGraph
 from gradlab.gradient.types import DisconnectedType, NullType
 from gradlab.graph.traversal import ancestors, clone_graph, graph_inputs
@@ -111,6 +111,21 @@ class Function:
                     raise TypeError(f"{label} is missing a value for input {missing!r} (inputs: {names})")
         return values
 
+    def __reduce__(self) -> tuple:
+        """A compiled function pickles as what made it — the graph (one flat bundle:
+        see ``graph/basic.py``), the options and the current defaults — and is compiled
+        again when loaded (shared variables come back with their values)."""
+        m = self.maker
+        ins = list(m.inputs)
+        variables = ([i.variable for i in ins] + [i.update for i in ins if i.update is not None]
+                     + list(m.user_outputs) + [v for pair in m.updates for v in pair]
+                     + [v for pair in m.givens.items() for v in pair])
+        options = dict(names=[i.name for i in ins], defaults=[None if d is _MISSING else (d,) for d in self._defaults],
+                       has_update=[i.update is not None for i in ins], n_out=len(m.user_outputs),
+                       n_updates=len(m.updates), n_givens=len(m.givens), return_list=m.return_list,
+                       borrow=list(m.borrow), mode=m.mode, name=self.name, downcast=m.allow_input_downcast)
+        return (_load_function, (GraphBundle(variables), options))
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
         from gradlab.viz.display import function_mimebundle
         return function_mimebundle(self)
@@ -120,6 +135,22 @@ class Function:
 
 
 _MISSING = object()
+
+
+def _load_function(bundle: GraphBundle, o: dict) -> "Function":
+    """A pickled :class:`Function` compiled again (see ``Function.__reduce__``)."""
+    vs = iter(bundle.variables)
+    in_vars = [next(vs) for _ in o["names"]]
+    updates_of = [next(vs) if has else None for has in o["has_update"]]
+    ins = [In(v, name=n, value=None if d is None else d[0], update=u)
+           for v, n, d, u in zip(in_vars, o["names"], o["defaults"], updates_of)]
+    outs = [next(vs) for _ in range(o["n_out"])]
+    outs = [Out(v, borrow=True) if b else v for v, b in zip(outs, o["borrow"])]
+    updates = [(next(vs), next(vs)) for _ in range(o["n_updates"])]
+    givens = [(next(vs), next(vs)) for _ in range(o["n_givens"])]
+    return function(ins, outs if o["return_list"] else outs[0], updates=updates, givens=givens or None,
+                    mode=o["mode"], on_unused_input="ignore", name=o["name"],
+                    allow_input_downcast=o["downcast"], no_default_updates=True)
 
 
 # ---------------------------------------------------------------------------
@@ -149,9 +180,10 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
     replacements = _normalize_givens(givens)
     user_outputs = list(out_vars)
     input_updates = _input_updates(ins)
+    user_return_list = return_list
     if input_updates:  # In(x, value=v, update=e): e is computed as one more (hidden) output
         out_vars = out_vars + [expr for _, expr in input_updates]
-        user_return_list, return_list = return_list, True
+        return_list = True
 
     user_updates = [expr for _, expr in update_pairs]
     if replacements:
@@ -172,7 +204,8 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
                             borrow=_borrowed(outputs))
     maker = FunctionMaker(fgraph=fgraph, source=source, trace=trace, mode=mode, inputs=ins,
                           outputs=user_outputs, updates=update_pairs, givens=replacements,
-                          user_outputs=user_outputs, shared=shared_vars,
+                          user_outputs=user_outputs, shared=shared_vars, return_list=user_return_list,
+                          borrow=_borrowed(outputs), allow_input_downcast=allow_input_downcast,
                           rewrite_time=rewrite_done - start, compile_time=time.perf_counter() - start,
                           codegen=ctx)
     defaults = [i.value if i.has_default else _MISSING for i in ins]

@@ -94,6 +94,9 @@ class Composite(ScalarOp):
                          out_dtype=out_dtype, params=signature,
                          doc="a fused chain of elementwise operations")
 
+    def __reduce__(self) -> tuple:
+        return (Composite, (self.nin, self.program, self.literals, self.out_dtype, self.input_names))
+
     # -- reading ------------------------------------------------------------
     def inner_pieces(self, inputs: Sequence[Any], named: Sequence[int] = (), names: Sequence[str] = ()) -> list:
         """The expression as a piece tree (see :mod:`gradlab.bounded_text`): strings,
