@@ -204,7 +204,7 @@ class Composite(ScalarOp):
                 elif kind == "i" and use_buffers and input_last_use.get(j) == pos:
                     free.setdefault(self.out_dtype, []).append(in_names[j])
                     del input_last_use[j]
-            ufunc = _ufunc(op)
+            ufunc = _ufunc(op, dtype)
             if use_buffers and full and (ufunc is not None or op.name == "second"):
                 pool = free.get(dtype)
                 if pool:
@@ -250,10 +250,13 @@ class Composite(ScalarOp):
         return run(*arrays)
 
 
-def _ufunc(op: ScalarOp) -> Optional[np.ufunc]:
+def _ufunc(op: ScalarOp, dtype: str) -> Optional[np.ufunc]:
+    """The ufunc computing ``op`` into a buffer of ``dtype`` (None: call its implementation).
+    ``np.rint`` stands for ``round`` on floats only: on integers it would make floats, and
+    rounding an integer leaves it as it is (``np.round``)."""
     if isinstance(op.impl, np.ufunc):
         return op.impl
-    return _UFUNC_FOR.get(op.name)
+    return _UFUNC_FOR.get(op.name) if np.dtype(dtype).kind in "fc" else None
 
 
 def _literal_text(value: Any) -> str:

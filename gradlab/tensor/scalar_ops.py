@@ -151,10 +151,30 @@ def _round_half_even(x):
 
 # -- partial-derivative rules (symbolic; a, b are inputs, z the output) ---
 # (``m`` is gradlab.tensor.math, imported at the end of this module)
-def _pow_vjp(xs, z, gz):
-    # d(a**b)/da = b * a**(b-1) ; d(a**b)/db = log(a) * a**b
+def _pow_partials(xs, z, gz=None):
+    """d(a**b)/da = b * a**(b-1), d(a**b)/db = log(a) * a**b (times ``gz``: the vjp keeps
+    the seed's printed form ``(gz * b) * a ** (b - 1)``) — with the limits where the
+    formulas give 0 * inf = nan but the derivative exists: b = 0 (a**0 is the constant 1:
+    d/da = 0, even at a = 0) and a**b = 0 (0**b for b > 0 is the constant 0: d/db = 0).
+    A constant b (or a) that rules the case out builds no guard."""
     a, b = xs
-    return [(gz * b) * (a ** (b - 1)), gz * m.log(a) * z]
+    da = (b if gz is None else gz * b) * (a ** (b - 1))
+    if not _known(b, lambda v: np.all(v != 0)):
+        da = m.switch(m.eq(b, 0), 0, da)
+    db = m.log(a) * z if gz is None else gz * m.log(a) * z
+    if not _known(a, lambda v: np.all(v > 0)):
+        db = m.switch(m.eq(z, 0), 0, db)
+    return [da, db]
+
+
+def _known(var, test) -> bool:
+    """Is ``var`` a constant whose value passes ``test``?"""
+    data = getattr(var, "data", None)
+    return data is not None and bool(test(np.asarray(data)))
+
+
+def _pow_vjp(xs, z, gz):
+    return _pow_partials(xs, z, gz)
 
 
 TABLE: dict = {}
@@ -183,7 +203,7 @@ def _build_table() -> None:
     _row("mod", 2, np.mod, symbol="%", precedence=6,
          partials=lambda xs, z: [1, -m.floor_div(xs[0], xs[1])], doc="a mod b")
     _row("pow", 2, np.power, symbol="**", precedence=8, vjp=_pow_vjp,
-         partials=lambda xs, z: [xs[1] * xs[0] ** (xs[1] - 1), m.log(xs[0]) * z], doc="a ** b")
+         partials=_pow_partials, doc="a ** b")
     _row("neg", 1, np.negative, symbol="-", precedence=7, partials=lambda xs, z: [-1], doc="-a")
     _row("reciprocal", 1, np.reciprocal, partials=lambda xs, z: [-m.sqr(z)], doc="1 / a")
     _row("maximum", 2, np.maximum, commutative=True,
