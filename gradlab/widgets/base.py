@@ -26,6 +26,7 @@ controls' current values.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Optional
 
 import ipywidgets as widgets
@@ -41,6 +42,16 @@ def make_slider(description: str, low: float, high: float, value: float) -> widg
     """A continuous-update float slider with about ``SLIDER_POSITIONS`` positions (NaN refused)."""
     return FiniteSlider(value=value, min=low, max=high, step=(high - low) / SLIDER_POSITIONS,
                         description=description, continuous_update=True, readout_format=".3g")
+
+
+def plain_text(widget: Any) -> str:
+    """One line saying what ``widget`` is (its class and the first line of its
+    docstring) and that running the cell makes it work."""
+    doc = (type(widget).__doc__ or "").strip().splitlines()
+    what = re.sub(r"``([^`]*)``", r"\1", doc[0]).rstrip(".") if doc else "an interactive widget"
+    what = what[:1].lower() + what[1:]
+    return (f"{type(widget).__name__}: an interactive widget to {what}. "
+            "Run this cell in Jupyter, with its kernel running, to use it.")
 
 
 class Workbench(widgets.VBox):
@@ -62,6 +73,15 @@ class Workbench(widgets.VBox):
         for control in watch:
             control.observe(self._on_change, names="value")
         self.refresh()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget's view, with one friendly line as its text: what the widget is
+        and that it needs a running kernel (a notebook opened without one, or a page
+        of the website, shows this line instead of ``GraphExplorer(children=(…``)."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle["text/plain"] = plain_text(self)
+        return bundle
 
     @property
     def error_message(self) -> str:
