@@ -292,3 +292,31 @@ def test_widgets_without_a_kernel_show_one_friendly_line(notebook):
            if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
            and "children=" in text(output["data"].get("text/plain", ""))]
     assert not bad, f"{name}: cells {bad} store a widget's raw repr as its text (refresh the notebook)"
+
+
+def test_refresh_drops_solution_outputs_once_they_say_right():
+    """refresh_outputs.py stores no solution output, and refuses a solution whose
+    checker does not say ✓ (a broken solution would otherwise go unnoticed)."""
+    import importlib.util
+    nbformat = pytest.importorskip("nbformat")
+    spec = importlib.util.spec_from_file_location("refresh_outputs", NOTEBOOKS[0].parent / "refresh_outputs.py")
+    refresh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(refresh)
+
+    def notebook(said: str):
+        cell = nbformat.v4.new_code_cell("exercises.check_value(1, 1)", metadata={"tags": ["solution"]})
+        cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": said}, execution_count=3)]
+        cell.execution_count = 3
+        plain = nbformat.v4.new_code_cell("1 + 1", metadata={"tags": ["nbval-check-output"]})
+        plain.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=4)]
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [cell, plain]
+        return nb
+
+    right = notebook("✓ your answer is right.")
+    assert refresh.drop_solution_outputs(right) == []
+    assert right.cells[0].outputs == [] and right.cells[0].execution_count is None
+    assert right.cells[1].outputs, "only solution cells lose their output"
+    wrong = notebook("✗ your answer is 2, but it should be 1.")
+    (problem,) = refresh.drop_solution_outputs(wrong)
+    assert "does not say ✓" in problem
