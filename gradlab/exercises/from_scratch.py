@@ -99,10 +99,16 @@ def _reference_gradient(cost: Callable[..., Any], values: Dict[str, float]) -> D
 
 # -- the reverse-mode Value ----------------------------------------------------
 
+class _Unfinished(Exception):
+    """A method of the student's class still returns ``...``."""
+
+
 def _attempt(what: str, build: Callable[[], Any]) -> Any:
     """``build()``, or the Feedback saying what raised (a missing method names itself)."""
     try:
         result = build()
+    except _Unfinished as exc:
+        return Feedback.wrong(f"{exc} still returns `...` (tried on {what}): replace it with your answer.")
     except NotImplementedError as exc:
         return Feedback.wrong(f"{what}: {exc or 'a method still raises NotImplementedError'}: write it.")
     except TypeError as exc:
@@ -123,10 +129,10 @@ def _grads(Value: Any, values: Sequence[float], cost: Callable[..., Any], passes
     leaves = [Value(float(v)) for v in values]
     out = cost(*leaves)
     if out is None or out is Ellipsis:
-        raise TypeError("an operation returned Ellipsis or None")
+        raise _Unfinished("an operation")
     for _ in range(passes):
         if out.backward() is Ellipsis:
-            raise TypeError("backward still returns Ellipsis")
+            raise _Unfinished("backward()")
     return [float(leaf.grad) for leaf in leaves], out
 
 
@@ -243,7 +249,7 @@ def _dual_derivative(Dual: Any, values: Sequence[float], cost: Callable[..., Any
     duals = [Dual(float(v), 1.0 if j == k else 0.0) for j, v in enumerate(values)]
     out = cost(*duals)
     if out is None or out is Ellipsis:
-        raise TypeError("an operation returned Ellipsis or None")
+        raise _Unfinished("an operation")
     return float(out.tangent)
 
 
@@ -333,8 +339,12 @@ def check_matmul_vjp(vjp: Callable[..., Any]) -> Feedback:
     dA_want = _finite_difference_vjp(lambda a, b: a @ b, [A, B], g, 0)
     dB_want = _finite_difference_vjp(lambda a, b: a @ b, [A, B], g, 1)
     for name, got, want, shape_of, hint in (
-            ("dA", pair[0], dA_want, "A", "g is 2×4 and B is 3×4: the product that gives a 2×3 is g @ B.T"),
-            ("dB", pair[1], dB_want, "B", "A is 2×3 and g is 2×4: the product that gives a 3×4 is A.T @ g")):
+            ("dA", pair[0], dA_want, "A", "g is 2×4 and B is 3×4: which product of the two, transposed as "
+                                          "needed, is 2×3?"),
+            ("dB", pair[1], dB_want, "B", "A is 2×3 and g is 2×4: which product of the two, transposed as "
+                                          "needed, is 3×4?")):
+        if got is Ellipsis or got is None:
+            return Feedback.wrong(f"{name} is still `...`: replace it with your answer.")
         got_shape = np.shape(got)
         if got_shape != want.shape:
             transposed = " (it is transposed)" if got_shape == want.shape[::-1] else ""
@@ -342,7 +352,7 @@ def check_matmul_vjp(vjp: Callable[..., Any]) -> Feedback:
                                   f"it is the adjoint of, {shape_of} {want.shape}: {hint}.")
         feedback = check_value(got, want, name=name, rtol=1e-5, atol=1e-7)
         if not feedback:
-            return Feedback.wrong(feedback.message + f" Compare with finite differences: {hint}.")
+            return Feedback.wrong(feedback.message + f" (compared with finite differences). {hint}")
     return Feedback.right("the matrix product's VJP is right: dA = g @ B.T and dB = A.T @ g, as finite "
                           "differences say.")
 

@@ -146,7 +146,7 @@ def test_unfinished_and_wrong_arguments():
 
         def __mul__(self, other):
             return ...
-    wrong_with(exercises.check_backward(Unfinished), "`...`")
+    wrong_with(exercises.check_backward(Unfinished), "still returns `...`")
     wrong_with(exercises.check_backward(make_value()(1.0)), "the class itself")
 
 
@@ -192,9 +192,14 @@ def test_dual_numbers():
 
 def test_matmul_vjp():
     assert exercises.check_matmul_vjp(lambda A, B, g: (g @ B.T, A.T @ g))
-    wrong_with(exercises.check_matmul_vjp(lambda A, B, g: ((g @ B.T).T, A.T @ g)), "transposed", "g @ B.T")
+    wrong_with(exercises.check_matmul_vjp(lambda A, B, g: ((g @ B.T).T, A.T @ g)), "transposed", "which product")
     wrong_with(exercises.check_matmul_vjp(lambda A, B, g: (g @ B.T, 2 * A.T @ g)), "dB", "finite differences")
     wrong_with(exercises.check_matmul_vjp(lambda A, B, g: ...), "`...`")
+    wrong_with(exercises.check_matmul_vjp(lambda A, B, g: (..., ...)), "dA is still `...`")
+    for attempt in (lambda A, B, g: (..., ...), lambda A, B, g: (g @ B.T * 2, A.T @ g),
+                    lambda A, B, g: (np.zeros(3), A.T @ g)):
+        message = exercises.check_matmul_vjp(attempt).message
+        assert "B.T" not in message and "A.T" not in message, f"a hint gives the answer away: {message}"
 
 
 def test_broadcast_vjp():
