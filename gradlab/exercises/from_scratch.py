@@ -10,9 +10,10 @@ on notebook 2's three graphs, against ``gt.grad``:
 - :func:`check_backward` — ``Value(data)`` with ``+``, ``*``, ``exp``, ``**``
   (and what the scaffold builds from them: ``-``, ``/``), ``.grad`` and
   ``.backward()``.  Each bug has its own hint: no accumulation when a value is
-  reused (``=`` where ``+=`` belongs, micrograd's issue 2), a wrong order of
+  reused (``=`` where ``+=`` belongs), a wrong order of
   the backward pass (inputs first, or a node passing its adjoint on before
-  every consumer has added its term), a second backward pass that adds onto
+  every consumer has added its term, or once per path: micrograd's issue 2),
+  a second backward pass that adds onto
   the first (no reset);
 - :func:`check_dual` — ``Dual(value, tangent)`` with the same operations;
 - :func:`check_matmul_vjp` — ``(A, B, g) -> (dA, dB)`` for ``Y = A @ B``:

@@ -26,7 +26,6 @@ controls' current values.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Iterable, Optional
 
 import ipywidgets as widgets
@@ -45,13 +44,10 @@ def make_slider(description: str, low: float, high: float, value: float) -> widg
 
 
 def plain_text(widget: Any) -> str:
-    """One line saying what ``widget`` is (its class and the first line of its
-    docstring) and that running the cell makes it work."""
-    doc = (type(widget).__doc__ or "").strip().splitlines()
-    what = re.sub(r"``([^`]*)``", r"\1", doc[0]).rstrip(".") if doc else "an interactive widget"
-    what = what[:1].lower() + what[1:]
-    return (f"{type(widget).__name__}: an interactive widget to {what}. "
-            "Run this cell in Jupyter, with its kernel running, to use it.")
+    """One line saying what ``widget`` is and that running its cell makes it work
+    (what a notebook opened without a kernel, or a page of the website, shows)."""
+    return (f"{type(widget).__name__}, an interactive gradlab widget: run this cell in Jupyter, with its "
+            "kernel running, to see it and use it.")
 
 
 class Workbench(widgets.VBox):
