@@ -2,4 +2,4 @@
 from gradlab.compile.errors import InputError, NodeError, UnusedInputError  # noqa: F401
 from gradlab.compile.function import Function, FunctionMaker, In, MissingInputError, Out, function  # noqa: F401
 from gradlab.compile.modes import MODE_SETS, Mode, get_mode  # noqa: F401
-from gradlab.compile.shared import SharedVariable, shared  # noqa: F401
+from gradlab.tensor.shared import SharedVariable, shared  # noqa: F401

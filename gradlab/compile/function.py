@@ -23,10 +23,10 @@ from gradlab.compile.modes import Mode, get_mode
 from gradlab.compile.default_updates import with_default_updates
 from gradlab.compile.oom import explain_memory_error
 from gradlab.compile.memory import tune_malloc
-from gradlab.compile.shared import SharedVariable
+from gradlab.tensor.shared import SharedVariable
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.fgraph import FunctionGraph
-from gradlab.gradient.types import DisconnectedType, NullType
+from gradlab.graph.gradient_types import DisconnectedType, NullType
 from gradlab.graph.traversal import ancestors, clone_graph, graph_inputs
 
 

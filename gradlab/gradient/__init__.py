@@ -12,7 +12,7 @@
   :func:`zero_grad`, :func:`disconnected_grad`, :func:`grad_clip`,
   :func:`grad_scale`, :func:`undefined_grad`, and :func:`grad_undefined` /
   :func:`grad_not_implemented` for op authors;
-- types and errors (:mod:`.types`): :class:`NullType`,
+- types and errors (:mod:`gradlab.graph.gradient_types`, beside the Op contract): :class:`NullType`,
   :class:`DisconnectedType`, :class:`DisconnectedInputError`,
   :class:`NullTypeGradError`, :class:`GradientError`, :func:`check_no_null`.
 
@@ -27,7 +27,7 @@ input ``i``.  Returning ``None`` from ``grad`` is a ``TypeError``, the wrong
 number of terms a ``ValueError``; an op whose ``grad`` raises
 ``NotImplementedError`` (the base ``Op.grad``) gets ``NullType`` gradients.
 """
-from gradlab.gradient.types import (DisconnectedInputError, DisconnectedType, GradientError, NullType,  # noqa: F401
+from gradlab.graph.gradient_types import (DisconnectedInputError, DisconnectedType, GradientError, NullType,  # noqa: F401
                                     NullTypeGradError, check_no_null, disconnected_type, is_disconnected,
                                     is_null)
 from gradlab.gradient.control import (ConsiderConstant, DisconnectedGrad, GradClip, GradScale,  # noqa: F401

@@ -43,7 +43,7 @@ import gradlab.tensor as gt
 from gradlab.graph.basic import Variable
 from gradlab.graph.traversal import clone_replace
 from gradlab.gradient.control import grad_not_implemented
-from gradlab.gradient.types import disconnected_type, is_disconnected, is_null
+from gradlab.graph.gradient_types import disconnected_type, is_disconnected, is_null
 
 __all__ = ["Flow", "is_float_dtype", "is_discrete", "is_real", "grad_dtype", "cast_to", "zeros_for", "ndim_mismatch",
            "connection_pattern", "call_l_op", "check_term", "node_vjp", "pullback", "node_jvp", "pushforward",

@@ -16,7 +16,7 @@ import numpy as np
 
 import gradlab.tensor as gt
 from gradlab.gradient.reverse import grad
-from gradlab.gradient.types import GradientError
+from gradlab.graph.gradient_types import GradientError
 
 __all__ = ["numeric_grad", "numeric_jacobian", "verify_grad", "default_tolerance", "TYPE_EPS", "TYPE_TOL"]
 

@@ -25,7 +25,7 @@ from gradlab.gradient.adapter import (cast_to, grad_dtype, node_rop_by_double_lo
                                       zeros_for)
 from gradlab.gradient.reverse import (DISCONNECTED_POLICIES, RETURN_DISCONNECTED, Variables, as_gradient,
                                       as_variable_list, check_choice, in_form)
-from gradlab.gradient.types import (DisconnectedInputError, NullTypeGradError, disconnected_type, is_disconnected,
+from gradlab.graph.gradient_types import (DisconnectedInputError, NullTypeGradError, disconnected_type, is_disconnected,
                                     is_null)
 
 __all__ = ["Rop", "push_forward", "node_rop_by_double_lop"]

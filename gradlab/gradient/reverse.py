@@ -26,7 +26,7 @@ import gradlab.tensor as gt
 from gradlab.graph.basic import Variable
 from gradlab.graph.traversal import toposort
 from gradlab.gradient.adapter import cast_to, connection_pattern, grad_dtype, ndim_mismatch, pullback, zeros_for
-from gradlab.gradient.types import (DisconnectedInputError, DisconnectedType, NullType, NullTypeGradError,
+from gradlab.graph.gradient_types import (DisconnectedInputError, DisconnectedType, NullType, NullTypeGradError,
                                     disconnected_type, is_disconnected, is_null)
 
 __all__ = ["grad", "Lop", "subgraph_grad", "backpropagate", "DISCONNECTED_POLICIES", "RETURN_DISCONNECTED",

@@ -188,7 +188,7 @@ class BatchedLoop(Op):
         """The core op's gradient graph, batched: batched inputs get batched
         gradients, shared inputs the sum over the batch."""
         from gradlab.gradient.adapter import grad_dtype, node_vjp
-        from gradlab.gradient.types import is_disconnected, is_null
+        from gradlab.graph.gradient_types import is_disconnected, is_null
         from gradlab.tensor.type import TensorType
         core = self.core_node
         dummies = [TensorType(grad_dtype(o), o.type.shape).make_variable() for o in core.outputs]

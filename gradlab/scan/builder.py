@@ -262,8 +262,8 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
         >>> gradlab.function([x], csum)([1.0, 2.0, 3.0])
         array([1., 3., 6.])
     """
-    from gradlab.compile.shared import SharedVariable
-    from gradlab.gradient.types import DisconnectedInputError
+    from gradlab.tensor.shared import SharedVariable
+    from gradlab.graph.gradient_types import DisconnectedInputError
     who = f"scan {name!r}" if name else "scan"
     if not callable(fn):
         raise TypeError(f"{who}: fn must be a function of the step's values, got {type(fn).__name__}")

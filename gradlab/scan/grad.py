@@ -29,7 +29,7 @@ import gradlab.tensor as gt
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.traversal import ancestors, clone_replace
 from gradlab.gradient.adapter import grad_dtype, is_real, zeros_for
-from gradlab.gradient.types import is_disconnected, is_null
+from gradlab.graph.gradient_types import is_disconnected, is_null
 from gradlab.scan.inner import Carried, LoopParts, Mapped, SeqRead, build_scan
 from gradlab.tensor.alloc import Alloc
 from gradlab.tensor.type import TensorType

@@ -70,7 +70,7 @@ def scan_pushforward(op: Any, inputs: List[Any], eval_points: List[Optional[Any]
         if grown == live:
             break
         live = grown
-    from gradlab.gradient.types import is_null
+    from gradlab.graph.gradient_types import is_null
     if any(t is not None and is_null(t) for t in tangents):
         raise NotImplementedError("the loop's step has an op whose R_op and gradient are undefined")
     if not live and all(t is None for t in tangents[S:]):

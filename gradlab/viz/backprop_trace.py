@@ -148,7 +148,7 @@ class BackpropTrace:
     def _local_terms(self, node: Apply, out_idx: list, receivers: list, adjoints: dict) -> list:
         """``Lop`` of ``node`` alone at the forward values: one array per receiving input (None: undefined)."""
         from gradlab.gradient import Lop
-        from gradlab.gradient.types import NullTypeGradError
+        from gradlab.graph.gradient_types import NullTypeGradError
         free = [v if isinstance(v, Constant) else v.clone() for v in node.inputs]
         local = node.clone_with_new_inputs(free)
         outs = [local.outputs[j] for j in out_idx]

@@ -156,7 +156,7 @@ def adjoint_graph(cost: Variable, wrt: Sequence[Variable], inputs: Sequence[Vari
     graph: nothing upstream of them is differentiated.
     """
     from gradlab.gradient import grad
-    from gradlab.gradient.types import NullType
+    from gradlab.graph.gradient_types import NullType
     if getattr(cost, "ndim", None) != 0:
         raise ValueError(f"adjoints=True needs a scalar (0-d) cost, but the output {cost} has "
                          f"{getattr(cost, 'ndim', '?')} dimensions; draw cost = y.sum() (or another scalar)")

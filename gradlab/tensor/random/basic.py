@@ -22,6 +22,7 @@ import numpy as np
 from gradlab.graph.basic import Variable
 from gradlab.tensor.random.op import DISTRIBUTIONS, RandomVariable
 from gradlab.tensor.random.type import random_generator_type
+from gradlab.tensor.random.shared import shared_generator
 
 __all__ = ["normal", "uniform", "bernoulli", "binomial", "integers", "choice", "permutation", "draw"]
 
@@ -36,7 +37,6 @@ def _size_vector(size: Any) -> Variable:
 
 def _generator(rng: Any) -> Variable:
     if rng is None:
-        from gradlab.compile.shared_random import shared_generator
         rng = shared_generator(np.random.default_rng(), name="rng")
         rng.tag["fresh"] = True
         return rng
