@@ -17,9 +17,10 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from gradlab.compile.errors import InputError, NodeError, UnusedInputError
-from gradlab.compile.linker import CodegenContext, compile_source, generate_body, interpret
+from gradlab.codegen.errors import InputError, NodeError, UnusedInputError
+from gradlab.codegen.linker import CodegenContext, compile_source, generate_body, interpret
 from gradlab.compile.modes import Mode, get_mode
+from gradlab.compile.rule_sets import resolve
 from gradlab.compile.default_updates import with_default_updates
 from gradlab.compile.oom import explain_memory_error
 from gradlab.compile.memory import tune_malloc
@@ -28,6 +29,8 @@ from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.fgraph import FunctionGraph
 from gradlab.graph.gradient_types import DisconnectedType, NullType
 from gradlab.graph.traversal import ancestors, clone_graph, graph_inputs
+from gradlab.rewrite.driver import rewrite_fgraph
+from gradlab.scan.op import Scan
 
 
 class MissingInputError(ValueError):
@@ -158,6 +161,7 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
     shared_vars = _collect_free(in_vars, graph_outputs)
 
     fgraph = FunctionGraph(in_vars + shared_vars, graph_outputs, clone=True)
+    _check_loop_modes(fgraph)
     trace = _rewrite(fgraph, mode)
     rewrite_done = time.perf_counter()
 
@@ -326,11 +330,17 @@ def _check_no_null(outputs: Sequence[Variable]) -> None:
             raise TypeError(f"cannot compile: {var} is an undefined gradient (NullType). {why}".strip())
 
 
+def _check_loop_modes(fgraph: FunctionGraph) -> None:
+    """A ``mode`` given to scan() must name a mode (scan sits below the modes)."""
+    for node in fgraph.apply_nodes:
+        if isinstance(node.op, Scan) and node.op.requested_mode is not None:
+            get_mode(node.op.requested_mode)
+
+
 def _rewrite(fgraph: FunctionGraph, mode: Mode) -> Any:
     if not mode.sets:
         return None
-    from gradlab.rewrite import rewrite_fgraph
-    return rewrite_fgraph(fgraph, sets=mode.sets, trace=True)
+    return rewrite_fgraph(fgraph, sets=resolve(mode.sets), trace=True)
 
 
 # ---------------------------------------------------------------------------
@@ -373,8 +383,7 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
     ``compile/oom.py``), then writes the updates — only after every value is computed — and
     returns the outputs as arrays.
     """
-    ctx = CodegenContext()
-    ctx.mode_sets = tuple(mode_sets)  # ops with inner graphs (Scan) rewrite them with the same rule sets
+    ctx = CodegenContext(mode_sets=resolve(mode_sets))
     f_inputs = fgraph.inputs[:len(in_vars)]
     f_shared = fgraph.inputs[len(in_vars):]
     cells = [ctx.bind(sv.storage, f"cell_{sv.name or 'shared'}") for sv in shared_vars]

@@ -19,7 +19,6 @@ from gradlab.rewrite.fills import FILL_RULES
 from gradlab.rewrite.shape_rules import SHAPE_RULES
 from gradlab.rewrite.match import fit_to, known_nonnegative, scalar_name
 from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule, scalar
-from gradlab.scan.batch import scan_to_batched
 from gradlab.tensor.scalar_ops import Cast
 
 
@@ -73,7 +72,6 @@ def _float_base(b: dict, node: Any) -> bool:
 double_neg = PatternRule("double_neg", "-(-x) -> x", "negating twice changes nothing")
 
 RULES = [
-    scan_to_batched,  # first: the batched graph then meets every other rule
     remove_gradient_control,
     *FILL_RULES,
     *SHAPE_RULES,

@@ -29,12 +29,10 @@ from gradlab.rewrite.trace import Rewritten, StopReason, TraceRecorder, describe
 
 ALWAYS = ("merge", "constant_folding")
 
-#: The rule sets each compilation mode applies, in order.
-MODE_SETS: dict = {
-    "FAST_RUN": ("merge", "constant_folding", "canonicalize", "stabilize", "specialize", "fusion", "inplace"),
-    "FAST_COMPILE": ("merge", "constant_folding"),
-    "NO_REWRITE": (),
-}
+#: Every rule set of this package, in the order they run.  Which sets make
+#: each compilation mode, and the loop rules scan/ adds to canonicalize and
+#: specialize, are decided above both packages (gradlab/compile/rule_sets.py).
+ALL_SETS = ("merge", "constant_folding", "canonicalize", "stabilize", "specialize", "fusion", "inplace")
 
 
 _RULE_SETS: dict = {}
@@ -69,7 +67,7 @@ def _resolve(sets: Iterable[Union[str, RuleSet]]) -> list:
             known = rule_sets()
         if item not in known:
             raise ValueError(f"unknown rule set {item!r}; the rule sets are {sorted(known)} "
-                             f"(modes: {', '.join(f'{k}={v}' for k, v in MODE_SETS.items())})")
+                             f"(in the order they run: {', '.join(ALL_SETS)})")
         resolved.append(known[item])
     return resolved
 
@@ -143,7 +141,7 @@ def _pairs(node: Any, result: Any) -> list:
     return [(old, new) for old, new in zip(node.outputs, result) if new is not None and new is not old]
 
 
-def rewrite_fgraph(fgraph: FunctionGraph, sets: Iterable[Union[str, RuleSet]] = MODE_SETS["FAST_RUN"],
+def rewrite_fgraph(fgraph: FunctionGraph, sets: Iterable[Union[str, RuleSet]] = ALL_SETS,
                    trace: bool = True, max_steps: Optional[int] = None) -> Rewritten:
     """Apply the rule ``sets`` to ``fgraph`` in place, to a fixpoint.
 
@@ -302,7 +300,7 @@ def _fail(result: Rewritten, rule: Rule, node: Any, exc: Exception) -> None:
 
 
 def rewrite_graph(outputs: Union[Variable, Sequence[Variable]],
-                  sets: Iterable[Union[str, RuleSet]] = MODE_SETS["FAST_RUN"],
+                  sets: Iterable[Union[str, RuleSet]] = ALL_SETS,
                   trace: bool = True, max_steps: Optional[int] = None) -> Rewritten:
     """Rewrite a copy of the graph of ``outputs`` (the originals are untouched).
 

@@ -249,8 +249,10 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
     loop: it stops after the first step whose condition is true, within
     ``n_steps`` steps.  ``return_updates=False`` (PyTensor 3.0's form)
     returns the outputs alone; it is an error when fn returns updates.
-    ``mode`` is accepted for PyTensor's signature and checked: the loop's
-    body is rewritten with the rule sets of the function that runs it.
+    ``mode`` is accepted for PyTensor's signature; the loop's body is
+    rewritten with the rule sets of the function that runs it, and
+    ``gradlab.function`` rejects an unknown mode name (modes are defined
+    above scan, in :mod:`gradlab.compile.rule_sets`).
     Random draws made inside fn read one generator per step
     (:mod:`gradlab.tensor.random.derived`); their shared generators move on
     after the loop (``default_update``, and in ``updates``).
@@ -269,9 +271,8 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
         raise TypeError(f"{who}: fn must be a function of the step's values, got {type(fn).__name__}")
     if not isinstance(return_updates, bool):
         raise TypeError(f"{who}: return_updates must be True or False, got {return_updates!r}")
-    if mode is not None:
-        from gradlab.compile.modes import get_mode
-        get_mode(mode)  # an unknown mode is an error here, as it would be in gradlab.function
+    if mode is not None and not isinstance(mode, str) and not hasattr(mode, "sets"):
+        raise TypeError(f"{who}: mode must be a mode's name or a Mode, got {type(mode).__name__}")
     if not isinstance(truncate_gradient, (int, np.integer)) or isinstance(truncate_gradient, bool) or \
             (truncate_gradient != -1 and truncate_gradient <= 0):
         raise ScanBuildError(f"{who}: truncate_gradient must be -1 (full backpropagation) or a positive number of "
@@ -376,6 +377,7 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
             condition = clone_replace([condition], shared_phs)[0]
         parts.maps.append(Mapped(condition, "until condition"))
     results = build_scan(parts)
+    results[0].owner.op.requested_mode = mode
     n_states = len(parts.states)
     outputs = [results[pos] if kind == "state" else results[n_states + pos] for kind, pos in where]
     updates: "OrderedDict" = OrderedDict()

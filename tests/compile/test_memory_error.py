@@ -7,8 +7,8 @@ import pytest
 
 import gradlab
 import gradlab.tensor as gt
-from gradlab.compile import linker
-from gradlab.compile.errors import NodeError
+from gradlab.codegen import linker
+from gradlab.codegen.errors import NodeError
 from gradlab.compile.oom import NodeMemoryError, human_bytes
 from gradlab.graph.basic import Apply
 from gradlab.graph.op import Op

@@ -6,7 +6,8 @@ import pytest
 
 import gradlab.tensor as gt
 from gradlab.graph import FunctionGraph
-from gradlab.rewrite import (MODE_SETS, PatternRule, Rewritten, RuleSet, node_rule, rewrite_fgraph,
+from gradlab.compile.rule_sets import MODE_SETS
+from gradlab.rewrite import (PatternRule, Rewritten, RuleSet, node_rule, rewrite_fgraph,
                              rewrite_graph)
 from gradlab.rewrite.rule import scalar
 from gradlab.rewrite.trace import StopReason

@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from gradlab.bounded_text import op_text
+from gradlab.codegen.errors import NodeError
 from gradlab.graph.basic import Constant, Variable
 
 #: the longest comment naming a node's op in the generated source
@@ -24,7 +25,10 @@ COMMENT_CHARS = 80
 class CodegenContext:
     """Names for the generated module: globals bound to objects, variable names."""
 
-    def __init__(self) -> None:
+    def __init__(self, mode_sets: Sequence[Any] = ()) -> None:
+        #: the rule sets of the function being generated: ops with inner graphs
+        #: (Scan) rewrite those with the same sets
+        self.mode_sets: tuple = tuple(mode_sets)
         self.globals: dict = {"np": np, "_ndarray": np.ndarray, "_asarray": np.asarray}
         self._bound: dict = {}
         self._used: set = set(self.globals) | set(keyword.kwlist) | {"self", "args"}
@@ -177,7 +181,6 @@ def interpret(fgraph: Any, inputs: Sequence[Any], shared_values: dict) -> Option
 
 
 def _annotate(exc: BaseException, pos: int, node: Any, args: Sequence[Any]) -> BaseException:
-    from gradlab.compile.errors import NodeError
     described = []
     for var, val in zip(node.inputs, args):
         shape = getattr(val, "shape", None)
