@@ -44,6 +44,7 @@ from gradlab.graph.basic import Variable
 from gradlab.graph.traversal import clone_replace
 from gradlab.gradient.control import grad_not_implemented
 from gradlab.graph.gradient_types import disconnected_type, is_disconnected, is_null
+from gradlab.tensor.elemwise import cast_to, grad_dtype, is_float_dtype  # noqa: F401  (the sweeps import them from here)
 
 __all__ = ["Flow", "is_float_dtype", "is_discrete", "is_real", "grad_dtype", "cast_to", "zeros_for", "ndim_mismatch",
            "connection_pattern", "call_l_op", "check_term", "node_vjp", "pullback", "node_jvp", "pushforward",
@@ -60,17 +61,6 @@ class Flow(enum.Enum):
 
 # ---------------------------------------------------------------------------
 # dtypes
-_REAL_KIND: dict = {}
-
-
-def is_float_dtype(dtype: str) -> bool:
-    """Is ``dtype`` real (float) or complex?"""
-    hit = _REAL_KIND.get(dtype)
-    if hit is None:
-        hit = _REAL_KIND[dtype] = np.dtype(dtype).kind in "fc"
-    return hit
-
-
 def is_discrete(var: Variable) -> bool:
     """Is ``var`` a tensor of an integer or boolean dtype?"""
     dtype = getattr(var.type, "dtype", None)
@@ -81,22 +71,6 @@ def is_real(var: Variable) -> bool:
     """Is ``var`` a tensor of a real (float or complex) dtype?"""
     dtype = getattr(var.type, "dtype", None)
     return dtype is not None and is_float_dtype(dtype)
-
-
-def grad_dtype(var: Variable) -> Optional[str]:
-    """The dtype of ``var``'s gradient: its own if real, float64 if integer,
-    None if ``var`` is not a tensor."""
-    dtype = getattr(var.type, "dtype", None)
-    if dtype is None:
-        return None
-    return dtype if is_float_dtype(dtype) else "float64"
-
-
-def cast_to(g: Variable, dtype: Optional[str]) -> Variable:
-    """``g`` cast to ``dtype`` (unchanged when it has it already, or ``dtype`` is None)."""
-    if dtype is None or getattr(g.type, "dtype", dtype) == dtype:
-        return g
-    return gt.cast(g, dtype)
 
 
 def zeros_for(var: Variable) -> Variable:
