@@ -260,4 +260,4 @@ def cast_op(dtype: str) -> Elemwise:
 
 # Gradients and the broadcasting helpers above are built with gradlab.tensor's functions
 # (api.zeros_like, api.sum …), which are built on this module: bound here, last.
-from gradlab.tensor import api  # noqa: E402
+from gradlab.tensor import api  # noqa: E402  (the gradients call api, which is built on this module)

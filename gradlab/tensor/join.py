@@ -13,8 +13,9 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
-from gradlab.tensor.shape import (MakeVector, as_shape_vector, describe, disconnected_zeros, expand_dims,
-                                  is_missing, normalize_axis, result_dtype, static_vector, zero_tangent)
+from gradlab.tensor.shape import (MakeVector, as_shape_vector, describe, disconnected_zeros, is_missing, normalize_axis,
+                                  result_dtype, static_vector, zero_tangent)
+from gradlab.tensor.dimshuffle import expand_dims
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
 

@@ -519,14 +519,3 @@ def flatten(x: Any, ndim: int = 1) -> Variable:
         return x
     kept = [x.shape[i] for i in range(ndim - 1)]
     return reshape(x, kept + [-1], ndim=ndim)
-
-
-# The rest of the shape ops live in their own modules and are part of this one's API.
-from gradlab.tensor.dimshuffle import *  # noqa: E402,F401,F403
-from gradlab.tensor.dimshuffle import __all__ as _dimshuffle_all  # noqa: E402
-from gradlab.tensor.alloc import *  # noqa: E402,F401,F403
-from gradlab.tensor.alloc import __all__ as _alloc_all  # noqa: E402
-from gradlab.tensor.join import *  # noqa: E402,F401,F403
-from gradlab.tensor.join import __all__ as _join_all  # noqa: E402
-
-__all__ = __all__ + _dimshuffle_all + _alloc_all + _join_all

@@ -350,10 +350,3 @@ def set_subtensor(x: Any, y: Any, inplace: bool = False, tolerate_inplace_aliasi
     """A copy of the indexed tensor with ``y`` stored at the index: ``set_subtensor(a[idx], y)``."""
     return inc_subtensor(x, y, inplace=inplace, set_instead_of_inc=True,
                          tolerate_inplace_aliasing=tolerate_inplace_aliasing)
-
-
-# Advanced indexing ops live in their own module and are part of this one's API.
-from gradlab.tensor.advanced_subtensor import *  # noqa: E402,F401,F403
-from gradlab.tensor.advanced_subtensor import __all__ as _advanced_all  # noqa: E402
-
-__all__ = __all__ + _advanced_all

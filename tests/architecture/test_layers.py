@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import re
 from collections import defaultdict
 
 ROOT = pathlib.Path(__file__).resolve().parents[2] / "gradlab"
@@ -135,19 +136,30 @@ def test_no_two_packages_reach_each_other():
     assert not both, f"packages importing each other: {both}"
 
 
+def _says_why(line: str) -> bool:
+    """Does the line carry a comment beyond linter codes (``# noqa: E402``)?"""
+    if "#" not in line:
+        return False
+    comment = re.sub(r"noqa(:\s*[A-Z]+[0-9]+(,\s*[A-Z]+[0-9]+)*)?", "", line.split("#", 1)[1])
+    return bool(comment.strip(" #"))
+
+
 def test_at_most_two_commented_imports_after_definitions():
-    late = defaultdict(list)
-    for mod, target, line, top, after, text in collect():
-        if after:
-            late[mod].append((line, text))
-    bad = []
-    for mod, rows in late.items():
-        if len(rows) > 2:
-            bad.append(f"{mod}: {len(rows)} imports after the first definition")
-        bad += [f"{mod}:{line} has no comment saying why: {text.strip()}" for line, text in rows if "#" not in text]
-    assert not bad, "\n".join(bad)
+    # in all of gradlab/: today variable.py (the operators call api) and
+    # elemwise.py (its gradients call api), each saying why on its line
+    late = [(mod, line, text) for mod, _t, line, _top, after, text in collect() if after]
+    assert len(late) <= 2, "imports after a module's first definition:\n" + "\n".join(
+        f"{mod}:{line}: {text.strip()}" for mod, line, text in late)
+    bare = [f"{mod}:{line}: {text.strip()}" for mod, line, text in late if not _says_why(text)]
+    assert not bare, "late imports need a comment saying why:\n" + "\n".join(bare)
 
 
 def test_the_checker_sees_function_level_imports():
     # the scan must see imports inside functions too, or it proves nothing
     assert any(not top for _m, _t, _l, top, _a, _x in collect())
+
+
+def test_every_listed_exception_exists():
+    # a hook or re-export that no longer exists must leave the lists (they are the documented exceptions)
+    seen = {(mod, target) for mod, target, *_ in collect()}
+    assert HOOKS | FACADE_REEXPORTS <= seen, sorted((HOOKS | FACADE_REEXPORTS) - seen)
