@@ -24,7 +24,7 @@ class ScalarOp:
                  precedence: int = 10, kind: str = "math", partials: Optional[Callable] = None,
                  vjp: Optional[Callable] = None, differentiable: bool = True,
                  commutative: bool = False, associative: bool = False, doc: str = "",
-                 out_dtype: Optional[str] = None, params: tuple = ()):
+                 out_dtype: Optional[str] = None, params: tuple = (), ufunc: Optional[np.ufunc] = None):
         self.name = name
         self.nin = nin
         self.impl = impl
@@ -39,6 +39,9 @@ class ScalarOp:
         self.doc = doc
         self.out_dtype = out_dtype
         self.params = params
+        #: the numpy ufunc computing this row (fused loops call it with ``out=``):
+        #: ``impl`` itself when it is one, else the ufunc given (None: there is none)
+        self.ufunc = impl if isinstance(impl, np.ufunc) else ufunc
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ScalarOp) and type(self) is type(other) and \
@@ -217,11 +220,12 @@ def _build_table() -> None:
     for name, impl, doc in (("sign", np.sign, "sign of a (-1, 0, 1)"), ("floor", np.floor, "round down"),
                             ("ceil", np.ceil, "round up"), ("round", _round_half_even, "round half to even"),
                             ("trunc", np.trunc, "round toward 0")):
-        _row(name, 1, impl, doc=doc)
+        _row(name, 1, impl, doc=doc, ufunc=np.rint if name == "round" else None)
     # comparisons and logic: integer/bool outputs, zero gradient -------
     for name, impl, sym in (("lt", np.less, "<"), ("le", np.less_equal, "<="), ("gt", np.greater, ">"),
                             ("ge", np.greater_equal, ">="), ("eq", np.equal, "=="), ("neq", np.not_equal, "!=")):
-        _row(name, 2, impl, symbol=sym, precedence=3, kind="compare", differentiable=False, doc=f"a {sym} b")
+        _row(name, 2, impl, symbol=sym, precedence=3, kind="compare", differentiable=False,
+             commutative=name in ("eq", "neq"), doc=f"a {sym} b")
     for name, impl, sym in (("and_", np.bitwise_and, "&"), ("or_", np.bitwise_or, "|"), ("xor", np.bitwise_xor, "^")):
         _row(name, 2, impl, symbol=sym, precedence=4, kind="logic", differentiable=False, commutative=True,
              doc=f"a {sym} b (bitwise)")
