@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import numpy as np
 
 import gradlab.tensor as gt
-from gradlab.compile.function import function
+from gradlab.compile.function_module import function
 from gradlab.gradient.reverse import grad
 from gradlab.tensor.type import TensorType
 from gradlab.graph.gradient_types import GradientError

@@ -12,7 +12,7 @@ _CACHE: "OrderedDict[tuple, Any]" = OrderedDict()
 
 def evaluate(var: Variable, inputs_to_values: Mapping[Any, Any], **compile_kwargs: Any) -> Any:
     """The value of ``var`` given values for its inputs (by variable or by name)."""
-    from gradlab.compile.function import function
+    from gradlab.compile.function_module import function
     from gradlab.tensor.shared import SharedVariable
     from gradlab.configuration import config
     from gradlab.graph.basic import Constant

@@ -28,8 +28,8 @@ number of terms a ``ValueError``; an op whose ``grad`` raises
 ``NotImplementedError`` (the base ``Op.grad``) gets ``NullType`` gradients.
 """
 from gradlab.graph.gradient_types import (DisconnectedInputError, DisconnectedType, GradientError, NullType,  # noqa: F401
-                                    NullTypeGradError, check_no_null, disconnected_type, is_disconnected,
-                                    is_null)
+                                          NullTypeGradError, check_no_null, disconnected_type, is_disconnected,
+                                          is_null)
 from gradlab.gradient.control import (ConsiderConstant, DisconnectedGrad, GradClip, GradScale,  # noqa: F401
                                       UndefinedGrad, ZeroGrad, consider_constant, disconnected_grad, grad_clip,
                                       grad_not_implemented, grad_scale, grad_undefined, is_gradient_shaping,

@@ -27,7 +27,7 @@ lies between them is here, in one place:
    raises ``NotImplementedError``) gets its tangents as the pullback of its
    pullback (:func:`node_rop_by_double_lop`).
 
-:func:`pullback` and :func:`pushforward` are what the sweeps call for one
+:func:`node_pullback` and :func:`node_pushforward` are what the sweeps call for one
 node; :func:`node_vjp` and :func:`node_jvp` apply an op's rule to one node
 with the dtype, contract and fallback policy (what tests and wrappers of an
 op's rule use).
@@ -47,7 +47,7 @@ from gradlab.graph.gradient_types import disconnected_type, is_disconnected, is_
 from gradlab.tensor.elemwise import cast_to, grad_dtype, is_float_dtype  # noqa: F401  (the sweeps import them from here)
 
 __all__ = ["Flow", "is_float_dtype", "is_discrete", "is_real", "grad_dtype", "cast_to", "zeros_for", "ndim_mismatch",
-           "connection_pattern", "call_l_op", "check_term", "node_vjp", "pullback", "node_jvp", "pushforward",
+           "connection_pattern", "call_l_op", "check_term", "node_vjp", "node_pullback", "node_jvp", "node_pushforward",
            "node_rop_by_double_lop", "rop_by_double_lop", "add_seed"]
 
 
@@ -163,7 +163,7 @@ def _flow(out: Variable, g: Optional[Variable]) -> Flow:
     return Flow.DISCRETE if is_discrete(out) else Flow.REAL
 
 
-def pullback(node: Any, output_grads: Sequence[Optional[Variable]], pattern: list,
+def node_pullback(node: Any, output_grads: Sequence[Optional[Variable]], pattern: list,
              wanted: Sequence[bool]) -> List[Optional[Variable]]:
     """The reverse sweep's step at ``node``: the term each ``wanted`` input
     receives from the adjoints ``output_grads`` of the outputs (``None``: no
@@ -320,7 +320,7 @@ def node_jvp(node: Any, tangents: Sequence[Optional[Variable]], use_op_rop_imple
     return [_check_tangent(node, k, t) for k, t in enumerate(result)]
 
 
-def pushforward(node: Any, tangents: Sequence[Optional[Variable]],
+def node_pushforward(node: Any, tangents: Sequence[Optional[Variable]],
                 use_op_rop_implementation: bool = True) -> List[Optional[Variable]]:
     """The forward sweep's step at ``node``: an undefined (``NullType``) input
     tangent is passed on to every output connected to it; otherwise

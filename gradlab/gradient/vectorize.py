@@ -102,8 +102,8 @@ def _batch_dot(node: Apply, inputs: list, batched: list) -> list:
 
 def _native_rule(op: Any) -> Any:
     from gradlab.tensor.linalg import Dot
-    from gradlab.tensor.shape import Reshape, Shape
-    from gradlab.tensor.dimshuffle import DimShuffle
+    from gradlab.tensor.shape_ops import Reshape, Shape
+    from gradlab.tensor.dimshuffle_ops import DimShuffle
     from gradlab.tensor.subtensor import IncSubtensor, Subtensor
     from gradlab.gradient.vectorize_index import batch_inc_subtensor, batch_subtensor
     if isinstance(op, Subtensor):

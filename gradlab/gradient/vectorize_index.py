@@ -26,7 +26,7 @@ from typing import Any, Optional
 import numpy as np
 
 import gradlab.tensor as gt
-from gradlab.tensor.alloc import ARange
+from gradlab.tensor.alloc_ops import ARange
 from gradlab.tensor.constants import constant_value, scalar_constant
 from gradlab.tensor.indexing import SYM, SliceSpec
 from gradlab.tensor.subtensor import Subtensor

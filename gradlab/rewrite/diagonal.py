@@ -30,7 +30,7 @@ from gradlab.tensor.linalg import Dot
 
 def _square_eye_size(var: Any) -> Optional[Any]:
     """``n`` when ``var`` is ``eye(n, n, 0)`` (the same ``n`` twice, or equal constants)."""
-    from gradlab.tensor.alloc import Eye
+    from gradlab.tensor.alloc_ops import Eye
     if var.owner is None or not isinstance(var.owner.op, Eye):
         return None
     n, m, k = var.owner.inputs

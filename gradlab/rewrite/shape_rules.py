@@ -15,11 +15,11 @@ import numpy as np
 
 from gradlab.rewrite.match import cast_to, elemwise, fit_to, scalar_name
 from gradlab.rewrite.rule import node_rule
-from gradlab.tensor.alloc import Alloc, ARange
-from gradlab.tensor.dimshuffle import DimShuffle
+from gradlab.tensor.alloc_ops import Alloc, ARange
+from gradlab.tensor.dimshuffle_ops import DimShuffle
 from gradlab.tensor.elemwise import Elemwise
 from gradlab.tensor.reduce import Sum
-from gradlab.tensor.shape import Reshape, Shape
+from gradlab.tensor.shape_ops import Reshape, Shape
 from gradlab.tensor.subtensor import Subtensor
 
 

@@ -32,7 +32,7 @@ from gradlab.gradient.adapter import grad_dtype, is_real, zeros_for
 from gradlab.gradient.reverse import grad
 from gradlab.graph.gradient_types import disconnected_type, grad_not_implemented, is_disconnected, is_null
 from gradlab.scan.inner import Carried, LoopParts, Mapped, SeqRead, build_scan
-from gradlab.tensor.alloc import Alloc
+from gradlab.tensor.alloc_ops import Alloc
 from gradlab.tensor.type import TensorType
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from gradlab.graph.basic import Apply, Constant, Variable
 from gradlab.graph.op import Op
 from gradlab.tensor.math import cast
-from gradlab.tensor.shape import shape
+from gradlab.tensor.shape_ops import shape
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
 

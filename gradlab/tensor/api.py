@@ -14,10 +14,10 @@ from gradlab.tensor.math import *  # noqa: F401,F403
 from gradlab.tensor.elemwise import Elemwise, cast_op, elemwise_op  # noqa: F401
 from gradlab.tensor.scalar_ops import TABLE  # noqa: F401
 from gradlab.tensor.variable import as_tensor_variable, constant  # noqa: F401
-from gradlab.tensor.shape import *  # noqa: F401,F403
-from gradlab.tensor.dimshuffle import *  # noqa: F401,F403
-from gradlab.tensor.alloc import *  # noqa: F401,F403
-from gradlab.tensor.join import *  # noqa: F401,F403
+from gradlab.tensor.shape_ops import *  # noqa: F401,F403
+from gradlab.tensor.dimshuffle_ops import *  # noqa: F401,F403
+from gradlab.tensor.alloc_ops import *  # noqa: F401,F403
+from gradlab.tensor.join_ops import *  # noqa: F401,F403
 from gradlab.tensor.reduce import *  # noqa: F401,F403
 from gradlab.tensor.linalg import *  # noqa: F401,F403
 from gradlab.tensor.subtensor import *  # noqa: F401,F403

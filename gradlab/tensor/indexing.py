@@ -15,7 +15,7 @@ from typing import Any, Iterator, Optional, Sequence
 import numpy as np
 
 from gradlab.graph.basic import Variable
-from gradlab.tensor.shape import describe
+from gradlab.tensor.shape_ops import describe
 from gradlab.tensor.variable import TensorConstant, as_tensor_variable, constant
 from gradlab.tensor.math import gt, lt, maximum, minimum, switch
 

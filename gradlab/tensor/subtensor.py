@@ -35,8 +35,8 @@ from gradlab.tensor.elemwise import sum_to_input, weak_value
 from gradlab.tensor.indexing import (ADV, SYM, SliceSpec, basic_idx_list, check_int_in_range,  # noqa: F401
                                      count_inputs, format_idx_list, index_source, index_tuple, parse_index,
                                      slice_length, slice_static_length)
-from gradlab.tensor.dimshuffle import DimShuffle
-from gradlab.tensor.shape import (as_int_scalar, describe, disconnected_zeros, is_missing, specify_shape,
+from gradlab.tensor.dimshuffle_ops import DimShuffle
+from gradlab.tensor.shape_ops import (as_int_scalar, describe, disconnected_zeros, is_missing, specify_shape,
                                   zero_tangent)
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable, constant

@@ -167,7 +167,7 @@ class BackpropTrace:
         fn_inputs = [f for f in free if not isinstance(f, Constant)] + cotangents
         arrays: list = []
         if defined:
-            from gradlab.compile.function import function
+            from gradlab.compile.function_module import function
             args = [self.values[v] for v, f in zip(node.inputs, free) if not isinstance(f, Constant)]
             args += [adjoints[node.outputs[j]] for j in out_idx]
             with np.errstate(all="ignore"):

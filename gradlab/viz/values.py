@@ -97,7 +97,7 @@ def compute(targets: Sequence[Variable], inputs: Sequence[Variable], values: Map
     they are substituted by free copies before compiling.  One function is
     compiled in ``NO_REWRITE`` mode; constants are read directly.
     """
-    from gradlab.compile.function import function
+    from gradlab.compile.function_module import function
     from gradlab.graph.traversal import clone_graph
     targets = list(targets)
     needed = _needed_inputs(targets, inputs)

@@ -39,7 +39,7 @@ RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 HOOKS = {
     # 1. display in Jupyter: a variable's (and a compiled function's) _repr_mimebundle_ draws it with viz
     ("gradlab.tensor.variable", "gradlab.viz.display"),
-    ("gradlab.compile.function", "gradlab.viz.display"),
+    ("gradlab.compile.function_module", "gradlab.viz.display"),
     # 2. ``var.eval()`` compiles (and caches) a function of the variable
     ("gradlab.tensor.variable", "gradlab.compile.eval_cache"),
 }

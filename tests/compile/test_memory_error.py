@@ -22,7 +22,7 @@ def no_rerun(monkeypatch):
         raise AssertionError("the graph was re-run to explain a MemoryError")
     monkeypatch.setattr(linker, "interpret", fail)
     import sys
-    monkeypatch.setattr(sys.modules["gradlab.compile.function"], "interpret", fail)
+    monkeypatch.setattr(sys.modules["gradlab.compile.function_module"], "interpret", fail)
 
 
 @pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE", "NO_REWRITE"])

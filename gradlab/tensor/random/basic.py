@@ -28,7 +28,7 @@ __all__ = ["normal", "uniform", "bernoulli", "binomial", "integers", "choice", "
 
 
 def _size_vector(size: Any) -> Variable:
-    from gradlab.tensor.shape import as_shape_vector
+    from gradlab.tensor.shape_ops import as_shape_vector
     from gradlab.tensor.variable import constant
     if size is None:
         return constant(np.zeros(0, dtype="int64"))

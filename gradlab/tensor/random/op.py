@@ -113,7 +113,7 @@ class RandomVariable(Op):
     __repr__ = __str__
 
     def make_node(self, rng: Variable, size: Variable, *params: Variable) -> Apply:
-        from gradlab.tensor.shape import static_vector
+        from gradlab.tensor.shape_ops import static_vector
         if not isinstance(rng, Variable) or rng.type != random_generator_type:
             raise TypeError(f"{self}: rng must be a random generator variable (gradlab.shared(np.random."
                             f"default_rng(seed)) or a RandomStream's), got {rng!r}")

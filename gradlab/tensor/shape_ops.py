@@ -9,9 +9,9 @@ the tangent, and the reverse rule moves the gradient back.
 
 This module holds Shape, SpecifyShape, MakeVector and Reshape, and the
 helpers the other shape and indexing modules share;
-``gradlab.tensor.dimshuffle`` (DimShuffle), ``gradlab.tensor.alloc``
-(Alloc, Eye, ARange) and ``gradlab.tensor.join`` (Join, Split) complete
-the shape ops and are re-exported from here.
+``gradlab.tensor.dimshuffle_ops`` (DimShuffle), ``gradlab.tensor.alloc_ops``
+(Alloc, Eye, ARange) and ``gradlab.tensor.join_ops`` (Join, Split) complete
+the shape ops (``gradlab.tensor.api`` gathers them all).
 
 Gradients with respect to integer shape arguments do not exist: those
 inputs are marked unconnected (``connection_pattern``) and receive zeros
