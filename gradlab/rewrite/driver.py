@@ -292,11 +292,17 @@ def _check_no_cycle(fgraph: FunctionGraph, old: Variable, new: Variable) -> None
         stack.extend(owner.inputs)
 
 
+class RewriteRuleFailed(RuntimeWarning):
+    """A rule raised while rewriting: it is skipped (the graph stays correct)
+    and the warning names it.  A raising rule is a bug: the test suite turns
+    this warning into an error (``filterwarnings`` in ``pyproject.toml``)."""
+
+
 def _fail(result: Rewritten, rule: Rule, node: Any, exc: Exception) -> None:
     text = f"{type(exc).__name__}: {exc}"
     result.failures.append((rule.name, describe_node(node), text))
     warnings.warn(f"rewrite rule {rule.name} failed on {describe_node(node)} and was skipped: {text}",
-                  RuntimeWarning, stacklevel=3)
+                  RewriteRuleFailed, stacklevel=3)
 
 
 def rewrite_graph(outputs: Union[Variable, Sequence[Variable]],

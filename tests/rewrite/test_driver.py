@@ -148,6 +148,19 @@ def test_node_rule_decorator_and_broken_rules_are_skipped_with_a_warning():
     assert len(r.graph.apply_nodes) == 1
 
 
+def test_a_raising_rule_fails_a_test_of_the_suite():
+    # pyproject.toml's filterwarnings makes RewriteRuleFailed an error in the suite
+    from gradlab.rewrite.driver import RewriteRuleFailed
+
+    @node_rule("exp(x) -> boom", tracks=(scalar("exp"),))
+    def broken(fgraph, node):
+        """Always fails."""
+        raise ValueError("no")
+
+    with pytest.raises(RewriteRuleFailed, match="rewrite rule broken failed on .*ValueError: no"):
+        rewrite_graph(gt.exp(gt.dscalar("x")), sets=(RuleSet("canonicalize", [broken]),))
+
+
 def test_rules_only_meet_nodes_they_track():
     seen = []
 
