@@ -56,9 +56,6 @@ class SliceSpec:
     stop: Any = None
     step: Any = None
 
-    def is_full(self) -> bool:
-        return self.start is None and self.stop is None and self.step is None
-
     def __str__(self) -> str:
         def part(v: Any, name: str) -> str:
             return "" if v is None else (name if v == SYM else str(v))
