@@ -29,6 +29,7 @@ from gradlab.graph.gradient_types import DisconnectedType, NullType
 from gradlab.graph.traversal import ancestors, clone_graph, graph_inputs
 from gradlab.rewrite.driver import rewrite_fgraph
 from gradlab.scan.op import Scan
+from gradlab.tensor.variable import as_tensor_variable
 
 
 class MissingInputError(ValueError):
@@ -227,7 +228,6 @@ def _update_list(updates: Any) -> list:
 
 def _normalize_updates(updates: Any) -> list:
     pairs = _update_list(updates)
-    from gradlab.tensor.variable import as_tensor_variable
     result = []
     seen: set = set()
     for pos, pair in enumerate(pairs):
@@ -266,7 +266,6 @@ def _normalize_givens(givens: Any) -> dict:
         raise TypeError(f"givens must be a dict or a list of (variable, replacement) pairs, got "
                         f"{type(givens).__name__} {_short_repr(givens)}")
     pairs = list(givens.items()) if isinstance(givens, Mapping) else list(givens)
-    from gradlab.tensor.variable import as_tensor_variable
     result = {}
     for pos, pair in enumerate(pairs):
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:

@@ -45,6 +45,7 @@ from gradlab.graph.traversal import clone_replace
 from gradlab.gradient.control import grad_not_implemented
 from gradlab.graph.gradient_types import disconnected_type, is_disconnected, is_null
 from gradlab.tensor.elemwise import cast_to, grad_dtype, is_float_dtype  # noqa: F401  (the sweeps import them from here)
+from gradlab.tensor.type import TensorType
 
 __all__ = ["Flow", "is_float_dtype", "is_discrete", "is_real", "grad_dtype", "cast_to", "zeros_for", "ndim_mismatch",
            "connection_pattern", "call_l_op", "check_term", "node_vjp", "node_pullback", "node_jvp", "node_pushforward",
@@ -196,7 +197,6 @@ def node_pullback(node: Any, output_grads: Sequence[Optional[Variable]], pattern
 # forward: the R_op contract and the double-Lop fallback
 def _dummy_cotangent(out: Variable) -> Variable:
     """A fresh variable shaped like ``out`` (real dtype) standing for its cotangent."""
-    from gradlab.tensor.type import TensorType
     return TensorType(grad_dtype(out), out.type.shape).make_variable(f"u_{out.name}" if out.name else "u")
 
 

@@ -28,6 +28,8 @@ from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
 from gradlab.graph.gradient_types import (NullType, disconnected_type,  # noqa: F401  (grad_* re-exported)
                                            grad_not_implemented, grad_undefined)
+from gradlab.tensor.elemwise import grad_dtype
+from gradlab.tensor.variable import as_tensor_variable
 
 __all__ = ["GradientShapingOp", "ConsiderConstant", "ZeroGrad", "DisconnectedGrad", "GradClip", "GradScale",
            "UndefinedGrad", "consider_constant", "zero_grad", "disconnected_grad", "grad_clip", "grad_scale",
@@ -35,12 +37,10 @@ __all__ = ["GradientShapingOp", "ConsiderConstant", "ZeroGrad", "DisconnectedGra
 
 
 def _tensor(x: Any) -> Variable:
-    from gradlab.tensor.variable import as_tensor_variable
     return as_tensor_variable(x)
 
 
 def _zeros_like(x: Variable) -> Variable:
-    from gradlab.tensor.elemwise import grad_dtype
     return gt.zeros_like(x, dtype=grad_dtype(x))
 
 

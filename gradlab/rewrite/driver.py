@@ -26,6 +26,7 @@ from gradlab.graph.traversal import graph_inputs, toposort
 from gradlab.rewrite import merge as merge_module
 from gradlab.rewrite.rule import Rule, RuleSet
 from gradlab.rewrite.trace import Rewritten, StopReason, TraceRecorder, describe_node
+from gradlab.configuration import config
 
 ALWAYS = ("merge", "constant_folding")
 
@@ -149,7 +150,6 @@ def rewrite_fgraph(fgraph: FunctionGraph, sets: Iterable[Union[str, RuleSet]] = 
     ``trace=False`` the steps are not recorded (``n_steps`` still counts them).
     ``max_steps`` defaults to ``gradlab.config.max_rewrite_steps``.
     """
-    from gradlab.configuration import config
     sets = tuple(sets)
     resolved = _resolve(sets)
     limit = config.max_rewrite_steps if max_steps is None else max_steps

@@ -17,6 +17,7 @@ from gradlab.graph.basic import Apply, Constant, Variable
 from gradlab.tensor.constants import (constant_value, is_constant, scalar_constant, scalar_name,  # noqa: F401
                                      typed_constant)
 from gradlab.tensor.elemwise import cast_to, elemwise_op  # noqa: F401  (rules import cast_to from here)
+from gradlab.tensor.elemwise import broadcast_static_shapes
 
 
 def elemwise(name: str, *args: Variable) -> Variable:
@@ -25,7 +26,6 @@ def elemwise(name: str, *args: Variable) -> Variable:
 
 
 def _broadcast(shapes: Sequence[tuple]) -> Optional[tuple]:
-    from gradlab.tensor.elemwise import broadcast_static_shapes
     try:
         return broadcast_static_shapes(shapes)
     except ValueError:

@@ -35,6 +35,9 @@ from gradlab.scan.inner import Carried, LoopParts, Mapped, SeqRead, build_scan
 from gradlab.scan.step import as_list as _as_list, per_step_generators, split_result, split_until
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
+from gradlab.graph.gradient_types import DisconnectedInputError
+from gradlab.tensor.random.derived import advance_generator
+from gradlab.tensor.shared import SharedVariable
 
 
 def _tap_name(label: str, k: int) -> str:
@@ -264,8 +267,6 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
         >>> gradlab.function([x], csum)([1.0, 2.0, 3.0])
         array([1., 3., 6.])
     """
-    from gradlab.tensor.shared import SharedVariable
-    from gradlab.graph.gradient_types import DisconnectedInputError
     who = f"scan {name!r}" if name else "scan"
     if not callable(fn):
         raise TypeError(f"{who}: fn must be a function of the step's values, got {type(fn).__name__}")
@@ -384,7 +385,6 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
     for k, (var, _) in enumerate(update_pairs):
         updates[var] = results[first_update + k]
     if roots:
-        from gradlab.tensor.random.derived import advance_generator
         for g in roots:
             if isinstance(g, SharedVariable):  # moves on after the loop, by default (and in updates)
                 g.default_update = updates[g] = advance_generator(g)
