@@ -6,16 +6,16 @@ from typing import Any, Mapping
 
 from gradlab.graph.basic import Variable
 from gradlab.graph.traversal import graph_inputs
+from gradlab.configuration import config
+from gradlab.graph.basic import Constant
+from gradlab.tensor.shared import SharedVariable
 
 _CACHE: "OrderedDict[tuple, Any]" = OrderedDict()
 
 
 def evaluate(var: Variable, inputs_to_values: Mapping[Any, Any], **compile_kwargs: Any) -> Any:
     """The value of ``var`` given values for its inputs (by variable or by name)."""
-    from gradlab.compile.function import function
-    from gradlab.compile.shared import SharedVariable
-    from gradlab.configuration import config
-    from gradlab.graph.basic import Constant
+    from gradlab.compile.function_module import function
 
     givens = compile_kwargs.get("givens")
     pairs = list(givens.items()) if isinstance(givens, Mapping) else list(givens or ())

@@ -25,8 +25,6 @@ from gradlab.graph.op import literal_source
 from gradlab.tensor.elemwise import Elemwise
 from gradlab.tensor.scalar_ops import ScalarOp
 
-#: numpy ufuncs to use in place of table functions that are not ufuncs
-_UFUNC_FOR = {"round": np.rint}
 #: a fused expression up to this long is written out in full; a longer one names its reused pieces
 INLINE_CHARS = 240
 #: the longest ``repr`` of a Composite (dprint lines, error messages)
@@ -251,12 +249,13 @@ class Composite(ScalarOp):
 
 
 def _ufunc(op: ScalarOp, dtype: str) -> Optional[np.ufunc]:
-    """The ufunc computing ``op`` into a buffer of ``dtype`` (None: call its implementation).
-    ``np.rint`` stands for ``round`` on floats only: on integers it would make floats, and
-    rounding an integer leaves it as it is (``np.round``)."""
-    if isinstance(op.impl, np.ufunc):
-        return op.impl
-    return _UFUNC_FOR.get(op.name) if np.dtype(dtype).kind in "fc" else None
+    """The table's ufunc column, computing ``op`` into a buffer of ``dtype`` (None: call its
+    implementation).  A ufunc that stands for a non-ufunc implementation (``np.rint`` for
+    ``round``) is used on floats only: on integers it would make floats, and rounding an
+    integer leaves it as it is (``np.round``)."""
+    if op.ufunc is not None and op.ufunc is not op.impl and np.dtype(dtype).kind not in "fc":
+        return None
+    return op.ufunc
 
 
 def _literal_text(value: Any) -> str:

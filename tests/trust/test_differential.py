@@ -17,7 +17,7 @@ import gradlab
 import gradlab.tensor as gt
 from gradlab.gradient import numeric_grad
 
-from differential import MODES, build, cases, exceptional, graph_tolerance, run, same_where_finite
+from trust.differential import MODES, build, cases, exceptional, graph_tolerance, run, same_where_finite
 
 SCALE = float(os.environ.get("GRADLAB_DIFFERENTIAL_EXAMPLES", "1"))
 VALUE_EXAMPLES = max(1, int(3400 * SCALE))

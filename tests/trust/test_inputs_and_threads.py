@@ -11,8 +11,8 @@ import pytest
 
 import gradlab
 import gradlab.tensor as gt
-from gradlab.compile.errors import InputError
-from gradlab.compile.function import In
+from gradlab.codegen.errors import InputError
+from gradlab.compile.function_module import In
 
 
 def run_in_threads(fn, threads=4, calls=20_000):

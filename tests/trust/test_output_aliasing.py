@@ -14,7 +14,7 @@ import pytest
 
 import gradlab
 import gradlab.tensor as gt
-from gradlab.compile.function import Out
+from gradlab.compile.function_module import Out
 
 MODES = ["FAST_RUN", "FAST_COMPILE", "NO_REWRITE"]
 M = np.arange(6.0).reshape(2, 3) + 1.0

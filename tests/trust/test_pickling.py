@@ -13,7 +13,7 @@ import pytest
 
 import gradlab
 import gradlab.tensor as gt
-from gradlab.compile.function import In, Out
+from gradlab.compile.function_module import In, Out
 
 
 def test_a_graph_pickles_and_computes_the_same():

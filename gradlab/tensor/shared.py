@@ -65,8 +65,8 @@ def shared(value: Any, name: Optional[str] = None, borrow: bool = False,
     Its static shape leaves every length unknown (so later values may change
     size) unless ``shape`` says otherwise.
     """
-    if isinstance(value, np.random.Generator):  # a random generator variable (see compile/shared_random.py)
-        from gradlab.compile.shared_random import shared_generator
+    if isinstance(value, np.random.Generator):  # a random generator variable (see tensor/random/shared.py)
+        from gradlab.tensor.random.shared import shared_generator
         return shared_generator(value, name=name, borrow=borrow)
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"shared() needs a number or an array, got {type(value).__name__}")
@@ -84,9 +84,5 @@ def lock_of(var: SharedVariable) -> Any:
 
     Made on first use; ``dict.setdefault`` is atomic, so two threads asking at
     once get the same lock."""
-    return original_shared(var).__dict__.setdefault("_lock", threading.RLock())
-
-
-def original_shared(var: SharedVariable) -> SharedVariable:
-    """The user's shared variable behind a clone."""
-    return var.tag.get("shared_original", var)
+    original = var.tag.get("shared_original", var)   # a clone's storage is its original's
+    return original.__dict__.setdefault("_lock", threading.RLock())
