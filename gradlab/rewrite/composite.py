@@ -22,7 +22,7 @@ import numpy as np
 from gradlab.bounded_text import clip, flatten
 from gradlab.graph.basic import Apply
 from gradlab.graph.op import literal_source
-from gradlab.tensor.elemwise import Elemwise
+from gradlab.tensor.elemwise import Elemwise, broadcast_checks, check_broadcast
 from gradlab.tensor.scalar_ops import ScalarOp
 
 #: a fused expression up to this long is written out in full; a longer one names its reused pieces
@@ -302,9 +302,10 @@ class FusedElemwise(Elemwise):
 
     def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: Any) -> Optional[str]:
         lines = self.scalar_op.source(list(inputs), outputs[0], ctx, node.outputs[0].ndim)
-        return "\n".join(lines)
+        return "\n".join(broadcast_checks(node, inputs, ctx) + lines)
 
     def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
+        check_broadcast(node, inputs)
         out = self.scalar_op.impl(*inputs)
         output_storage[0][0] = np.asarray(out, dtype=node.outputs[0].dtype)
 
