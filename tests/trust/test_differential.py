@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import gradlab
@@ -72,11 +72,20 @@ smooth_spec = st.tuples(st.just("float64"), st.integers(0, 2), st.lists(st.boole
 @given(st.lists(smooth_spec, min_size=1, max_size=2), st.lists(smooth_step, min_size=1, max_size=5),
        st.integers(0, 2 ** 31 - 1))
 def test_gradients_match_finite_differences_where_smooth(specs, steps, seed):
-    inputs, outputs = build(specs, steps)
+    try:
+        inputs, outputs = build(specs, steps)
+    except IndexError:           # a row of a statically empty tail: not a smooth function
+        assume(False)
     cost = sum(gt.cast(o, "float64").sum() for o in outputs)
     rng = np.random.default_rng(seed)
     values = [rng.uniform(-1.5, 1.5, size=tuple(1 if s1[a] else 3 for a in range(nd))) for _, nd, s1, _ in specs]
     f = gradlab.function(inputs, cost, on_unused_input="ignore", mode="NO_REWRITE")
+    try:
+        with np.errstate(all="ignore"):
+            value = f(*values)
+    except ValueError:             # shapes that do not fit (a tail against the whole): the modes agree on
+        assume(False)              # errors in the test above; here only smooth functions are differentiated
+    assume(np.isfinite(value))     # the mean of an empty tail is nan: not smooth there
     numeric = numeric_grad(lambda *vs: float(f(*vs)), [v.copy() for v in values])
     grads = gt.grad(cost, inputs, disconnected_inputs="ignore", return_disconnected="zero")
     for mode in MODES:
