@@ -64,10 +64,15 @@ def _elementwise_leaves(var: Any) -> list:
 def guarded(new: Any, dropped: Any) -> Any:
     """``new``, or ``ShapeGuard()(new, *leaves)`` when dropping ``dropped`` (a fill's model) loses
     the run-time shape check of leaves that ``new`` no longer reads."""
-    if not dropped.ndim:
+    if not dropped.ndim or new.owner is None:
+        # (an input passed through is not wrapped: its consumers would read it under two
+        # names, and a fused loop would make one more pass over it)
         return new
     kept = set(ancestors([new]))
-    lost = [leaf for leaf in _elementwise_leaves(dropped) if leaf not in kept]
+    # only the values the caller passes (graph inputs, shared values) are guarded: the lengths
+    # of computed leaves follow from the graph (eye(n), arange(n) of a shape), and a guard
+    # there would hide them from the rules that follow (diagonal, fusion)
+    lost = [leaf for leaf in _elementwise_leaves(dropped) if leaf not in kept and leaf.owner is None]
     if not lost or lost[0].ndim > new.ndim or any(leaf.ndim > new.ndim for leaf in lost):
         return new
     guard = ShapeGuard().make_node(new, *lost)
@@ -164,4 +169,25 @@ def fill_sink(fgraph: Any, node: Any) -> Optional[list]:
     return None if fitted is None else [fitted]
 
 
-FILL_RULES = [useless_fill, fill_to_value, fill_sink]
+def _checked_elsewhere(fgraph: Any, value: Any, leaf: Any) -> bool:
+    """Does an elementwise node (not a guard) read ``value`` and, through elementwise
+    nodes, ``leaf``?  Then it checks their lengths itself."""
+    for client, _ in fgraph.clients.get(value, []):
+        if client != "output" and isinstance(client.op, Elemwise) and \
+                leaf in _elementwise_leaves(client.outputs[0]):
+            return True
+    return False
+
+
+@node_rule("ShapeGuard(v, *m) -> v  (when an elementwise node reads v and each m anyway)",
+           tracks=(ShapeGuard,))
+def useless_guard(fgraph: Any, node: Any) -> Optional[list]:
+    """A guard whose checks another elementwise node makes anyway is dropped (so an input is
+    not read under two names, which would cost a fused loop one more pass)."""
+    value, *leaves = node.inputs
+    if all(_checked_elsewhere(fgraph, value, leaf) for leaf in leaves):
+        return [value]
+    return None
+
+
+FILL_RULES = [useless_fill, fill_to_value, fill_sink, useless_guard]

@@ -99,9 +99,24 @@ def _pow_partials(xs, z, gz=None):
 
 
 def _known(var: Any, test: Any) -> bool:
-    """Is ``var`` a constant whose value passes ``test``?"""
-    data = getattr(var, "data", None)
+    """Is ``var`` a constant (or an elementwise expression of constants, such as the
+    ``2 - 1`` of a second derivative) whose value passes ``test``?"""
+    data = _constant_data(var, 4)
     return data is not None and bool(test(np.asarray(data)))
+
+
+def _constant_data(var: Any, depth: int) -> Any:
+    data = getattr(var, "data", None)
+    if data is not None or depth == 0 or var.owner is None:
+        return data
+    scalar_op = getattr(var.owner.op, "scalar_op", None)
+    if scalar_op is None:
+        return None
+    args = [_constant_data(v, depth - 1) for v in var.owner.inputs]
+    if any(a is None for a in args):
+        return None
+    with np.errstate(all="ignore"):
+        return scalar_op.impl(*args)
 
 
 def _pow_vjp(xs, z, gz):
