@@ -309,18 +309,21 @@ def _label(var: Variable) -> str:
 def check_broadcast(node: Apply, values: Sequence[Any]) -> None:
     """Raise :class:`RuntimeBroadcastError` when two lengths of :func:`_axes_to_check` differ."""
     for i, a, j, b in _axes_to_check(node):
-        ni, nj = np.shape(values[i])[a], np.shape(values[j])[b]
+        si, sj = np.shape(values[i]), np.shape(values[j])
+        ni, nj = si[a], sj[b]
         if ni == nj:
             continue
         (short, sa, n_long), (long_, la) = ((i, a, nj), (j, b)) if ni == 1 else ((j, b, ni), (i, a))
         vs = node.inputs
         if 1 in (ni, nj):
-            msg = (f"{node.op}: axis {sa} of {_label(vs[short])} has length 1 at run time, but its type "
+            msg = (f"{node.op}: axis {sa} of {_label(vs[short])} (shape {(si, sj)[short != i]}) has length 1 at "
+                   f"run time, but its type "
                    f"{vs[short].type} does not declare it broadcastable, and axis {la} of {_label(vs[long_])} "
-                   f"has length {n_long}. Runtime broadcasting is not allowed (as in PyTensor): declare the "
+                   f"(shape {(si, sj)[long_ != i]}) has length {n_long}. Runtime broadcasting is not allowed (as in PyTensor): declare the "
                    f"axis broadcastable (e.g. gt.tensor(dtype, shape=(1, None)) or gt.specify_broadcastable), "
                    "or pass values of equal length")
         else:
-            msg = (f"{node.op}: axis {a} of {_label(vs[i])} has length {ni} and axis {b} of {_label(vs[j])} "
-                   f"has length {nj}; elementwise operands need equal lengths (or a declared length 1)")
+            msg = (f"{node.op}: axis {a} of {_label(vs[i])} (shape {si}) has length {ni} and axis {b} of "
+                   f"{_label(vs[j])} (shape {sj}) has length {nj}; elementwise operands need equal lengths "
+                   "(or a declared length 1)")
         raise RuntimeBroadcastError(msg, node=node)
