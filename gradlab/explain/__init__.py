@@ -17,3 +17,6 @@ from gradlab.explain.rewriting import CompiledNode, Derivation, compiled_nodes, 
 
 __all__ = ["origin", "OriginReport", "describe", "label", "as_data", "derivation", "Derivation", "replaces",
            "compiled_nodes", "CompiledNode"]
+from gradlab.explain.why_not import Verdict, WhyNot, why_not  # noqa: E402
+
+__all__ += ["why_not", "WhyNot", "Verdict"]
