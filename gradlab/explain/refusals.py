@@ -117,12 +117,14 @@ def _cancel(fgraph: Any, node: Any) -> Optional[tuple]:
     return None
 
 
-_SPECIAL: dict = {"fuse_elemwise": _fusion, "collect_product": _cancel, "merge": _merge}
 
 
 def _merge(fgraph: Any, node: Any) -> tuple:
     return REFUSED, (f"merge: no other node of the graph applies {op_name(node.op)} to the same inputs as "
                      f"`{node_expression(node, 2)}`")
+
+
+_SPECIAL: dict = {"fuse_elemwise": _fusion, "collect_product": _cancel, "merge": _merge}
 
 
 def merge_near_misses(nodes: Any, limit: int = 64) -> dict:
