@@ -20,3 +20,6 @@ __all__ = ["origin", "OriginReport", "describe", "label", "as_data", "derivation
 from gradlab.explain.why_not import Verdict, WhyNot, why_not  # noqa: E402
 
 __all__ += ["why_not", "WhyNot", "Verdict"]
+from gradlab.explain.leftovers import Leftover, leftovers  # noqa: E402
+
+__all__ += ["leftovers", "Leftover"]

@@ -30,6 +30,8 @@ class Derivation:
 
     def __init__(self, rewritten: Any, memo: Optional[dict] = None):
         recorder = getattr(rewritten, "_recorder", None)
+        if recorder is None and not rewritten.n_steps:  # nothing was rewritten (mode NO_REWRITE)
+            recorder = _Unchanged(rewritten.graph)
         if recorder is None:
             raise ValueError("this graph was rewritten with trace=False, so its nodes' origins are unknown; "
                              "rewrite with trace=True (gradlab.function always keeps its trace)")
@@ -108,6 +110,24 @@ class Derivation:
         return self.user_node(self.primary.get(node, node))
 
 
+class _NotRewritten:
+    """A compiled graph no rule set ran on (mode NO_REWRITE): no steps."""
+
+    def __init__(self, graph: Any):
+        self.graph = graph
+        self.steps: list = []
+        self.n_steps = 0
+        self._recorder = None
+
+
+class _Unchanged:
+    """The recorder's fields for a graph no rule touched."""
+
+    def __init__(self, graph: Any):
+        self.initial_inputs = {node: list(node.inputs) for node in graph.apply_nodes}
+        self.events: list = []
+
+
 def _in_order(nodes: list) -> list:
     """Nodes sorted by their first output's creation order (graph order for a built graph)."""
     return sorted(nodes, key=lambda n: n.outputs[0].auto_id if n.outputs else -1)
@@ -117,7 +137,8 @@ def derivation(item: Any) -> Derivation:
     """The :class:`Derivation` of a compiled function (or of a ``Rewritten``)."""
     maker = getattr(item, "maker", None)
     if maker is not None:
-        return Derivation(maker.trace, getattr(maker.fgraph, "memo", None))
+        trace = maker.trace if maker.trace is not None else _NotRewritten(maker.fgraph)
+        return Derivation(trace, getattr(maker.fgraph, "memo", None))
     if hasattr(item, "steps") and hasattr(item, "graph"):
         return Derivation(item)
     raise TypeError(f"expected a compiled function (gradlab.function) or a Rewritten, got {type(item).__name__}")
