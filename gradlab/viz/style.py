@@ -60,6 +60,11 @@ CLUSTER_STYLES = {
                                                  "penwidth": "1.5"}),
     "repeat": ("× N: the same step N times, drawn once", {"style": "rounded,dashed", "color": OKABE_ITO["reddish_purple"],
                                                          "penwidth": "2"}),
+    "origin": ("built by one op's derivative rule", {"style": "rounded,filled", "color": OKABE_ITO["sky_blue"],
+                                                     "fillcolor": "#EEF6FC", "penwidth": "1.5"}),
+    "sum": ("sum of the terms for a value read twice or more", {"style": "rounded,filled",
+                                                                "color": OKABE_ITO["vermillion"],
+                                                                "fillcolor": "#FDEEE6", "penwidth": "2"}),
 }
 
 #: highlight kinds: (legend text, attributes added to the node)
