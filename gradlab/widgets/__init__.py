@@ -14,6 +14,9 @@ Python (so tests and notebooks drive it without a browser):
 - ``Playground(formula)``: type a formula (parsed safely, never ``eval``); see its
   graph, gradient graph, rewritten graph and plot.
 - ``GradCheck(fn_or_op, point)``: analytic vs numeric gradient, entry by entry.
+- ``RuleInspector(function_or_outputs, rule)``: pick a rewrite rule, see where it
+  fired and its near misses highlighted, with the reason for each node
+  (``gradlab.explain.why_not``).
 
 Pictures are SVG text in ``ipywidgets.HTML`` (CSS class ``gradlab-graph``),
 plots PNG bytes in ``ipywidgets.Image`` (class ``gradlab-plot``: an ``<img>``),
@@ -43,6 +46,7 @@ _WIDGETS = {
     "DerivativeExplorer": "gradlab.widgets.derivative_explorer",
     "Playground": "gradlab.widgets.playground",
     "GradCheck": "gradlab.widgets.gradcheck",
+    "RuleInspector": "gradlab.widgets.rule_inspector",
 }
 
 __all__ = list(_WIDGETS)
