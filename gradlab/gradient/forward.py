@@ -132,7 +132,6 @@ def Rop(f: Variables, wrt: Variables, eval_points: Variables, disconnected_outpu
     else:
         raw = rop_by_double_lop(fs, tangents)
     results = []
-    since = mark()
     for i, (out, t) in enumerate(zip(fs, raw)):
         where = "f" if form == "single" else f"f[{i}]"
         if t is None and not use_op_rop_implementation and _depends_on(out, wrts):
@@ -154,5 +153,5 @@ def Rop(f: Variables, wrt: Variables, eval_points: Variables, disconnected_outpu
         if is_null(t):
             raise NullTypeGradError(f"{fn}: the tangent of {where} ({out}) is undefined: {t.type.why_null}")
         results.append(_keep_user_inputs(out, cast_to(t, grad_dtype(out))))
-    stamp_helpers(fn, results, since, fs[0], "forward")
+    stamp_helpers(fn, results, since, fs[0], "forward")  # since the tangents: also the double-Lop's own sums
     return in_form(form, results)
