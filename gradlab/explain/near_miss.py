@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
-from gradlab.explain.text import expression
+from gradlab.explain.text import _SHOWN, expression
 from gradlab.rewrite.match import is_constant, scalar_name
 from gradlab.rewrite.pattern import COMMUTATIVE, PatternError, parse_pattern
 from gradlab.tensor.scalar_ops import TABLE
@@ -30,7 +30,8 @@ class Miss:
 
 
 def infix(tree: tuple, cut: Optional[tuple] = None, path: tuple = ()) -> str:
-    """A pattern tree written as the rule text writes it; the subtree at ``cut`` is ``…``."""
+    """A pattern tree written as the rule text writes it; the subtree at ``cut``
+    (and what comes after it, never tried) is ``…``."""
     if cut is not None and path == cut:
         return "…"
     kind = tree[0]
@@ -39,8 +40,11 @@ def infix(tree: tuple, cut: Optional[tuple] = None, path: tuple = ()) -> str:
     if kind == "const":
         return repr(tree[1])
     name, children = tree[1], tree[2]
-    parts = [infix(c, cut, path + (k,)) for k, c in enumerate(children)]
-    parts = [f"({p})" if c[0] == "op" and c[1] in _INFIX and name in _INFIX else p for p, c in zip(parts, children)]
+    # along the cut's path, the children after the failing one were never tried: elided too
+    on_path = cut is not None and len(cut) > len(path) and cut[:len(path)] == path
+    parts = ["…" if on_path and k > cut[len(path)] else infix(c, cut, path + (k,)) for k, c in enumerate(children)]
+    parts = [f"({p})" if p != "…" and c[0] == "op" and c[1] in _INFIX and name in _INFIX else p
+             for p, c in zip(parts, children)]
     if name in _INFIX and len(parts) == 2:
         return f"{parts[0]} {_INFIX[name]} {parts[1]}"
     if name == "neg" and len(parts) == 1:
@@ -89,13 +93,13 @@ def _match(tree: tuple, var: Any, bindings: dict, path: tuple, where: str, misse
     owner = var.owner
     found = scalar_name(owner) if owner is not None else None
     if owner is None or found != name or len(owner.inputs) != len(children):
-        what = "an input" if owner is None else f"computed by {found or type(owner.op).__name__}"
+        what = "an input" if owner is None else f"computed by {_SHOWN.get(found, found) or type(owner.op).__name__}"
         misses.append(Miss(len(path), path, f"{where} is `{expression(var, 2)}` ({what}), not {_expected(tree)}"))
         return
     orders = [list(owner.inputs)]
     if name in COMMUTATIVE and len(children) == 2 and owner.inputs[0] is not owner.inputs[1]:
         orders.append(list(owner.inputs)[::-1])
-    shown = "fill" if name == "second" else name
+    shown = _SHOWN.get(name, name)
     for inputs in orders:
         yield from _match_all(children, inputs, 0, bindings, path, shown, misses, inputs is not orders[0])
 

@@ -75,8 +75,8 @@ class Derivation:
         """The user's node an initial (cloned) node copies (itself without a memo)."""
         return self.user.get(node, node)
 
-    def replaces(self, node: Apply) -> list:
-        """The user's nodes whose values ``node`` computes (itself, if never rewritten), in graph order."""
+    def _ancestry(self, node: Apply) -> list:
+        """``node`` and every node it derives from, each once (iterative)."""
         found: list = []
         seen: set = set()
         stack = [node]
@@ -85,24 +85,17 @@ class Derivation:
             if n in seen:
                 continue
             seen.add(n)
-            if n in self.initial:
-                found.append(self.user_node(n))
+            found.append(n)
             stack.extend(self.parents.get(n, ()))
-        return _in_order(found)
+        return found
+
+    def replaces(self, node: Apply) -> list:
+        """The user's nodes whose values ``node`` computes (itself, if never rewritten), in graph order."""
+        return _in_order([self.user_node(n) for n in self._ancestry(node) if n in self.initial])
 
     def steps_of(self, node: Apply) -> list:
         """The steps whose work ``node`` carries (the rules that made it), oldest first."""
-        steps: dict = {}
-        seen: set = set()
-        stack = [node]
-        while stack:
-            n = stack.pop()
-            if n in seen:
-                continue
-            seen.add(n)
-            for step in self.step_of.get(n, ()):
-                steps[step.index] = step
-            stack.extend(self.parents.get(n, ()))
+        steps = {step.index: step for n in self._ancestry(node) for step in self.step_of.get(n, ())}
         return [steps[k] for k in sorted(steps)]
 
     def primary_user_node(self, node: Apply) -> Apply:

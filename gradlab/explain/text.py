@@ -13,7 +13,7 @@ import numpy as np
 from gradlab.bounded_text import clip, op_text
 from gradlab.graph.basic import Apply, Constant, Variable
 
-#: ops printed under the name pp and the pictures use
+#: ops printed under the name pp and the pictures use (shared with near_miss)
 _SHOWN = {"second": "fill", "true_div": "div"}
 DEPTH = 3
 MAX_CHARS = 120

@@ -25,14 +25,16 @@ from gradlab.graph.basic import Variable
 from gradlab.rewrite.driver import MODE_SETS, _tracks, rewrite_fgraph, rewrite_graph, rule_sets
 from gradlab.rewrite.rule import Rule, RuleSet
 
-__all__ = ["why_not", "WhyNot", "Verdict", "find_rule", "FIRED", "NEAR_MISS", "REFUSED", "FIRST", "NOT_TRIED"]
+__all__ = ["why_not", "WhyNot", "Verdict", "find_rule", "FIRED", "NEAR_MISS", "REFUSED", "FIRST", "DROPPED",
+           "NOT_TRIED"]
 
 FIRED = "fired"
 FIRST = "rewritten first"
+DROPPED = "dropped"
 NOT_TRIED = "not tried"
 
 #: how each verdict is highlighted in a picture (viz highlight kinds)
-HIGHLIGHT = {FIRED: "new", NEAR_MISS: "matched", REFUSED: "highlight", FIRST: "removed"}
+HIGHLIGHT = {FIRED: "new", NEAR_MISS: "matched", REFUSED: "highlight", FIRST: "removed", DROPPED: "removed"}
 
 
 @dataclass
@@ -41,7 +43,7 @@ class Verdict:
 
     node: Any
     text: str               #: the node as an expression
-    status: str             #: FIRED, NEAR_MISS, REFUSED, FIRST or NOT_TRIED
+    status: str             #: FIRED, NEAR_MISS, REFUSED, FIRST, DROPPED or NOT_TRIED
     reason: str             #: the explanation in words
     step: Optional[int] = None     #: the step that fired (FIRED) or rewrote it first (FIRST)
     by_rule: Optional[str] = None  #: FIRST: the rule that got there first
@@ -194,6 +196,10 @@ def _verdict(node: Any, rule: Rule, fired: dict, notes: dict, first: dict, merge
         if later is not None:
             reason += f" (later {later.rule} [{later.rule_set}] rewrote the node, at step {later.index})"
         return Verdict(node, text, kind, reason)
+    if later is not None and later.node is not node and not any(old.owner is node for old, _ in later.replacements):
+        return Verdict(node, text, DROPPED, f"no longer needed (nothing reads it) after {later.rule} [{later.rule_set}] "
+                                            f"at step {later.index}, before {rule.name} [{set_name}] was tried on it",
+                       step=later.index, by_rule=later.rule, phase=later.rule_set)
     if later is not None:
         would = _would_match(rule, node)
         return Verdict(node, text, FIRST,

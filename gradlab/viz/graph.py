@@ -228,7 +228,8 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
             producer[node] = draw_composite(canvas, container, node, nid, source, marks.get(node))
         else:
             producer[node] = nid
-            _draw_op(canvas, container, node, nid, marks.get(node))
+            note = job.groups.get(node) if job.groups else None
+            _draw_op(canvas, container, node, nid, marks.get(node), note[1] if note and note[0] is None else None)
             numbered = len(node.inputs) > 1 and not style.is_commutative(node)
             together = dict(bundles.get(node, ()))
             for i, var in enumerate(node.inputs):
@@ -250,7 +251,8 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
     _draw_groups(canvas, job.container, job.target, layout, prefix, used, source)
 
 
-def _draw_op(canvas: Canvas, container: Any, node: Apply, nid: str, mark: Optional[str]) -> None:
+def _draw_op(canvas: Canvas, container: Any, node: Apply, nid: str, mark: Optional[str],
+             note: Optional[str] = None) -> None:
     """An op as an ellipse (a folded composite: its infix expression, wrapped)."""
     kind_name = style.op_kind(node.op)
     canvas.used["kinds"].add(kind_name)
@@ -264,7 +266,7 @@ def _draw_op(canvas: Canvas, container: Any, node: Apply, nid: str, mark: Option
         names = [v.name or f"i{k}" for k, v in enumerate(node.inputs)]
         wrapped = wrapped_expression(node.op, names)
         lines = ["composite"] + (wrapped if wrapped else [f"of {style.plural(len(program_of(node.op)), 'op')}"])
-    canvas.node(container, nid, lines, attrs)
+    canvas.node(container, nid, lines + ([note] if note else []), attrs)
 
 
 def _draw_repeat_edges(canvas: Canvas, job: _Job, producer: dict, source: Any) -> None:

@@ -31,7 +31,8 @@ def _key(origin: Optional[Origin]) -> Optional[tuple]:
 
 
 def origin_groups(obj: Any, nodes: list) -> dict:
-    """``{node: (group key, label, cluster kind)}`` for the drawn ``nodes`` that have an origin.
+    """``{node: (group key, label, cluster kind)}`` for the drawn ``nodes`` that have an origin
+    (a forward op a cluster names: ``(None, "node 3", None)``, its number written under it).
 
     ``obj`` is what :func:`gradlab.viz.graph` was given: for a compiled
     function the nodes are grouped by the origins of the user nodes each
@@ -39,11 +40,17 @@ def origin_groups(obj: Any, nodes: list) -> dict:
     if hasattr(obj, "maker"):
         return _compiled_groups(obj, nodes)
     groups: dict = {}
+    numbers: dict = {}
     for node in nodes:
         origin = node.origin
         key = _key(origin)
         if key is not None:
             groups[node] = (key, label(origin), "sum" if origin.kind == "sum" else "origin")
+            if origin.kind == "rule" and origin.number is not None:
+                numbers[origin.node] = origin.number
+    for node in nodes:   # the forward ops the clusters name get their number ("node 3") on them
+        if node not in groups and node in numbers:
+            groups[node] = (None, f"node {numbers[node]}", None)
     return groups
 
 
@@ -72,7 +79,7 @@ def place_in_groups(canvas: Any, container: Any, groups: dict, nodes: list, pref
     clusters: dict = {}
     for node in nodes:
         found = groups.get(node)
-        if found is None or node in home:
+        if found is None or found[0] is None or node in home:
             continue
         key, text, kind = found
         cluster = clusters.get(key)

@@ -11,17 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
-from browser_support import chromium_path, free_port, stop_process_group
+from browser_support import chromium_path, start_lab, wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "gradlab-inspector-test"
 CELLS = [
     "import gradlab\nimport gradlab.tensor as gt\nfrom gradlab.widgets import RuleInspector",
@@ -36,14 +30,6 @@ CHANGE_TIMEOUT = 30
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(360)]
 
 
-def _api(port: int, path: str, method: str = "GET") -> object:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
-                                     headers={"Authorization": f"token {TOKEN}"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        body = response.read()
-    return json.loads(body) if body else None
-
-
 def _notebook(folder: Path) -> Path:
     cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": src}
              for src in CELLS]
@@ -55,51 +41,13 @@ def _notebook(folder: Path) -> Path:
     return path
 
 
-def _until(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.25)
-
-
 @pytest.fixture
 def lab(tmp_path):
     pytest.importorskip("jupyterlab", reason="JupyterLab is not installed (pip install -e '.[test]')")
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     _notebook(notebooks)
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "ws"))
-    log = open(tmp_path / "lab.log", "wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gradlab.cli", "lab", "--notebooks", str(notebooks), "--no-browser",
-         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-         f"--IdentityProvider.token={TOKEN}", "--LabApp.expose_app_in_browser=True",
-         "--ServerApp.disable_check_xsrf=True"],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        def answering():
-            if server.poll() is not None:
-                pytest.fail("JupyterLab exited:\n" + (tmp_path / "lab.log").read_text(errors="replace")[-3000:])
-            try:
-                return _api(port, "/api/status") is not None
-            except (urllib.error.URLError, ConnectionError, OSError):
-                return False
-        _until(answering, SERVER_START_TIMEOUT, f"JupyterLab on 127.0.0.1:{port}")
-        yield port
-    finally:
-        try:
-            for kernel in _api(port, "/api/kernels") or []:
-                _api(port, f"/api/kernels/{kernel['id']}", method="DELETE")
-        except Exception:  # noqa: BLE001 - the server may already be gone
-            pass
-        stop_process_group(server)
-        log.close()
+    yield from start_lab(notebooks, tmp_path, TOKEN, SERVER_START_TIMEOUT)
 
 
 def _shown(page) -> dict:
@@ -134,11 +82,11 @@ def test_the_rule_inspector_follows_the_chosen_rule_in_the_browser(lab):
                                    timeout=SERVER_START_TIMEOUT * 1000)
             page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.ready")
             page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            first = _until(lambda: (p := _shown(page)) and "<svg" in p["svg"] and "fired" in p["verdicts"] and p,
+            first = wait_until(lambda: (p := _shown(page)) and "<svg" in p["svg"] and "fired" in p["verdicts"] and p,
                            RUN_TIMEOUT, "the RuleInspector's picture and reasons")
             assert "sigmoid_from_exp" in first["rule"] and first["outlined"] >= 1
             page.locator(".gradlab-rule-choice select").select_option("softplus_from_log")
-            after = _until(lambda: (p := _shown(page)) and "softplus_from_log" in p["rule"] and p["svg"] != first["svg"]
+            after = wait_until(lambda: (p := _shown(page)) and "softplus_from_log" in p["rule"] and p["svg"] != first["svg"]
                            and p, CHANGE_TIMEOUT, "the inspector to show softplus_from_log")
             assert "near miss" in after["verdicts"] and "matched `log(1 + …)`" in after["verdicts"]
             assert after["outlined"] >= 1
