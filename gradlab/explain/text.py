@@ -48,5 +48,7 @@ def _expr(var: Any, depth: int) -> str:
 
 
 def node_expression(node: Apply, depth: int = DEPTH) -> str:
-    """The node as the expression of its (first) output."""
-    return expression(node.outputs[0], depth) if node.outputs else op_name(node.op)
+    """The node as its op applied to its inputs (``mul(x, y)``, even when its output is named)."""
+    if depth <= 0:
+        return "…"
+    return clip(f"{op_name(node.op)}({', '.join(_expr(v, depth - 1) for v in node.inputs)})", MAX_CHARS)

@@ -148,9 +148,9 @@ class _Job:
     values: Optional[dict]
     adjoints: Optional[dict]
     marks: dict
-    groups: Optional[dict] = None                   #: node -> its origin group (graph(origin=True))
     roles: dict = field(default_factory=dict)       #: variable -> (role, label) for a loop body's placeholders
     carried: list = field(default_factory=list)     #: (new state, its placeholder) pairs of a loop body
+    groups: Optional[dict] = None                   #: node -> its origin group (graph(origin=True))
 
 
 def draw(target_graph: Any, target: Target, layout: Layout, *, prefix: str = "", values: Optional[dict] = None,
@@ -162,7 +162,8 @@ def draw(target_graph: Any, target: Target, layout: Layout, *, prefix: str = "",
     "extras", "canvas"}``.  Loop bodies are drawn from a work list, so nested
     loops need no recursion."""
     canvas = canvas or Canvas()
-    jobs = deque([_Job(target_graph, target, layout, prefix, values, adjoints, _highlight_kinds(highlight), groups)])
+    jobs = deque([_Job(target_graph, target, layout, prefix, values, adjoints, _highlight_kinds(highlight),
+                       groups=groups)])
     while jobs:
         _draw_job(canvas, jobs.popleft(), jobs, show_types)
     canvas.attach()

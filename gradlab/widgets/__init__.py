@@ -26,7 +26,7 @@ CSS hooks for browser tests: ``gradlab-point-slider``, ``gradlab-param-slider``,
 ``gradlab-gradcheck`` (GradCheck's table); each widget's root has its own
 (``gradlab-derivative-explorer``, ``gradlab-playground`` …).
 
-The six are built on one skeleton, :mod:`gradlab.widgets.base` (error line,
+The seven are built on one skeleton, :mod:`gradlab.widgets.base` (error line,
 picture area, step or point controls, ``refresh``); each widget's module
 holds only what is its own.  The numbers they show come from ``gradlab.viz``
 (e.g. ``gradlab.viz.backprop_trace``), which never imports this package.
