@@ -34,7 +34,7 @@ DROPPED = "dropped"
 NOT_TRIED = "not tried"
 
 #: how each verdict is highlighted in a picture (viz highlight kinds)
-HIGHLIGHT = {FIRED: "new", NEAR_MISS: "matched", REFUSED: "highlight", FIRST: "removed", DROPPED: "removed"}
+HIGHLIGHT = {FIRED: "fired", NEAR_MISS: "near_miss", REFUSED: "near_miss", FIRST: "taken", DROPPED: "taken"}
 
 
 @dataclass

@@ -73,6 +73,11 @@ HIGHLIGHT_STYLES = {
     "matched": ("matched by the rule", {"color": OKABE_ITO["vermillion"], "penwidth": "3.5"}),
     "removed": ("removed by the rule (dotted)", {"color": OKABE_ITO["vermillion"], "penwidth": "2", "style_extra": "dotted"}),
     "new": ("put in by the rule (dashed)", {"color": OKABE_ITO["blue"], "penwidth": "3.5", "style_extra": "dashed"}),
+    # the rule inspector's verdicts (gradlab.explain.why_not)
+    "fired": ("the rule fired here (dashed)", {"color": OKABE_ITO["blue"], "penwidth": "3.5", "style_extra": "dashed"}),
+    "near_miss": ("nearly matched, or refused", {"color": OKABE_ITO["vermillion"], "penwidth": "3.5"}),
+    "taken": ("another rule got there first (dotted)", {"color": OKABE_ITO["vermillion"], "penwidth": "2",
+                                                        "style_extra": "dotted"}),
 }
 
 GRAPH_ATTRS = {"fontname": "Helvetica", "fontsize": "11", "bgcolor": "white", "nodesep": "0.25",

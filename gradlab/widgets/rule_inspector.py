@@ -2,8 +2,8 @@
 
 The picture is the graph before rewriting with every node the rule tracks
 outlined by what happened to it (:func:`gradlab.explain.why_not`): fired
-(new), a near miss or a refusal (matched / highlighted), rewritten first by
-another rule (removed); below it, one line per node with the reason.
+(blue, dashed), a near miss or a refusal (red), rewritten first by another
+rule or dropped (red, dotted); below it, one line per node with the reason.
 """
 from __future__ import annotations
 

@@ -122,5 +122,5 @@ def test_the_report_text_and_its_picture_marks() -> None:
     text = str(report)
     assert text.startswith("softplus_from_log [stabilize] log(1 + exp(x)) -> softplus(x): 1 fired, 1 did not")
     before, marks = report.graph_before()
-    assert sorted(marks.values()) == ["matched", "new"]
+    assert sorted(marks.values()) == ["fired", "near_miss"]
     assert all(node in before.apply_nodes for node in marks)

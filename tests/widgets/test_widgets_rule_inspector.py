@@ -27,13 +27,13 @@ def test_inspector_shows_firings_and_near_misses_of_the_chosen_rule():
     assert [v.text for v in inspector.fired] == ["div(1, add(1, exp(…)))"]
     assert "sigmoid_from_exp" in inspector.summary.value and "1 fired" in inspector.summary.value
     before = inspector.svg
-    assert len(highlighted(before, "new", ops_only=True)) == 1          # the node it fired at
+    assert len(highlighted(before, "fired", ops_only=True)) == 1          # the node it fired at
     inspector.rule_name = "softplus_from_log"
     assert inspector.rule_dropdown.value == "softplus_from_log"
     misses = inspector.near_misses
     assert any("matched `log(1 + …)`, but input 1 of add is `mul(" in v.reason for v in misses)
     assert inspector.svg != before and "near miss" in inspector.verdict_box.value
-    assert highlighted(inspector.svg, "matched", ops_only=True)         # the near misses
+    assert highlighted(inspector.svg, "near_miss", ops_only=True)         # the near misses
     assert "softplus_from_log: 0 fired" in " ".join(svg_texts(inspector.svg))
 
 
