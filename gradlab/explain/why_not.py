@@ -22,19 +22,21 @@ from gradlab.explain.near_miss import left_sides, pattern_miss
 from gradlab.explain.refusals import NEAR_MISS, REFUSED, merge_near_misses, refusal
 from gradlab.explain.text import expression, node_expression
 from gradlab.graph.basic import Variable
-from gradlab.rewrite.driver import MODE_SETS, _tracks, rewrite_fgraph, rewrite_graph, rule_sets
+from gradlab.rewrite.driver import ALWAYS, MODE_SETS, _tracks, rewrite_fgraph, rewrite_graph, rule_sets
 from gradlab.rewrite.rule import Rule, RuleSet
 
 __all__ = ["why_not", "WhyNot", "Verdict", "find_rule", "FIRED", "NEAR_MISS", "REFUSED", "FIRST", "DROPPED",
-           "NOT_TRIED"]
+           "ABSORBED", "NOT_TRIED"]
 
 FIRED = "fired"
 FIRST = "rewritten first"
 DROPPED = "dropped"
+ABSORBED = "absorbed"
 NOT_TRIED = "not tried"
 
 #: how each verdict is highlighted in a picture (viz highlight kinds)
-HIGHLIGHT = {FIRED: "fired", NEAR_MISS: "near_miss", REFUSED: "near_miss", FIRST: "taken", DROPPED: "taken"}
+HIGHLIGHT = {FIRED: "fired", ABSORBED: "fired", NEAR_MISS: "near_miss", REFUSED: "near_miss", FIRST: "taken",
+             DROPPED: "taken"}
 
 
 @dataclass
@@ -43,7 +45,7 @@ class Verdict:
 
     node: Any
     text: str               #: the node as an expression
-    status: str             #: FIRED, NEAR_MISS, REFUSED, FIRST, DROPPED or NOT_TRIED
+    status: str             #: FIRED, ABSORBED, NEAR_MISS, REFUSED, FIRST, DROPPED or NOT_TRIED
     reason: str             #: the explanation in words
     step: Optional[int] = None     #: the step that fired (FIRED) or rewrote it first (FIRST)
     by_rule: Optional[str] = None  #: FIRST: the rule that got there first
@@ -84,8 +86,10 @@ class WhyNot:
         return before, marks
 
     def __str__(self) -> str:
-        head = (f"{self.rule.name} [{self.rule_set}] {self.rule.pattern_text}: {len(self.fired)} fired, "
-                f"{len(self.verdicts) - len(self.fired)} did not, of {len(self.verdicts)} nodes it tracks")
+        absorbed = len(self.of(ABSORBED))
+        taken = f" ({absorbed} more taken into its rewrites)" if absorbed else ""
+        head = (f"{self.rule.name} [{self.rule_set}] {self.rule.pattern_text}: {len(self.fired)} fired{taken}, "
+                f"{len(self.verdicts) - len(self.fired) - absorbed} did not, of {len(self.verdicts)} nodes it tracks")
         return "\n".join([head] + [f"  {v}" for v in self.verdicts])
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
@@ -172,19 +176,47 @@ def why_not(function_or_outputs: Any, rule: Union[str, Rule], mode: Optional[str
     first: dict = {}
     for step in result.steps:
         if step.rule == target.name:
+            for n in step.removed:           # taken into the rule's own rewrite (a fused region)
+                if n is not step.node:
+                    fired.setdefault(n, step)
             continue
         for n in [step.node] + list(step.removed):
             first.setdefault(n, step)
+    late = _made_after_phase(result.steps, sets, set_name)
     merges = merge_near_misses(dict.fromkeys(seen[:initial] + fgraph.toposort())) if target.name == "merge" else {}
     active = set_name in {getattr(s, "name", s) for s in sets}
-    verdicts = [_verdict(n, target, fired, notes, first, merges, active, set_name) for n in tracked]
+    verdicts = [_verdict(n, target, fired, notes, first, merges, active, set_name, late.get(n)) for n in tracked]
     return WhyNot(target, set_name, verdicts, result)
 
 
+def _made_after_phase(steps: list, sets: tuple, set_name: str) -> dict:
+    """``{node: the phase that made it}`` for nodes added in a phase after ``set_name``'s.
+
+    Merging and folding run inside every phase, so a step of theirs belongs to the
+    phase of the last other step before it."""
+    phases = [getattr(s, "name", s) for s in sets]
+    phases = [p for p in phases if p not in ALWAYS]
+    if set_name not in phases:
+        return {}
+    mine = phases.index(set_name)
+    current = phases[0] if phases else None
+    made: dict = {}
+    for step in steps:
+        if step.rule_set in phases:
+            current = step.rule_set
+        if current is not None and phases.index(current) > mine:
+            for node in step.added:
+                made.setdefault(node, current)
+    return made
+
+
 def _verdict(node: Any, rule: Rule, fired: dict, notes: dict, first: dict, merges: dict, active: bool,
-             set_name: str) -> Verdict:
+             set_name: str, made_in: Optional[str] = None) -> Verdict:
     text = node_expression(node)
     step = fired.get(node)
+    if step is not None and step.node is not node:
+        return Verdict(node, text, ABSORBED, f"taken into the rewrite of `{step.node_text}` when {rule.name} fired "
+                                             f"there, at step {step.index}", step=step.index)
     if step is not None:
         news = ", ".join(f"`{expression(new, 2)}`" for _, new in step.replacements) or "new nodes"
         return Verdict(node, text, FIRED, f"fired at step {step.index}: replaced by {news}", step=step.index)
@@ -196,6 +228,9 @@ def _verdict(node: Any, rule: Rule, fired: dict, notes: dict, first: dict, merge
         if later is not None:
             reason += f" (later {later.rule} [{later.rule_set}] rewrote the node, at step {later.index})"
         return Verdict(node, text, kind, reason)
+    if made_in is not None:
+        then = f"; then {later.rule} [{later.rule_set}] rewrote it at step {later.index}" if later is not None else ""
+        return Verdict(node, text, NOT_TRIED, f"made in the {made_in} phase, after {set_name} had run{then}")
     if later is not None and later.node is not node and not any(old.owner is node for old, _ in later.replacements):
         return Verdict(node, text, DROPPED, f"no longer needed (nothing reads it) after {later.rule} [{later.rule_set}] "
                                             f"at step {later.index}, before {rule.name} [{set_name}] was tried on it",

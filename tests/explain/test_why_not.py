@@ -7,7 +7,7 @@ import pytest
 import gradlab
 import gradlab.tensor as gt
 from gradlab.explain import why_not
-from gradlab.explain.why_not import FIRED, FIRST, NEAR_MISS, NOT_TRIED, REFUSED
+from gradlab.explain.why_not import ABSORBED, DROPPED, FIRED, FIRST, NEAR_MISS, NOT_TRIED, REFUSED
 
 
 def _only(report):
@@ -124,3 +124,19 @@ def test_the_report_text_and_its_picture_marks() -> None:
     before, marks = report.graph_before()
     assert sorted(marks.values()) == ["fired", "near_miss"]
     assert all(node in before.apply_nodes for node in marks)
+
+
+def test_nodes_a_fusion_takes_in_are_absorbed_and_a_later_phase_is_not_tried() -> None:
+    x = gt.dvector("x")
+    report = why_not(gt.exp(x) * 2.0 + gt.dot(x, x), "fuse_elemwise")
+    absorbed = {v.text for v in report.of(ABSORBED)}
+    assert absorbed == {"exp(x)", "mul(2.0, exp(x))"}
+    assert "1 fired (2 more taken into its rewrites)" in str(report)
+    s = gt.dscalar("s")
+    f = gradlab.function([s], gradlab.grad(1 / (1 + gt.exp(-s)), s))
+    report = why_not(f, "logistic_in_product")
+    assert len(report.fired) == 1
+    assert any(v.status == NOT_TRIED and "made in the specialize phase, after stabilize had run" in v.reason
+               for v in report.verdicts)
+    assert any(v.status == DROPPED and "no longer needed (nothing reads it) after useless_fill" in v.reason
+               for v in report.verdicts)
