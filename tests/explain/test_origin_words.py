@@ -101,3 +101,14 @@ def test_origins_survive_every_rewrite(program) -> None:
     # every gradient node the compiled graph still computes keeps its origin record
     assert all(n.origin is not None for n in covered & grad_nodes)
     assert set(found.initial) and len(found.user) == len(found.initial)
+
+
+def test_pytensor3_pullback_and_pushforward_record_origins_too() -> None:
+    x, t, u = gt.dvector("x"), gt.dvector("t"), gt.dvector("u")
+    y = gt.exp(x)
+    pushed = gradlab.gradient.pushforward(y, x, t)          # the pullback of a pullback, by default
+    pulled = gradlab.gradient.pullback(y, x, u)
+    for answer in (pushed, pulled):
+        built = [n for n in toposort([answer]) if n is not y.owner]
+        assert built and all(n.origin is not None for n in built)
+    assert pulled.owner.origin.node is y.owner and pulled.owner.origin.input == 0
