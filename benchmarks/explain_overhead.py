@@ -6,7 +6,8 @@ time, for two checkouts of gradlab side by side in one run.
 
 Each checkout runs in its own child process (``PYTHONPATH=DIR``), the
 children alternate round by round, and each number is the minimum over the
-rounds and 15 repeats; the report is the ratio new / base.
+rounds and 15 repeats; the report is the ratio new / base.  ``calls`` counts the Python
+function calls of one build (deterministic: the work, whatever the machine's load).
 """
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ import subprocess
 import sys
 
 CHILD = r'''
-import json, statistics, sys, time
+import sys
+sys.path.insert(0, sys.argv[1])          # this checkout's gradlab before the current directory's
+import cProfile, json, pstats, time
 from benchmarks.workloads import cases
 from benchmarks.libs import gradlab_impl as impl
 out = {}
@@ -33,6 +36,11 @@ for case in cases(quick=True):
         call = build(inputs)
         times.append(time.perf_counter() - start)
     out["compile " + case.name] = min(times)
+    profile = cProfile.Profile()       # the work, counted: Python function calls of one build
+    profile.enable()
+    build(inputs)
+    profile.disable()
+    out["calls " + case.name] = sum(stat[1] for stat in pstats.Stats(profile).stats.values())
     if case.workload.id == "W1":
         call()
         n = 20000
@@ -40,13 +48,15 @@ for case in cases(quick=True):
         for _ in range(n):
             call()
         out["call W1"] = (time.perf_counter() - start) / n
+import gradlab
+out["gradlab from"] = gradlab.__file__
 print(json.dumps(out))
 '''
 
 
 def run(directory: str) -> dict:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([directory, os.getcwd()]))
-    done = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, check=True,
+    done = subprocess.run([sys.executable, "-c", CHILD, directory], env=env, capture_output=True, text=True, check=True,
                           cwd=os.getcwd())
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -58,11 +68,19 @@ def main(argv: list) -> None:
     for _ in range(rounds):
         for name, directory in (("base", base), ("new", new)):
             for key, value in run(directory).items():
+                if key == "gradlab from":
+                    assert value.startswith(directory), (value, directory)
+                    continue
                 best[name][key] = min(value, best[name].get(key, float("inf")))
     print(f"{'measure':32s} {'base':>10s} {'new':>10s} {'new/base':>9s}")
     for key in best["base"]:
+        if key == "gradlab from":
+            continue
         b, n = best["base"][key], best["new"][key]
-        unit, scale = ("us", 1e6) if key.startswith("call") else ("ms", 1e3)
+        if key.startswith("calls"):
+            print(f"{key:32s} {b:10,.0f} {n:10,.0f} {n / b:9.3f}")
+            continue
+        unit, scale = ("us", 1e6) if key.startswith("call W1") else ("ms", 1e3)
         print(f"{key:32s} {b * scale:8.3f}{unit} {n * scale:8.3f}{unit} {n / b:9.3f}")
 
 
