@@ -17,7 +17,7 @@ so every node is stamped once and each walk stops at older variables.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Optional
 
 from gradlab.graph.basic import Apply, Variable, _variable_ids
@@ -58,6 +58,16 @@ class Origin:
     number: Optional[int] = None
     readers: tuple = ()
     helper: Optional[str] = None
+
+    def remap(self, node_map: Any, variable_map: Any = None) -> "Origin":
+        """The same record with its references passed through ``node_map`` (for
+        ``node`` and ``readers``) and ``variable_map`` (for ``variable``; default:
+        unchanged) — what a flat serializer needs to write references as numbers
+        and to read them back (``origin.remap(number.get)``)."""
+        vmap = variable_map or (lambda v: v)
+        return replace(self, node=None if self.node is None else node_map(self.node),
+                       readers=tuple(node_map(r) for r in self.readers),
+                       variable=None if self.variable is None else vmap(self.variable))
 
 
 def mark() -> int:

@@ -112,3 +112,22 @@ def test_pytensor3_pullback_and_pushforward_record_origins_too() -> None:
         built = [n for n in toposort([answer]) if n is not y.owner]
         assert built and all(n.origin is not None for n in built)
     assert pulled.owner.origin.node is y.owner and pulled.owner.origin.input == 0
+
+
+def test_an_origin_is_plain_data_a_serializer_can_remap() -> None:
+    """A flat graph pickler writes node references as numbers and reads them back."""
+    import pickle
+    x = gt.dscalar("x")
+    g = gradlab.grad(gt.exp(x) * gt.sin(x), x)
+    nodes = toposort([g])
+    number = {n: k for k, n in enumerate(nodes)}
+    def var_ref(v):
+        return "x" if v is x else (number[v.owner], v.index)
+
+    def var_back(ref):
+        return x if ref == "x" else nodes[ref[0]].outputs[ref[1]]
+    flat = [None if n.origin is None else n.origin.remap(number.get, var_ref) for n in nodes]
+    assert all(o is None or isinstance(o.node, int) for o in flat)
+    loaded = pickle.loads(pickle.dumps(flat))
+    back = [None if o is None else o.remap(nodes.__getitem__, var_back) for o in loaded]
+    assert back == [n.origin for n in nodes]
