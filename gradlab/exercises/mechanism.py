@@ -157,7 +157,7 @@ def check_adjoint(answer: Any, cost: Any, variable: Any, values: Mapping) -> Fee
 # ---------------------------------------------------------------------------
 # 03 · forward and reverse mode
 def _jacobian(y: Any, x: Any, x_value: Any) -> np.ndarray:
-    from gradlab.compile.function import function
+    from gradlab.compile.function_module import function
     from gradlab.gradient import jacobian
     return np.asarray(function([x], jacobian(y, x), on_unused_input="ignore")(x_value), dtype=float)
 

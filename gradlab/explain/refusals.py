@@ -16,6 +16,8 @@ from typing import Any, Callable, Optional
 
 from gradlab.explain.near_miss import left_sides, miss_text, pattern_miss
 from gradlab.explain.text import expression, node_expression, op_name
+from gradlab.rewrite.algebra import known_nonzero, product_factors
+from gradlab.rewrite.fusion import _region, fusable
 from gradlab.rewrite.match import fit_to
 from gradlab.rewrite.pattern import build, match
 
@@ -71,7 +73,6 @@ def _says(when: Callable) -> str:
 # ---------------------------------------------------------------------------
 # rules with their own reasons
 def _fusion(fgraph: Any, node: Any) -> Optional[tuple]:
-    from gradlab.rewrite.fusion import _region, fusable
     name = "fuse_elemwise"
     if not fusable(node):
         return REFUSED, (f"{name}: `{node_expression(node)}` cannot join a fused region (a plain one-output "
@@ -101,7 +102,6 @@ def _fusion(fgraph: Any, node: Any) -> Optional[tuple]:
 
 def _cancel(fgraph: Any, node: Any) -> Optional[tuple]:
     """Products that could cancel a factor but may not: say which factor may be 0."""
-    from gradlab.rewrite.algebra import known_nonzero, product_factors
     try:
         found = product_factors(fgraph, node.outputs[0])
     except Exception:  # an explanation never breaks the rewrite

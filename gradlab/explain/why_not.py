@@ -22,7 +22,8 @@ from gradlab.explain.near_miss import left_sides, pattern_miss
 from gradlab.explain.refusals import NEAR_MISS, REFUSED, merge_near_misses, refusal
 from gradlab.explain.text import expression, node_expression
 from gradlab.graph.basic import Variable
-from gradlab.rewrite.driver import ALWAYS, MODE_SETS, _tracks, rewrite_fgraph, rewrite_graph, rule_sets
+from gradlab.compile.rule_sets import MODE_SETS, RULE_SETS
+from gradlab.rewrite.driver import ALWAYS, _tracks, rewrite_fgraph, rewrite_graph
 from gradlab.rewrite.rule import Rule, RuleSet
 
 __all__ = ["why_not", "WhyNot", "Verdict", "find_rule", "FIRED", "NEAR_MISS", "REFUSED", "FIRST", "DROPPED",
@@ -98,9 +99,8 @@ class WhyNot:
 
 def find_rule(rule: Union[str, Rule]) -> tuple:
     """``(rule, set name)`` for a rule or its name (the first set that lists it)."""
-    sets = rule_sets()
     names = []
-    for set_name, rs in sets.items():
+    for set_name, rs in RULE_SETS.items():
         for r in rs.rules:
             names.append(r.name)
             if r is rule or r.name == rule:
@@ -131,10 +131,9 @@ def _changes(node: Any, result: Any) -> bool:
 
 
 def _swapped(sets: tuple, rule: Rule, watched: Rule) -> list:
-    known = rule_sets()
     out = []
     for item in sets:
-        rs = known[item] if isinstance(item, str) else item
+        rs = RULE_SETS[item] if isinstance(item, str) else item
         if any(r is rule for r in rs.rules):
             rs = RuleSet(rs.name, [watched if r is rule else r for r in rs.rules], rs.doc, rs.consumers_first)
         out.append(rs)

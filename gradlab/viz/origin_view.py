@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from gradlab.explain.origins import label
+from gradlab.explain.rewriting import derivation
 from gradlab.graph.origin import Origin
 
 
@@ -59,7 +60,6 @@ SHOWN_ORIGINS = 3
 
 
 def _compiled_groups(f: Any, nodes: list) -> dict:
-    from gradlab.explain.rewriting import derivation
     found = derivation(f)
     groups: dict = {}
     for node in nodes:

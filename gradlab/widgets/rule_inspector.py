@@ -12,8 +12,10 @@ from typing import Any, Optional, Sequence
 
 import ipywidgets as widgets
 
+from gradlab.compile.rule_sets import RULE_SETS
+from gradlab.explain import why_not
 from gradlab.graph.basic import Variable
-from gradlab.viz.graph import MAX_NODES
+from gradlab.viz.graph_picture import MAX_NODES
 from gradlab.widgets.base import PictureWorkbench
 from gradlab.widgets.render import LRUCache, guarded, svg_text
 from gradlab.widgets.rewrite_stepper import resolve_trace
@@ -24,8 +26,7 @@ SHOWN_VERDICTS = 40
 
 def rule_choices(function: Any) -> list:
     """The rules of the function's mode, the ones that fired first, each once."""
-    from gradlab.rewrite.driver import rule_sets
-    sets = rule_sets()
+    sets = RULE_SETS
     fired = list(dict.fromkeys(step.rule for step in function.maker.trace.steps)) if function.maker.trace else []
     names = list(fired)
     for set_name in function.maker.mode.sets:
@@ -92,7 +93,6 @@ class RuleInspector(PictureWorkbench):
     def refresh(self) -> None:
         """Explain the chosen rule and draw its verdicts."""
         from gradlab import viz
-        from gradlab.explain import why_not
         name = self.rule_name
         found = self._reports.get(name)
         if found is None:
