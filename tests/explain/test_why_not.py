@@ -140,3 +140,14 @@ def test_nodes_a_fusion_takes_in_are_absorbed_and_a_later_phase_is_not_tried() -
                for v in report.verdicts)
     assert any(v.status == DROPPED and "no longer needed (nothing reads it) after useless_fill" in v.reason
                for v in report.verdicts)
+
+
+def test_a_factor_that_may_be_zero_is_not_cancelled_and_why() -> None:
+    x, y = gt.dvector("x"), gt.dvector("y")
+    report = why_not((x * y) / x, "collect_product")
+    v = next(v for v in report.verdicts if v.text == "div(mul(x, y), x)")
+    assert v.status == REFUSED
+    assert v.reason.startswith("collect_product: `x` is a factor above and below, but it may be 0")
+    assert "later cancel_factor [stabilize] rewrote the node" in v.reason
+    fired = why_not((gt.exp(x) * y) / gt.exp(x), "collect_product")   # exp(x) is never 0: cancelled
+    assert [v.text for v in fired.fired] == ["div(mul(exp(x), y), exp(x))"]
