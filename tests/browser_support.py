@@ -103,3 +103,16 @@ def start_lab(notebooks, workdir, token: str, start_timeout: float = 90):
             pass
         stop_process_group(server)
         log.close()
+
+
+def open_and_run_all(page, port: int, token: str, notebook: str, timeout: float = 90) -> None:
+    """Open ``notebook`` in the JupyterLab on ``port`` (a Playwright page), wait for its
+    kernel, and start running every cell (wait for what the cells show yourself)."""
+    page.goto(f"http://127.0.0.1:{port}/lab/tree/{notebook}?token={token}", timeout=timeout * 1000)
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
+                           "&& window.jupyterapp.shell.currentWidget.sessionContext "
+                           "&& window.jupyterapp.shell.currentWidget.sessionContext.session "
+                           "&& window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
+                           timeout=timeout * 1000)
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.ready")
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")

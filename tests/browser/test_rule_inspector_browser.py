@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from browser_support import chromium_path, start_lab, wait_until
+from browser_support import chromium_path, open_and_run_all, start_lab, wait_until
 
 TOKEN = "gradlab-inspector-test"
 CELLS = [
@@ -73,21 +73,13 @@ def test_the_rule_inspector_follows_the_chosen_rule_in_the_browser(lab):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             errors: list = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"http://127.0.0.1:{lab}/lab/tree/inspector.ipynb?token={TOKEN}",
-                      timeout=SERVER_START_TIMEOUT * 1000)
-            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
-                                   "&& window.jupyterapp.shell.currentWidget.sessionContext "
-                                   "&& window.jupyterapp.shell.currentWidget.sessionContext.session "
-                                   "&& window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-                                   timeout=SERVER_START_TIMEOUT * 1000)
-            page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.ready")
-            page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            open_and_run_all(page, lab, TOKEN, "inspector.ipynb", SERVER_START_TIMEOUT)
             first = wait_until(lambda: (p := _shown(page)) and "<svg" in p["svg"] and "fired" in p["verdicts"] and p,
-                           RUN_TIMEOUT, "the RuleInspector's picture and reasons")
+                               RUN_TIMEOUT, "the RuleInspector's picture and reasons")
             assert "sigmoid_from_exp" in first["rule"] and first["outlined"] >= 1
             page.locator(".gradlab-rule-choice select").select_option("softplus_from_log")
-            after = wait_until(lambda: (p := _shown(page)) and "softplus_from_log" in p["rule"] and p["svg"] != first["svg"]
-                           and p, CHANGE_TIMEOUT, "the inspector to show softplus_from_log")
+            after = wait_until(lambda: (p := _shown(page)) and "softplus_from_log" in p["rule"]
+                               and p["svg"] != first["svg"] and p, CHANGE_TIMEOUT, "the inspector to show softplus_from_log")
             assert "near miss" in after["verdicts"] and "matched `log(1 + …)`" in after["verdicts"]
             assert after["outlined"] >= 1
             tracebacks = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
