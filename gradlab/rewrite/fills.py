@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from gradlab.codegen.linker import memory_roots
 from gradlab.graph.basic import Apply, Constant
 from gradlab.graph.op import Op
 from gradlab.graph.traversal import ancestors
@@ -61,18 +62,22 @@ def _elementwise_leaves(var: Any) -> list:
     return leaves
 
 
+def _passed_in(var: Any) -> bool:
+    """A graph input, or a view of graph inputs only (``x.T``, ``x[::-1]``): its lengths are the caller's."""
+    return var.owner is None or all(root.owner is None and not isinstance(root, Constant)
+                                    for root in memory_roots(var))
+
+
 def guarded(new: Any, dropped: Any) -> Any:
     """``new``, or ``ShapeGuard()(new, *leaves)`` when dropping ``dropped`` (a fill's model) loses
     the run-time shape check of leaves that ``new`` no longer reads."""
-    if not dropped.ndim or new.owner is None:
-        # (an input passed through is not wrapped: its consumers would read it under two
-        # names, and a fused loop would make one more pass over it)
+    if not dropped.ndim:
         return new
     kept = set(ancestors([new]))
     # only the values the caller passes (graph inputs, shared values) are guarded: the lengths
     # of computed leaves follow from the graph (eye(n), arange(n) of a shape), and a guard
     # there would hide them from the rules that follow (diagonal, fusion)
-    lost = [leaf for leaf in _elementwise_leaves(dropped) if leaf not in kept and leaf.owner is None]
+    lost = [leaf for leaf in _elementwise_leaves(dropped) if leaf not in kept and _passed_in(leaf)]
     if not lost or lost[0].ndim > new.ndim or any(leaf.ndim > new.ndim for leaf in lost):
         return new
     guard = ShapeGuard().make_node(new, *lost)
