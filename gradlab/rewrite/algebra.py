@@ -69,11 +69,58 @@ def sum_terms(fgraph: Any, out: Any, limit: Optional[int] = None) -> Optional[li
     return terms
 
 
-def _collect_sum(fgraph: Any, node: Any) -> Optional[list]:
-    """Constants in a sum are added up; ``x + 0 -> x``; ``x - x -> 0``."""
+#: at most this many ``neg`` nodes between a sum and the sum that opens it
+#: (``neg(neg(x))`` rules remove longer chains)
+_MAX_NEG_LINKS = 8
+
+
+def _opened_by_parent(fgraph: Any, var: Any) -> bool:
+    """Does a sum above open ``var`` as part of its own terms?  (Its only
+    reader is an ``add``/``sub`` of the same dtype, perhaps through a few
+    ``neg``.)  Then that sum collects the terms and ``var`` need not."""
+    for _ in range(_MAX_NEG_LINKS):
+        if not single_client(fgraph, var):
+            return False
+        client = fgraph.clients[var][0][0]
+        name = scalar_name(client)
+        if name not in ("add", "sub", "neg") or client.outputs[0].dtype != var.dtype:
+            return False
+        if name != "neg":
+            return True
+        var = client.outputs[0]
+    return False
+
+
+def _sum_root(fgraph: Any, var: Any) -> Any:
+    """The output of the sum whose terms include ``var``'s (walking up through
+    readers that open it)."""
+    while _opened_by_parent(fgraph, var):
+        var = fgraph.clients[var][0][0].outputs[0]
+    return var
+
+
+def _collect_sum(fgraph: Any, node: Any) -> Optional[Any]:
+    """Constants in a sum are added up; ``x + 0 -> x``; ``x - x -> 0``.
+
+    A chain of additions is one sum, collected at its top node: an inner node
+    leaves it to the top (so a sum of n terms is read once, not n times),
+    unless one of its own operands is a known value or the two cancel (a
+    change below the top, e.g. a term folded to a constant), when it collects
+    the whole sum from its top."""
     out = node.outputs[0]
     if np.dtype(out.dtype).kind not in "iuf":
         return None
+    if not _opened_by_parent(fgraph, out):
+        return _collect_sum_at(fgraph, out)
+    operands = node.inputs
+    if not (any(known_value(v)[0] is not None for v in operands) or operands[0] is operands[-1]):
+        return None
+    top = _sum_root(fgraph, out)
+    new = _collect_sum_at(fgraph, top)
+    return None if new is None else {top: new[0]}
+
+
+def _collect_sum_at(fgraph: Any, out: Any) -> Optional[list]:
     terms = sum_terms(fgraph, out)
     total = None
     n_known = 0
@@ -115,21 +162,20 @@ def _collect_sum(fgraph: Any, node: Any) -> Optional[list]:
 
 
 def _cancel_terms(terms: list) -> list:
-    """Drop pairs ``+v`` and ``-v`` of the same variable."""
-    result = list(terms)
-    changed = True
-    while changed:
-        changed = False
-        for i, (s, v) in enumerate(result):
-            for j in range(i + 1, len(result)):
-                if result[j][1] is v and result[j][0] == -s:
-                    del result[j]
-                    del result[i]
-                    changed = True
-                    break
-            if changed:
-                break
-    return result
+    """Drop pairs ``+v`` and ``-v`` of the same variable (each term pairs with
+    the first unpaired opposite one before it; one pass)."""
+    open_terms: dict = {}    # (variable, sign) -> indices of unpaired terms
+    dropped: set = set()
+    for j, (s, v) in enumerate(terms):
+        earlier = open_terms.get((v, -s))
+        if earlier:
+            dropped.add(earlier.pop(0))
+            dropped.add(j)
+        else:
+            open_terms.setdefault((v, s), []).append(j)
+    if not dropped:
+        return list(terms)
+    return [t for k, t in enumerate(terms) if k not in dropped]
 
 
 # -- products -----------------------------------------------------------------
@@ -144,7 +190,20 @@ def product_factors(fgraph: Any, out: Any, deep: bool = False) -> tuple:
     """``out`` as ``(sign, numerator, denominator)`` factor lists (iterative).
     ``deep`` also opens inner products read elsewhere.  At most about
     :data:`MAX_FACTORS` factors: beyond that, inner products stay whole."""
+    sign, num, den, _, _ = product_walk(fgraph, out, deep)
+    return sign, num, den
+
+
+PRODUCT_OPS = ("mul", "true_div", "neg")
+
+
+def product_walk(fgraph: Any, out: Any, deep: bool = False) -> tuple:
+    """:func:`product_factors`, the number of ``neg`` nodes it opened, and
+    whether it kept an inner product whole only because it is read elsewhere
+    (so that ``deep`` would open more)."""
     sign = 1
+    n_neg = 0
+    held = False
     num: list = []
     den: list = []
     stack = [(False, out, True)]     # (in denominator?, variable, is_root)
@@ -152,7 +211,7 @@ def product_factors(fgraph: Any, out: Any, deep: bool = False) -> tuple:
         in_den, var, is_root = stack.pop()
         name = scalar_name(var.owner) if var.owner is not None else None
         room = len(num) + len(den) + len(stack) < MAX_FACTORS
-        if is_root or (room and _opens(fgraph, var, ("mul", "true_div", "neg"), out.dtype, deep)):
+        if is_root or (room and _opens(fgraph, var, PRODUCT_OPS, out.dtype, deep)):
             if name == "mul":
                 a, b = var.owner.inputs
                 stack += [(in_den, b, False), (in_den, a, False)]
@@ -163,10 +222,13 @@ def product_factors(fgraph: Any, out: Any, deep: bool = False) -> tuple:
                 continue
             if name == "neg":
                 sign = -sign
+                n_neg += 1
                 stack.append((in_den, var.owner.inputs[0], False))
                 continue
+        elif room and not deep and name in PRODUCT_OPS and var.dtype == out.dtype:
+            held = True
         (den if in_den else num).append(var)
-    return sign, num, den
+    return sign, num, den, n_neg, held
 
 
 def known_nonzero(var: Any) -> bool:
@@ -217,8 +279,7 @@ def _collect_product(fgraph: Any, node: Any) -> Optional[list]:
     out = node.outputs[0]
     if np.dtype(out.dtype).kind not in "iuf":
         return None
-    sign, num, den = product_factors(fgraph, out)
-    n_neg = _count_negs(fgraph, out)
+    sign, num, den, n_neg, _ = product_walk(fgraph, out)
     coef = None
     n_known = 0
     models: list = []
@@ -268,20 +329,6 @@ def _simpler(n_known: int, n_cancel: int, n_neg: int, coef: Optional[np.ndarray]
     drops_one = one_value and coef == 1 and bool(num_left or not den_left)     # x * 1 -> x
     becomes_neg = one_value and coef == -1 and bool(num_left) and not n_neg     # x * -1 -> -x
     return bool(drops_one or becomes_neg)
-
-
-def _count_negs(fgraph: Any, out: Any) -> int:
-    count = 0
-    stack = [(out, True)]
-    while stack:
-        var, is_root = stack.pop()
-        name = scalar_name(var.owner) if var.owner is not None else None
-        if is_root or _opens(fgraph, var, ("mul", "true_div", "neg"), out.dtype):
-            if name == "neg":
-                count += 1
-            if name in ("mul", "true_div", "neg"):
-                stack += [(v, False) for v in var.owner.inputs]
-    return count
 
 
 def cancel_factors(num: list, den: list, where_zero_too: bool = False) -> tuple:
