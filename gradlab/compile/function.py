@@ -25,6 +25,7 @@ from gradlab.compile.oom import explain_memory_error
 from gradlab.compile.memory import tune_malloc
 from gradlab.compile.shared import SharedVariable
 from gradlab.graph.basic import Constant, Variable
+from gradlab.graph.collector import collector_paused
 from gradlab.graph.fgraph import FunctionGraph
 from gradlab.gradient.types import DisconnectedType, NullType
 from gradlab.graph.traversal import ancestors, clone_graph, graph_inputs
@@ -157,12 +158,12 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
     _check_no_null(graph_outputs)
     shared_vars = _collect_free(in_vars, graph_outputs)
 
-    fgraph = FunctionGraph(in_vars + shared_vars, graph_outputs, clone=True)
-    trace = _rewrite(fgraph, mode)
-    rewrite_done = time.perf_counter()
-
-    fn, source, ctx = _link(fgraph, ins, in_vars, shared_vars, len(out_vars), update_pairs,
-                            return_list, allow_input_downcast, name, mode_sets=mode.sets)
+    with collector_paused():   # many small objects, few freed: see graph/collector.py
+        fgraph = FunctionGraph(in_vars + shared_vars, graph_outputs, clone=True)
+        trace = _rewrite(fgraph, mode)
+        rewrite_done = time.perf_counter()
+        fn, source, ctx = _link(fgraph, ins, in_vars, shared_vars, len(out_vars), update_pairs,
+                                return_list, allow_input_downcast, name, mode_sets=mode.sets)
     maker = FunctionMaker(fgraph=fgraph, source=source, trace=trace, mode=mode, inputs=ins,
                           outputs=user_outputs, updates=update_pairs, givens=replacements,
                           user_outputs=user_outputs, shared=shared_vars,

@@ -139,11 +139,28 @@ class _Adjoints:
         return self.totals[key]
 
 
+#: up to this many contributions are added left to right (``a + b + c``, as
+#: a person writes it); more are added as a balanced tree
+BALANCED_FROM = 8
+
+
 def _sum_terms(terms: list) -> Variable:
-    total = terms[0]
-    for t in terms[1:]:
-        total = total + t
-    return total
+    """The sum of a variable's contributions.  Many contributions (a variable
+    read ``n`` times) are added pairwise, a tree of depth ``log2 n``: every
+    walk over the sum (rewriting, printing) stays shallow, and no chain of
+    ``n`` additions reaches the rules."""
+    if len(terms) < BALANCED_FROM:
+        total = terms[0]
+        for t in terms[1:]:
+            total = total + t
+        return total
+    level = list(terms)
+    while len(level) > 1:
+        paired = [level[i] + level[i + 1] for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
 
 
 def _reachable(order: list, wrt: Sequence[Variable], blockers: list) -> tuple:

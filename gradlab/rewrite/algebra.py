@@ -69,21 +69,27 @@ def sum_terms(fgraph: Any, out: Any, limit: Optional[int] = None) -> Optional[li
     return terms
 
 
-#: at most this many ``neg`` nodes between a sum and the sum that opens it
-#: (``neg(neg(x))`` rules remove longer chains)
+#: at most this many ``neg`` nodes between a sum (product) and the sum
+#: (product) that opens it (``neg(neg(x))`` rules remove longer chains)
 _MAX_NEG_LINKS = 8
 
+SUM_OPS = ("add", "sub", "neg")
+PRODUCT_OPS = ("mul", "true_div", "neg")
 
-def _opened_by_parent(fgraph: Any, var: Any) -> bool:
-    """Does a sum above open ``var`` as part of its own terms?  (Its only
-    reader is an ``add``/``sub`` of the same dtype, perhaps through a few
-    ``neg``.)  Then that sum collects the terms and ``var`` need not."""
+
+def _opened_by_parent(fgraph: Any, var: Any, ops: tuple) -> bool:
+    """Does a sum (``ops=SUM_OPS``) or product (``PRODUCT_OPS``) above open
+    ``var`` as part of its own terms (factors)?  (Its only reader is one of
+    ``ops`` of the same dtype, perhaps through a few ``neg``.)  Then that
+    node collects them and ``var`` need not."""
     for _ in range(_MAX_NEG_LINKS):
         if not single_client(fgraph, var):
             return False
         client = fgraph.clients[var][0][0]
         name = scalar_name(client)
-        if name not in ("add", "sub", "neg") or client.outputs[0].dtype != var.dtype:
+        if name not in ops or client.outputs[0].dtype != var.dtype:
+            return False
+        if name == "true_div" and np.dtype(var.dtype).kind != "f":
             return False
         if name != "neg":
             return True
@@ -91,33 +97,37 @@ def _opened_by_parent(fgraph: Any, var: Any) -> bool:
     return False
 
 
-def _sum_root(fgraph: Any, var: Any) -> Any:
-    """The output of the sum whose terms include ``var``'s (walking up through
-    readers that open it)."""
-    while _opened_by_parent(fgraph, var):
+def _top_of(fgraph: Any, var: Any, ops: tuple) -> Any:
+    """The output of the sum (product) whose terms (factors) include ``var``'s."""
+    while _opened_by_parent(fgraph, var, ops):
         var = fgraph.clients[var][0][0].outputs[0]
     return var
 
 
-def _collect_sum(fgraph: Any, node: Any) -> Optional[Any]:
-    """Constants in a sum are added up; ``x + 0 -> x``; ``x - x -> 0``.
+def _collect_at_top(fgraph: Any, node: Any, ops: tuple, collect: Callable[[Any, Any], Optional[list]]) -> Any:
+    """Run ``collect(fgraph, out)`` where a chain of ``ops`` has its top.
 
-    A chain of additions is one sum, collected at its top node: an inner node
-    leaves it to the top (so a sum of n terms is read once, not n times),
-    unless one of its own operands is a known value or the two cancel (a
-    change below the top, e.g. a term folded to a constant), when it collects
-    the whole sum from its top."""
+    A chain of additions (products) is one sum (product), collected at its
+    top node: an inner node leaves it to the top, so a sum of n terms is read
+    once, not n times; unless one of the inner node's own operands is a known
+    value (or, in a difference, the two are one variable): a change below the
+    top, e.g. a term folded to a constant, is collected from the top."""
     out = node.outputs[0]
     if np.dtype(out.dtype).kind not in "iuf":
         return None
-    if not _opened_by_parent(fgraph, out):
-        return _collect_sum_at(fgraph, out)
+    if not _opened_by_parent(fgraph, out, ops):
+        return collect(fgraph, out)
     operands = node.inputs
     if not (any(known_value(v)[0] is not None for v in operands) or operands[0] is operands[-1]):
         return None
-    top = _sum_root(fgraph, out)
-    new = _collect_sum_at(fgraph, top)
+    top = _top_of(fgraph, out, ops)
+    new = collect(fgraph, top)
     return None if new is None else {top: new[0]}
+
+
+def _collect_sum(fgraph: Any, node: Any) -> Any:
+    """Constants in a sum are added up; ``x + 0 -> x``; ``x - x -> 0`` (at the sum's top)."""
+    return _collect_at_top(fgraph, node, SUM_OPS, _collect_sum_at)
 
 
 def _collect_sum_at(fgraph: Any, out: Any) -> Optional[list]:
@@ -194,13 +204,11 @@ def product_factors(fgraph: Any, out: Any, deep: bool = False) -> tuple:
     return sign, num, den
 
 
-PRODUCT_OPS = ("mul", "true_div", "neg")
-
-
-def product_walk(fgraph: Any, out: Any, deep: bool = False) -> tuple:
-    """:func:`product_factors`, the number of ``neg`` nodes it opened, and
-    whether it kept an inner product whole only because it is read elsewhere
-    (so that ``deep`` would open more)."""
+def product_walk(fgraph: Any, out: Any, deep: bool = False, limit: Optional[int] = MAX_FACTORS) -> tuple:
+    """:func:`product_factors` (at most about ``limit`` factors; None: no
+    bound, for a walk that opens only factors read by the product alone), the
+    number of ``neg`` nodes it opened, and whether it kept an inner product
+    whole only because it is read elsewhere (so that ``deep`` would open more)."""
     sign = 1
     n_neg = 0
     held = False
@@ -210,7 +218,7 @@ def product_walk(fgraph: Any, out: Any, deep: bool = False) -> tuple:
     while stack:
         in_den, var, is_root = stack.pop()
         name = scalar_name(var.owner) if var.owner is not None else None
-        room = len(num) + len(den) + len(stack) < MAX_FACTORS
+        room = limit is None or len(num) + len(den) + len(stack) < limit
         if is_root or (room and _opens(fgraph, var, PRODUCT_OPS, out.dtype, deep)):
             if name == "mul":
                 a, b = var.owner.inputs
@@ -274,12 +282,14 @@ def build_product(sign: int, coef: Optional[np.ndarray], num: list, den: list, d
     return elemwise("neg", acc) if sign < 0 else acc
 
 
-def _collect_product(fgraph: Any, node: Any) -> Optional[list]:
-    """Constants in a product are multiplied; ``x * 1 -> x``, ``x * 0 -> 0``, ``x * -1 -> -x``."""
-    out = node.outputs[0]
-    if np.dtype(out.dtype).kind not in "iuf":
-        return None
-    sign, num, den, n_neg, _ = product_walk(fgraph, out)
+def _collect_product(fgraph: Any, node: Any) -> Any:
+    """Constants in a product are multiplied; ``x * 1 -> x``, ``x * 0 -> 0``, ``x * -1 -> -x`` (at its top)."""
+    return _collect_at_top(fgraph, node, PRODUCT_OPS, _collect_product_at)
+
+
+def _collect_product_at(fgraph: Any, out: Any) -> Optional[list]:
+    # the whole product: only factors read by it alone are opened, so the walk is its size
+    sign, num, den, n_neg, _ = product_walk(fgraph, out, limit=None)
     coef = None
     n_known = 0
     models: list = []
@@ -339,23 +349,36 @@ def cancel_factors(num: list, den: list, where_zero_too: bool = False) -> tuple:
     factor is left over (``(a * b) / a -> b``, not ``a / a -> 1``), so the
     product that was 0/0 where ``a`` vanishes gets ``b`` there (stabilize's
     ``cancel_factor``).  Returns ``(numerator, denominator, number cancelled)``."""
-    num, den = list(num), list(den)
+    den = list(den)
+    where: dict = {}            # variable -> its indices in num not yet cancelled, first first
+    for i, u in enumerate(num):
+        where.setdefault(u, []).append(i)
+    gone: set = set()
     n = 0
+
+    def first(var: Any) -> Optional[int]:
+        left = where.get(var)
+        return left[0] if left else None
+
+    def cancel(i: int) -> None:
+        where[num[i]].pop(0)
+        gone.add(i)
+
     for k, d in enumerate(list(den)):
-        hit = next((i for i, u in enumerate(num) if u is d), None)
-        if hit is not None and (known_nonzero(d) or (where_zero_too and len(num) > 1)):
-            num.pop(hit)
+        hit = first(d)
+        if hit is not None and (known_nonzero(d) or (where_zero_too and len(num) - len(gone) > 1)):
+            cancel(hit)
             den[k] = None
             n += 1
             continue
         if d.owner is not None and scalar_name(d.owner) == "sqr":
             base = d.owner.inputs[0]
-            hit = next((i for i, u in enumerate(num) if u is base), None)
+            hit = first(base)
             if hit is not None and known_nonzero(base):
-                num.pop(hit)
+                cancel(hit)
                 den[k] = base
                 n += 1
-    return num, [d for d in den if d is not None], n
+    return [u for i, u in enumerate(num) if i not in gone], [d for d in den if d is not None], n
 
 
 def _const(value: Any, dtype: str) -> Any:
