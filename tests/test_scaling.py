@@ -80,8 +80,8 @@ def _sin_times_y(n):
 
 def test_default_pp_of_a_shared_chain_is_linear():
     from gradlab.printing import PP_MAX_CHARS, pp
-    small = count_work(lambda: pp(_sin_times_y(30)))
-    large = count_work(lambda: pp(_sin_times_y(60)))
+    small = count_work(lambda: pp(_sin_times_y(30)), lines=True)
+    large = count_work(lambda: pp(_sin_times_y(60)), lines=True)
     _check(small, large, "pp of y = sin(y) * y at 30 and 60 steps")
     text = large.result
     assert len(text) < PP_MAX_CHARS + 200
@@ -110,7 +110,7 @@ def test_dprint_work_is_linear():
 
     def printed(n):
         out = io.StringIO()
-        return count_work(lambda: dprint(_sin_times_y(n), file=out))
+        return count_work(lambda: dprint(_sin_times_y(n), file=out), lines=True)
 
     _check(printed(100), printed(200), "dprint of y = sin(y) * y at 100 and 200 steps")
 
@@ -124,7 +124,7 @@ def test_viz_graph_work_and_dot_statements_are_linear(reads):
         x = gt.dscalar("x")
         parts = [x] * n if reads == "same variable" else [gt.sin(k * x) for k in range(1, n + 1)]
         out = gt.stack(parts)
-        return count_work(lambda: viz.graph(out))
+        return count_work(lambda: viz.graph(out), lines=True)
 
     small, large = drawn(300), drawn(600)
     _check(small, large, f"viz.graph of a fan-in ({reads}) at 300 and 600")
@@ -143,7 +143,7 @@ def test_plot_matrix_formats_no_entry_it_does_not_draw(shape):
 
     def plotted(n):
         data = np.random.default_rng(0).normal(size=shape(n))
-        work = count_work(lambda: viz.plot_matrix(data))
+        work = count_work(lambda: viz.plot_matrix(data), lines=True)
         fig = work.result
         ax = fig.axes[0]
         work.ticks = len(ax.get_xticks()) + len(ax.get_yticks())
