@@ -24,6 +24,7 @@ import numpy as np
 
 import gradlab.tensor as gt
 from gradlab.graph.basic import Variable
+from gradlab.graph.collector import collector_paused
 from gradlab.graph.traversal import toposort
 from gradlab.gradient.adapter import cast_to, connection_pattern, grad_dtype, ndim_mismatch, pullback, zeros_for
 from gradlab.gradient.types import (DisconnectedInputError, DisconnectedType, NullType, NullTypeGradError,
@@ -197,7 +198,12 @@ def backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable],
     to a seed.  What an op's rule receives and returns (dtypes, integer
     outputs, undefined terms, the contract) is :func:`gradient.adapter.pullback`'s.
     """
-    blockers = list(consider_constant)
+    with collector_paused():     # the sweep allocates a graph and frees little: see graph/collector.py
+        return _backpropagate(seeds, wrt, list(consider_constant), accumulate)
+
+
+def _backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable], blockers: list,
+                   accumulate: bool) -> Dict[Variable, Optional[Variable]]:
     order = toposort(list(seeds), blockers)
     reach, patterns = _reachable(order, wrt, blockers)
     adjoints = _Adjoints(seeds, accumulate)

@@ -23,11 +23,6 @@ from gradlab.rewrite.rule import node_rule, scalar
 MAX_CONSTANT_SIZE = 10_000
 
 
-def _opens(fgraph: Any, var: Any, names: tuple, dtype: str, deep: bool = False) -> bool:
-    return (var.owner is not None and scalar_name(var.owner) in names and var.dtype == dtype
-            and (deep or single_client(fgraph, var)))
-
-
 def known_value(var: Any) -> tuple:
     """``(value, model)``: the known value of a constant or fill of a constant,
     and the variable that gave its shape (None for a plain constant)."""
@@ -48,23 +43,29 @@ def sum_terms(fgraph: Any, out: Any, limit: Optional[int] = None) -> Optional[li
     walk stops there, so asking costs at most ``limit`` steps)."""
     terms: list = []
     stack = [(1, out, True)]
+    dtype = out.dtype
+    clients = fgraph.clients
     while stack:
         if limit is not None and len(terms) + len(stack) > limit:
             return None
         sign, var, is_root = stack.pop()
-        name = scalar_name(var.owner) if var.owner is not None else None
-        if is_root or _opens(fgraph, var, ("add", "sub", "neg"), out.dtype):
+        owner = var.owner
+        name = scalar_name(owner) if owner is not None else None
+        if name in SUM_OPS:
+            if not is_root:        # an inner sum is opened when it is read by this sum alone
+                readers = clients.get(var, ())
+                if var.dtype != dtype or len(readers) != 1 or readers[0][0] == "output":
+                    terms.append((sign, var))
+                    continue
             if name == "add":
-                a, b = var.owner.inputs
+                a, b = owner.inputs
                 stack += [(sign, b, False), (sign, a, False)]
-                continue
-            if name == "sub":
-                a, b = var.owner.inputs
+            elif name == "sub":
+                a, b = owner.inputs
                 stack += [(-sign, b, False), (sign, a, False)]
-                continue
-            if name == "neg":
-                stack.append((-sign, var.owner.inputs[0], False))
-                continue
+            else:
+                stack.append((-sign, owner.inputs[0], False))
+            continue
         terms.append((sign, var))
     return terms
 
@@ -215,26 +216,34 @@ def product_walk(fgraph: Any, out: Any, deep: bool = False, limit: Optional[int]
     num: list = []
     den: list = []
     stack = [(False, out, True)]     # (in denominator?, variable, is_root)
+    dtype = out.dtype
+    divides = np.dtype(dtype).kind == "f"
+    clients = fgraph.clients
     while stack:
         in_den, var, is_root = stack.pop()
-        name = scalar_name(var.owner) if var.owner is not None else None
-        room = limit is None or len(num) + len(den) + len(stack) < limit
-        if is_root or (room and _opens(fgraph, var, PRODUCT_OPS, out.dtype, deep)):
+        owner = var.owner
+        name = scalar_name(owner) if owner is not None else None
+        if name in PRODUCT_OPS and (is_root or (var.dtype == dtype and (
+                limit is None or len(num) + len(den) + len(stack) < limit))):
+            if not (is_root or deep):   # an inner product read elsewhere stays whole
+                readers = clients.get(var, ())
+                if len(readers) != 1 or readers[0][0] == "output":
+                    held = True
+                    (den if in_den else num).append(var)
+                    continue
             if name == "mul":
-                a, b = var.owner.inputs
+                a, b = owner.inputs
                 stack += [(in_den, b, False), (in_den, a, False)]
                 continue
-            if name == "true_div" and np.dtype(out.dtype).kind == "f":
-                a, b = var.owner.inputs
+            if name == "true_div" and divides:
+                a, b = owner.inputs
                 stack += [(not in_den, b, False), (in_den, a, False)]
                 continue
             if name == "neg":
                 sign = -sign
                 n_neg += 1
-                stack.append((in_den, var.owner.inputs[0], False))
+                stack.append((in_den, owner.inputs[0], False))
                 continue
-        elif room and not deep and name in PRODUCT_OPS and var.dtype == out.dtype:
-            held = True
         (den if in_den else num).append(var)
     return sign, num, den, n_neg, held
 
