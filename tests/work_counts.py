@@ -87,21 +87,14 @@ def count_work(fn: Callable[[], Any], lines: bool = False) -> Work:
         if key:
             calls[key] += 1
 
-    if lines:
-        old_trace = sys.gettrace()
-        sys.settrace(trace_hook)
-        try:
-            work.result = fn()
-        finally:
-            sys.settrace(old_trace)
-        work.lines = executed[0]
-        return work
-    old = sys.getprofile()
-    sys.setprofile(hook)
+    install, current = (sys.settrace, sys.gettrace) if lines else (sys.setprofile, sys.getprofile)
+    old = current()
+    install(trace_hook if lines else hook)
     try:
         work.result = fn()
     finally:
-        sys.setprofile(old)
+        install(old)
+    work.lines = executed[0]
     return work
 
 
