@@ -342,7 +342,14 @@ def _rewrite(fgraph: FunctionGraph, mode: Mode) -> Any:
 
 
 # ---------------------------------------------------------------------------
-def _input_filter(ctx: CodegenContext, spec: In, var: Variable, allow_downcast: Optional[bool]) -> str:
+#: a function of more inputs checks each with one call (``x = _filter_x(x)``)
+#: instead of inline ``if`` lines: thousands of branches make Python's
+#: compiler slower than linear in the function's length
+INLINE_CHECKS_UP_TO = 32
+
+
+def _input_filter(ctx: CodegenContext, spec: In, var: Variable, allow_downcast: Optional[bool],
+                  inline: bool = True) -> str:
     ttype = var.type
     label = spec.name or str(var)
 
@@ -353,6 +360,8 @@ def _input_filter(ctx: CodegenContext, spec: In, var: Variable, allow_downcast: 
             raise InputError(f"bad value for input {_label!r}: {exc}") from None
 
     fname = ctx.bind(convert, f"filter_{label}")
+    if not inline:
+        return f"{{name}} = {fname}({{name}})"
     dt = ctx.bind(np.dtype(ttype.dtype), "dt")
     checks = [f"{{name}}.__class__ is not _ndarray", f"{{name}}.dtype is not {dt}", f"{{name}}.ndim != {ttype.ndim}"]
     for axis, length in enumerate(ttype.shape):
@@ -380,6 +389,7 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
     ctx = CodegenContext(mode_sets=resolve(mode_sets))
     f_inputs = fgraph.inputs[:len(in_vars)]
     cells = [ctx.bind(sv.storage, f"cell_{sv.name or 'shared'}") for sv in shared_vars]
-    filters = [_input_filter(ctx, spec, fv, allow_downcast) for spec, fv in zip(ins, f_inputs)]
+    inline = len(f_inputs) <= INLINE_CHECKS_UP_TO
+    filters = [_input_filter(ctx, spec, fv, allow_downcast, inline) for spec, fv in zip(ins, f_inputs)]
     fn, source = link(fgraph, ctx, filters, cells, n_out, [var for var, _ in update_pairs], return_list, name)
     return fn, source, ctx
