@@ -138,6 +138,13 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
     variables to leave alone); ``on_unused_input`` is ``"raise"``, ``"warn"`` or
     ``"ignore"``, judged on the graph as given (before rewriting).
     """
+    with collector_paused():   # many small objects, few freed: see graph/collector.py
+        return _function(inputs, outputs, updates, givens, mode, on_unused_input, name, allow_input_downcast,
+                         no_default_updates)
+
+
+def _function(inputs: Any, outputs: Any, updates: Any, givens: Any, mode: Any, on_unused_input: str,
+              name: Optional[str], allow_input_downcast: Optional[bool], no_default_updates: Any) -> Function:
     start = time.perf_counter()
     tune_malloc()  # intermediates are allocated per call: keep freed pages (see compile/memory.py)
     mode = get_mode(mode)
@@ -160,13 +167,12 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
     _check_no_null(graph_outputs)
     shared_vars = _collect_free(in_vars, graph_outputs)
 
-    with collector_paused():   # many small objects, few freed: see graph/collector.py
-        fgraph = FunctionGraph(in_vars + shared_vars, graph_outputs, clone=True)
-        _check_loop_modes(fgraph)
-        trace = _rewrite(fgraph, mode)
-        rewrite_done = time.perf_counter()
-        fn, source, ctx = _link(fgraph, ins, in_vars, shared_vars, len(out_vars), update_pairs,
-                                return_list, allow_input_downcast, name, mode_sets=mode.sets)
+    fgraph = FunctionGraph(in_vars + shared_vars, graph_outputs, clone=True)
+    _check_loop_modes(fgraph)
+    trace = _rewrite(fgraph, mode)
+    rewrite_done = time.perf_counter()
+    fn, source, ctx = _link(fgraph, ins, in_vars, shared_vars, len(out_vars), update_pairs,
+                            return_list, allow_input_downcast, name, mode_sets=mode.sets)
     maker = FunctionMaker(fgraph=fgraph, source=source, trace=trace, mode=mode, inputs=ins,
                           outputs=user_outputs, updates=update_pairs, givens=replacements,
                           user_outputs=user_outputs, shared=shared_vars,
