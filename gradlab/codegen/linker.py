@@ -222,11 +222,15 @@ def link(fgraph: Any, ctx: CodegenContext, filters: Sequence[str], shared_cells:
     lines += [f"    except {passthrough}:", "        raise",
               "    except Exception as _exc:", f"        raise {explain}(_exc, [{', '.join(args)}]) from None"]
     exprs = []
+    first_at: dict = {}                 # output -> its first position (a repeated output is copied)
+    for i, var in enumerate(fgraph.outputs):
+        first_at.setdefault(var, i)
+    graph_inputs = set(fgraph.inputs)
     for i, (var, expr) in enumerate(zip(fgraph.outputs, outs)):
         if var.ndim is None:  # not an array (a random generator): a copy, never the shared one itself
             exprs.append(f"{ctx.bind(copy.deepcopy, 'deepcopy')}({expr})")
             continue
-        aliased = _views_storage(var, fgraph) or fgraph.outputs.index(var) != i
+        aliased = _views_storage(var, graph_inputs) or first_at[var] != i
         exprs.append(f"_asarray({expr}).copy()" if aliased else (f"_asarray({expr})" if var.ndim == 0 else expr))
     # updates: computed values first, then written together (all or nothing)
     for k in range(len(update_vars)):
@@ -243,14 +247,14 @@ def link(fgraph: Any, ctx: CodegenContext, filters: Sequence[str], shared_cells:
     return compile_source(source, ctx, fn_name), source
 
 
-def _views_storage(var: Variable, fgraph: Any) -> bool:
+def _views_storage(var: Variable, inputs: set) -> bool:
     """Could ``var``'s value share memory with an argument, a constant or a shared value?
 
     Follows ``view_map`` (outputs that are views of inputs: transpose,
     reshape, indexing …) back to where the memory comes from; such outputs
     are copied so the caller never gets a view of its own argument.
+    ``inputs`` is the set of the graph's inputs.
     """
-    inputs = set(fgraph.inputs)
     while True:
         if var in inputs or isinstance(var, Constant):
             return True

@@ -105,24 +105,34 @@ def _top_of(fgraph: Any, var: Any, ops: tuple) -> Any:
     return var
 
 
-def _collect_at_top(fgraph: Any, node: Any, ops: tuple, collect: Callable[[Any, Any], Optional[list]]) -> Any:
-    """Run ``collect(fgraph, out)`` where a chain of ``ops`` has its top.
+#: an inner node with a known operand first collects its own part, at most this many terms
+LOCAL_TERMS = 16
+
+
+def _collect_at_top(fgraph: Any, node: Any, ops: tuple, collect: Callable[..., Optional[list]]) -> Any:
+    """Run ``collect(fgraph, out, limit)`` where a chain of ``ops`` has its top.
 
     A chain of additions (products) is one sum (product), collected at its
     top node: an inner node leaves it to the top, so a sum of n terms is read
     once, not n times; unless one of the inner node's own operands is a known
-    value (or, in a difference, the two are one variable): a change below the
-    top, e.g. a term folded to a constant, is collected from the top."""
+    value (or, in a difference, the two are one variable): then it collects
+    its own part (at most :data:`LOCAL_TERMS` terms: ``h * 0`` inside
+    ``x / (h * 0)`` is zero even though the quotient keeps a zero divisor),
+    and failing that the whole chain from the top (a term folded to a
+    constant later is still combined)."""
     out = node.outputs[0]
     if np.dtype(out.dtype).kind not in "iuf":
         return None
     if not _opened_by_parent(fgraph, out, ops):
-        return collect(fgraph, out)
+        return collect(fgraph, out, None)
     operands = node.inputs
     if not (any(known_value(v)[0] is not None for v in operands) or operands[0] is operands[-1]):
         return None
+    local = collect(fgraph, out, LOCAL_TERMS)
+    if local is not None:
+        return local
     top = _top_of(fgraph, out, ops)
-    new = collect(fgraph, top)
+    new = collect(fgraph, top, None)
     return None if new is None else {top: new[0]}
 
 
@@ -131,8 +141,10 @@ def _collect_sum(fgraph: Any, node: Any) -> Any:
     return _collect_at_top(fgraph, node, SUM_OPS, _collect_sum_at)
 
 
-def _collect_sum_at(fgraph: Any, out: Any) -> Optional[list]:
-    terms = sum_terms(fgraph, out)
+def _collect_sum_at(fgraph: Any, out: Any, limit: Optional[int]) -> Optional[list]:
+    terms = sum_terms(fgraph, out, limit)
+    if terms is None:
+        return None
     total = None
     n_known = 0
     models: list = []
@@ -296,9 +308,9 @@ def _collect_product(fgraph: Any, node: Any) -> Any:
     return _collect_at_top(fgraph, node, PRODUCT_OPS, _collect_product_at)
 
 
-def _collect_product_at(fgraph: Any, out: Any) -> Optional[list]:
+def _collect_product_at(fgraph: Any, out: Any, limit: Optional[int]) -> Optional[list]:
     # the whole product: only factors read by it alone are opened, so the walk is its size
-    sign, num, den, n_neg, _ = product_walk(fgraph, out, limit=None)
+    sign, num, den, n_neg, _ = product_walk(fgraph, out, limit=limit)
     coef = None
     n_known = 0
     models: list = []
