@@ -112,7 +112,10 @@ def build_w7_warm(inp):
     if _WARM_CACHE:
         gradlab.config.kernel_cache_dir = _WARM_CACHE[0]  # a rebuild in this process: numba is loaded
     else:
+        import atexit
+        import shutil
         _WARM_CACHE.append(tempfile.mkdtemp(prefix="gradlab-bench-kernels-"))
+        atexit.register(shutil.rmtree, _WARM_CACHE[0], True)
         gradlab.config.kernel_cache_dir = _WARM_CACHE[0]
     f, call = _w7(inp)
     if len(inp["x"]) < 100:  # --quick's T=20 would take ~10^5 calls to pay: compile at once

@@ -232,12 +232,10 @@ def compiled_loop(op: Any, fgraph: Any, kernel: Callable, tier: Any) -> Callable
     """The loop function around ``kernel``, with the scalar loop's signature and
     results: ``f(n_steps, *sequences, *initial_states, *non_sequences) -> tuple``
     (traces and mapped outputs as fresh arrays, final states as 0-d arrays)."""
-    from gradlab.scan.loop import step_checker
     spec = op.spec
     ctx = CodegenContext()
     n_si, n_st = spec.n_seq_inputs, spec.n_states
     ins = list(fgraph.inputs)
-    check = ctx.bind(step_checker(spec), "check_steps")
     run = ctx.bind(kernel, "kernel")
     empty, arr = ctx.bind(np.empty, "empty"), ctx.bind(np.array, "array")
     who = ctx.bind(tier, "tier")
@@ -246,7 +244,13 @@ def compiled_loop(op: Any, fgraph: Any, kernel: Callable, tier: Any) -> Callable
     init_params = [ctx.fresh(f"init{k}") for k in range(n_st)]
     ns_params = [ctx.fresh(f"ns{j}") for j in range(spec.n_nonseqs)]
     params = [n_steps] + seq_params + init_params + ns_params
-    lines = [f"{n} = {check}({n_steps}, ({''.join(p + ', ' for p in seq_params)}))"]
+    # the kernel reads without bounds checks: anything but well-formed lengths goes to the
+    # Python loop, which raises the error (step_checker's) or runs what the lengths allow
+    irregular = [f"{n} < 0"] + [f"len({p}) < {n} + {spec.span(k)}" for k, p in enumerate(seq_params)]
+    if spec.strict_lengths:
+        irregular += [f"len({p}) - {spec.span(k)} != {n}" for k, p in enumerate(seq_params) if k]
+    lines = [f"{n} = int({n_steps})",
+             f"if {' or '.join(irregular)}: return {ctx.bind(tier.python_loop, 'python_loop')}({', '.join(params)})"]
 
     def convert(var: Any, p: str) -> str:
         return f"{'bool' if var.dtype == 'bool' else 'float'}({p})"

@@ -42,14 +42,16 @@ import numpy as np
 
 from gradlab.configuration import config
 
-#: Python-loop time per step and inner node (W7's loops on the development machine: 60-70 ns)
-PY_SECONDS_PER_OP = 60e-9
-#: first use of numba in a process: ``import numba`` and LLVM's set-up (0.6-1.2 s measured)
-NUMBA_IMPORT_SECONDS = 0.8
-#: compiling one small kernel (W7's two: 0.15-0.3 s each measured)
-COMPILE_SECONDS = 0.25
-#: loading one from numba's disk cache, numba already imported (5-20 ms measured)
-LOAD_SECONDS = 0.02
+# The prices, in CPU seconds, as `python -m benchmarks.tier_costs` measured them on the
+# development machine (W7's two loops; see benchmarks/README.md):
+#: Python-loop time per step and inner node (W7: 25 ns, its whole call divided by steps x nodes)
+PY_SECONDS_PER_OP = 25e-9
+#: first use of numba in a process: ``import numba`` (0.2 s) and LLVM's set-up on the first kernel (0.3 s)
+NUMBA_IMPORT_SECONDS = 0.5
+#: compiling one small kernel once numba is set up (W7's: 0.1 s)
+COMPILE_SECONDS = 0.1
+#: loading one from numba's disk cache once numba is set up (W7's: 7 ms)
+LOAD_SECONDS = 0.01
 #: work after which a loop looks at its price (generating the kernel source: ~0.1 ms)
 PROBE_SECONDS = 2e-3
 
@@ -137,11 +139,14 @@ class LoopTier:
                 return self._give_up("unavailable", None)
             if not self._prepare():
                 return None
-            price = (0.0 if "numba" in sys.modules else NUMBA_IMPORT_SECONDS) + \
-                (LOAD_SECONDS if self.cached else COMPILE_SECONDS)
-            self.state, self.threshold = "waiting", self.steps + self._steps_for(price)
-            return None
+            self.state = "waiting"
         if self.state == "waiting":
+            # the price falls once another loop has set numba up: look again after each
+            # quarter of what is left, so a loop never waits for an import already paid
+            need = self._steps_for(self._price())  # every Python step so far counts
+            if self.steps < need:
+                self.threshold = self.steps + max(1.0, (need - self.steps) / 4)
+                return None
             self.state, self.threshold = "compiling", _NEVER
             self._thread = threading.Thread(target=self._build, name=f"gradlab-compile {self.name}", daemon=True)
             self._thread.start()
@@ -149,6 +154,11 @@ class LoopTier:
         if self.state == "compiling" and (self._ready is not None or self.error is not None):
             return self._swap(args)
         return None
+
+    def _price(self) -> float:
+        """Seconds the kernel would cost now (see the constants above)."""
+        ready = sys.modules.get("numba") is not None and getattr(sys.modules["numba"], "njit", None) is not None
+        return (0.0 if ready else NUMBA_IMPORT_SECONDS) + (LOAD_SECONDS if self.cached else COMPILE_SECONDS)
 
     def _prepare(self) -> bool:
         """Generate the kernel's source (once) and see whether it is cached."""

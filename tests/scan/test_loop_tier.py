@@ -150,6 +150,15 @@ def test_errors_are_the_python_loops():
             with pytest.raises(Exception, match="n_steps=5 is larger than sequence"):
                 f(np.ones(3), 1.0, 5)
             np.testing.assert_array_equal(f(np.full(3, 2.0), 1.0, 2), [2.0, 4.0])
+    y = gt.dvector("y")
+    h, _ = gradlab.scan(lambda x_t, y_t, h: h * x_t + y_t, sequences=[x, y], outputs_info=h0)
+    g = gradlab.function([x, y, h0], h)
+    for tier in ("python", "compiled"):
+        with gradlab.config.change(loop_tier=tier):
+            with pytest.raises(Exception, match="the sequences have different lengths"):
+                g(np.ones(3), np.ones(4), 1.0)
+            np.testing.assert_array_equal(g(np.full(2, 2.0), np.ones(2), 1.0), [3.0, 7.0])
+        assert g.maker.tier == tier
 
 
 @pytest.fixture
