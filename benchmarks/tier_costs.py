@@ -63,9 +63,37 @@ CHILD = textwrap.dedent("""
     print(json.dumps(out))
 """)
 
+AUTO = textwrap.dedent("""
+    import json, os, sys, time
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[-1]})
+    import numpy as np, gradlab, gradlab.tensor as gt
+    gradlab.config.kernel_cache_dir = sys.argv[1]
+    a, h0, x = gt.dscalar("a"), gt.dscalar("h0"), gt.dvector("x")
+    start = time.perf_counter()
+    h, _ = gradlab.scan(lambda x_t, h, a: gt.tanh(a * h + x_t), sequences=x, outputs_info=h0, non_sequences=a)
+    f = gradlab.function([a, x, h0], [h[-1], gt.grad(h[-1], a)])
+    xv = np.random.default_rng(0).standard_normal(1000) * 0.5
+    loops = [v.tier for v in f.maker.codegen.globals.values() if hasattr(v, "tier")]
+    calls, python, compiling = 0, [], []
+    while f.maker.tier != "compiled" and calls < 100000:
+        busy = any(t.state == "compiling" for t in loops)
+        t = time.perf_counter()
+        f(0.7, xv, 0.0)
+        (compiling if busy else python).append(time.perf_counter() - t)
+        calls += 1
+    print(json.dumps({"calls": calls, "warm": time.perf_counter() - start, "python": sorted(python)[len(python) // 2],
+                      "compiling_max": max(compiling or [0]), "compiling_median": sorted(compiling)[len(compiling) // 2]
+                      if compiling else 0, "compiling_calls": len(compiling)}))
+""")
 
-def run(cache: str) -> dict:
-    proc = subprocess.run([sys.executable, "-c", CHILD, cache], capture_output=True, text=True, cwd=ROOT,
+
+def auto(cache: str) -> dict:
+    return run(cache, AUTO)
+
+
+def run(cache: str, code: str = CHILD) -> dict:
+    proc = subprocess.run([sys.executable, "-c", code, cache], capture_output=True, text=True, cwd=ROOT,
                           env=dict(os.environ, PYTHONPATH=ROOT, NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1"),
                           timeout=600)
     if proc.returncode:
@@ -76,6 +104,8 @@ def run(cache: str) -> dict:
 def main() -> None:
     with tempfile.TemporaryDirectory() as cache:
         cold, warm = run(cache), run(cache)
+    with tempfile.TemporaryDirectory() as cache:
+        auto_cold, auto_cached = auto(cache), auto(cache)
     steps = 1000
     ops = sum(cold["ops"])
     per_op = cold["python_call"] / (steps * ops)
@@ -99,6 +129,12 @@ def main() -> None:
     print("| what | CPU time | constant |\n| :--- | ---: | :--- |")
     for what, value, const in rows:
         print(f"| {what} | {value} | {const} |")
+    print("\nThe automatic tier on W7 in a fresh process, wall clock (function() to the first compiled call):\n")
+    print("| kernel cache | calls until warm | time until warm | Python call (median) | "
+          "calls while compiling | their median / longest |\n| :--- | ---: | ---: | ---: | ---: | ---: |")
+    for label, r in (("empty", auto_cold), ("kernels on disk", auto_cached)):
+        print(f"| {label} | {r['calls']} | {r['warm']:.2f} s | {r['python'] * 1e6:.0f} µs | {r['compiling_calls']} | "
+              f"{r['compiling_median'] * 1e6:.0f} µs / {r['compiling_max'] * 1e3:.1f} ms |")
 
 
 if __name__ == "__main__":
