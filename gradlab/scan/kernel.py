@@ -37,6 +37,7 @@ thread, or when the compiled tier is forced): ``import gradlab`` never pays for 
 """
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import importlib.util
@@ -72,7 +73,8 @@ def cache_dir() -> str:
     return os.path.join(base, "gradlab", "kernels")
 
 
-def _helper_source() -> list:
+@functools.lru_cache(maxsize=1)
+def _helper_source() -> tuple:
     """The scalar loop's helpers, for the kernel module: ``math`` functions by
     name, gradlab's own (``_sigmoid``, ``_maximum`` …) as their Python source under ``@njit``."""
     from gradlab.scan.scalar_loop import HELPERS
@@ -96,7 +98,7 @@ def _helper_source() -> list:
     lines += ["", "", "@njit(cache=True)", "def float(x):",
               '    """float(x) for a float or a bool (numba\'s float() refuses bools): exact, keeps -0.0."""',
               "    return 1.0 * x"]
-    return lines
+    return tuple(lines)
 
 
 def _constant_lines(ctx: CodegenContext) -> list:

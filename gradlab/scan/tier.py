@@ -1,12 +1,12 @@
 """Two tiers for scalar loops: Python floats at once, numba once it pays.
 
 ``function()`` links the Python-float loop (:mod:`gradlab.scan.scalar_loop`)
-as today, wrapped in a :class:`LoopTier` that counts the steps it runs.  The
+as today, wrapped in a :class:`LoopTier` that counts its calls.  The
 compiled version (:mod:`gradlab.scan.kernel`) costs a one-time price ``C``
 (importing numba, then compiling the kernel or loading it from the disk
 cache) and saves almost all of the Python loop's time per step, so the tier
 buys it the ski-rental way: once the Python loop has spent about ``C`` —
-estimated as steps × inner nodes × :data:`PY_SECONDS_PER_OP` — the kernel
+estimated as calls × steps × inner nodes × :data:`PY_SECONDS_PER_OP` — the kernel
 is built in a background thread, and the loop switches to it on the first
 call after it is ready.  Never worse than twice the better choice made in
 hindsight, and a loop that runs a few times never pays anything.
@@ -40,6 +40,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from gradlab.compile.linker import CodegenContext, compile_source
 from gradlab.configuration import config
 
 # The prices, in CPU seconds, as `python -m benchmarks.tier_costs` measured them on the
@@ -52,8 +53,9 @@ NUMBA_IMPORT_SECONDS = 0.5
 COMPILE_SECONDS = 0.1
 #: loading one from numba's disk cache once numba is set up (W7's: 7 ms)
 LOAD_SECONDS = 0.01
-#: work after which a loop looks at its price (generating the kernel source: ~0.1 ms)
-PROBE_SECONDS = 2e-3
+#: work after which a loop looks at its price: generating the kernel's source takes ~1 ms
+#: the first time in a process (0.15 ms after), so a loop must have run 20x that first
+PROBE_SECONDS = 20e-3
 
 TIERS = ("auto", "python", "compiled")
 
@@ -102,15 +104,16 @@ class LoopTier:
         self.ops = max(1, len(fgraph.apply_nodes))
         self.state = "python"
         self.last: Optional[str] = None
-        self.steps = 0              # steps run by the Python loop (auto tier)
-        self.threshold = self._steps_for(PROBE_SECONDS)
+        self.calls = 0              # calls run by the Python loop in the auto tier
+        self.threshold = 1.0        # the call count at which _advance looks next
         self.source: Optional[str] = None
         self.cached = False
         self.error: Optional[BaseException] = None
         self.compiled: Optional[Callable] = None
         self._ready: Optional[Callable] = None
         self._thread: Optional[threading.Thread] = None
-        self.current: Callable = self._count_and_run
+        #: the loop that runs in the auto tier once counting is over (None: count, run Python)
+        self.current: Optional[Callable] = None
 
     def describe(self) -> str:
         text = self.state
@@ -118,23 +121,19 @@ class LoopTier:
             text += f" ({type(self.error).__name__}: {str(self.error).splitlines()[0][:120] if str(self.error) else ''})"
         return text
 
-    def _steps_for(self, seconds: float) -> float:
-        return seconds / (PY_SECONDS_PER_OP * self.ops)
+    def _calls_for(self, seconds: float, args: tuple) -> float:
+        """Calls of this loop (with this call's number of steps) that take ``seconds`` in Python."""
+        return seconds / (PY_SECONDS_PER_OP * self.ops * max(1, int(args[0])))
 
     # -- the auto tier ------------------------------------------------------
-    def _count_and_run(self, *args: Any) -> tuple:
-        self.last = "python"
-        self.steps += int(args[0])
-        if self.steps >= self.threshold:
-            picked = self._advance(args)
-            if picked is not None:
-                return picked
-        return self.python_loop(*args)
-
     def _advance(self, args: tuple) -> Optional[tuple]:
         """The next stage, in the caller's thread; returns the call's results when
         the compiled loop was swapped in (and checked) on this call."""
         if self.state == "python":
+            probe = self._calls_for(PROBE_SECONDS, args)
+            if self.calls < probe:
+                self.threshold = probe
+                return None
             if not numba_available():
                 return self._give_up("unavailable", None)
             if not self._prepare():
@@ -143,9 +142,9 @@ class LoopTier:
         if self.state == "waiting":
             # the price falls once another loop has set numba up: look again after each
             # quarter of what is left, so a loop never waits for an import already paid
-            need = self._steps_for(self._price())  # every Python step so far counts
-            if self.steps < need:
-                self.threshold = self.steps + max(1.0, (need - self.steps) / 4)
+            need = self._calls_for(self._price(), args)  # every Python call so far counts
+            if self.calls < need:
+                self.threshold = self.calls + max(1.0, (need - self.calls) / 4)
                 return None
             self.state, self.threshold = "compiling", _NEVER
             self._thread = threading.Thread(target=self._build, name=f"gradlab-compile {self.name}", daemon=True)
@@ -239,15 +238,34 @@ class LoopTier:
 
 
 def tiered(op: Any, fgraph: Any, python_loop: Callable) -> Callable:
-    """``python_loop`` behind the tiers: the function the Scan node calls."""
+    """``python_loop`` behind the tiers: the function the Scan node calls.
+
+    Generated with the loop's own parameters, one call deep, since it runs on
+    every call of a loop however small: in the auto tier it runs ``tier.current``
+    (the compiled loop) once there is one, and until then counts the call and
+    runs the Python loop (``tier.last`` stays None there: "python").
+    """
     tier = LoopTier(op, fgraph, python_loop)
-
-    def scan_loop_tiered(*args: Any) -> tuple:
-        choice = config.loop_tier
-        if choice == "auto":
-            return tier.current(*args)
-        return tier.forced(choice, args)
-
+    spec = op.spec
+    params = ", ".join(["n_steps"] + [f"seq{k}" for k in range(spec.n_seqs)] + [f"init{k}" for k in
+                       range(spec.n_states)] + [f"ns{j}" for j in range(spec.n_nonseqs)])
+    source = (f"def scan_loop_tiered({params}):\n"
+              f"    choice = _config.loop_tier\n"
+              f"    if choice == 'auto':\n"
+              f"        run = _tier.current\n"
+              f"        if run is not None:\n"
+              f"            return run({params})\n"
+              f"        _tier.calls += 1\n"
+              f"        if _tier.calls >= _tier.threshold:\n"
+              f"            picked = _tier._advance(({params},))\n"
+              f"            if picked is not None:\n"
+              f"                return picked\n"
+              f"        return _python_loop({params})\n"
+              f"    return _tier.forced(choice, ({params},))\n")
+    ctx = CodegenContext()
+    ctx.globals.update(_config=config, _tier=tier, _python_loop=python_loop)
+    scan_loop_tiered = compile_source(source, ctx, "scan_loop_tiered",
+                                      filename=f"<gradlab-scan-{spec.name or 'loop'}-tiered>")
     scan_loop_tiered.tier = tier
     scan_loop_tiered.source = python_loop.source
     scan_loop_tiered.fallback = getattr(python_loop, "fallback", None)
