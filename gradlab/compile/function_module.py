@@ -29,6 +29,7 @@ from gradlab.graph.gradient_types import DisconnectedType, NullType
 from gradlab.graph.traversal import ancestors, clone_graph, graph_inputs
 from gradlab.rewrite.driver import rewrite_fgraph
 from gradlab.scan.op import Scan
+from gradlab.scan.tier import loop_tiers
 from gradlab.tensor.variable import as_tensor_variable
 
 
@@ -74,7 +75,6 @@ class FunctionMaker:
         """Each scalar loop's tier: ``{name: {"state": "compiled", "ran": "compiled"}}``
         (``state``: python, waiting, compiling, compiled, failed, unavailable;
         ``ran``: the tier its last call used).  See ``gradlab/scan/tier.py``."""
-        from gradlab.scan.tier import loop_tiers
         return loop_tiers(self.codegen.globals)
 
     @property

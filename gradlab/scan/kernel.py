@@ -50,7 +50,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from gradlab.compile.linker import CodegenContext, compile_source
+from gradlab.codegen.linker import CodegenContext, compile_source
 
 #: bump when the generated text changes meaning without changing (the hash covers the text)
 KERNEL_FORMAT = 1

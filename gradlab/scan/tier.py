@@ -40,7 +40,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from gradlab.compile.linker import CodegenContext, compile_source
+from gradlab.codegen.linker import CodegenContext, compile_source
 from gradlab.configuration import config
 
 # The prices, in CPU seconds, as `python -m benchmarks.tier_costs` measured them on the
