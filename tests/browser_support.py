@@ -38,3 +38,24 @@ def stop_process_group(process: subprocess.Popen, grace: float = 15) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=grace)
+
+
+def wait_until_answers(process: subprocess.Popen, answer, timeout: float, what: str, log_path) -> None:
+    """Call ``answer()`` until it returns without an OSError (the server answers), for at
+    most ``timeout`` seconds; fail with the end of the server's log if ``process`` exits
+    or the time runs out."""
+    import time
+    from pathlib import Path
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited with status {process.returncode}:\n"
+                        + Path(log_path).read_text(errors="replace")[-3000:])
+        try:
+            answer()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"{what} did not answer within {timeout} s:\n"
+                            + Path(log_path).read_text(errors="replace")[-3000:])
+            time.sleep(0.3)

@@ -22,12 +22,11 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-from browser_support import chromium_path, free_port, stop_process_group
+from browser_support import chromium_path, free_port, stop_process_group, wait_until_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the workbench notebook, whatever its number in the course
@@ -131,20 +130,10 @@ def served(request, tmp_path):
     log = open(log_path, "wb")
     server = subprocess.Popen(server_command(front_end, notebooks, port), cwd=tmp_path, env=env, stdout=log,
                               stderr=subprocess.STDOUT, start_new_session=True)
-    status = "/voila/render" if front_end == "voila" else "/api/status"
+    status = "/" if front_end == "voila" else "/api/status"
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"{front_end} exited with status {server.returncode}:\n"
-                            + log_path.read_text(errors="replace")[-3000:])
-            try:
-                api(port, "/" if front_end == "voila" else status, raw=front_end == "voila")
-                break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                if time.monotonic() > deadline:
-                    pytest.fail(f"{front_end} did not answer on 127.0.0.1:{port} within {SERVER_START_TIMEOUT} s")
-                time.sleep(0.3)
+        wait_until_answers(server, lambda: api(port, status, raw=front_end == "voila"), SERVER_START_TIMEOUT,
+                           f"{front_end} on 127.0.0.1:{port}", log_path)
         yield front_end, port
     finally:
         if front_end != "voila":
