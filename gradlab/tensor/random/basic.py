@@ -22,12 +22,13 @@ import numpy as np
 from gradlab.graph.basic import Variable
 from gradlab.tensor.random.op import DISTRIBUTIONS, RandomVariable
 from gradlab.tensor.random.type import random_generator_type
+from gradlab.tensor.random.shared import shared_generator
 
 __all__ = ["normal", "uniform", "bernoulli", "binomial", "integers", "choice", "permutation", "draw"]
 
 
 def _size_vector(size: Any) -> Variable:
-    from gradlab.tensor.shape import as_shape_vector
+    from gradlab.tensor.shape_ops import as_shape_vector
     from gradlab.tensor.variable import constant
     if size is None:
         return constant(np.zeros(0, dtype="int64"))
@@ -36,7 +37,6 @@ def _size_vector(size: Any) -> Variable:
 
 def _generator(rng: Any) -> Variable:
     if rng is None:
-        from gradlab.compile.shared_random import shared_generator
         rng = shared_generator(np.random.default_rng(), name="rng")
         rng.tag["fresh"] = True
         return rng
