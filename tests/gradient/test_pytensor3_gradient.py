@@ -26,17 +26,37 @@ def _fn(xs, out):
 def test_pushforward_is_jacobian_times_tangent(use_op):
     x, W, t = gt.dvector("x"), gt.dmatrix("W"), gt.dvector("t")
     y = gt.tanh(gt.dot(W, x)) * gt.exp(x[0])
-    jv = pushforward(y, x, t, use_op_rop_implementation=use_op)
+    jv = pushforward(y, x, t, use_op_pushforward=use_op)
     W0, x0, t0 = RNG.normal(size=(3, 4)), RNG.normal(size=4), RNG.normal(size=4)
     f = _fn([x, W], y)
     (J,) = fd_jacobians(lambda xv: f(xv, W0), [x0])
     np.testing.assert_allclose(_fn([x, W, t], jv)(x0, W0, t0), J @ t0, rtol=1e-6, atol=1e-8)
 
 
-def test_pushforward_defaults_to_double_lop():
+def test_pushforward_and_pullback_have_pytensor_3_0_7_signatures():
     import inspect
-    assert inspect.signature(pushforward).parameters["use_op_rop_implementation"].default is False
+
+    def params(fn):
+        return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()]
+    empty = inspect.Parameter.empty
+    assert params(pushforward) == [("f", empty), ("wrt", empty), ("tangents", empty),
+                                   ("disconnected_outputs", "raise"), ("return_disconnected", "zero"),
+                                   ("use_op_pushforward", False)]
+    assert params(pullback) == [("f", empty), ("wrt", empty), ("cotangents", empty), ("consider_constant", None),
+                                ("disconnected_inputs", "raise"), ("return_disconnected", "zero")]
     assert inspect.signature(Rop).parameters["use_op_rop_implementation"].default is True  # the seed's Rop
+
+
+def test_pullback_by_keywords_and_return_disconnected():
+    x, y, u = gt.dvector("x"), gt.dvector("y"), gt.dvector("u")
+    f = gt.exp(x) * 2.0
+    gx, gy = pullback(f=f, wrt=[x, y], cotangents=u, disconnected_inputs="ignore")
+    x0, u0 = np.array([0.1, -0.4]), np.array([1.5, -2.0])
+    np.testing.assert_allclose(_fn([x, u], gx)(x0, u0), u0 * 2.0 * np.exp(x0))
+    np.testing.assert_array_equal(_fn([y], gy)(np.ones(3)), np.zeros(3))
+    assert pullback(f, [x, y], [u], disconnected_inputs="ignore", return_disconnected="none")[1] is None
+    jv = pushforward(f=f, wrt=x, tangents=u, use_op_pushforward=True)
+    np.testing.assert_allclose(_fn([x, u], jv)(x0, u0), u0 * 2.0 * np.exp(x0))
 
 
 def test_pullback_is_cotangent_times_jacobian_and_its_gradient():

@@ -126,7 +126,7 @@ def test_pushforward_through_until_matches_finite_differences(use_op):
     f = gradlab.function([x], ys)
     x0, t0 = np.array([1.5, 1.6, 1.2, 3.0, 2.5]), np.array([0.3, -0.2, 0.5, 0.1, 0.7])
     assert f(x0).shape == (3,)
-    jv = gradlab.function([x, t], pushforward(ys, x, t, use_op_rop_implementation=use_op))(x0, t0)
+    jv = gradlab.function([x, t], pushforward(ys, x, t, use_op_pushforward=use_op))(x0, t0)
     eps = 1e-6
     expected = (f(x0 + eps * t0) - f(x0 - eps * t0)) / (2 * eps)
     np.testing.assert_allclose(jv, expected, rtol=1e-6)
@@ -248,7 +248,7 @@ def test_pushforward_through_a_noisy_scan(use_op):
     ys = gradlab.scan(lambda x_t, acc: acc * x_t + srng.normal(0.0, 0.1), sequences=x,
                       outputs_info=gt.constant(1.0), return_updates=False)
     f = gradlab.function([x], ys, no_default_updates=True)
-    fj = gradlab.function([x, t], pushforward(ys, x, t, use_op_rop_implementation=use_op), no_default_updates=True)
+    fj = gradlab.function([x, t], pushforward(ys, x, t, use_op_pushforward=use_op), no_default_updates=True)
     x0, t0 = np.array([1.1, 0.9, 1.3]), np.array([0.2, -0.1, 0.4])
     eps = 1e-6
     np.testing.assert_allclose(fj(x0, t0), (f(x0 + eps * t0) - f(x0 - eps * t0)) / (2 * eps), rtol=1e-6)
