@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional, Sequence, Tuple
 
 from gradlab.graph.basic import Variable
-from gradlab.graph.traversal import clone_replace, toposort
+from gradlab.graph.traversal import toposort
+from gradlab.scan.inner import rebuild_reading
 from gradlab.scan.errors import ScanBuildError
 from gradlab.tensor.random.op import RandomVariable
 from gradlab.tensor.type import TensorType
@@ -99,7 +100,7 @@ def per_step_generators(values: list, raw_updates: list, condition: Optional[Var
     from gradlab.tensor.random.derived import step_generator
     step_index = TensorType("int64", ()).make_variable("t")
     per_step = {g: step_generator(g, step_index) for g in roots}
-    rebuilt = clone_replace(values + [e for _, e in raw_updates] + tail, per_step)
+    rebuilt = rebuild_reading(values + [as_tensor_variable(e) for _, e in raw_updates] + tail, per_step)
     values, rest = rebuilt[:len(values)], rebuilt[len(values):]
     raw_updates = [(v, e) for (v, _), e in zip(raw_updates, rest)]
     if condition is not None:
