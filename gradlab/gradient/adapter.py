@@ -63,6 +63,7 @@ class Flow(enum.Enum):
     NONE = "no adjoint"          # no path from a seed: contributes nothing
     NULL = "undefined"           # a NullType adjoint: passed on unchanged
     DISCRETE = "integer output"  # zero gradient by convention: rule not called
+    ZERO = "zero adjoint"        # a known zero (fill(y, 0)): the terms are zeros, rule not called
     REAL = "real adjoint"        # handed to the op's L_op
 
 
@@ -232,12 +233,49 @@ def node_vjp(node: Any, output_grads: Sequence[Optional[Variable]]) -> list:
     return [check_term(node, i, term) for i, term in enumerate(raw)]
 
 
+_ZERO_PRESERVING = {"add", "sub", "neg"}  # of zeros only, these give zeros
+_ZERO_CHECK_BUDGET = 32  # variables looked at per adjoint: the check is O(1) per node, conservative beyond
+
+
+def is_known_zero(g: Variable) -> bool:
+    """Is ``g`` zeros by construction: a zero constant, ``fill(y, 0)`` /
+    ``zeros_like(y)`` (what a fill's shape-only input receives), a cast of
+    one, or a sum of them (the adjoint of a variable several fills read)?
+    Looks at most ``_ZERO_CHECK_BUDGET`` variables (beyond: "not known")."""
+    from gradlab.tensor.elemwise import Elemwise
+    from gradlab.tensor.variable import TensorConstant
+    stack, seen = [g], set()
+    while stack:
+        v = stack.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        if len(seen) > _ZERO_CHECK_BUDGET:
+            return False
+        if isinstance(v, TensorConstant):
+            if v.data.size == 0 or np.any(v.data):
+                return False
+            continue
+        if v.owner is None or not isinstance(v.owner.op, Elemwise):
+            return False
+        sop = v.owner.op.scalar_op
+        if sop.name == "second":
+            stack.append(v.owner.inputs[1])
+        elif sop.name in _ZERO_PRESERVING or getattr(sop, "kind", "") == "cast":
+            stack.extend(v.owner.inputs)
+        else:
+            return False
+    return True
+
+
 def _flow(out: Variable, g: Optional[Variable]) -> Flow:
     if g is None:
         return Flow.NONE
     if is_null(g):
         return Flow.NULL
-    return Flow.DISCRETE if is_discrete(out) else Flow.REAL
+    if is_discrete(out):
+        return Flow.DISCRETE
+    return Flow.ZERO if is_known_zero(g) else Flow.REAL
 
 
 def pullback(node: Any, output_grads: Sequence[Optional[Variable]], pattern: list,
@@ -245,12 +283,16 @@ def pullback(node: Any, output_grads: Sequence[Optional[Variable]], pattern: lis
     """The reverse sweep's step at ``node``: the term each ``wanted`` input
     receives from the adjoints ``output_grads`` of the outputs (``None``: no
     term).  An input connected (``pattern``) to an undefined adjoint gets it;
-    else to a real adjoint, the op's rule; else to a discrete output, zeros."""
+    else to a real adjoint, the op's rule; else to a discrete output or a
+    known-zero adjoint, zeros: a vector-Jacobian product is linear in the
+    cotangent, so a zero one gives zero terms without building ``0 * J``
+    (which would be NaN where J is, e.g. a Hessian-vector product at x = NaN
+    through the seed's fill)."""
     flows = [_flow(out, g) for out, g in zip(node.outputs, output_grads)]
     plan: List[Optional[Flow]] = []  # per input: what it receives (None: nothing)
     for row, want in zip(pattern, wanted):
         linked = [f for f, connected in zip(flows, row) if connected] if want else ()
-        plan.append(next((f for f in (Flow.NULL, Flow.REAL, Flow.DISCRETE) if f in linked), None))
+        plan.append(next((f for f in (Flow.NULL, Flow.REAL, Flow.DISCRETE, Flow.ZERO) if f in linked), None))
     raw: list = []
     if Flow.REAL in plan:
         real = [g if f is Flow.REAL else None for f, g in zip(flows, output_grads)]
@@ -259,7 +301,7 @@ def pullback(node: Any, output_grads: Sequence[Optional[Variable]], pattern: lis
     for i, (x, step, row) in enumerate(zip(node.inputs, plan, pattern)):
         if step is Flow.NULL:
             terms.append(next(g for f, g, c in zip(flows, output_grads, row) if c and f is Flow.NULL))
-        elif step is Flow.DISCRETE:
+        elif step in (Flow.DISCRETE, Flow.ZERO):
             terms.append(zeros_for(x))
         elif step is Flow.REAL:
             term = check_term(node, i, raw[i])

@@ -25,7 +25,7 @@ __all__ = ["add", "sub", "mul", "true_div", "floor_div", "mod", "pow", "neg", "r
            "switch", "clip", "identity", "cast", "zeros_like", "ones_like", "full_like", "true_divide",
            "divide", "floor_divide", "power", "negative", "inv", "fill", "where", "equal", "not_equal",
            "less", "less_equal", "greater", "greater_equal", "bitwise_and", "bitwise_or", "bitwise_xor",
-           "bitwise_not", "expit", "absolute", "square", "ALLCLOSE_TOLERANCES"]
+           "bitwise_not", "expit", "absolute", "square"]
 
 
 # -- arithmetic ------------------------------------------------------------
@@ -373,17 +373,17 @@ square = sqr
 # -- comparing computed values (numpy-side; PyTensor's test helpers import it) ---------
 #: ``(atol, rtol)`` for :func:`_allclose` by the narrowest float dtype of the two
 #: arrays: numpy's own defaults for float64, looser for float32 and float16
-ALLCLOSE_TOLERANCES = {"float16": (1e-3, 1e-3), "float32": (1e-5, 1e-5), "float64": (1e-8, 1e-5)}
+_ALLCLOSE_TOLERANCES = {"float16": (1e-3, 1e-3), "float32": (1e-5, 1e-5), "float64": (1e-8, 1e-5)}
 
 
 def _allclose(a: Any, b: Any, rtol: Optional[float] = None, atol: Optional[float] = None) -> bool:
     """``numpy.allclose(a, b)`` with tolerances fitted to the dtypes:
     ``|a - b| <= atol + rtol |b|`` elementwise, ``(atol, rtol)`` from
-    :data:`ALLCLOSE_TOLERANCES` for the narrower of the two dtypes unless
+    ``_ALLCLOSE_TOLERANCES`` for the narrower of the two dtypes unless
     given (complex64 counts as float32)."""
     a, b = np.asarray(a), np.asarray(b)
     narrow = {"float16": "float16", "float32": "float32", "complex64": "float32"}
     kinds = {narrow.get(str(x.dtype), "float64") for x in (a, b)}
     key = "float16" if "float16" in kinds else "float32" if "float32" in kinds else "float64"
-    atol_, rtol_ = ALLCLOSE_TOLERANCES[key]
+    atol_, rtol_ = _ALLCLOSE_TOLERANCES[key]
     return bool(np.allclose(a, b, atol=atol_ if atol is None else atol, rtol=rtol_ if rtol is None else rtol))

@@ -181,3 +181,34 @@ def test_lop_rop_seed_forms_unchanged():
     v = gt.dvector("v")
     VJ = Lop(gt.dot(x, W), W, v)
     np.testing.assert_allclose(gradlab.function([v, x], VJ)([2, 2], [0, 1]), [[0, 0], [2, 2]])
+
+
+# -- issue 23 ------------------------------------------------------------------------
+def test_hessian_vector_product_with_several_wrt():
+    from gradlab.gradient import hessian_vector_product
+    x, y, px, py = gt.dvector("x"), gt.dvector("y"), gt.dvector("px"), gt.dvector("py")
+    hx, hy = hessian_vector_product(gt.sum(x ** 2 - y ** 2), wrt=[x, y], p=[px, py])
+    f = _fn([x, y, px, py], [hx, hy])
+    nan = np.full(3, np.nan)  # the Hessian is constant: x and y do not matter, not even as NaN
+    got_x, got_y = f(nan, nan, [1.0, 2.0, 3.0], [3.0, 2.0, 1.0])
+    np.testing.assert_allclose(got_x, [2.0, 4.0, 6.0])
+    np.testing.assert_allclose(got_y, [-6.0, -4.0, -2.0])
+    # a coupled cost: H p against finite differences of the gradient along p
+    cost = gt.sum(gt.sin(x) * y) + gt.sum(x ** 3) * gt.sum(y ** 2)
+    hx, hy = hessian_vector_product(cost, [x, y], [px, py])
+    g = _fn([x, y], grad(cost, [x, y]))
+    x0, y0, p0, q0 = (RNG.normal(size=3) for _ in range(4))
+    eps = 1e-6
+    plus, minus = g(x0 + eps * p0, y0 + eps * q0), g(x0 - eps * p0, y0 - eps * q0)
+    got_x, got_y = _fn([x, y, px, py], [hx, hy])(x0, y0, p0, q0)
+    np.testing.assert_allclose(got_x, (plus[0] - minus[0]) / (2 * eps), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(got_y, (plus[1] - minus[1]) / (2 * eps), rtol=1e-5, atol=1e-7)
+
+
+def test_allclose_tolerances_follow_the_narrower_dtype():
+    from gradlab.tensor.math import _allclose
+    a = np.array([1.0, 2.0])
+    assert _allclose(a, a + 5e-6) and not _allclose(a, a + 5e-4)
+    assert _allclose(a.astype("float32"), (a + 5e-6).astype("float32"))
+    assert not _allclose(a, a + 5e-6, rtol=0.0, atol=1e-7)
+    assert _allclose(a.astype("float16"), a + 1e-3)
