@@ -63,7 +63,7 @@ class Elemwise(Op):
 
     def __eq__(self, other: object) -> bool:
         # gt.exp, the function, stands for its op: node.op == gt.exp holds (as in PyTensor)
-        return Op.__eq__(self, getattr(other, "elemwise_op", other))
+        return Op.__eq__(self, other.elemwise_op if isinstance(other, ElemwiseFunction) else other)
 
     __hash__ = Op.__hash__
 
@@ -268,7 +268,7 @@ class ElemwiseFunction:
         return self._fn(*args, **kwargs)
 
     def __eq__(self, other: object) -> bool:
-        return self.elemwise_op == getattr(other, "elemwise_op", other)
+        return self.elemwise_op == (other.elemwise_op if isinstance(other, ElemwiseFunction) else other)
 
     def __hash__(self) -> int:
         return hash(self.elemwise_op)
