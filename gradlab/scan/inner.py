@@ -164,126 +164,14 @@ def rebuild_reading(values: Sequence[Variable], replace: dict) -> List[Variable]
     finds the loop (a plain clone would read a copy of it)."""
     targets = {id(v) for v in replace}
     reads: dict = {}
-    for node in toposort(list(values)):
+    order = toposort(list(values))
+    for node in order:
         flag = any(reads.get(id(v), id(v) in targets) for v in node.inputs)
         for out in node.outputs:
             reads[id(out)] = flag
-    kept = [v for node in toposort(list(values)) for v in node.outputs if not reads[id(v)]]
+    kept = [v for node in order for v in node.outputs if not reads[id(v)]]
     new, _ = clone_graph(list(values), inputs=kept, replace=replace)
     return new
-
-
-def _label_for(expr: Variable) -> Optional[str]:
-    """A readable name for the placeholder of a hoisted value (its name, or
-    its short formula)."""
-    if expr.name:
-        return expr.name
-    if expr.owner is None or not _small(expr, 24):
-        return None
-    try:
-        from gradlab.printing import pp
-        text = pp(expr)
-    except Exception:  # noqa: BLE001 - a label is a nicety
-        return None
-    return text if len(text) <= 40 else None
-
-
-def _small(expr: Variable, limit: int) -> bool:
-    """Does ``expr``'s graph have at most ``limit`` variables? (stops counting early)"""
-    seen: set = set()
-    stack = [expr]
-    while stack:
-        v = stack.pop()
-        if id(v) in seen:
-            continue
-        seen.add(id(v))
-        if len(seen) > limit:
-            return False
-        if v.owner is not None:
-            stack.extend(v.owner.inputs)
-    return True
-
-
-def _nodes_above(outputs: Sequence[Variable], stop: set, older_than: int) -> list:
-    """The apply nodes between ``outputs`` and the ``stop`` variables (ids),
-    producers first, not entering variables created before ``older_than`` (an
-    older variable cannot depend on the loop's placeholders)."""
-    return toposort(outputs, enter=lambda v: id(v) not in stop and v.auto_id >= older_than)
-
-
-def externalize(varying: Sequence[Variable], nonseq_pairs: Sequence[tuple], outputs: Sequence[Variable]) -> tuple:
-    """Move everything the loop computes from outside values only out of it.
-
-    ``varying`` are the placeholders that change every step; ``nonseq_pairs``
-    ``(outer value, placeholder)`` the ones that do not.  Every variable the
-    outputs read that does not depend on ``varying`` — a closure over an
-    outer variable, a shared variable, ``2 * W`` built from a non-sequence —
-    becomes a non-sequence placeholder, its outer value computed once
-    before the loop.  Returns ``(new outputs, [(outer value, placeholder)])``
-    with only the non-sequences still read.
-    """
-    varying_ids = {id(v) for v in varying}
-    ns_outer = {id(ph): outer for outer, ph in nonseq_pairs}
-    depends: dict = {id(v): True for v in varying}
-    stop = set(varying_ids) | set(ns_outer)
-    oldest = min((v.auto_id for v in varying), default=None)
-    if oldest is None:
-        order = toposort(list(outputs), list(varying) + [ph for _, ph in nonseq_pairs])
-    else:
-        order = _nodes_above(outputs, stop, oldest)
-    for node in order:
-        flag = any(depends.get(id(v), False) for v in node.inputs)
-        for out in node.outputs:
-            depends[id(out)] = flag
-    candidates: list = []
-    seen: set = set()
-
-    def consider(v: Variable) -> None:
-        if depends.get(id(v), False) or isinstance(v, Constant) or id(v) in seen:
-            return
-        seen.add(id(v))
-        candidates.append(v)
-
-    for node in order:
-        if depends[id(node.outputs[0])] or any(depends.get(id(o), False) for o in node.outputs):
-            for v in node.inputs:
-                consider(v)
-    for v in outputs:
-        consider(v)
-    pairs: list = []
-    replace: dict = {}
-    outer_of_ph = {}
-    for v in candidates:
-        if id(v) in ns_outer:  # already a non-sequence placeholder
-            pairs.append((ns_outer[id(v)], v))
-            continue
-        if id(v) in varying_ids:
-            continue
-        ph = v.type.make_variable(_label_for(v) or f"outer{len(pairs)}")
-        replace[v] = ph
-        outer_of_ph[id(ph)] = v
-        pairs.append((v, ph))
-    new_outputs = clone_replace(list(outputs), replace) if replace else list(outputs)
-    # the outer values of hoisted expressions are written in terms of outer variables
-    # (only those that read a non-sequence placeholder are rebuilt: the others are the user's own
-    # variables, kept as they are so that a derivative with respect to one of them finds it)
-    to_outer = {ph: outer for outer, ph in nonseq_pairs}
-    hoisted = [outer for outer, ph in pairs if id(ph) in outer_of_ph]
-    reads = _reads_any(hoisted, {id(ph) for ph in to_outer}) if to_outer else [False] * len(hoisted)
-    rebuilt = dict(zip([id(h) for h, r in zip(hoisted, reads) if r],
-                       clone_replace([h for h, r in zip(hoisted, reads) if r], to_outer) if any(reads) else []))
-    final_pairs = [(rebuilt.get(id(outer), outer) if id(ph) in outer_of_ph else outer, ph) for outer, ph in pairs]
-    return new_outputs, final_pairs
-
-
-def _reads_any(values: Sequence[Variable], targets: set) -> List[bool]:
-    """For each of ``values``: is one of the variables ``targets`` (ids) among its ancestors?"""
-    flags: dict = {}
-    for node in toposort(list(values)):
-        flag = any(flags.get(id(v), id(v) in targets) for v in node.inputs)
-        for out in node.outputs:
-            flags[id(out)] = flag
-    return [flags.get(id(v), id(v) in targets) for v in values]
 
 
 def build_scan(parts: LoopParts) -> List[Variable]:
