@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from gradlab.tensor.elemwise import cast_op, elemwise_op
+from gradlab.tensor.elemwise import cast_op, elemwise_function, elemwise_op
 from gradlab.tensor.type import _normalize_dtype
 from gradlab.tensor.variable import as_tensor_variable, constant
 
@@ -29,291 +29,348 @@ __all__ = ["add", "sub", "mul", "true_div", "floor_div", "mod", "pow", "neg", "r
 
 
 # -- arithmetic ------------------------------------------------------------
+@elemwise_function("add")
 def add(a: Any, b: Any) -> Any:
     """Elementwise a + b."""
     return elemwise_op("add")(a, b)
 
 
+@elemwise_function("sub")
 def sub(a: Any, b: Any) -> Any:
     """Elementwise a - b."""
     return elemwise_op("sub")(a, b)
 
 
+@elemwise_function("mul")
 def mul(a: Any, b: Any) -> Any:
     """Elementwise a * b."""
     return elemwise_op("mul")(a, b)
 
 
+@elemwise_function("true_div")
 def true_div(a: Any, b: Any) -> Any:
     """Elementwise a / b."""
     return elemwise_op("true_div")(a, b)
 
 
+@elemwise_function("floor_div")
 def floor_div(a: Any, b: Any) -> Any:
     """Elementwise floor(a / b)."""
     return elemwise_op("floor_div")(a, b)
 
 
+@elemwise_function("mod")
 def mod(a: Any, b: Any) -> Any:
     """Elementwise a mod b."""
     return elemwise_op("mod")(a, b)
 
 
+@elemwise_function("pow")
 def pow(a: Any, b: Any) -> Any:
     """Elementwise a ** b."""
     return elemwise_op("pow")(a, b)
 
 
+@elemwise_function("neg")
 def neg(a: Any) -> Any:
     """Elementwise -a."""
     return elemwise_op("neg")(a)
 
 
+@elemwise_function("reciprocal")
 def reciprocal(a: Any) -> Any:
     """Elementwise 1 / a."""
     return elemwise_op("reciprocal")(a)
 
 
+@elemwise_function("maximum")
 def maximum(a: Any, b: Any) -> Any:
     """Elementwise larger of a and b (ties: both receive the gradient)."""
     return elemwise_op("maximum")(a, b)
 
 
+@elemwise_function("minimum")
 def minimum(a: Any, b: Any) -> Any:
     """Elementwise smaller of a and b (ties: both receive the gradient)."""
     return elemwise_op("minimum")(a, b)
 
 
+@elemwise_function("abs")
 def abs(a: Any) -> Any:
     """Elementwise |a| (derivative 0 at 0)."""
     return elemwise_op("abs")(a)
 
 
+@elemwise_function("sqr")
 def sqr(a: Any) -> Any:
     """Elementwise a ** 2."""
     return elemwise_op("sqr")(a)
 
 
+@elemwise_function("sqrt")
 def sqrt(a: Any) -> Any:
     """Elementwise square root."""
     return elemwise_op("sqrt")(a)
 
 
 # -- exponentials and logarithms -------------------------------------------
+@elemwise_function("exp")
 def exp(a: Any) -> Any:
     """Elementwise e ** a."""
     return elemwise_op("exp")(a)
 
 
+@elemwise_function("exp2")
 def exp2(a: Any) -> Any:
     """Elementwise 2 ** a."""
     return elemwise_op("exp2")(a)
 
 
+@elemwise_function("expm1")
 def expm1(a: Any) -> Any:
     """Elementwise exp(a) - 1, accurate near 0."""
     return elemwise_op("expm1")(a)
 
 
+@elemwise_function("log")
 def log(a: Any) -> Any:
     """Elementwise natural logarithm."""
     return elemwise_op("log")(a)
 
 
+@elemwise_function("log2")
 def log2(a: Any) -> Any:
     """Elementwise base-2 logarithm."""
     return elemwise_op("log2")(a)
 
 
+@elemwise_function("log10")
 def log10(a: Any) -> Any:
     """Elementwise base-10 logarithm."""
     return elemwise_op("log10")(a)
 
 
+@elemwise_function("log1p")
 def log1p(a: Any) -> Any:
     """Elementwise log(1 + a), accurate near 0."""
     return elemwise_op("log1p")(a)
 
 
+@elemwise_function("sigmoid")
 def sigmoid(a: Any) -> Any:
     """Elementwise logistic 1 / (1 + exp(-a))."""
     return elemwise_op("sigmoid")(a)
 
 
+@elemwise_function("softplus")
 def softplus(a: Any) -> Any:
     """Elementwise log(1 + exp(a)), stable."""
     return elemwise_op("softplus")(a)
 
 
 # -- trigonometry ----------------------------------------------------------
+@elemwise_function("sin")
 def sin(a: Any) -> Any:
     """Elementwise sine."""
     return elemwise_op("sin")(a)
 
 
+@elemwise_function("cos")
 def cos(a: Any) -> Any:
     """Elementwise cosine."""
     return elemwise_op("cos")(a)
 
 
+@elemwise_function("tan")
 def tan(a: Any) -> Any:
     """Elementwise tangent."""
     return elemwise_op("tan")(a)
 
 
+@elemwise_function("arcsin")
 def arcsin(a: Any) -> Any:
     """Elementwise inverse sine."""
     return elemwise_op("arcsin")(a)
 
 
+@elemwise_function("arccos")
 def arccos(a: Any) -> Any:
     """Elementwise inverse cosine."""
     return elemwise_op("arccos")(a)
 
 
+@elemwise_function("arctan")
 def arctan(a: Any) -> Any:
     """Elementwise inverse tangent."""
     return elemwise_op("arctan")(a)
 
 
+@elemwise_function("arctan2")
 def arctan2(a: Any, b: Any) -> Any:
     """Elementwise angle of (b, a)."""
     return elemwise_op("arctan2")(a, b)
 
 
+@elemwise_function("sinh")
 def sinh(a: Any) -> Any:
     """Elementwise hyperbolic sine."""
     return elemwise_op("sinh")(a)
 
 
+@elemwise_function("cosh")
 def cosh(a: Any) -> Any:
     """Elementwise hyperbolic cosine."""
     return elemwise_op("cosh")(a)
 
 
+@elemwise_function("tanh")
 def tanh(a: Any) -> Any:
     """Elementwise hyperbolic tangent."""
     return elemwise_op("tanh")(a)
 
 
+@elemwise_function("arcsinh")
 def arcsinh(a: Any) -> Any:
     """Elementwise inverse sinh."""
     return elemwise_op("arcsinh")(a)
 
 
+@elemwise_function("arccosh")
 def arccosh(a: Any) -> Any:
     """Elementwise inverse cosh."""
     return elemwise_op("arccosh")(a)
 
 
+@elemwise_function("arctanh")
 def arctanh(a: Any) -> Any:
     """Elementwise inverse tanh."""
     return elemwise_op("arctanh")(a)
 
 
 # -- sign and rounding -----------------------------------------------------
+@elemwise_function("sign")
 def sign(a: Any) -> Any:
     """Elementwise sign of a (-1, 0, 1)."""
     return elemwise_op("sign")(a)
 
 
+@elemwise_function("floor")
 def floor(a: Any) -> Any:
     """Elementwise round down."""
     return elemwise_op("floor")(a)
 
 
+@elemwise_function("ceil")
 def ceil(a: Any) -> Any:
     """Elementwise round up."""
     return elemwise_op("ceil")(a)
 
 
+@elemwise_function("round")
 def round(a: Any) -> Any:
     """Elementwise round half to even."""
     return elemwise_op("round")(a)
 
 
+@elemwise_function("trunc")
 def trunc(a: Any) -> Any:
     """Elementwise round toward 0."""
     return elemwise_op("trunc")(a)
 
 
 # -- comparisons and logic (boolean outputs) -------------------------------
+@elemwise_function("lt")
 def lt(a: Any, b: Any) -> Any:
     """Elementwise a < b."""
     return elemwise_op("lt")(a, b)
 
 
+@elemwise_function("le")
 def le(a: Any, b: Any) -> Any:
     """Elementwise a <= b."""
     return elemwise_op("le")(a, b)
 
 
+@elemwise_function("gt")
 def gt(a: Any, b: Any) -> Any:
     """Elementwise a > b."""
     return elemwise_op("gt")(a, b)
 
 
+@elemwise_function("ge")
 def ge(a: Any, b: Any) -> Any:
     """Elementwise a >= b."""
     return elemwise_op("ge")(a, b)
 
 
+@elemwise_function("eq")
 def eq(a: Any, b: Any) -> Any:
     """Elementwise a == b."""
     return elemwise_op("eq")(a, b)
 
 
+@elemwise_function("neq")
 def neq(a: Any, b: Any) -> Any:
     """Elementwise a != b."""
     return elemwise_op("neq")(a, b)
 
 
+@elemwise_function("and_")
 def and_(a: Any, b: Any) -> Any:
     """Elementwise a & b (bitwise)."""
     return elemwise_op("and_")(a, b)
 
 
+@elemwise_function("or_")
 def or_(a: Any, b: Any) -> Any:
     """Elementwise a | b (bitwise)."""
     return elemwise_op("or_")(a, b)
 
 
+@elemwise_function("xor")
 def xor(a: Any, b: Any) -> Any:
     """Elementwise a ^ b (bitwise)."""
     return elemwise_op("xor")(a, b)
 
 
+@elemwise_function("invert")
 def invert(a: Any) -> Any:
     """Elementwise bitwise not."""
     return elemwise_op("invert")(a)
 
 
+@elemwise_function("isnan")
 def isnan(a: Any) -> Any:
     """Elementwise is a NaN?."""
     return elemwise_op("isnan")(a)
 
 
+@elemwise_function("isinf")
 def isinf(a: Any) -> Any:
     """Elementwise is a infinite?."""
     return elemwise_op("isinf")(a)
 
 
 # -- selection -------------------------------------------------------------
+@elemwise_function("second")
 def second(model: Any, value: Any) -> Any:
     """Elementwise fill(model, value): value in the shape of model."""
     return elemwise_op("second")(model, value)
 
 
+@elemwise_function("switch")
 def switch(cond: Any, a: Any, b: Any) -> Any:
     """Elementwise switch(cond, a, b): a where cond else b."""
     return elemwise_op("switch")(cond, a, b)
 
 
+@elemwise_function("clip")
 def clip(a: Any, lo: Any, hi: Any) -> Any:
     """Elementwise clip(a, lo, hi): a limited to [lo, hi]."""
     return elemwise_op("clip")(a, lo, hi)
 
 # -- copies, casts and fills -----------------------------------------------
+@elemwise_function("identity")
 def identity(x: Any) -> Any:
     """A copy of ``x`` (an elementwise identity)."""
     return elemwise_op("identity")(x)
