@@ -168,15 +168,16 @@ def render_pictures(formula: str, wrt: Optional[Sequence[str]], mode: str = "FAS
                     rankdir: str = "LR") -> list:
     """``[(label, graphviz.Digraph)]`` for the formula, its gradient as built,
     and the gradient after ``mode``'s rewrites."""
-    import gradlab
-    from gradlab import pp, viz
+    from gradlab import viz
+    from gradlab.compile import function
     from gradlab.gradient import grad
+    from gradlab.printing import pp
     parsed = parse_formula(formula)
     expr = parsed.expr
     variables = wrt_variables(parsed, wrt)
     grads = grad(expr, variables, disconnected_inputs="ignore")
     names = ", ".join(v.name for v in variables)
-    f = gradlab.function(list(parsed.variables.values()), grads, mode=mode, on_unused_input="ignore")
+    f = function(list(parsed.variables.values()), grads, mode=mode, on_unused_input="ignore")
     n_ops = len(f.maker.fgraph.apply_nodes)
     rewritten = "; ".join(f"d/d{v.name} = {pp(o, max_chars=PP_CHARS)}"
                           for v, o in zip(variables, f.maker.fgraph.outputs))

@@ -270,10 +270,3 @@ def _dprint_tree(root: Variable, lines: list, labels: dict, depth: Optional[int]
                 last = i == len(children) - 1
                 stack.append((children[i], tail + (" └─ " if last else " ├─ "),
                               tail + ("    " if last else " │  "), level + 1))
-
-
-def short_name(var: Variable) -> str:
-    """A short label for a variable (its name, a constant's value, or its op)."""
-    if var.owner is None:
-        return _leaf_text(var)
-    return var.name or _op_label(var)

@@ -1,6 +1,6 @@
 """Re-execute tutorial notebooks in place, storing their outputs for nbval.
 
-    .venv/bin/python notebooks/refresh_outputs.py                 # every NN-*.ipynb
+    .venv/bin/python notebooks/refresh_outputs.py                 # every NN-*.ipynb (and NNb-*)
     .venv/bin/python notebooks/refresh_outputs.py 05-rewrites     # some of them
 
 Run it after a change in gradlab alters what a notebook prints (nbval then
@@ -16,6 +16,11 @@ re-running elsewhere changes only what the notebooks compute:
 * PNGs lose their text chunks (matplotlib writes its version there), in
   outputs and in the image widgets of the saved widget state;
 * the notebook's ``language_info`` keeps the language, not Python's version.
+
+Solution cells (tagged ``solution``) are run like every other cell, and their
+checkers must answer ✓; then their outputs are dropped, so a student meets no
+answer before trying (the stored notebook shows the exercise's ✗ "still
+``...``" line and a collapsed solution that prints nothing until it is run).
 
 The script then refuses outputs that would make the notebooks
 machine-dependent: an error, text on stderr, a memory address in text, or a
@@ -98,6 +103,31 @@ def clean(nb) -> None:
     nb.metadata.get("language_info", {}).pop("version", None)
 
 
+SOLUTION_TAG = "solution"
+
+
+def output_text(output) -> str:
+    """The text an output shows (a stream, or a result's ``text/plain``)."""
+    text = output.get("text", "") or output.get("data", {}).get("text/plain", "")
+    return "".join(text) if isinstance(text, list) else text
+
+
+def drop_solution_outputs(nb) -> list:
+    """Drop the outputs of every cell tagged ``solution``, after checking that its
+    checkers said ✓ (a solution answering ✗ is a problem, returned as text)."""
+    found = []
+    for number, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or SOLUTION_TAG not in cell.get("metadata", {}).get("tags", []):
+            continue
+        said = "".join(output_text(o) for o in cell.get("outputs", []))
+        if "✗" in said or ("exercises.check_" in "".join(cell.source) and "✓" not in said):
+            found.append(f"cell {number} ({cell.get('id', '?')}): a solution whose checker does not say ✓: "
+                         f"{said.strip()[:200]!r}")
+        cell.outputs = []
+        cell.execution_count = None
+    return found
+
+
 def problems(nb) -> list:
     found = []
     paths = machine_paths()
@@ -128,7 +158,7 @@ def refresh(path: Path) -> list:
     NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(HERE)}}).execute()
     clean(nb)
-    found = problems(nb)
+    found = problems(nb) + drop_solution_outputs(nb)
     if not found:
         nbformat.write(nb, path)
     return found
@@ -136,7 +166,7 @@ def refresh(path: Path) -> list:
 
 def main(names: list) -> int:
     os.chdir(HERE)
-    paths = [HERE / (n if n.endswith(".ipynb") else n + ".ipynb") for n in names] or sorted(HERE.glob("[0-9][0-9]-*.ipynb"))
+    paths = [HERE / (n if n.endswith(".ipynb") else n + ".ipynb") for n in names] or sorted(HERE.glob("[0-9][0-9]*-*.ipynb"))
     status = 0
     for path in paths:
         found = refresh(path)

@@ -13,7 +13,14 @@ Every ``notebooks/*.ipynb`` is scanned as a file (nothing is executed):
 * every image widget in the saved widget state carries its picture (the
   website and a reopened notebook draw it from there);
 * each notebook opens with a "what you will learn" cell and ends with a
-  summary and exercises.
+  summary and exercises;
+* every solution (the markdown that explains it and the code cells that
+  follow) is tagged ``solution``, collapsed, and stores no output: a student
+  meets no answer before trying (the test command still runs every cell);
+* every stored PNG has the size its metadata says it is shown at (times 1
+  or 2), so no picture is shown stretched;
+* a widget's stored text (what a notebook opened without a kernel shows) is
+  one friendly line, not ipywidgets' repr of its children.
 """
 from __future__ import annotations
 
@@ -207,3 +214,109 @@ def test_refresh_script_strips_versions_and_keeps_pictures():
     assert "graphviz version" not in data["image/svg+xml"] and "<svg><g/></svg>" in data["image/svg+xml"]
     assert "text/plain" not in data
     assert nb.metadata.language_info == {"name": "python"}
+
+
+SOLUTION_HEADING = re.compile(r"^\s*\*\*(Solution\b|Exercise \d+\.\*\*)")
+
+
+def solution_cells(nb: dict) -> list:
+    """The numbers of the cells that belong to a solution: a markdown cell opening
+    with **Solution** (or, under a "## Solutions" heading, with **Exercise N.**),
+    and the code cells after it, up to the next markdown cell that is not one."""
+    cells, inside, under_solutions = [], False, False
+    for number, cell in enumerate(nb["cells"]):
+        source = text(cell["source"])
+        if cell["cell_type"] == "markdown":
+            if re.search(r"^##\s", source, re.M):
+                under_solutions = bool(re.search(r"^##\s+Solutions", source, re.M))
+                inside = False
+                continue
+            inside = bool(re.match(r"^\s*\*\*Solution\b", source)) or (
+                under_solutions and bool(SOLUTION_HEADING.match(source)))
+        if inside:
+            cells.append(number)
+    return cells
+
+
+def test_every_exercise_has_a_solution(notebook):
+    name, nb = notebook
+    assert solution_cells(nb), f"{name}: no solution cell found (a markdown cell opening with **Solution …**)"
+
+
+def test_solutions_are_tagged_collapsed_and_store_no_output(notebook):
+    name, nb = notebook
+    problems = []
+    for number in solution_cells(nb):
+        cell = nb["cells"][number]
+        metadata = cell.get("metadata", {})
+        if "solution" not in metadata.get("tags", []):
+            problems.append(f"cell {number} is part of a solution but not tagged 'solution'")
+        if not metadata.get("jupyter", {}).get("source_hidden"):
+            problems.append(f"cell {number} is part of a solution but not collapsed (jupyter.source_hidden)")
+        if cell.get("outputs"):
+            problems.append(f"cell {number} is a solution and stores its output")
+        if TAGS & set(metadata.get("tags", [])):
+            problems.append(f"cell {number} is a solution tagged {sorted(TAGS & set(metadata['tags']))}: its "
+                            "output is not stored, so it cannot be compared")
+    tagged = {n for n, c in enumerate(nb["cells"]) if "solution" in c.get("metadata", {}).get("tags", [])}
+    stray = sorted(tagged - set(solution_cells(nb)))
+    if stray:
+        problems.append(f"cells {stray} are tagged 'solution' but follow no **Solution** cell")
+    assert not problems, f"{name}: " + "; ".join(problems)
+
+
+def png_size(png: bytes) -> tuple:
+    """(width, height) of a PNG, from its IHDR chunk."""
+    return struct.unpack(">II", png[16:24])
+
+
+def test_stored_pngs_have_the_size_their_metadata_says(notebook):
+    """A PNG shown at width × height must be k times that size (k = 1, 2): else the
+    browser stretches it (the heat maps were 280×246 shown at 310×235)."""
+    name, nb = notebook
+    problems = []
+    for number, cell, output in outputs(nb):
+        png = output.get("data", {}).get("image/png")
+        size = output.get("metadata", {}).get("image/png", {})
+        if png is None or not {"width", "height"} <= set(size):
+            continue
+        width, height = png_size(base64.b64decode(text(png)))
+        if not any(abs(width - k * size["width"]) <= k and abs(height - k * size["height"]) <= k for k in (1, 2)):
+            problems.append(f"cell {number}: a {width}×{height} PNG shown at {size['width']}×{size['height']}")
+    assert not problems, f"{name}: " + "; ".join(problems)
+
+
+def test_widgets_without_a_kernel_show_one_friendly_line(notebook):
+    name, nb = notebook
+    bad = [number for number, cell, output in outputs(nb)
+           if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+           and "children=" in text(output["data"].get("text/plain", ""))]
+    assert not bad, f"{name}: cells {bad} store a widget's raw repr as its text (refresh the notebook)"
+
+
+def test_refresh_drops_solution_outputs_once_they_say_right():
+    """refresh_outputs.py stores no solution output, and refuses a solution whose
+    checker does not say ✓ (a broken solution would otherwise go unnoticed)."""
+    import importlib.util
+    nbformat = pytest.importorskip("nbformat")
+    spec = importlib.util.spec_from_file_location("refresh_outputs", NOTEBOOKS[0].parent / "refresh_outputs.py")
+    refresh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(refresh)
+
+    def notebook(said: str):
+        cell = nbformat.v4.new_code_cell("exercises.check_value(1, 1)", metadata={"tags": ["solution"]})
+        cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": said}, execution_count=3)]
+        cell.execution_count = 3
+        plain = nbformat.v4.new_code_cell("1 + 1", metadata={"tags": ["nbval-check-output"]})
+        plain.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=4)]
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [cell, plain]
+        return nb
+
+    right = notebook("✓ your answer is right.")
+    assert refresh.drop_solution_outputs(right) == []
+    assert right.cells[0].outputs == [] and right.cells[0].execution_count is None
+    assert right.cells[1].outputs, "only solution cells lose their output"
+    wrong = notebook("✗ your answer is 2, but it should be 1.")
+    (problem,) = refresh.drop_solution_outputs(wrong)
+    assert "does not say ✓" in problem

@@ -164,7 +164,7 @@ def test_scalar_level_types_are_0d_tensors():
                                     "gradlab.scan.builder", "gradlab.tensor.random.basic",
                                     "gradlab.tensor.random.stream", "gradlab.tensor.print_op",
                                     "gradlab.compile.mode", "gradlab.compile.modes",
-                                    "gradlab.compile.shared_random"])
+                                    "gradlab.tensor.random.shared"])
 def test_docstring_examples(module):
     import doctest
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)

@@ -6,16 +6,16 @@ from typing import Any, Mapping
 
 from gradlab.graph.basic import Variable
 from gradlab.graph.traversal import graph_inputs
+from gradlab.configuration import config
+from gradlab.graph.basic import Constant
+from gradlab.tensor.shared import SharedVariable
 
 _CACHE: "OrderedDict[tuple, Any]" = OrderedDict()
 
 
 def evaluate(var: Variable, inputs_to_values: Mapping[Any, Any], **compile_kwargs: Any) -> Any:
     """The value of ``var`` given values for its inputs (by variable or by name)."""
-    from gradlab.compile.function import function
-    from gradlab.compile.shared import SharedVariable
-    from gradlab.configuration import config
-    from gradlab.graph.basic import Constant
+    from gradlab.compile.function_module import function
 
     needed = [v for v in graph_inputs([var]) if not isinstance(v, (Constant, SharedVariable))]
     by_name = {v.name: v for v in needed if v.name is not None}

@@ -1,15 +1,11 @@
-"""Compilation modes: which rewrite sets run before linking."""
+"""Compilation modes: which rewrite sets run before linking (the sets of each
+named mode are ``MODE_SETS``, assembled in :mod:`gradlab.compile.rule_sets`)."""
 from __future__ import annotations
 
 from typing import Iterable, Optional, Union
 
-#: rewrite sets of each named mode, in the order they run
-MODE_SETS: dict = {
-    "FAST_RUN": ("merge", "constant_folding", "canonicalize", "stabilize", "specialize", "fusion", "inplace"),
-    "FAST_COMPILE": ("merge", "constant_folding"),
-    "NO_REWRITE": (),
-}
-
+from gradlab.compile.rule_sets import MODE_SETS
+from gradlab.configuration import config
 
 #: PyTensor's linkers: gradlab has one (the generated Python function), which stands for all of them
 LINKERS = ("py", "c", "c|py", "c|py_nogc", "cvm", "cvm_nogc", "vm", "vm_nogc", "numba", "jax", "pytorch")
@@ -75,7 +71,6 @@ def _from_optimizer(optimizer: object) -> tuple:
     """``(name, sets)`` for one of PyTensor's optimizer names."""
     key = optimizer.lower() if isinstance(optimizer, str) and optimizer != "None" else optimizer
     if key == "default":
-        from gradlab.configuration import config
         return config.mode, None
     found = OPTIMIZERS.get(key) if isinstance(key, (str, type(None))) else None
     if found is None:
@@ -89,7 +84,6 @@ def get_mode(mode: Union[None, str, Mode]) -> Mode:
     if isinstance(mode, Mode):
         return mode
     if mode is None:
-        from gradlab.configuration import config
         mode = config.mode
     if not isinstance(mode, str):
         raise TypeError(f"mode must be a name ({', '.join(MODE_SETS)}) or a Mode, got {type(mode).__name__}")

@@ -38,8 +38,20 @@ from gradlab.exercises.mechanism import (  # noqa: F401  (notebooks 01-03)
     check_vjp,
 )
 
+from gradlab.exercises.from_scratch import (  # noqa: F401  (notebook 02b: build it yourself)
+    check_backward,
+    check_broadcast_vjp,
+    check_dual,
+    check_matmul_vjp,
+    check_mlp_backward,
+    notebook2_graphs,
+)
+
 __all__ = ["Feedback", "Mistake", "check_value", "check_expression", "rule_set_questions",
            # 01-03: the mechanism of automatic differentiation
            "check_central_difference", "check_chain_rule", "check_formula_size", "check_adjoint", "check_jvp",
            "check_vjp", "check_pass_counts",
+           # 02b: build the mechanism yourself
+           "check_backward", "check_dual", "check_matmul_vjp", "check_broadcast_vjp", "check_mlp_backward",
+           "notebook2_graphs",
            *_tutorial, *_building]

@@ -115,6 +115,23 @@ def _unfinished(op: Any, method: str) -> Any:
     return None
 
 
+def _none_branch(op: Any) -> Any:
+    """The Feedback for an ``R_op`` that does not answer ``[None]`` when its input does
+    not move (``eval_points == [None]``: Rop passes None for an input that does not
+    depend on the variable it differentiates along); None when it does."""
+    import gradlab.tensor as gt
+    why = ("R_op is called with eval_points = [None] when x does not move (x does not depend on the variable "
+           "Rop differentiates along); then the output does not move either: return [None]. Add "
+           "`if v is None: return [None]` before using v.")
+    try:
+        result = op.R_op([gt.dvector("x")], [None])
+    except Exception as exc:  # the usual: None * x raises a TypeError
+        return Feedback.wrong(f"your R_op raised {type(exc).__name__} ({exc}) for eval_points = [None]. " + why)
+    if not (isinstance(result, (list, tuple)) and len(result) == 1 and result[0] is None):
+        return Feedback.wrong(f"your R_op returned {result!r} for eval_points = [None]. " + why)
+    return None
+
+
 def check_cube_grad(op: Any) -> Feedback:
     """``op``'s ``grad`` should return ``[g * 3 * x ** 2]`` for cube(x) = x³.
 
@@ -140,7 +157,8 @@ def check_cube_grad(op: Any) -> Feedback:
 
 def check_cube_r_op(op: Any) -> Feedback:
     """``op``'s ``R_op`` should return ``[v * 3 * x ** 2]`` for cube(x) = x³: the
-    Jacobian diag(3x²) times the direction v."""
+    Jacobian diag(3x²) times the direction v, and ``[None]`` when v is None
+    (x does not move)."""
     from gradlab.graph import Op
     from gradlab.gradient import Rop
     if getattr(type(op), "R_op", None) is Op.R_op:
@@ -149,6 +167,9 @@ def check_cube_r_op(op: Any) -> Feedback:
     unfinished = _unfinished(op, "R_op")
     if unfinished is not None:
         return unfinished
+    missing = _none_branch(op)
+    if missing is not None:
+        return missing
     f = _compiled(lambda x, v: Rop(op(x), x, v), "Rop through your Op")
     if isinstance(f, Feedback):
         return f
@@ -171,12 +192,24 @@ def check_backprop_gradient(gradient: Any) -> Feedback:
     ], success="right: r = 2, so the adjoints are 2r·x = 12, 2r = 4, 2r·w = 4 and -2r = -4.")
 
 
-def check_tangent_slope(slope: Any) -> Feedback:
-    """``slope`` should be the slope of 1 / (1 + exp(-k (x - c))) at its centre
-    x = c, with k = 3 and c = 1: f'(c) = k · s(0) (1 - s(0)) = k / 4 = 0.75."""
-    return check_value(slope, 0.75, name="the slope", mistakes=[
+def check_tangent_slope(slope: Any, *, k: float = 3.0, c: float = 1.0, point: float = 1.0) -> Feedback:
+    """``slope`` should be the slope of f(x) = 1 / (1 + exp(-k (x - c))) at ``point``:
+    f'(x) = k · s (1 - s) with s = f(x).  At the centre x = c, s = 1/2 and
+    f'(c) = k / 4 (0.75 for k = 3); at x = 2 with k = 3, c = 1, s = σ(3) and
+    f'(2) = 3 σ(3) (1 - σ(3)) ≈ 0.1355."""
+    s = 1.0 / (1.0 + np.exp(-k * (point - c)))
+    want = k * s * (1 - s)
+    mistakes = []
+    if point != c:
+        mistakes.append(Mistake(k / 4, f"{k / 4:g} is the slope at the centre x = c, k/4; the point is x = {point:g}, "
+                                       "where the curve is flatter: move the point before reading the slope."))
+        mistakes.append(Mistake(s, f"{s:.4g} is the value of f at x = {point:g}, not its slope."))
+    mistakes += [
         Mistake(0.5, "0.5 is the value of f at its centre (or the slope left by k = 2 from the cell above): "
-                     "set params = {'k': 3.0, 'c': 1.0} and point = 1.0, then read the tangent's slope."),
-        Mistake(0.25, "a slope of 0.25 is what k = 1 gives: set k = 3 before reading the plot."),
-        Mistake(0.0, "0 is far from the centre, where the curve is flat: put the point at x = c = 1."),
-    ], success="right: at its centre the logistic's slope is k · ¼ = 0.75.")
+                     f"set params = {{'k': {k}, 'c': {c}}} and point = {point}, then read the tangent's slope."),
+        Mistake(s * (1 - s), f"a slope of {s * (1 - s):.4g} is what k = 1 gives: set k = {k:g} before reading the plot."),
+        Mistake(0.0, f"0 is far from the centre, where the curve is flat: put the point at x = {point:g}."),
+    ]
+    where = "at its centre" if point == c else f"at x = {point:g}"
+    return check_value(slope, want, name="the slope", mistakes=[m for m in mistakes if not np.isclose(m.answer, want)],
+                       success=f"right: {where} the logistic's slope is k · s(1 - s) = {want:.4g}.")

@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["Feedback", "Mistake", "check_value", "check_expression", "describe_array"]
+__all__ = ["Feedback", "Mistake", "check_value", "check_expression", "describe_array", "refused_operation"]
 
 
 @dataclass(frozen=True)
@@ -163,16 +163,41 @@ def check_value(answer: Any, expected: Any, *, name: str = "your answer",
     return Feedback.wrong(_generic_difference(got, want, name, ""))
 
 
+def refused_operation(expression: Any, refused: Mapping[str, str]) -> str | None:
+    """The reason to refuse ``expression`` when its graph uses an operation named in
+    ``refused`` (operation name -> why it is refused), else None.
+
+    An exercise that says "without ``gt.grad``" refuses ``second`` (the
+    ``fill`` that seeds every backward pass ``gt.grad`` builds: a derivative
+    written by hand never needs it); one that says "without rewrites" refuses
+    the operations the rewrites would have put there (``softplus``).  One
+    pass over the graph's nodes."""
+    from gradlab.graph.traversal import toposort
+    for node in toposort([expression]):
+        reason = refused.get(str(node.op))
+        if reason is not None:
+            return reason
+    return None
+
+
+#: the reason an exercise written "without gt.grad" refuses a graph that gt.grad built
+BUILT_BY_GRAD = {"second": "{name} was built by gt.grad (its graph starts with the seed fill(…, 1.0) of a "
+                           "backward pass): the exercise asks for the derivative written by hand, with the chain "
+                           "rule, from the operations themselves."}
+
+
 def check_expression(expression: Any, inputs: Sequence[Any], reference: Callable[..., Any], *,
                      points: Sequence[Sequence[Any]], name: str = "your expression",
                      mistakes: Sequence[Mistake] = (), rtol: float = 1e-6, atol: float = 1e-9,
-                     success: str | None = None) -> Feedback:
+                     success: str | None = None, refused: Mapping[str, str] = {}) -> Feedback:
     """Compare a symbolic gradlab expression with ``reference`` at each of ``points``.
 
     ``inputs`` are the symbolic variables the expression may use; each point
     gives one value per input.  ``reference`` (and each mistake's ``answer``)
     is a numpy function of those values.  The message names the first point
-    where the expression goes wrong.
+    where the expression goes wrong.  ``refused`` maps the names of operations
+    the exercise forbids to the reason (``{name}`` is filled in), see
+    :func:`refused_operation`.
     """
     if expression is None or expression is Ellipsis:
         return _as_numbers(expression, name)  # type: ignore[return-value]
@@ -180,6 +205,9 @@ def check_expression(expression: Any, inputs: Sequence[Any], reference: Callable
         return Feedback.wrong(
             f"{name} should be a symbolic gradlab expression built from "
             f"{', '.join(str(v) for v in inputs)}, but it is a {type(expression).__name__}.")
+    reason = refused_operation(expression, refused)
+    if reason is not None:
+        return Feedback.wrong(reason.format(name=name))
     from gradlab.compile import function
     try:
         f = function(list(inputs), expression, on_unused_input="ignore")

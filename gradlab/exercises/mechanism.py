@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping, NamedTuple
 
 import numpy as np
 
-from gradlab.exercises.core import Feedback, Mistake, check_expression, check_value, describe_array
+from gradlab.exercises.core import BUILT_BY_GRAD, Feedback, Mistake, check_expression, check_value, describe_array
 
 __all__ = ["check_central_difference", "check_chain_rule", "check_formula_size", "check_adjoint", "check_jvp",
            "check_vjp", "check_pass_counts"]
@@ -72,7 +72,8 @@ def check_chain_rule(expression: Any, x: Any) -> Feedback:
         Mistake(lambda v: 2 * v * np.sin(v ** 2), "the outer derivative is cos, not sin: d sin(u)/du = cos(u)."),
     ]
     return check_expression(expression, [x], lambda v: 2 * v * np.cos(v ** 2),
-                            points=[(0.5,), (-1.3,), (2.0,)], name="d/dx sin(x²)", mistakes=mistakes)
+                            points=[(0.5,), (-1.3,), (2.0,)], name="d/dx sin(x²)", mistakes=mistakes,
+                            refused=BUILT_BY_GRAD)
 
 
 def check_formula_size(answer: Any, n: int = 10) -> Feedback:
@@ -157,7 +158,7 @@ def check_adjoint(answer: Any, cost: Any, variable: Any, values: Mapping) -> Fee
 # ---------------------------------------------------------------------------
 # 03 · forward and reverse mode
 def _jacobian(y: Any, x: Any, x_value: Any) -> np.ndarray:
-    from gradlab.compile.function import function
+    from gradlab.compile.function_module import function
     from gradlab.gradient import jacobian
     return np.asarray(function([x], jacobian(y, x), on_unused_input="ignore")(x_value), dtype=float)
 

@@ -11,12 +11,12 @@ from typing import Any, Mapping, Optional
 
 import numpy as np
 
-from gradlab.exercises.core import Feedback, Mistake, check_expression, check_value
+from gradlab.exercises.core import BUILT_BY_GRAD, Feedback, Mistake, check_expression, check_value, refused_operation
 
 __all__ = [
     "check_tanh_squared_derivative", "check_jacobian_at_point", "check_cube_hessian_vector_product",
-    "check_stabilizing_rule", "check_stable_softplus", "check_rule_sets",
-    "check_saddle_eigenvalues", "check_scaled_jacobian", "check_rosenbrock_hvp",
+    "check_stabilizing_rule", "check_stable_softplus", "check_stable_log_sigmoid", "check_rule_sets",
+    "check_saddle_eigenvalues", "check_scaled_jacobian", "check_rosenbrock_hvp", "check_newton_step",
 ]
 
 _POINTS = [[-1.5], [-0.2], [0.0], [0.7], [2.0]]
@@ -50,7 +50,8 @@ def check_tanh_squared_derivative(du: Any, x: Any) -> Feedback:
             Mistake(lambda v: 2 * (1 - t(v) ** 2), "du is 2(1 - tanh(x)²): the chain rule multiplies by the outer "
                                                    "derivative 2u evaluated at u = tanh(x), not by 2."),
         ],
-        success="du is right: outer derivative 2·tanh(x) times inner derivative 1 - tanh(x)².")
+        success="du is right: outer derivative 2·tanh(x) times inner derivative 1 - tanh(x)².",
+        refused=BUILT_BY_GRAD)
 
 
 def check_jacobian_at_point(J: Any) -> Feedback:
@@ -86,21 +87,22 @@ def check_cube_hessian_vector_product(Hv: Any) -> Feedback:
 # -- notebook 05: rewrites ----------------------------------------------------
 
 def check_stabilizing_rule(name: Any, trace: Any) -> Feedback:
-    """``name`` should be the rule that made the logistic's gradient finite at
-    x = -1000 in ``trace``: the first rule of the ``stabilize`` set (it writes
-    the formula with ``sigmoid``, which never overflows)."""
+    """``name`` should be the rule that made the compiled formula of ``trace``
+    finite: the first rule of the ``stabilize`` set (for the logistic's
+    gradient it writes the formula with ``sigmoid``, for log(1 + eˣ) with
+    ``softplus``: operations that never overflow)."""
     if not isinstance(name, str) or name in ("", "..."):
         return Feedback.wrong("give the rule's name as a string, e.g. 'double_neg' (the first word after the step "
                               "number in trace.summary()).")
     steps = list(trace.steps)
     stabilizing = [s for s in steps if s.rule_set == "stabilize"]
     if not stabilizing:
-        return Feedback.wrong("this trace has no step from the stabilize set: pass f.maker.trace of the function "
-                              "compiled (in FAST_RUN) from the logistic's gradient.")
+        return Feedback.wrong("this trace has no step from the stabilize set: pass f.maker.trace of a function "
+                              "compiled in the default mode (FAST_RUN) from a formula that overflows.")
     answer = stabilizing[0].rule
     if name == answer:
-        return Feedback.right(f"{name} is right: it rewrites e^(-x) / (1 + e^(-x))² with sigmoid, which never "
-                              "overflows; every later graph is finite at x = -1000.")
+        return Feedback.right(f"{name} is right: it is the first stabilizing step ({stabilizing[0].pattern_text}), "
+                              "and the operation it puts in never overflows; every later graph is finite.")
     by_name = {s.rule: s for s in steps}
     if name not in by_name:
         names = ", ".join(dict.fromkeys(s.rule for s in steps))
@@ -108,12 +110,44 @@ def check_stabilizing_rule(name: Any, trace: Any) -> Feedback:
     step = by_name[name]
     if step.rule_set == "canonicalize" or step.rule_set in ("merge", "constant_folding"):
         return Feedback.wrong(f"{name} belongs to {step.rule_set}: it tidies the formula, which still computes "
-                              "exp(-x) and overflows at x = -1000. Look for the step that introduces sigmoid.")
+                              "an exponential that overflows. Look for the step that introduces a safe operation "
+                              "(such as sigmoid or softplus).")
     if step.index > stabilizing[0].index:
         return Feedback.wrong(f"{name} comes later (step {step.index}): by then the formula is already finite. "
                               f"Which step first replaced exp(-x) by something that cannot overflow?")
     return Feedback.wrong(f"{name} ({step.rule_set}) does not change what overflows; look for the step that "
-                          "introduces sigmoid.")
+                          "introduces a safe operation (such as sigmoid or softplus).")
+
+
+def _check_stable(expression: Any, x: Any, reference: Any, *, formula: str, split: str,
+                  without_correction: Any, correction: str) -> Feedback:
+    """Compare ``expression`` with ``reference`` at x = ±1000, ±30, ... compiled with
+    ``mode="NO_REWRITE"``, refusing the ready-made stable operations."""
+    from gradlab.compile import function
+    from gradlab.graph import Variable
+    if expression is None or expression is Ellipsis or not isinstance(expression, Variable):
+        return check_expression(expression, [x], np.exp, points=[[0.0]], name="your expression")
+    reason = refused_operation(expression, _REWRITTEN_OPERATIONS)
+    if reason is not None:
+        return Feedback.wrong(reason)
+    try:
+        f = function([x], expression, mode="NO_REWRITE", on_unused_input="ignore")
+    except Exception as exc:  # the student's graph may not compile: say why
+        return Feedback.wrong(f"your expression could not be compiled: {exc}")
+    points = np.array([-1000.0, -30.0, -1.0, 0.0, 0.5, 30.0, 1000.0])
+    with np.errstate(all="ignore"):
+        got = np.array([float(f(p)) for p in points])
+    want = reference(points)
+    for p, g in zip(points, got):
+        if not np.isfinite(g):
+            return Feedback.wrong(f"at x = {p:g} your expression gives {g}: an exponential overflows. {split}")
+    if np.allclose(got, without_correction(points)):
+        return Feedback.wrong(f"your expression is right far from 0, but it drops the correction {correction}, "
+                              "which is log 2 at x = 0.")
+    for p, g, w in zip(points, got, want):
+        if not np.isclose(g, w, rtol=1e-9, atol=1e-12):
+            return Feedback.wrong(f"at x = {p:g} your expression gives {g:.6g}, but {formula} = {w:.6g}.")
+    return Feedback.right("your expression is right and finite everywhere, even compiled without rewrites.")
 
 
 def check_stable_softplus(expression: Any, x: Any) -> Feedback:
@@ -121,38 +155,41 @@ def check_stable_softplus(expression: Any, x: Any) -> Feedback:
 
     One stable form: max(x, 0) + log1p(exp(-|x|)) — the exponential's
     argument is never positive.  It is compiled with ``mode="NO_REWRITE"``, so
-    the rewrites cannot rescue a fragile formula."""
-    from gradlab.compile import function
-    from gradlab.graph import Variable
-    if expression is None or expression is Ellipsis or not isinstance(expression, Variable):
-        return check_expression(expression, [x], np.exp, points=[[0.0]], name="your expression")
-    try:
-        f = function([x], expression, mode="NO_REWRITE", on_unused_input="ignore")
-    except Exception as exc:  # the student's graph may not compile: say why
-        return Feedback.wrong(f"your expression could not be compiled: {exc}")
-    points = [-1000.0, -30.0, -1.0, 0.0, 0.5, 30.0, 1000.0]
-    with np.errstate(all="ignore"):
-        got = np.array([float(f(p)) for p in points])
-    want = np.logaddexp(0.0, points)
-    for p, g in zip(points, got):
-        if not np.isfinite(g):
-            return Feedback.wrong(f"at x = {p:g} your expression gives {g}: e^{p:g} overflows. Split off the large "
-                                  "part: log(1 + eˣ) = max(x, 0) + log(1 + e^(-|x|)).")
-    if np.allclose(got, np.maximum(points, 0.0)):
-        return Feedback.wrong("your expression is max(x, 0): right far from 0, but it drops the correction "
-                              "log(1 + e^(-|x|)), which is log 2 at x = 0.")
-    for p, g, w in zip(points, got, want):
-        if not np.isclose(g, w, rtol=1e-9, atol=1e-12):
-            return Feedback.wrong(f"at x = {p:g} your expression gives {g:.6g}, but log(1 + e^x) = {w:.6g}.")
-    return Feedback.right("your expression is right and finite everywhere, even compiled without rewrites.")
+    the rewrites cannot rescue a fragile formula; ``gt.softplus`` (what the
+    rewrites would put in) is refused."""
+    return _check_stable(expression, x, lambda p: np.logaddexp(0.0, p), formula="log(1 + e^x)",
+                         split="Split off the large part: log(1 + eˣ) = max(x, 0) + log(1 + e^(-|x|)).",
+                         without_correction=lambda p: np.maximum(p, 0.0), correction="log(1 + e^(-|x|))")
+
+
+def check_stable_log_sigmoid(expression: Any, x: Any) -> Feedback:
+    """``expression`` should compute log σ(x) = log(1 / (1 + e^(-x))) = -log(1 + e^(-x))
+    without overflow, with no rewrites.
+
+    One stable form: min(x, 0) - log1p(exp(-|x|)).  For x ≥ 0 it is
+    -log(1 + e^(-x)) as written; for x < 0, multiplying inside by eˣ/eˣ gives
+    x - log(1 + eˣ).  The exponential's argument -|x| is never positive."""
+    return _check_stable(expression, x, lambda p: -np.logaddexp(0.0, -p), formula="log σ(x)",
+                         split="Write it so that the exponential's argument is never positive: for x < 0, "
+                               "-log(1 + e^(-x)) = x - log(1 + e^x).",
+                         without_correction=lambda p: np.minimum(p, 0.0), correction="-log(1 + e^(-|x|))")
+
+
+#: operations a "without rewrites" answer may not use: the rewrites put them there
+_REWRITTEN_OPERATIONS = {
+    name: f"your expression uses gt.{name}, gradlab's ready-made stable operation, which is what the stabilize "
+          "rewrites would put there; the exercise is to write the stable formula yourself, from exp, log1p, "
+          "maximum and abs."
+    for name in ("softplus", "sigmoid", "log_sigmoid", "log1pexp", "logaddexp")}
 
 
 _RULE_SET_ANSWERS = {
-    "x * 1 -> x": "canonicalize",
-    "exp(x*y) + exp(x*y): computed once": "merge",
-    "log(1 + exp(x)) -> softplus(x)": "stabilize",
-    "neg(1) -> -1": "constant_folding",
-    "exp(v) * 2 + sin(v) ** 2 - v -> one Composite": "fusion",
+    "(x * 2) * 3 -> 6 * x": "canonicalize",
+    "sin(x) ** 2 + cos(sin(x)): sin(x) computed once": "merge",
+    "exp(x) - 1 -> expm1(x)": "stabilize",
+    "exp(0.0) + x -> 1.0 + x": "constant_folding",
+    "x ** 0.5 -> sqrt(x)": "specialize",
+    "tanh(v) * v + 1 -> one Composite": "fusion",
 }
 
 _RULE_SET_HINTS = {
@@ -238,3 +275,22 @@ def check_rosenbrock_hvp(Hv: Any) -> Feedback:
         Mistake([-400.0, 200.0], "Hv is H's second column, H·[0, 1]: check the direction, v = [1, 0]."),
     ], success="Hv is right: H·[1, 0] is H's first column, [802, -400].")
 
+
+
+def check_newton_step(step: Any) -> Feedback:
+    """``step`` should be the Newton step d = -H⁻¹ g of Rosenbrock
+    (1 - a)² + 100 (b - a²)² at w = (-1, 1).
+
+    There b - a² = 0, so g = [-2(1 - a), 0] = [-4, 0] and
+    H = [[2 - 400(b - 3a²), -400a], [-400a, 200]] = [[802, 400], [400, 200]]
+    (det 400); H⁻¹ = [[200, -400], [-400, 802]] / 400, so d = [2, -4]: the step
+    lands on (1, -3), where the quadratic model of the cost is lowest."""
+    if _shape(step) == (2, 2):
+        return Feedback.wrong("that is a 2 × 2 matrix; the Newton step is one vector d with H·d = -g.")
+    return check_value(step, [2.0, -4.0], name="the Newton step", mistakes=[
+        Mistake([4.0, 0.0], "that is -g, the gradient descent direction (a step of size 1): the Newton step "
+                            "also divides by the curvature, d = -H⁻¹g."),
+        Mistake([-2.0, 4.0], "the sign is flipped: H·d = -g (downhill), not H·d = g."),
+        Mistake([-4.0, 0.0], "that is the gradient g itself; the Newton step solves H·d = -g."),
+    ], success="the Newton step is right: d = [2, -4] solves H·d = -g, the step to the lowest point of the "
+               "quadratic model of the cost.")

@@ -3,16 +3,16 @@
 - reverse mode (:mod:`.reverse`): :func:`grad`, :func:`Lop`, :func:`subgraph_grad`;
 - forward mode (:mod:`.forward`): :func:`Rop`;
 - PyTensor 3.0's names (:mod:`.products`): :func:`pushforward`, :func:`pullback`;
-- built on both (:mod:`.macros`): :func:`jacobian`, :func:`hessian`,
+- built on both (:mod:`gradlab.calculus.macros`, re-exported on first use): :func:`jacobian`, :func:`hessian`,
   :func:`hessian_vector_product`; :mod:`.vectorize` batches a graph over a
   new leading axis (what ``jacobian(..., vectorize=True)`` uses);
-- checking (:mod:`.check`): :func:`verify_grad`, :class:`numeric_grad`,
+- checking (:mod:`gradlab.calculus.check`, re-exported on first use): :func:`verify_grad`, :class:`numeric_grad`,
   :func:`numeric_jacobian`;
 - gradient-shaping ops (:mod:`.control`): :func:`consider_constant`,
   :func:`zero_grad`, :func:`disconnected_grad`, :func:`grad_clip`,
   :func:`grad_scale`, :func:`undefined_grad`, and :func:`grad_undefined` /
   :func:`grad_not_implemented` for op authors;
-- types and errors (:mod:`.types`): :class:`NullType`,
+- types and errors (:mod:`gradlab.graph.gradient_types`, beside the Op contract): :class:`NullType`,
   :class:`DisconnectedType`, :class:`DisconnectedInputError`,
   :class:`NullTypeGradError`, :class:`GradientError`, :func:`check_no_null`.
 
@@ -27,9 +27,9 @@ input ``i``.  Returning ``None`` from ``grad`` is a ``TypeError``, the wrong
 number of terms a ``ValueError``; an op whose ``grad`` raises
 ``NotImplementedError`` (the base ``Op.grad``) gets ``NullType`` gradients.
 """
-from gradlab.gradient.types import (DisconnectedInputError, DisconnectedType, GradientError, NullType,  # noqa: F401
-                                    NullTypeGradError, check_no_null, disconnected_type, is_disconnected,
-                                    is_null)
+from gradlab.graph.gradient_types import (DisconnectedInputError, DisconnectedType, GradientError, NullType,  # noqa: F401
+                                          NullTypeGradError, check_no_null, disconnected_type, is_disconnected,
+                                          is_null)
 from gradlab.gradient.control import (ConsiderConstant, DisconnectedGrad, GradClip, GradScale,  # noqa: F401
                                       UndefinedGrad, ZeroGrad, consider_constant, disconnected_grad, grad_clip,
                                       grad_not_implemented, grad_scale, grad_undefined, is_gradient_shaping,
@@ -38,8 +38,25 @@ from gradlab.gradient.reverse import Lop, backpropagate, grad, subgraph_grad  # 
 from gradlab.gradient.forward import Rop, push_forward  # noqa: F401
 from gradlab.gradient.products import pullback, pushforward  # noqa: F401
 from gradlab.gradient.vectorize import vectorize_graph  # noqa: F401
-from gradlab.gradient.macros import hessian, hessian_vector_product, jacobian  # noqa: F401
-from gradlab.gradient.check import numeric_grad, numeric_jacobian, verify_grad  # noqa: F401
+
+#: names of gradlab.calculus (the layer above compile and scan), re-exported on first use
+_CALCULUS = ("jacobian", "hessian", "hessian_vector_product", "verify_grad", "numeric_grad", "numeric_jacobian")
+
+
+def __getattr__(name: str):
+    # the one lazy re-export of this package: these helpers compile functions and
+    # build scans, so they live above both (gradlab/calculus/); see docs/internals.md
+    if name in _CALCULUS:
+        import gradlab.calculus  # noqa: PLC0415  (upward on purpose: a public re-export)
+        value = getattr(gradlab.calculus, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'gradlab.gradient' has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_CALCULUS))
+
 
 __all__ = ["grad", "Lop", "Rop", "pushforward", "pullback", "subgraph_grad", "jacobian", "hessian", "hessian_vector_product",
            "verify_grad", "numeric_grad", "numeric_jacobian", "consider_constant", "zero_grad", "disconnected_grad", "grad_clip",

@@ -35,7 +35,7 @@ lies between them is here, in one place:
    derivative (reverse, forward, double-Lop, scan steps, jacobian, hessian,
    verify_grad) reaches an op's rule through here.
 
-:func:`pullback` and :func:`pushforward` are what the sweeps call for one
+:func:`node_pullback` and :func:`node_pushforward` are what the sweeps call for one
 node; :func:`node_vjp` and :func:`node_jvp` apply an op's rule to one node
 with the dtype, contract and fallback policy (what tests and wrappers of an
 op's rule use).
@@ -49,12 +49,16 @@ import numpy as np
 
 import gradlab.tensor as gt
 from gradlab.graph.basic import Variable
+from gradlab.graph.op import Op
 from gradlab.graph.traversal import clone_replace
 from gradlab.gradient.control import grad_not_implemented
-from gradlab.gradient.types import disconnected_type, is_disconnected, is_null
+from gradlab.graph.gradient_types import disconnected_type, is_disconnected, is_null
+from gradlab.tensor.elemwise import Elemwise, cast_to, grad_dtype, is_float_dtype  # noqa: F401  (the sweeps import them from here)
+from gradlab.tensor.type import TensorType
+from gradlab.tensor.variable import TensorConstant
 
 __all__ = ["Flow", "is_float_dtype", "is_discrete", "is_real", "grad_dtype", "cast_to", "zeros_for", "ndim_mismatch",
-           "connection_pattern", "call_l_op", "check_term", "node_vjp", "pullback", "node_jvp", "pushforward",
+           "connection_pattern", "call_l_op", "check_term", "node_vjp", "node_pullback", "node_jvp", "node_pushforward",
            "node_rop_by_double_lop", "rop_by_double_lop", "add_seed", "reverse_rule_name", "forward_rule_name"]
 
 
@@ -69,17 +73,6 @@ class Flow(enum.Enum):
 
 # ---------------------------------------------------------------------------
 # dtypes
-_REAL_KIND: dict = {}
-
-
-def is_float_dtype(dtype: str) -> bool:
-    """Is ``dtype`` real (float) or complex?"""
-    hit = _REAL_KIND.get(dtype)
-    if hit is None:
-        hit = _REAL_KIND[dtype] = np.dtype(dtype).kind in "fc"
-    return hit
-
-
 def is_discrete(var: Variable) -> bool:
     """Is ``var`` a tensor of an integer or boolean dtype?"""
     dtype = getattr(var.type, "dtype", None)
@@ -90,22 +83,6 @@ def is_real(var: Variable) -> bool:
     """Is ``var`` a tensor of a real (float or complex) dtype?"""
     dtype = getattr(var.type, "dtype", None)
     return dtype is not None and is_float_dtype(dtype)
-
-
-def grad_dtype(var: Variable) -> Optional[str]:
-    """The dtype of ``var``'s gradient: its own if real, float64 if integer,
-    None if ``var`` is not a tensor."""
-    dtype = getattr(var.type, "dtype", None)
-    if dtype is None:
-        return None
-    return dtype if is_float_dtype(dtype) else "float64"
-
-
-def cast_to(g: Variable, dtype: Optional[str]) -> Variable:
-    """``g`` cast to ``dtype`` (unchanged when it has it already, or ``dtype`` is None)."""
-    if dtype is None or getattr(g.type, "dtype", dtype) == dtype:
-        return g
-    return gt.cast(g, dtype)
 
 
 def zeros_for(var: Variable) -> Variable:
@@ -133,7 +110,6 @@ def connection_pattern(node: Any) -> list:
 # (pullback, pushforward).  Which one an op's rule is read from is decided here only.
 def _defines(op: Any, name: str) -> bool:
     """Does a class of ``op`` below the base ``Op`` define the method ``name``?"""
-    from gradlab.graph.op import Op
     for cls in type(op).__mro__:
         if cls is Op or cls is object:
             return False
@@ -242,8 +218,6 @@ def is_known_zero(g: Variable) -> bool:
     ``zeros_like(y)`` (what a fill's shape-only input receives), a cast of
     one, or a sum of them (the adjoint of a variable several fills read)?
     Looks at most ``_ZERO_CHECK_BUDGET`` variables (beyond: "not known")."""
-    from gradlab.tensor.elemwise import Elemwise
-    from gradlab.tensor.variable import TensorConstant
     stack, seen = [g], set()
     while stack:
         v = stack.pop()
@@ -278,7 +252,7 @@ def _flow(out: Variable, g: Optional[Variable]) -> Flow:
     return Flow.ZERO if is_known_zero(g) else Flow.REAL
 
 
-def pullback(node: Any, output_grads: Sequence[Optional[Variable]], pattern: list,
+def node_pullback(node: Any, output_grads: Sequence[Optional[Variable]], pattern: list,
              wanted: Sequence[bool]) -> List[Optional[Variable]]:
     """The reverse sweep's step at ``node``: the term each ``wanted`` input
     receives from the adjoints ``output_grads`` of the outputs (``None``: no
@@ -315,7 +289,6 @@ def pullback(node: Any, output_grads: Sequence[Optional[Variable]], pattern: lis
 # forward: the R_op contract and the double-Lop fallback
 def _dummy_cotangent(out: Variable) -> Variable:
     """A fresh variable shaped like ``out`` (real dtype) standing for its cotangent."""
-    from gradlab.tensor.type import TensorType
     return TensorType(grad_dtype(out), out.type.shape).make_variable(f"u_{out.name}" if out.name else "u")
 
 
@@ -440,7 +413,7 @@ def node_jvp(node: Any, tangents: Sequence[Optional[Variable]], use_op_rop_imple
     return [_check_tangent(node, k, t) for k, t in enumerate(result)]
 
 
-def pushforward(node: Any, tangents: Sequence[Optional[Variable]],
+def node_pushforward(node: Any, tangents: Sequence[Optional[Variable]],
                 use_op_rop_implementation: bool = True) -> List[Optional[Variable]]:
     """The forward sweep's step at ``node``: an undefined (``NullType``) input
     tangent is passed on to every output connected to it; otherwise

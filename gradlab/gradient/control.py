@@ -26,7 +26,10 @@ from typing import Any, Optional, Sequence
 import gradlab.tensor as gt
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
-from gradlab.gradient.types import NullType, disconnected_type
+from gradlab.graph.gradient_types import (NullType, disconnected_type,  # noqa: F401  (grad_* re-exported)
+                                           grad_not_implemented, grad_undefined)
+from gradlab.tensor.elemwise import grad_dtype
+from gradlab.tensor.variable import as_tensor_variable
 
 __all__ = ["GradientShapingOp", "ConsiderConstant", "ZeroGrad", "DisconnectedGrad", "GradClip", "GradScale",
            "UndefinedGrad", "consider_constant", "zero_grad", "disconnected_grad", "grad_clip", "grad_scale",
@@ -34,12 +37,10 @@ __all__ = ["GradientShapingOp", "ConsiderConstant", "ZeroGrad", "DisconnectedGra
 
 
 def _tensor(x: Any) -> Variable:
-    from gradlab.tensor.variable import as_tensor_variable
     return as_tensor_variable(x)
 
 
 def _zeros_like(x: Variable) -> Variable:
-    from gradlab.tensor.elemwise import grad_dtype
     return gt.zeros_like(x, dtype=grad_dtype(x))
 
 
@@ -203,31 +204,6 @@ def undefined_grad(x: Any) -> Variable:
     """``x`` unchanged; any gradient taken through it is undefined (an error
     unless ``grad(..., null_gradients="return")``)."""
     return UndefinedGrad()(x)
-
-
-def _describe(op: Any, x_pos: int, x: Any) -> str:
-    name = getattr(op, "builder_name", None) or str(op)
-    label = f" ({x})" if x is not None and getattr(x, "name", None) else ""
-    return f"input {x_pos}{label} of {name}"
-
-
-def grad_undefined(op: Any, x_pos: int, x: Any, comment: str = "") -> Variable:
-    """A ``NullType`` variable: the derivative of ``op`` with respect to its
-    input ``x_pos`` does not exist mathematically.  Return it from an op's
-    ``grad`` for that input."""
-    why = f"the gradient with respect to {_describe(op, x_pos, x)} is mathematically undefined"
-    if comment:
-        why += f": {comment}"
-    return NullType(why + ".")()
-
-
-def grad_not_implemented(op: Any, x_pos: int, x: Any, comment: str = "") -> Variable:
-    """A ``NullType`` variable: the derivative of ``op`` with respect to its
-    input ``x_pos`` exists but has not been implemented."""
-    why = f"the gradient with respect to {_describe(op, x_pos, x)} is not implemented"
-    if comment:
-        why += f": {comment}"
-    return NullType(why + ".")()
 
 
 def is_gradient_shaping(op: Any) -> bool:

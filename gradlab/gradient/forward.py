@@ -21,12 +21,12 @@ from typing import Any, Dict, List, Optional, Sequence
 import gradlab.tensor as gt
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.traversal import ancestors, toposort
-from gradlab.gradient.adapter import (cast_to, grad_dtype, node_rop_by_double_lop, pushforward, rop_by_double_lop,
+from gradlab.gradient.adapter import (cast_to, grad_dtype, node_pushforward, node_rop_by_double_lop, rop_by_double_lop,
                                       zeros_for)
 from gradlab.gradient.reverse import (DISCONNECTED_POLICIES, RETURN_DISCONNECTED, Variables, as_gradient,
                                       as_variable_list, check_choice, in_form)
-from gradlab.gradient.types import (DisconnectedInputError, NullTypeGradError, disconnected_type, is_disconnected,
-                                    is_null)
+from gradlab.graph.gradient_types import (DisconnectedInputError, NullTypeGradError, disconnected_type, is_disconnected,
+                                          is_null)
 
 __all__ = ["Rop", "push_forward", "node_rop_by_double_lop"]
 
@@ -35,13 +35,13 @@ def push_forward(outputs: Sequence[Variable], tangents: Dict[Variable, Variable]
                  use_op_rop_implementation: bool = True) -> List[Optional[Variable]]:
     """The tangent of each output (a tensor, a ``NullType`` variable, or
     ``None`` when it does not depend on the seeded variables).  What an op's
-    rule receives and returns is :func:`gradient.adapter.pushforward`'s."""
+    rule receives and returns is :func:`gradient.adapter.node_pushforward`'s."""
     known = {id(v): t for v, t in tangents.items()}
     for node in toposort(list(outputs), list(tangents)):  # producers first
         ins = [known.get(id(x)) for x in node.inputs]
         if all(t is None for t in ins):
             continue
-        for out, t in zip(node.outputs, pushforward(node, ins, use_op_rop_implementation)):
+        for out, t in zip(node.outputs, node_pushforward(node, ins, use_op_rop_implementation)):
             if t is not None:
                 known[id(out)] = t
     return [known.get(id(o)) for o in outputs]

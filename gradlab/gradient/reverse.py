@@ -25,9 +25,9 @@ import numpy as np
 import gradlab.tensor as gt
 from gradlab.graph.basic import Variable
 from gradlab.graph.traversal import toposort
-from gradlab.gradient.adapter import cast_to, connection_pattern, grad_dtype, ndim_mismatch, pullback, zeros_for
-from gradlab.gradient.types import (DisconnectedInputError, DisconnectedType, NullType, NullTypeGradError,
-                                    disconnected_type, is_disconnected, is_null)
+from gradlab.gradient.adapter import cast_to, connection_pattern, grad_dtype, ndim_mismatch, node_pullback, zeros_for
+from gradlab.graph.gradient_types import (DisconnectedInputError, DisconnectedType, NullType, NullTypeGradError,
+                                          disconnected_type, is_disconnected, is_null)
 
 __all__ = ["grad", "Lop", "subgraph_grad", "backpropagate", "DISCONNECTED_POLICIES", "RETURN_DISCONNECTED",
            "NULL_POLICIES"]
@@ -178,7 +178,7 @@ def backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable],
     adjoint of ``sum_i <f_i, v_i>``).  The answer maps each ``wrt`` variable
     to a tensor, a ``NullType`` variable, or ``None`` when no path joins it
     to a seed.  What an op's rule receives and returns (dtypes, integer
-    outputs, undefined terms, the contract) is :func:`gradient.adapter.pullback`'s.
+    outputs, undefined terms, the contract) is :func:`gradient.adapter.node_pullback`'s.
     """
     blockers = list(consider_constant)
     order = toposort(list(seeds), blockers)
@@ -192,7 +192,7 @@ def backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable],
         if not any(wanted):
             continue
         out_grads = [adjoints.total(out) for out in node.outputs]
-        for x, term in zip(node.inputs, pullback(node, out_grads, pattern, wanted)):
+        for x, term in zip(node.inputs, node_pullback(node, out_grads, pattern, wanted)):
             if term is not None:
                 adjoints.add(x, term)
     return {w: adjoints.total(w) for w in wrt}

@@ -30,17 +30,24 @@ import gradlab.tensor as gt
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
 from gradlab.graph.traversal import clone_replace, toposort
+from gradlab.graph.gradient_types import is_disconnected, is_null
+from gradlab.tensor.dimshuffle_ops import DimShuffle
+from gradlab.tensor.elemwise import Elemwise
+from gradlab.tensor.linalg import Dot
+from gradlab.tensor.reduce import Reduce
+from gradlab.tensor.shape_ops import Reshape, Shape
+from gradlab.tensor.subtensor import IncSubtensor, Subtensor
+from gradlab.tensor.type import TensorType
+from gradlab.tensor.variable import as_tensor_variable
 
 __all__ = ["vectorize_graph", "BatchedLoop", "batch_node"]
 
 
 def _is_batched_elemwise(op: Any) -> bool:
-    from gradlab.tensor.elemwise import Elemwise
     return isinstance(op, Elemwise)
 
 
 def _is_reduction(op: Any) -> bool:
-    from gradlab.tensor.reduce import Reduce
     return isinstance(op, Reduce)
 
 
@@ -101,9 +108,6 @@ def _batch_dot(node: Apply, inputs: list, batched: list) -> list:
 
 
 def _native_rule(op: Any) -> Any:
-    from gradlab.tensor.linalg import Dot
-    from gradlab.tensor.shape import DimShuffle, Reshape, Shape
-    from gradlab.tensor.subtensor import IncSubtensor, Subtensor
     from gradlab.gradient.vectorize_index import batch_inc_subtensor, batch_subtensor
     if isinstance(op, Subtensor):
         return batch_subtensor
@@ -137,8 +141,6 @@ class BatchedLoop(Op):
         return f"Batched{{{self.core_node.op}}}"
 
     def make_node(self, *inputs: Any) -> Apply:
-        from gradlab.tensor.type import TensorType
-        from gradlab.tensor.variable import as_tensor_variable
         core = self.core_node
         if len(inputs) != len(core.inputs):
             raise TypeError(f"{self}: expected {len(core.inputs)} inputs, got {len(inputs)}")
@@ -188,8 +190,6 @@ class BatchedLoop(Op):
         """The core op's gradient graph, batched: batched inputs get batched
         gradients, shared inputs the sum over the batch."""
         from gradlab.gradient.adapter import grad_dtype, node_vjp
-        from gradlab.gradient.types import is_disconnected, is_null
-        from gradlab.tensor.type import TensorType
         core = self.core_node
         dummies = [TensorType(grad_dtype(o), o.type.shape).make_variable() for o in core.outputs]
         raw = node_vjp(core, dummies)

@@ -26,19 +26,20 @@ from typing import Any, Optional
 import numpy as np
 
 import gradlab.tensor as gt
+from gradlab.tensor.alloc_ops import ARange
+from gradlab.tensor.constants import constant_value, scalar_constant
+from gradlab.tensor.indexing import SYM, SliceSpec
+from gradlab.tensor.subtensor import Subtensor
 
 __all__ = ["batch_subtensor", "batch_inc_subtensor"]
 
 
 def _one_scalar_index(op: Any) -> bool:
-    from gradlab.tensor.indexing import SYM
     return len(op.idx_list) == 1 and op.idx_list[0] is SYM
 
 
 def _is_range_from_zero(var: Any) -> bool:
     """Is ``var`` ``arange(0, stop, 1)``?"""
-    from gradlab.rewrite.match import scalar_constant
-    from gradlab.tensor.alloc import ARange
     node = var.owner
     if node is None or not isinstance(node.op, ARange):
         return False
@@ -48,8 +49,6 @@ def _is_range_from_zero(var: Any) -> bool:
 
 def batch_subtensor(node: Any, inputs: list, batched: list) -> Optional[list]:
     """``X[:, idx]`` (data batched) or ``x[I]`` (one first-axis index batched)."""
-    from gradlab.tensor.indexing import SliceSpec
-    from gradlab.tensor.subtensor import Subtensor
     op = node.op
     if batched[0] and not any(batched[1:]):
         return [Subtensor((SliceSpec(),) + tuple(op.idx_list))(*inputs)]
@@ -59,7 +58,6 @@ def batch_subtensor(node: Any, inputs: list, batched: list) -> Optional[list]:
 
 
 def _known_finite(var: Any) -> bool:
-    from gradlab.rewrite.match import constant_value
     value = constant_value(var)
     return value is not None and bool(np.all(np.isfinite(value)))
 

@@ -5,7 +5,7 @@ Python's recursion limit.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator, Mapping, Optional, Sequence
+from typing import Callable, Iterable, Mapping, Optional, Sequence
 
 from gradlab.graph.basic import Apply, Constant, Variable
 
@@ -138,8 +138,3 @@ def clone_replace(outputs, replace: Mapping[Variable, Variable]):
     outs = [outputs] if single else list(outputs)
     new, _ = clone_graph(outs, replace=dict(replace))
     return new[0] if single else new
-
-
-def iter_apply_nodes(outputs: Sequence[Variable]) -> Iterator[Apply]:
-    """Apply nodes of the graph, producers first."""
-    return iter(toposort(outputs))

@@ -13,8 +13,9 @@ simplified, shape ops merged, gradient-control ops removed), ``stabilize``
 (no overflow: sigmoid, softplus, log1p, expm1, log_softmax), ``specialize``
 (cheaper forms: sqr, sqrt), ``fusion`` (elementwise chains become one
 Composite node run as whole-array numpy calls) and ``inplace`` (results
-reuse buffers nobody else reads).  ``MODE_SETS`` lists what each
-compilation mode applies.
+reuse buffers nobody else reads).  Which sets each compilation mode applies
+(``MODE_SETS``), and the loop rules scan adds to canonicalize and specialize,
+are decided above this package, in :mod:`gradlab.compile.rule_sets`.
 
 A rule of your own::
 
@@ -22,15 +23,16 @@ A rule of your own::
     halve = PatternRule("div_two", "x / 2 -> x * 0.5", "multiplying is cheaper than dividing")
     rewrite_graph(y, sets=("canonicalize", RuleSet("mine", [halve])))
 """
-from gradlab.rewrite.driver import MODE_SETS, rewrite_fgraph, rewrite_graph, rule_sets
+from gradlab.rewrite.driver import ALL_SETS, rewrite_fgraph, rewrite_graph, rule_sets
 from gradlab.rewrite.rule import PatternRule, Rule, RuleSet, node_rule
 from gradlab.rewrite.trace import Rewritten, Step, StopReason
 
 
 def describe_rules() -> str:
-    """Every rule set and its rules, one ``name: lhs -> rhs  (doc)`` line each."""
+    """Every rule set of this package and its rules, one ``name: lhs -> rhs  (doc)``
+    line each (:func:`gradlab.compile.rule_sets.describe_rules` adds scan's loop rules)."""
     return "\n".join(rs.describe() for rs in rule_sets().values())
 
 
-__all__ = ["MODE_SETS", "rewrite_fgraph", "rewrite_graph", "rule_sets", "describe_rules", "Rewritten", "Step", "StopReason",
+__all__ = ["ALL_SETS", "rewrite_fgraph", "rewrite_graph", "rule_sets", "describe_rules", "Rewritten", "Step", "StopReason",
            "Rule", "RuleSet", "PatternRule", "node_rule"]

@@ -17,9 +17,8 @@ from gradlab.rewrite.algebra import collect_product, collect_sum
 from gradlab.rewrite.like_terms import collect_like_terms
 from gradlab.rewrite.fills import FILL_RULES
 from gradlab.rewrite.shape_rules import SHAPE_RULES
-from gradlab.rewrite.match import fit_to, known_nonnegative, scalar_name
+from gradlab.rewrite.match import cast_to, fit_to, known_nonnegative, scalar_name
 from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule, scalar
-from gradlab.scan.batch import scan_to_batched
 from gradlab.tensor.scalar_ops import Cast
 
 
@@ -49,7 +48,6 @@ def merge_casts(fgraph: Any, node: Any) -> Optional[list]:
     x = inner.owner.inputs[0]
     if not np.can_cast(x.dtype, inner.dtype, casting="safe"):
         return None
-    from gradlab.rewrite.match import cast_to
     out = node.outputs[0]
     new = x if x.dtype == out.dtype else cast_to(x, out.dtype)
     new = fit_to(new, out)
@@ -73,7 +71,6 @@ def _float_base(b: dict, node: Any) -> bool:
 double_neg = PatternRule("double_neg", "-(-x) -> x", "negating twice changes nothing")
 
 RULES = [
-    scan_to_batched,  # first: the batched graph then meets every other rule
     remove_gradient_control,
     *FILL_RULES,
     *SHAPE_RULES,

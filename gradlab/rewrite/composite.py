@@ -25,8 +25,6 @@ from gradlab.graph.op import literal_source
 from gradlab.tensor.elemwise import Elemwise
 from gradlab.tensor.scalar_ops import ScalarOp
 
-#: numpy ufuncs to use in place of table functions that are not ufuncs
-_UFUNC_FOR = {"round": np.rint}
 #: a fused expression up to this long is written out in full; a longer one names its reused pieces
 INLINE_CHARS = 240
 #: the longest ``repr`` of a Composite (dprint lines, error messages)
@@ -248,9 +246,7 @@ class Composite(ScalarOp):
 
 
 def _ufunc(op: ScalarOp) -> Optional[np.ufunc]:
-    if isinstance(op.impl, np.ufunc):
-        return op.impl
-    return _UFUNC_FOR.get(op.name)
+    return op.ufunc  # the table's column
 
 
 def _literal_text(value: Any) -> str:

@@ -26,11 +26,14 @@ from gradlab.rewrite.algebra import build_product, product_factors
 from gradlab.rewrite.match import constant_value, elemwise, fit_to, scalar_name
 from gradlab.rewrite.rule import node_rule, scalar
 from gradlab.tensor.linalg import Dot
+from gradlab.tensor import api
+from gradlab.tensor.alloc_ops import Eye
+from gradlab.tensor.api import dimshuffle
+from gradlab.tensor.diagonal import alloc_diag
 
 
 def _square_eye_size(var: Any) -> Optional[Any]:
     """``n`` when ``var`` is ``eye(n, n, 0)`` (the same ``n`` twice, or equal constants)."""
-    from gradlab.tensor.alloc import Eye
     if var.owner is None or not isinstance(var.owner.op, Eye):
         return None
     n, m, k = var.owner.inputs
@@ -44,7 +47,6 @@ def _square_eye_size(var: Any) -> Optional[Any]:
 def _as_diagonal_entry(v: Any) -> Optional[Any]:
     """The vector (or number) a factor contributes to the diagonal, or None
     when it is a full matrix."""
-    from gradlab.tensor.api import dimshuffle
     if v.ndim <= 1:
         return v
     if v.ndim == 2 and v.type.shape[1] == 1:
@@ -93,7 +95,6 @@ def dot_of_diagonal(fgraph: Any, node: Any) -> Optional[list]:
     if found is None or w.ndim not in (1, 2) or np.dtype(node.outputs[0].dtype).kind != "f":
         return None
     _, d = found
-    from gradlab.tensor.api import dimshuffle
     scale = d if w.ndim == 1 or d.ndim == 0 else dimshuffle(d, [0, "x"])
     new = fit_to(elemwise("mul", scale, w), node.outputs[0], [a])
     return None if new is None else [new]
@@ -120,8 +121,6 @@ def diagonal_product(fgraph: Any, node: Any) -> Optional[list]:
     if found is None:
         return None
     n, d = found
-    from gradlab.tensor import api
-    from gradlab.tensor.diagonal import alloc_diag
     if d.ndim == 0 or d.type.shape[0] == 1:
         d = api.alloc(d, n)
     new = alloc_diag(d)

@@ -16,7 +16,7 @@ import numpy as np
 from gradlab.graph.basic import Constant
 from gradlab.rewrite.match import scalar_name
 from gradlab.rewrite.rule import Rule, RuleSet
-from gradlab.tensor.alloc import Alloc
+from gradlab.tensor.alloc_ops import Alloc
 from gradlab.tensor.type import TensorType
 
 MAX_FOLD_SIZE = 100_000

@@ -1,6 +1,6 @@
 """Small questions rules ask about nodes and variables.
 
-``scalar_name(node)`` is the scalar op's name of an Elemwise node (``"mul"``),
+``scalar_name(node)`` (with the constant helpers, from :mod:`gradlab.tensor.constants`) is the scalar op's name of an Elemwise node (``"mul"``),
 ``constant_value(var)`` the value of a constant (or a fill of one) as a numpy
 array, ``is_constant(var, c)`` whether every entry equals ``c``.  The builders
 (``build``, ``fit_to``) make replacements of exactly the replaced variable's
@@ -14,102 +14,18 @@ from typing import Any, Iterable, Optional, Sequence
 import numpy as np
 
 from gradlab.graph.basic import Apply, Constant, Variable
-
-
-def _elemwise_class():
-    from gradlab.tensor.elemwise import Elemwise
-    return Elemwise
-
-
-def scalar_name(node: Any) -> Optional[str]:
-    """The scalar op's name when ``node`` is an Elemwise Apply, else None."""
-    try:
-        return node.op.scalar_op.name
-    except AttributeError:
-        return None
-
-
-def owner_name(var: Variable) -> Optional[str]:
-    """``scalar_name`` of the node computing ``var`` (None for inputs and non-elemwise)."""
-    return scalar_name(var.owner)
-
-
-def is_op(var: Variable, *names: str) -> bool:
-    """Is ``var`` computed by an Elemwise whose scalar op is one of ``names``?"""
-    return var.owner is not None and scalar_name(var.owner) in names
-
-
-def constant_value(var: Variable, look_through_fill: bool = True) -> Optional[np.ndarray]:
-    """The value of ``var`` when it is known before running: a constant, a fill
-    of a constant (``second(m, c)`` has the values of ``c``), or a cast of one."""
-    seen = 0
-    while seen < 8:
-        seen += 1
-        if isinstance(var, Constant):
-            return np.asarray(var.data)
-        owner = var.owner
-        if owner is None or not look_through_fill:
-            return None
-        name = scalar_name(owner)
-        if name == "second":
-            var = owner.inputs[1]
-        elif name is not None and name.startswith("cast_"):
-            inner = constant_value(owner.inputs[0], look_through_fill=False) if isinstance(owner.inputs[0], Constant) else None
-            if inner is None:
-                var = owner.inputs[0]
-                continue
-            return inner.astype(var.dtype)
-        else:
-            return None
-    return None
-
-
-def scalar_constant(var: Variable, look_through_fill: bool = True) -> Optional[Any]:
-    """The single number every entry of ``var`` equals, if known (a Python number)."""
-    value = constant_value(var, look_through_fill)
-    if value is None:
-        return None
-    if value.size == 0:
-        return None
-    flat = value.reshape(-1)
-    first = flat[0]
-    if value.size > 1 and not np.all(flat == first):
-        return None
-    return first.item()
-
-
-def is_constant(var: Variable, number: float, look_through_fill: bool = True) -> bool:
-    """Is every entry of ``var`` known to equal ``number``?"""
-    value = scalar_constant(var, look_through_fill)
-    if value is None:
-        return False
-    try:
-        return bool(value == number)
-    except (TypeError, ValueError):
-        return False
-
-
-def typed_constant(value: Any, dtype: str) -> Variable:
-    """A 0-d, non-weak constant of ``dtype`` (keeps static dtypes exact)."""
-    from gradlab.tensor.variable import constant
-    return constant(np.asarray(value, dtype=dtype))
+from gradlab.tensor.constants import (constant_value, is_constant, scalar_constant, scalar_name,  # noqa: F401
+                                     typed_constant)
+from gradlab.tensor.elemwise import cast_to, elemwise_op  # noqa: F401  (rules import cast_to from here)
+from gradlab.tensor.elemwise import broadcast_static_shapes
 
 
 def elemwise(name: str, *args: Variable) -> Variable:
     """Build ``name(*args)`` with the shared Elemwise op of that table row."""
-    from gradlab.tensor.elemwise import elemwise_op
     return elemwise_op(name)(*args)
 
 
-def cast_to(var: Variable, dtype: str) -> Variable:
-    if var.dtype == dtype:
-        return var
-    from gradlab.tensor.elemwise import cast_op
-    return cast_op(dtype)(var)
-
-
 def _broadcast(shapes: Sequence[tuple]) -> Optional[tuple]:
-    from gradlab.tensor.elemwise import broadcast_static_shapes
     try:
         return broadcast_static_shapes(shapes)
     except ValueError:

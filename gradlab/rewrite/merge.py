@@ -16,12 +16,6 @@ from gradlab.rewrite.rule import Rule, RuleSet
 _TABLES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def merge_key(node: Any) -> tuple:
-    """What must be equal for two nodes to merge: the op and the inputs."""
-    ins = tuple(("const", v.signature()) if isinstance(v, Constant) else v for v in node.inputs)
-    return (node.op, ins)
-
-
 class _MergeState:
     """One rewrite's merge table, with the op and constant keys cached by identity."""
 

@@ -19,10 +19,12 @@ import ast
 from typing import Any, Iterator, Optional
 
 from gradlab.rewrite.match import elemwise, is_constant, scalar_name, typed_constant
+from gradlab.tensor.scalar_ops import TABLE
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "true_div", ast.Pow: "pow"}
 _ALIASES = {"fill": "second", "div": "true_div", "true_divide": "true_div"}
-COMMUTATIVE = {"add", "mul", "maximum", "minimum", "eq", "neq"}
+#: the table rows whose two inputs may be matched in either order
+COMMUTATIVE = frozenset(name for name, row in TABLE.items() if row.commutative)
 
 
 class PatternError(ValueError):

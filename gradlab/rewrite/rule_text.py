@@ -11,6 +11,8 @@ has root ``reshape`` (the class ``Reshape``); ``shape(x)[k]`` has root
 from __future__ import annotations
 
 from typing import Optional, Sequence
+from gradlab.tensor.elemwise import Elemwise
+from gradlab.tensor.scalar_ops import TABLE, ScalarOp
 
 #: infix operators by precedence level, lowest first, and the scalar ops they write
 _BINARY = ({"+": "add", "-": "sub"}, {"*": "mul", "/": "true_div"})
@@ -68,8 +70,6 @@ def root_of(lhs: str) -> Optional[str]:
 
 
 def _names_of(track: object) -> set:
-    from gradlab.tensor.elemwise import Elemwise
-    from gradlab.tensor.scalar_ops import TABLE, ScalarOp
     if isinstance(track, ScalarOp):
         return {track.name} | {alias for alias, name in _ALIASES.items() if name == track.name}
     names = {track.__name__.lower()}

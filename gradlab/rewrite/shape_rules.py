@@ -15,12 +15,15 @@ import numpy as np
 
 from gradlab.rewrite.match import cast_to, elemwise, fit_to, scalar_name
 from gradlab.rewrite.rule import node_rule
-from gradlab.tensor.alloc import Alloc, ARange
-from gradlab.tensor.dimshuffle import DimShuffle
+from gradlab.tensor.alloc_ops import Alloc, ARange
+from gradlab.tensor.dimshuffle_ops import DimShuffle
 from gradlab.tensor.elemwise import Elemwise
 from gradlab.tensor.reduce import Sum
-from gradlab.tensor.shape import Reshape, Shape
+from gradlab.tensor.shape_ops import Reshape, Shape
 from gradlab.tensor.subtensor import Subtensor
+from gradlab.graph.traversal import toposort
+from gradlab.tensor import api
+from gradlab.tensor.variable import constant
 
 
 def _made_by(var: Any, op_class: type) -> bool:
@@ -98,7 +101,6 @@ def static_shape(fgraph: Any, node: Any) -> Optional[list]:
     shape = getattr(node.inputs[0].type, "shape", None)
     if shape is None or any(n is None for n in shape):
         return None
-    from gradlab.tensor.variable import constant
     return [constant(np.asarray(shape, dtype="int64"))]
 
 
@@ -139,11 +141,9 @@ def sum_of_broadcast_scalar(fgraph: Any, node: Any) -> Optional[list]:
         return None
     out = node.outputs[0]
     shape = model.type.shape
-    from gradlab.tensor.variable import constant
     if all(n is not None for n in shape):
         count = constant(np.asarray(int(np.prod(shape, dtype=np.int64)), dtype=out.dtype))
     else:
-        from gradlab.tensor import api
         count = cast_to(api.prod(api.shape(model)), out.dtype)
     new = elemwise("mul", cast_to(value, out.dtype), count)
     fitted = fit_to(new, out)
@@ -169,7 +169,6 @@ def static_shape_entry(fgraph: Any, node: Any) -> Optional[list]:
     shape = source.owner.inputs[0].type.shape
     if not -len(shape) <= k < len(shape) or shape[k] is None:
         return None
-    from gradlab.tensor.variable import constant
     new = constant(np.asarray(shape[k], dtype=node.outputs[0].dtype))
     return [new]
 
@@ -185,7 +184,6 @@ def subtensor_of_arange(fgraph: Any, node: Any) -> Optional[list]:
     if length is None or not 0 <= k < length:
         return None
     start, _, step = source.owner.inputs
-    from gradlab.tensor.variable import constant
     out = node.outputs[0]
     offset = constant(np.asarray(k, dtype=out.dtype))
     new = elemwise("add", cast_to(start, out.dtype), elemwise("mul", offset, cast_to(step, out.dtype)))
@@ -204,7 +202,6 @@ def _length_root(x: Any, k: int, budget: int = 64) -> Any:
     elementwise nodes: when every input that can be longer than 1 there
     (static length not 1) has the same ndim and leads back to one variable,
     that variable (``x`` itself when nothing is known)."""
-    from gradlab.graph.traversal import toposort
     count = [0]
 
     def enter(v: Any) -> bool:
@@ -256,7 +253,6 @@ def length_through_op(fgraph: Any, node: Any) -> Optional[list]:
     if found is None:
         return None
     kind, v = found
-    from gradlab.tensor import api
     new = api.shape(v)[k] if kind == "axis" else v
     fitted = fit_to(cast_to(new, node.outputs[0].dtype), node.outputs[0])
     return None if fitted is None else [fitted]

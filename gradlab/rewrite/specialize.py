@@ -22,7 +22,6 @@ from gradlab.rewrite.match import constant_value, elemwise, fit_to, scalar_name,
 from gradlab.rewrite.canonicalize import double_neg
 from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule, scalar
 from gradlab.rewrite.diagonal import diagonal_product, dot_of_diagonal
-from gradlab.scan.rewrites import scan_prune_outputs
 
 
 def _keeps_dtype(b: dict, node: Any) -> bool:
@@ -150,7 +149,6 @@ RULES = [
     diagonal_product,
     mul_one,  # stabilize's rules may leave a 1 * x behind
     double_neg,  # (also in canonicalize) rebuilt products may leave -(-x) behind
-    scan_prune_outputs,  # loops compute only the outputs that are read
 ]
 
 SPECIALIZE = RuleSet("specialize", RULES, doc="cheaper forms of the same values")

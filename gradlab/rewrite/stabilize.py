@@ -21,6 +21,7 @@ from gradlab.rewrite.pattern import match, parse_pattern
 from gradlab.rewrite.canonicalize import double_neg
 from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule, scalar
 from gradlab.tensor.nnet import Softmax
+from gradlab.tensor.nnet import LogSoftmax
 
 
 def _float(b: dict, node: Any) -> bool:
@@ -129,7 +130,6 @@ def log_of_softmax(fgraph: Any, node: Any) -> Optional[list]:
     inner = node.inputs[0]
     if inner.owner is None or not isinstance(inner.owner.op, Softmax):
         return None
-    from gradlab.tensor.nnet import LogSoftmax
     new = LogSoftmax(inner.owner.op.axis)(inner.owner.inputs[0])
     new = fit_to(new, node.outputs[0])
     return None if new is None else [new]

@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 from gradlab.bounded_text import op_text
 from gradlab.graph.basic import Apply, Variable
+from gradlab.graph.fgraph import FunctionGraph
 
 #: the longest op text in a step's node_text (a fused Composite's formula is cut there)
 OP_CHARS = 80
@@ -130,7 +131,6 @@ def rebuild(inputs_of: dict, outputs: list, graph_inputs: list) -> Any:
     ``origin_node`` (the reverse), so a step's ``added``/``removed`` nodes can
     be found in the rebuilt picture.
     """
-    from gradlab.graph.fgraph import FunctionGraph
     memo: dict = {}
     node_origin: dict = {}
     origin_node: dict = {}

@@ -16,14 +16,12 @@
 - :mod:`.inner` — how every Scan node is assembled (closures, hoisting).
 
 This package's ``__init__`` imports nothing heavy, so ``import gradlab``
-can bind ``gradlab.scan`` to the function :func:`scan` eagerly; the module
-itself is also callable (``gradlab.scan(...)`` works whichever object the
-attribute holds).
+can bind ``gradlab.scan`` to the function :func:`scan` eagerly (the
+attribute ``gradlab.scan`` is that function; the module is
+``sys.modules["gradlab.scan"]``, and ``from gradlab.scan import X`` reads it).
 """
 from __future__ import annotations
 
-import sys
-import types
 from typing import Any
 
 __all__ = ["scan", "until", "Scan", "ScanSpec", "ScanBuildError", "ScanRuntimeError"]
@@ -56,13 +54,3 @@ def __getattr__(name: str) -> Any:
         from gradlab.scan import errors
         return getattr(errors, name)
     raise AttributeError(f"module 'gradlab.scan' has no attribute {name!r}")
-
-
-class _CallableModule(types.ModuleType):
-    """``gradlab.scan`` the module, callable as ``gradlab.scan`` the function."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> tuple:
-        return scan(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

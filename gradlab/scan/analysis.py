@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.traversal import ancestors, graph_inputs, toposort
-from gradlab.tensor.shape import shape as shape_of
+from gradlab.tensor.shape_ops import shape as shape_of
 
 
 def _inner_dependencies(op: Any) -> list:

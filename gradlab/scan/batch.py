@@ -25,12 +25,15 @@ import gradlab.tensor as gt
 from gradlab.graph.traversal import clone_replace, toposort
 from gradlab.rewrite.rule import node_rule
 from gradlab.scan.op import Scan
+from gradlab.gradient.vectorize import BatchedLoop
+from gradlab.gradient.vectorize import vectorize_graph
+from gradlab.rewrite.match import fit_to
+from gradlab.tensor.type import TensorType
 
 
 def _draws_random_numbers(op: Any) -> bool:
     """Does the step read a random generator (a non-tensor inner input)?  Each
     step then gets its own draws, which one batched graph would not reproduce."""
-    from gradlab.tensor.type import TensorType
     return any(not isinstance(ph.type, TensorType) for ph in op.inner_inputs)
 
 
@@ -48,7 +51,6 @@ def is_independent_map(op: Any) -> bool:
 def _uses_loop_fallback(outputs: list, mark: int) -> bool:
     """Did batching create a per-entry loop (a BatchedLoop node) among the
     variables made after ``mark``?"""
-    from gradlab.gradient.vectorize import BatchedLoop
     for n in toposort(outputs, enter=lambda v: v.auto_id >= mark):
         if isinstance(n.op, BatchedLoop):
             return True
@@ -58,8 +60,6 @@ def _uses_loop_fallback(outputs: list, mark: int) -> bool:
 @node_rule("Scan(map over xs: G(x, theta)) -> vectorize_graph(G, {x: xs})", tracks=(Scan,))
 def scan_to_batched(fgraph: Any, node: Any) -> Optional[dict]:
     """A loop without carried state is one batched graph (no Python loop)."""
-    from gradlab.gradient.vectorize import vectorize_graph
-    from gradlab.tensor.type import TensorType
     op = node.op
     if not is_independent_map(op):
         return None
@@ -75,7 +75,6 @@ def scan_to_batched(fgraph: Any, node: Any) -> Optional[dict]:
         return None
     if _uses_loop_fallback(batched, mark):
         return None
-    from gradlab.rewrite.match import fit_to
     replacements = {}
     for out, core, new in zip(node.outputs, inner, batched):
         if not fgraph.clients.get(out):

@@ -35,6 +35,9 @@ from gradlab.scan.inner import Carried, LoopParts, Mapped, SeqRead, build_scan
 from gradlab.scan.step import as_list as _as_list, per_step_generators, split_result, split_until
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
+from gradlab.graph.gradient_types import DisconnectedInputError
+from gradlab.tensor.random.derived import advance_generator
+from gradlab.tensor.shared import SharedVariable
 
 
 def _tap_name(label: str, k: int) -> str:
@@ -249,8 +252,10 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
     loop: it stops after the first step whose condition is true, within
     ``n_steps`` steps.  ``return_updates=False`` (PyTensor 3.0's form)
     returns the outputs alone; it is an error when fn returns updates.
-    ``mode`` is accepted for PyTensor's signature and checked: the loop's
-    body is rewritten with the rule sets of the function that runs it.
+    ``mode`` is accepted for PyTensor's signature; the loop's body is
+    rewritten with the rule sets of the function that runs it, and
+    ``gradlab.function`` rejects an unknown mode name (modes are defined
+    above scan, in :mod:`gradlab.compile.rule_sets`).
     ``strict=True``: every shared variable fn reads must be given in
     ``sequences``, ``outputs_info`` or ``non_sequences`` (else a
     :class:`ScanBuildError` names it); by default fn may read any.
@@ -265,16 +270,13 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
         >>> gradlab.function([x], csum)([1.0, 2.0, 3.0])
         array([1., 3., 6.])
     """
-    from gradlab.compile.shared import SharedVariable
-    from gradlab.gradient.types import DisconnectedInputError
     who = f"scan {name!r}" if name else "scan"
     if not callable(fn):
         raise TypeError(f"{who}: fn must be a function of the step's values, got {type(fn).__name__}")
     if not isinstance(return_updates, bool):
         raise TypeError(f"{who}: return_updates must be True or False, got {return_updates!r}")
-    if mode is not None:
-        from gradlab.compile.modes import get_mode
-        get_mode(mode)  # an unknown mode is an error here, as it would be in gradlab.function
+    if mode is not None and not isinstance(mode, str) and not hasattr(mode, "sets"):
+        raise TypeError(f"{who}: mode must be a mode's name or a Mode, got {type(mode).__name__}")
     if not isinstance(truncate_gradient, (int, np.integer)) or isinstance(truncate_gradient, bool) or \
             (truncate_gradient != -1 and truncate_gradient <= 0):
         raise ScanBuildError(f"{who}: truncate_gradient must be -1 (full backpropagation) or a positive number of "
@@ -382,13 +384,13 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
             condition = clone_replace([condition], shared_phs)[0]
         parts.maps.append(Mapped(condition, "until condition"))
     results = build_scan(parts)
+    results[0].owner.op.requested_mode = mode
     n_states = len(parts.states)
     outputs = [results[pos] if kind == "state" else results[n_states + pos] for kind, pos in where]
     updates: "OrderedDict" = OrderedDict()
     for k, (var, _) in enumerate(update_pairs):
         updates[var] = results[first_update + k]
     if roots:
-        from gradlab.tensor.random.derived import advance_generator
         for g in roots:
             if isinstance(g, SharedVariable):  # moves on after the loop, by default (and in updates)
                 g.default_update = updates[g] = advance_generator(g)
@@ -405,7 +407,6 @@ def _check_strict(step_values: list, args: list, seqs: Sequence[_Sequence], outs
                   nonseqs: Sequence[Variable], who: str) -> None:
     """``strict=True``: a ``ScanBuildError`` naming each shared variable the
     step reads that is not one of scan's arguments (PyTensor's rule)."""
-    from gradlab.compile.shared import SharedVariable
     given = {id(v) for v in nonseqs} | {id(s.outer) for s in seqs} | \
         {id(getattr(o, "initial", None)) for o in outs}
     missing = [v for v in ancestors(step_values, blockers=args)

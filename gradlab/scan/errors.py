@@ -10,7 +10,7 @@ or output concerned and says what to do.
 """
 from __future__ import annotations
 
-from gradlab.compile.errors import NodeError
+from gradlab.codegen.errors import NodeError
 
 
 class ScanBuildError(ValueError):

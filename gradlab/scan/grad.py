@@ -29,9 +29,10 @@ import gradlab.tensor as gt
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.traversal import ancestors, clone_replace
 from gradlab.gradient.adapter import grad_dtype, is_real, zeros_for
-from gradlab.gradient.types import is_disconnected, is_null
+from gradlab.gradient.reverse import grad
+from gradlab.graph.gradient_types import disconnected_type, grad_not_implemented, is_disconnected, is_null
 from gradlab.scan.inner import Carried, LoopParts, Mapped, SeqRead, build_scan
-from gradlab.tensor.alloc import Alloc
+from gradlab.tensor.alloc_ops import Alloc
 from gradlab.tensor.type import TensorType
 
 
@@ -80,7 +81,6 @@ def inner_vjp(outputs: Sequence[Variable], cotangents: Sequence[Optional[Variabl
     what flows into an output from another output (an output may be an
     input, or computed from another output).
     """
-    from gradlab.gradient import grad
     seeds = {}
     for out, cot in zip(outputs, cotangents):
         if cot is None or not is_real(out):
@@ -247,7 +247,6 @@ def _reads(op: Any, rs: ReverseStep, inputs: list, outputs: list, g_states: list
 
 def scan_pullback(op: Any, inputs: List[Variable], outputs: List[Variable], output_grads: List[Variable]) -> list:
     """The gradient terms of a Scan node's inputs (see the module docstring)."""
-    from gradlab.gradient import disconnected_type, grad_not_implemented
     spec, S = op.spec, op.spec.n_states
     n, seqs, inits, nonseqs = op.outer_parts(inputs)
     g_states = [None if is_symbolic_zero(g) else g for g in output_grads[:S]]

@@ -11,6 +11,7 @@ from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.traversal import ancestors, clone_graph, clone_replace, toposort
+from gradlab.printing import pp
 
 
 class SeqRead(NamedTuple):
@@ -65,7 +66,6 @@ def _label_for(expr: Variable) -> Optional[str]:
     if expr.owner is None or not _small(expr, 24):
         return None
     try:
-        from gradlab.printing import pp
         text = pp(expr)
     except Exception:  # noqa: BLE001 - a label is a nicety
         return None

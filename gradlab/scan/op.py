@@ -29,7 +29,7 @@ import numpy as np
 from gradlab.graph.basic import Apply, Constant, Variable
 from gradlab.graph.op import Op
 from gradlab.tensor.math import cast
-from gradlab.tensor.shape import shape
+from gradlab.tensor.shape_ops import shape
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
 
@@ -119,6 +119,10 @@ class Scan(Op):
 
     fold_constants = False  # a loop is run at call time, not while compiling
     __props__ = ("spec", "_token")
+
+    #: the ``mode`` scan() was given (PyTensor's argument; None: none): not part of
+    #: the op's identity; gradlab.function checks that it names a mode
+    requested_mode: Any = None
 
     def __init__(self, inner_inputs: Sequence[Variable], inner_outputs: Sequence[Variable], spec: ScanSpec):
         inner_inputs, inner_outputs = list(inner_inputs), list(inner_outputs)
@@ -253,11 +257,10 @@ class Scan(Op):
     def loop_function(self, sets: Optional[tuple] = None) -> Any:
         """The compiled loop ``f(n_steps, *sequences, *initial_states, *non_sequences)
         -> tuple of outputs``; the inner graph is rewritten with the rule
-        ``sets`` (default: those of ``gradlab.config.mode``) once."""
-        if sets is None:
-            from gradlab.compile.modes import get_mode
-            sets = get_mode(None).sets
-        sets = tuple(sets)
+        ``sets`` once (compiled code passes its function's sets, see
+        :meth:`generate`; ``perform``, the interpreter's path, runs the inner
+        graph as built)."""
+        sets = tuple(sets) if sets is not None else ()
         fn = self._loops.get(sets)
         if fn is None:
             from gradlab.scan.loop import build_loop
@@ -270,11 +273,7 @@ class Scan(Op):
             cell[0] = value
 
     def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: Any) -> Optional[str]:
-        sets = getattr(ctx, "mode_sets", None)
-        if sets is None:
-            mode = getattr(ctx, "mode", None)
-            sets = getattr(mode, "sets", None)
-        fn = ctx.bind(self.loop_function(sets), f"scan_{self.spec.name or 'loop'}")
+        fn = ctx.bind(self.loop_function(ctx.mode_sets), f"scan_{self.spec.name or 'loop'}")
         return f"{', '.join(outputs)}, = {fn}({', '.join(inputs)})"
 
     # -- analysing ------------------------------------------------------

@@ -19,11 +19,12 @@ from gradlab.graph.traversal import clone_replace
 from gradlab.gradient.adapter import grad_dtype, is_real
 from gradlab.scan.grad import fresh_like, is_symbolic_zero
 from gradlab.scan.inner import Carried, LoopParts, Mapped, SeqRead, build_scan
+from gradlab.gradient.forward import push_forward
+from gradlab.graph.gradient_types import is_null
 
 
 def scan_pushforward(op: Any, inputs: List[Any], eval_points: List[Optional[Any]]) -> list:
     """The tangents of a Scan node's outputs (``None`` where zero)."""
-    from gradlab.gradient.forward import push_forward
     spec = op.spec
     S = spec.n_states
     n, seqs, inits, nonseqs = op.outer_parts(inputs)
@@ -70,7 +71,6 @@ def scan_pushforward(op: Any, inputs: List[Any], eval_points: List[Optional[Any]
         if grown == live:
             break
         live = grown
-    from gradlab.gradient.types import is_null
     if any(t is not None and is_null(t) for t in tangents):
         raise NotImplementedError("the loop's step has an op whose R_op and gradient are undefined")
     if not live and all(t is None for t in tangents[S:]):

@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from gradlab.compile.linker import CodegenContext, compile_source
+from gradlab.codegen.linker import CodegenContext, compile_source
 from gradlab.graph.basic import Constant
 from gradlab.graph.op import literal_source
 

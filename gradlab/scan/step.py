@@ -20,6 +20,7 @@ from gradlab.scan.errors import ScanBuildError
 from gradlab.tensor.random.op import RandomVariable
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
+from gradlab.tensor.random.derived import step_generator
 
 __all__ = ["split_until", "split_result", "per_step_generators", "random_roots", "as_list"]
 
@@ -109,7 +110,6 @@ def per_step_generators(values: list, raw_updates: list, condition: Optional[Var
     roots = random_roots(values + [as_tensor_variable(e) for _, e in raw_updates] + tail, first_new)
     if not roots:
         return values, raw_updates, condition, roots, None
-    from gradlab.tensor.random.derived import step_generator
     step_index = TensorType("int64", ()).make_variable("t")
     per_step = {g: step_generator(g, step_index) for g in roots}
     rebuilt = rebuild_reading(values + [as_tensor_variable(e) for _, e in raw_updates] + tail, per_step)

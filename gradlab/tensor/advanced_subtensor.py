@@ -22,7 +22,7 @@ import numpy as np
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
 from gradlab.tensor.elemwise import broadcast_static_shapes
-from gradlab.tensor.shape import as_int_scalar, describe
+from gradlab.tensor.shape_ops import as_int_scalar, describe
 from gradlab.tensor.indexing import (ADV, SYM, SliceSpec, basic_idx_list, check_int_in_range, count_inputs,
                                      format_idx_list, index_source, index_tuple, slice_static_length)
 from gradlab.tensor.subtensor import (IndexedWriter, IndexReadRules, IndexWriteRules, check_runtime_fit, check_value_fits,

@@ -10,13 +10,16 @@ from typing import Any, Optional  # noqa: F401  (gradlab.tensor has always re-ex
 
 import numpy as np  # noqa: F401
 
-# math first: it imports elemwise, which imports the scalar table, which binds math last
 from gradlab.tensor.math import *  # noqa: F401,F403
 from gradlab.tensor.elemwise import Elemwise, cast_op, elemwise_op  # noqa: F401
 from gradlab.tensor.scalar_ops import TABLE  # noqa: F401
 from gradlab.tensor.variable import as_tensor_variable, constant  # noqa: F401
-from gradlab.tensor.shape import *  # noqa: F401,F403
+from gradlab.tensor.shape_ops import *  # noqa: F401,F403
+from gradlab.tensor.dimshuffle_ops import *  # noqa: F401,F403
+from gradlab.tensor.alloc_ops import *  # noqa: F401,F403
+from gradlab.tensor.join_ops import *  # noqa: F401,F403
 from gradlab.tensor.reduce import *  # noqa: F401,F403
 from gradlab.tensor.linalg import *  # noqa: F401,F403
 from gradlab.tensor.subtensor import *  # noqa: F401,F403
+from gradlab.tensor.advanced_subtensor import *  # noqa: F401,F403
 from gradlab.tensor.nnet import *  # noqa: F401,F403

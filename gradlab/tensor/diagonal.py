@@ -12,8 +12,8 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
-from gradlab.tensor.alloc import arange
-from gradlab.tensor.shape import shape
+from gradlab.tensor.alloc_ops import arange
+from gradlab.tensor.shape_ops import shape
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
 

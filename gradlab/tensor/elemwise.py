@@ -197,16 +197,32 @@ def is_discrete_dtype(dtype: str) -> bool:
     return np.dtype(dtype).kind in "biu"
 
 
-def grad_dtype(x: Variable) -> str:
-    """The dtype of a tensor's gradient (and tangent): its own if real,
-    float64 if integer (as numpy's int/float mix).  The gradient adapter
-    (:func:`gradlab.gradient.adapter.grad_dtype`) extends it to non-tensors."""
-    return x.dtype if np.dtype(x.dtype).kind in "fc" else "float64"
+_REAL_KIND: dict = {}
 
 
-def cast_to(g: Variable, dtype: str) -> Variable:
-    """``g`` cast to ``dtype`` (unchanged when it has it already)."""
-    return g if g.dtype == dtype else api.cast(g, dtype)
+def is_float_dtype(dtype: str) -> bool:
+    """Is ``dtype`` real (float) or complex?  (cached: the sweeps ask per node)"""
+    hit = _REAL_KIND.get(dtype)
+    if hit is None:
+        hit = _REAL_KIND[dtype] = np.dtype(dtype).kind in "fc"
+    return hit
+
+
+def grad_dtype(x: Variable) -> Optional[str]:
+    """The dtype of ``x``'s gradient (and tangent): its own if real, float64 if
+    integer (as numpy's int/float mix), None if ``x`` is not a tensor."""
+    dtype = getattr(x.type, "dtype", None)
+    if dtype is None:
+        return None
+    return dtype if is_float_dtype(dtype) else "float64"
+
+
+def cast_to(g: Variable, dtype: Optional[str]) -> Variable:
+    """``g`` cast to ``dtype`` (unchanged when it has it already, when ``dtype``
+    is None, or when ``g`` is not a tensor)."""
+    if dtype is None or getattr(g.type, "dtype", dtype) == dtype:
+        return g
+    return cast_op(dtype)(g)
 
 
 def sum_to_input(g: Variable, x: Variable, like: Optional[Variable] = None) -> Variable:
@@ -290,4 +306,4 @@ def elemwise_function(name: str) -> Any:
 
 # Gradients and the broadcasting helpers above are built with gradlab.tensor's functions
 # (api.zeros_like, api.sum …), which are built on this module: bound here, last.
-from gradlab.tensor import api  # noqa: E402
+from gradlab.tensor import api  # noqa: E402  (the gradients call api, which is built on this module)

@@ -15,7 +15,7 @@ from typing import Any, Iterator, Optional, Sequence
 import numpy as np
 
 from gradlab.graph.basic import Variable
-from gradlab.tensor.shape import describe
+from gradlab.tensor.shape_ops import describe
 from gradlab.tensor.variable import TensorConstant, as_tensor_variable, constant
 from gradlab.tensor.math import gt, lt, maximum, minimum, switch
 
@@ -55,9 +55,6 @@ class SliceSpec:
     start: Any = None
     stop: Any = None
     step: Any = None
-
-    def is_full(self) -> bool:
-        return self.start is None and self.stop is None and self.step is None
 
     def __str__(self) -> str:
         def part(v: Any, name: str) -> str:

@@ -18,9 +18,9 @@ from gradlab.graph.op import Op
 from gradlab.tensor.elemwise import broadcast_static_shapes, grad_dtype, sum_to_input
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
-from gradlab.tensor.dimshuffle import dimshuffle
+from gradlab.tensor.dimshuffle_ops import dimshuffle
 from gradlab.tensor.math import mul, zeros_like
-from gradlab.tensor.shape import flatten
+from gradlab.tensor.shape_ops import flatten
 
 __all__ = ["Dot", "Matmul", "TensorDot", "dot", "matmul", "tensordot", "outer", "batched_dot"]
 

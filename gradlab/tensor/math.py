@@ -3,9 +3,15 @@ scalar table (``scalar_ops.TABLE``), plus casts, the ``*_like`` fills and the
 numpy/PyTensor spellings.
 
 Each function applies the row's shared :class:`Elemwise` op; its docstring is
-the row's maths (``Elementwise e ** a.``), and the derivative lives in the
-row, not here.  The op modules (``shape``, ``reduce``, ``linalg`` …) import
-what they need from this module directly; ``api.py`` gathers everything.
+the row's maths (``Elementwise e ** a.``), and right below it
+``defpartials(name, ...)`` gives the row its partial derivatives, written with
+the functions of this module (JAX autodidax's style: the rule beside the
+function it differentiates).  ``@elemwise_function(name)`` above a def makes
+it an :class:`~gradlab.tensor.elemwise.ElemwiseFunction`: it calls as the def
+(name, signature and docstring kept) and compares equal to the row's op, so
+PyTensor code's ``node.op == gt.exp`` holds.  The op modules (``shape``,
+``reduce``, ``linalg`` …) import what they need from this module directly;
+``api.py`` gathers everything.
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from typing import Any, Optional
 import numpy as np
 
 from gradlab.tensor.elemwise import cast_op, elemwise_function, elemwise_op
+from gradlab.tensor.scalar_ops import defpartials
 from gradlab.tensor.type import _normalize_dtype
 from gradlab.tensor.variable import as_tensor_variable, constant
 
@@ -35,10 +42,16 @@ def add(a: Any, b: Any) -> Any:
     return elemwise_op("add")(a, b)
 
 
+defpartials("add", lambda xs, z: [1, 1])
+
+
 @elemwise_function("sub")
 def sub(a: Any, b: Any) -> Any:
     """Elementwise a - b."""
     return elemwise_op("sub")(a, b)
+
+
+defpartials("sub", lambda xs, z: [1, -1])
 
 
 @elemwise_function("mul")
@@ -47,10 +60,16 @@ def mul(a: Any, b: Any) -> Any:
     return elemwise_op("mul")(a, b)
 
 
+defpartials("mul", lambda xs, z: [xs[1], xs[0]])
+
+
 @elemwise_function("true_div")
 def true_div(a: Any, b: Any) -> Any:
     """Elementwise a / b."""
     return elemwise_op("true_div")(a, b)
+
+
+defpartials("true_div", lambda xs, z: [1 / xs[1], -xs[0] / sqr(xs[1])])
 
 
 @elemwise_function("floor_div")
@@ -65,10 +84,22 @@ def mod(a: Any, b: Any) -> Any:
     return elemwise_op("mod")(a, b)
 
 
+defpartials("mod", lambda xs, z: [1, -floor_div(xs[0], xs[1])])
+
+
 @elemwise_function("pow")
 def pow(a: Any, b: Any) -> Any:
     """Elementwise a ** b."""
     return elemwise_op("pow")(a, b)
+
+
+def _pow_vjp(xs, z, gz):
+    # d(a**b)/da = b * a**(b-1) ; d(a**b)/db = log(a) * a**b
+    a, b = xs
+    return [(gz * b) * (a ** (b - 1)), gz * log(a) * z]
+
+
+defpartials("pow", lambda xs, z: [xs[1] * xs[0] ** (xs[1] - 1), log(xs[0]) * z], vjp=_pow_vjp)
 
 
 @elemwise_function("neg")
@@ -77,10 +108,16 @@ def neg(a: Any) -> Any:
     return elemwise_op("neg")(a)
 
 
+defpartials("neg", lambda xs, z: [-1])
+
+
 @elemwise_function("reciprocal")
 def reciprocal(a: Any) -> Any:
     """Elementwise 1 / a."""
     return elemwise_op("reciprocal")(a)
+
+
+defpartials("reciprocal", lambda xs, z: [-sqr(z)])
 
 
 @elemwise_function("maximum")
@@ -89,10 +126,16 @@ def maximum(a: Any, b: Any) -> Any:
     return elemwise_op("maximum")(a, b)
 
 
+defpartials("maximum", lambda xs, z: [cast(eq(z, xs[0]), z.dtype), cast(eq(z, xs[1]), z.dtype)])
+
+
 @elemwise_function("minimum")
 def minimum(a: Any, b: Any) -> Any:
     """Elementwise smaller of a and b (ties: both receive the gradient)."""
     return elemwise_op("minimum")(a, b)
+
+
+defpartials("minimum", lambda xs, z: [cast(eq(z, xs[0]), z.dtype), cast(eq(z, xs[1]), z.dtype)])
 
 
 @elemwise_function("abs")
@@ -101,16 +144,25 @@ def abs(a: Any) -> Any:
     return elemwise_op("abs")(a)
 
 
+defpartials("abs", lambda xs, z: [sign(xs[0])])
+
+
 @elemwise_function("sqr")
 def sqr(a: Any) -> Any:
     """Elementwise a ** 2."""
     return elemwise_op("sqr")(a)
 
 
+defpartials("sqr", lambda xs, z: [2 * xs[0]])
+
+
 @elemwise_function("sqrt")
 def sqrt(a: Any) -> Any:
     """Elementwise square root."""
     return elemwise_op("sqrt")(a)
+
+
+defpartials("sqrt", lambda xs, z: [0.5 / z])
 
 
 # -- exponentials and logarithms -------------------------------------------
@@ -120,10 +172,16 @@ def exp(a: Any) -> Any:
     return elemwise_op("exp")(a)
 
 
+defpartials("exp", lambda xs, z: [z])
+
+
 @elemwise_function("exp2")
 def exp2(a: Any) -> Any:
     """Elementwise 2 ** a."""
     return elemwise_op("exp2")(a)
+
+
+defpartials("exp2", lambda xs, z: [z * float(np.log(2.0))])
 
 
 @elemwise_function("expm1")
@@ -132,10 +190,16 @@ def expm1(a: Any) -> Any:
     return elemwise_op("expm1")(a)
 
 
+defpartials("expm1", lambda xs, z: [z + 1])
+
+
 @elemwise_function("log")
 def log(a: Any) -> Any:
     """Elementwise natural logarithm."""
     return elemwise_op("log")(a)
+
+
+defpartials("log", lambda xs, z: [1 / xs[0]])
 
 
 @elemwise_function("log2")
@@ -144,10 +208,16 @@ def log2(a: Any) -> Any:
     return elemwise_op("log2")(a)
 
 
+defpartials("log2", lambda xs, z: [1 / (xs[0] * float(np.log(2.0)))])
+
+
 @elemwise_function("log10")
 def log10(a: Any) -> Any:
     """Elementwise base-10 logarithm."""
     return elemwise_op("log10")(a)
+
+
+defpartials("log10", lambda xs, z: [1 / (xs[0] * float(np.log(10.0)))])
 
 
 @elemwise_function("log1p")
@@ -156,16 +226,25 @@ def log1p(a: Any) -> Any:
     return elemwise_op("log1p")(a)
 
 
+defpartials("log1p", lambda xs, z: [1 / (1 + xs[0])])
+
+
 @elemwise_function("sigmoid")
 def sigmoid(a: Any) -> Any:
     """Elementwise logistic 1 / (1 + exp(-a))."""
     return elemwise_op("sigmoid")(a)
 
 
+defpartials("sigmoid", lambda xs, z: [z * (1 - z)])
+
+
 @elemwise_function("softplus")
 def softplus(a: Any) -> Any:
     """Elementwise log(1 + exp(a)), stable."""
     return elemwise_op("softplus")(a)
+
+
+defpartials("softplus", lambda xs, z: [sigmoid(xs[0])])
 
 
 # -- trigonometry ----------------------------------------------------------
@@ -175,10 +254,16 @@ def sin(a: Any) -> Any:
     return elemwise_op("sin")(a)
 
 
+defpartials("sin", lambda xs, z: [cos(xs[0])])
+
+
 @elemwise_function("cos")
 def cos(a: Any) -> Any:
     """Elementwise cosine."""
     return elemwise_op("cos")(a)
+
+
+defpartials("cos", lambda xs, z: [-sin(xs[0])])
 
 
 @elemwise_function("tan")
@@ -187,10 +272,16 @@ def tan(a: Any) -> Any:
     return elemwise_op("tan")(a)
 
 
+defpartials("tan", lambda xs, z: [1 + sqr(z)])
+
+
 @elemwise_function("arcsin")
 def arcsin(a: Any) -> Any:
     """Elementwise inverse sine."""
     return elemwise_op("arcsin")(a)
+
+
+defpartials("arcsin", lambda xs, z: [1 / sqrt(1 - sqr(xs[0]))])
 
 
 @elemwise_function("arccos")
@@ -199,10 +290,16 @@ def arccos(a: Any) -> Any:
     return elemwise_op("arccos")(a)
 
 
+defpartials("arccos", lambda xs, z: [-1 / sqrt(1 - sqr(xs[0]))])
+
+
 @elemwise_function("arctan")
 def arctan(a: Any) -> Any:
     """Elementwise inverse tangent."""
     return elemwise_op("arctan")(a)
+
+
+defpartials("arctan", lambda xs, z: [1 / (1 + sqr(xs[0]))])
 
 
 @elemwise_function("arctan2")
@@ -211,10 +308,16 @@ def arctan2(a: Any, b: Any) -> Any:
     return elemwise_op("arctan2")(a, b)
 
 
+defpartials("arctan2", lambda xs, z: [xs[1] / (sqr(xs[0]) + sqr(xs[1])), -xs[0] / (sqr(xs[0]) + sqr(xs[1]))])
+
+
 @elemwise_function("sinh")
 def sinh(a: Any) -> Any:
     """Elementwise hyperbolic sine."""
     return elemwise_op("sinh")(a)
+
+
+defpartials("sinh", lambda xs, z: [cosh(xs[0])])
 
 
 @elemwise_function("cosh")
@@ -223,10 +326,16 @@ def cosh(a: Any) -> Any:
     return elemwise_op("cosh")(a)
 
 
+defpartials("cosh", lambda xs, z: [sinh(xs[0])])
+
+
 @elemwise_function("tanh")
 def tanh(a: Any) -> Any:
     """Elementwise hyperbolic tangent."""
     return elemwise_op("tanh")(a)
+
+
+defpartials("tanh", lambda xs, z: [1 - sqr(z)])
 
 
 @elemwise_function("arcsinh")
@@ -235,16 +344,25 @@ def arcsinh(a: Any) -> Any:
     return elemwise_op("arcsinh")(a)
 
 
+defpartials("arcsinh", lambda xs, z: [1 / sqrt(sqr(xs[0]) + 1)])
+
+
 @elemwise_function("arccosh")
 def arccosh(a: Any) -> Any:
     """Elementwise inverse cosh."""
     return elemwise_op("arccosh")(a)
 
 
+defpartials("arccosh", lambda xs, z: [1 / sqrt(sqr(xs[0]) - 1)])
+
+
 @elemwise_function("arctanh")
 def arctanh(a: Any) -> Any:
     """Elementwise inverse tanh."""
     return elemwise_op("arctanh")(a)
+
+
+defpartials("arctanh", lambda xs, z: [1 / (1 - sqr(xs[0]))])
 
 
 # -- sign and rounding -----------------------------------------------------
@@ -254,10 +372,16 @@ def sign(a: Any) -> Any:
     return elemwise_op("sign")(a)
 
 
+defpartials("sign", lambda xs, z: [0])
+
+
 @elemwise_function("floor")
 def floor(a: Any) -> Any:
     """Elementwise round down."""
     return elemwise_op("floor")(a)
+
+
+defpartials("floor", lambda xs, z: [0])
 
 
 @elemwise_function("ceil")
@@ -266,16 +390,25 @@ def ceil(a: Any) -> Any:
     return elemwise_op("ceil")(a)
 
 
+defpartials("ceil", lambda xs, z: [0])
+
+
 @elemwise_function("round")
 def round(a: Any) -> Any:
     """Elementwise round half to even."""
     return elemwise_op("round")(a)
 
 
+defpartials("round", lambda xs, z: [0])
+
+
 @elemwise_function("trunc")
 def trunc(a: Any) -> Any:
     """Elementwise round toward 0."""
     return elemwise_op("trunc")(a)
+
+
+defpartials("trunc", lambda xs, z: [0])
 
 
 # -- comparisons and logic (boolean outputs) -------------------------------
@@ -358,10 +491,16 @@ def second(model: Any, value: Any) -> Any:
     return elemwise_op("second")(model, value)
 
 
+defpartials("second", lambda xs, z: [None, 1])
+
+
 @elemwise_function("switch")
 def switch(cond: Any, a: Any, b: Any) -> Any:
     """Elementwise switch(cond, a, b): a where cond else b."""
     return elemwise_op("switch")(cond, a, b)
+
+
+defpartials("switch", lambda xs, z: [None, cast(neq(xs[0], 0), z.dtype), cast(eq(xs[0], 0), z.dtype)])
 
 
 @elemwise_function("clip")
@@ -369,11 +508,18 @@ def clip(a: Any, lo: Any, hi: Any) -> Any:
     """Elementwise clip(a, lo, hi): a limited to [lo, hi]."""
     return elemwise_op("clip")(a, lo, hi)
 
+
+defpartials("clip",
+            lambda xs, z: [cast(and_(ge(xs[0], xs[1]), le(xs[0], xs[2])), z.dtype), cast(lt(xs[0], xs[1]), z.dtype), cast(gt(xs[0], xs[2]), z.dtype)])
+
 # -- copies, casts and fills -----------------------------------------------
 @elemwise_function("identity")
 def identity(x: Any) -> Any:
     """A copy of ``x`` (an elementwise identity)."""
     return elemwise_op("identity")(x)
+
+
+defpartials("identity", lambda xs, z: [1])
 
 
 def cast(x: Any, dtype: Any) -> Any:

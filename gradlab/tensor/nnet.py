@@ -15,10 +15,10 @@ from gradlab.tensor.reduce import normalize_axis
 from gradlab.tensor.reduce import sum as _sum
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
-from gradlab.tensor.alloc import arange
-from gradlab.tensor.dimshuffle import dimshuffle
+from gradlab.tensor.alloc_ops import arange
+from gradlab.tensor.dimshuffle_ops import dimshuffle
 from gradlab.tensor.math import cast, eq, exp, log, zeros_like
-from gradlab.tensor.shape import shape
+from gradlab.tensor.shape_ops import shape
 
 __all__ = ["Softmax", "LogSoftmax", "softmax", "log_softmax", "categorical_crossentropy"]
 

@@ -19,9 +19,9 @@ from gradlab.graph.op import Op
 from gradlab.tensor.elemwise import cast_to, grad_dtype, is_discrete_dtype
 from gradlab.tensor.type import TensorType, _normalize_dtype
 from gradlab.tensor.variable import as_tensor_variable
-from gradlab.tensor.dimshuffle import dimshuffle
+from gradlab.tensor.dimshuffle_ops import dimshuffle
 from gradlab.tensor.math import cast, eq, exp, isinf, log, second, sqr, sqrt, switch, zeros_like
-from gradlab.tensor.shape import shape as shape_of
+from gradlab.tensor.shape_ops import shape as shape_of
 
 AxisArg = Union[None, int, Sequence[int]]
 #: anything as_tensor_variable accepts (a variable, a number, a list, an array)

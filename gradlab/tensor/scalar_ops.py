@@ -1,11 +1,14 @@
 """The table of scalar operations behind every elementwise op.
 
 One row per operation: its numpy implementation, how pp prints it, and its
-derivative.  A row states the derivative once, as *partials*
+derivative.  A row's derivative is stated once, as *partials*
 ``d out / d input_i`` (``None`` where the input has no influence), from
 which both modes follow: reverse ``gx_i = gz * partial_i`` and forward
 ``dz = sum_i partial_i * dx_i``.  A row may give ``vjp`` to write the
 reverse rule in a nicer printed form (the seed's ``x ** 2`` gradient).
+The partials are written with the elementwise functions, so they are given
+in :mod:`gradlab.tensor.math`, right below each function
+(:func:`defpartials`); this module imports nothing above it.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ class ScalarOp:
                  precedence: int = 10, kind: str = "math", partials: Optional[Callable] = None,
                  vjp: Optional[Callable] = None, differentiable: bool = True,
                  commutative: bool = False, associative: bool = False, doc: str = "",
-                 out_dtype: Optional[str] = None, params: tuple = ()):
+                 out_dtype: Optional[str] = None, params: tuple = (), ufunc: Optional[np.ufunc] = None):
         self.name = name
         self.nin = nin
         self.impl = impl
@@ -36,6 +39,9 @@ class ScalarOp:
         self.doc = doc
         self.out_dtype = out_dtype
         self.params = params
+        #: the numpy ufunc computing this row (fused loops call it with ``out=``):
+        #: ``impl`` itself when it is one, else the ufunc given (None: there is none)
+        self.ufunc = impl if isinstance(impl, np.ufunc) else ufunc
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ScalarOp) and type(self) is type(other) and \
@@ -142,14 +148,6 @@ def _round_half_even(x):
     return np.round(x)
 
 
-# -- partial-derivative rules (symbolic; a, b are inputs, z the output) ---
-# (``m`` is gradlab.tensor.math, imported at the end of this module)
-def _pow_vjp(xs, z, gz):
-    # d(a**b)/da = b * a**(b-1) ; d(a**b)/db = log(a) * a**b
-    a, b = xs
-    return [(gz * b) * (a ** (b - 1)), gz * m.log(a) * z]
-
-
 TABLE: dict = {}
 
 
@@ -157,67 +155,77 @@ def _row(name, nin, impl, **kw):
     TABLE[name] = ScalarOp(name, nin, impl, **kw)
 
 
+def defpartials(name: str, partials: Callable, vjp: Optional[Callable] = None) -> None:
+    """Give row ``name`` its partial derivatives ``partials(xs, z) -> [d z / d x_i]``
+    (symbolic; ``xs`` the inputs, ``z`` the output; ``None`` = no path, e.g. a
+    fill's model) and, optionally, a hand-written ``vjp(xs, z, gz)``.  Written in
+    :mod:`gradlab.tensor.math` right below the function each belongs to (so this
+    table imports nothing above it)."""
+    row = TABLE[name]
+    row.partials = partials
+    if vjp is not None:
+        row.vjp = vjp
+
+
 def _build_table() -> None:
     # arithmetic ---------------------------------------------------------
     _row("add", 2, np.add, symbol="+", precedence=5, commutative=True, associative=True,
-         partials=lambda xs, z: [1, 1], doc="a + b")
+         doc="a + b")
     _row("sub", 2, np.subtract, symbol="-", precedence=5,
-         partials=lambda xs, z: [1, -1], doc="a - b")
+         doc="a - b")
     _row("mul", 2, np.multiply, symbol="*", precedence=6, commutative=True, associative=True,
-         partials=lambda xs, z: [xs[1], xs[0]], doc="a * b")
+         doc="a * b")
     _row("true_div", 2, np.true_divide, symbol="/", precedence=6,
-         partials=lambda xs, z: [1 / xs[1], -xs[0] / m.sqr(xs[1])], doc="a / b")
+         doc="a / b")
     _row("floor_div", 2, np.floor_divide, symbol="//", precedence=6, differentiable=False, doc="floor(a / b)")
     _row("mod", 2, np.mod, symbol="%", precedence=6,
-         partials=lambda xs, z: [1, -m.floor_div(xs[0], xs[1])], doc="a mod b")
-    _row("pow", 2, np.power, symbol="**", precedence=8, vjp=_pow_vjp,
-         partials=lambda xs, z: [xs[1] * xs[0] ** (xs[1] - 1), m.log(xs[0]) * z], doc="a ** b")
-    _row("neg", 1, np.negative, symbol="-", precedence=7, partials=lambda xs, z: [-1], doc="-a")
-    _row("reciprocal", 1, np.reciprocal, partials=lambda xs, z: [-m.sqr(z)], doc="1 / a")
+         doc="a mod b")
+    _row("pow", 2, np.power, symbol="**", precedence=8,
+         doc="a ** b")
+    _row("neg", 1, np.negative, symbol="-", precedence=7, doc="-a")
+    _row("reciprocal", 1, np.reciprocal, doc="1 / a")
     _row("maximum", 2, np.maximum, commutative=True,
-         partials=lambda xs, z: [m.cast(m.eq(z, xs[0]), z.dtype), m.cast(m.eq(z, xs[1]), z.dtype)],
          doc="larger of a and b (ties: both receive the gradient)")
     _row("minimum", 2, np.minimum, commutative=True,
-         partials=lambda xs, z: [m.cast(m.eq(z, xs[0]), z.dtype), m.cast(m.eq(z, xs[1]), z.dtype)],
          doc="smaller of a and b (ties: both receive the gradient)")
-    _row("abs", 1, np.abs, partials=lambda xs, z: [m.sign(xs[0])], doc="|a| (derivative 0 at 0)")
-    _row("sqr", 1, np.square, partials=lambda xs, z: [2 * xs[0]], doc="a ** 2")
-    _row("sqrt", 1, np.sqrt, partials=lambda xs, z: [0.5 / z], doc="square root")
+    _row("abs", 1, np.abs, doc="|a| (derivative 0 at 0)")
+    _row("sqr", 1, np.square, doc="a ** 2")
+    _row("sqrt", 1, np.sqrt, doc="square root")
     # exponentials and logs -------------------------------------------
-    _row("exp", 1, np.exp, partials=lambda xs, z: [z], doc="e ** a")
-    _row("exp2", 1, np.exp2, partials=lambda xs, z: [z * float(np.log(2.0))], doc="2 ** a")
-    _row("expm1", 1, np.expm1, partials=lambda xs, z: [z + 1], doc="exp(a) - 1, accurate near 0")
-    _row("log", 1, np.log, partials=lambda xs, z: [1 / xs[0]], doc="natural logarithm")
-    _row("log2", 1, np.log2, partials=lambda xs, z: [1 / (xs[0] * float(np.log(2.0)))], doc="base-2 logarithm")
-    _row("log10", 1, np.log10, partials=lambda xs, z: [1 / (xs[0] * float(np.log(10.0)))], doc="base-10 logarithm")
-    _row("log1p", 1, np.log1p, partials=lambda xs, z: [1 / (1 + xs[0])], doc="log(1 + a), accurate near 0")
-    _row("sigmoid", 1, _sigmoid, partials=lambda xs, z: [z * (1 - z)], doc="logistic 1 / (1 + exp(-a))")
-    _row("softplus", 1, _softplus, partials=lambda xs, z: [m.sigmoid(xs[0])], doc="log(1 + exp(a)), stable")
+    _row("exp", 1, np.exp, doc="e ** a")
+    _row("exp2", 1, np.exp2, doc="2 ** a")
+    _row("expm1", 1, np.expm1, doc="exp(a) - 1, accurate near 0")
+    _row("log", 1, np.log, doc="natural logarithm")
+    _row("log2", 1, np.log2, doc="base-2 logarithm")
+    _row("log10", 1, np.log10, doc="base-10 logarithm")
+    _row("log1p", 1, np.log1p, doc="log(1 + a), accurate near 0")
+    _row("sigmoid", 1, _sigmoid, doc="logistic 1 / (1 + exp(-a))")
+    _row("softplus", 1, _softplus, doc="log(1 + exp(a)), stable")
     # trigonometry ----------------------------------------------------
-    _row("sin", 1, np.sin, partials=lambda xs, z: [m.cos(xs[0])], doc="sine")
-    _row("cos", 1, np.cos, partials=lambda xs, z: [-m.sin(xs[0])], doc="cosine")
-    _row("tan", 1, np.tan, partials=lambda xs, z: [1 + m.sqr(z)], doc="tangent")
-    _row("arcsin", 1, np.arcsin, partials=lambda xs, z: [1 / m.sqrt(1 - m.sqr(xs[0]))], doc="inverse sine")
-    _row("arccos", 1, np.arccos, partials=lambda xs, z: [-1 / m.sqrt(1 - m.sqr(xs[0]))], doc="inverse cosine")
-    _row("arctan", 1, np.arctan, partials=lambda xs, z: [1 / (1 + m.sqr(xs[0]))], doc="inverse tangent")
+    _row("sin", 1, np.sin, doc="sine")
+    _row("cos", 1, np.cos, doc="cosine")
+    _row("tan", 1, np.tan, doc="tangent")
+    _row("arcsin", 1, np.arcsin, doc="inverse sine")
+    _row("arccos", 1, np.arccos, doc="inverse cosine")
+    _row("arctan", 1, np.arctan, doc="inverse tangent")
     _row("arctan2", 2, np.arctan2,
-         partials=lambda xs, z: [xs[1] / (m.sqr(xs[0]) + m.sqr(xs[1])),
-                                 -xs[0] / (m.sqr(xs[0]) + m.sqr(xs[1]))], doc="angle of (b, a)")
-    _row("sinh", 1, np.sinh, partials=lambda xs, z: [m.cosh(xs[0])], doc="hyperbolic sine")
-    _row("cosh", 1, np.cosh, partials=lambda xs, z: [m.sinh(xs[0])], doc="hyperbolic cosine")
-    _row("tanh", 1, np.tanh, partials=lambda xs, z: [1 - m.sqr(z)], doc="hyperbolic tangent")
-    _row("arcsinh", 1, np.arcsinh, partials=lambda xs, z: [1 / m.sqrt(m.sqr(xs[0]) + 1)], doc="inverse sinh")
-    _row("arccosh", 1, np.arccosh, partials=lambda xs, z: [1 / m.sqrt(m.sqr(xs[0]) - 1)], doc="inverse cosh")
-    _row("arctanh", 1, np.arctanh, partials=lambda xs, z: [1 / (1 - m.sqr(xs[0]))], doc="inverse tanh")
+         doc="angle of (b, a)")
+    _row("sinh", 1, np.sinh, doc="hyperbolic sine")
+    _row("cosh", 1, np.cosh, doc="hyperbolic cosine")
+    _row("tanh", 1, np.tanh, doc="hyperbolic tangent")
+    _row("arcsinh", 1, np.arcsinh, doc="inverse sinh")
+    _row("arccosh", 1, np.arccosh, doc="inverse cosh")
+    _row("arctanh", 1, np.arctanh, doc="inverse tanh")
     # piecewise constant: zero gradient --------------------------------
     for name, impl, doc in (("sign", np.sign, "sign of a (-1, 0, 1)"), ("floor", np.floor, "round down"),
                             ("ceil", np.ceil, "round up"), ("round", _round_half_even, "round half to even"),
                             ("trunc", np.trunc, "round toward 0")):
-        _row(name, 1, impl, partials=lambda xs, z: [0], doc=doc)
+        _row(name, 1, impl, doc=doc, ufunc=np.rint if name == "round" else None)
     # comparisons and logic: integer/bool outputs, zero gradient -------
     for name, impl, sym in (("lt", np.less, "<"), ("le", np.less_equal, "<="), ("gt", np.greater, ">"),
                             ("ge", np.greater_equal, ">="), ("eq", np.equal, "=="), ("neq", np.not_equal, "!=")):
-        _row(name, 2, impl, symbol=sym, precedence=3, kind="compare", differentiable=False, doc=f"a {sym} b")
+        _row(name, 2, impl, symbol=sym, precedence=3, kind="compare", differentiable=False,
+             commutative=name in ("eq", "neq"), doc=f"a {sym} b")
     for name, impl, sym in (("and_", np.bitwise_and, "&"), ("or_", np.bitwise_or, "|"), ("xor", np.bitwise_xor, "^")):
         _row(name, 2, impl, symbol=sym, precedence=4, kind="logic", differentiable=False, commutative=True,
              doc=f"a {sym} b (bitwise)")
@@ -226,15 +234,12 @@ def _build_table() -> None:
     _row("isinf", 1, np.isinf, kind="compare", differentiable=False, doc="is a infinite?")
     # selection and broadcasting ---------------------------------------
     _row("second", 2, _second, kind="shape",
-         partials=lambda xs, z: [None, 1], doc="fill(model, value): value in the shape of model")
+         doc="fill(model, value): value in the shape of model")
     _row("switch", 3, _switch, kind="select",
-         partials=lambda xs, z: [None, m.cast(m.neq(xs[0], 0), z.dtype), m.cast(m.eq(xs[0], 0), z.dtype)],
          doc="switch(cond, a, b): a where cond else b")
     _row("clip", 3, _clip,
-         partials=lambda xs, z: [m.cast(m.and_(m.ge(xs[0], xs[1]), m.le(xs[0], xs[2])), z.dtype),
-                                 m.cast(m.lt(xs[0], xs[1]), z.dtype), m.cast(m.gt(xs[0], xs[2]), z.dtype)],
          doc="clip(a, lo, hi): a limited to [lo, hi]")
-    _row("identity", 1, lambda x: np.array(x, copy=True), partials=lambda xs, z: [1], doc="a copy of a")
+    _row("identity", 1, lambda x: np.array(x, copy=True), doc="a copy of a")
 
 
 class Cast(ScalarOp):
@@ -249,9 +254,3 @@ class Cast(ScalarOp):
 
 
 _build_table()
-
-
-# The partials above are written with gradlab.tensor.math's functions (m.sqr, m.cast …), and
-# those functions are built from this table: math imports this module, so it is bound here,
-# last, and its functions are looked up only when a derivative is taken.
-from gradlab.tensor import math as m  # noqa: E402

@@ -35,8 +35,8 @@ from gradlab.tensor.elemwise import sum_to_input, weak_value
 from gradlab.tensor.indexing import (ADV, SYM, SliceSpec, basic_idx_list, check_int_in_range,  # noqa: F401
                                      count_inputs, format_idx_list, index_source, index_tuple, parse_index,
                                      slice_length, slice_static_length)
-from gradlab.tensor.dimshuffle import DimShuffle
-from gradlab.tensor.shape import (as_int_scalar, describe, disconnected_zeros, is_missing, specify_shape,
+from gradlab.tensor.dimshuffle_ops import DimShuffle
+from gradlab.tensor.shape_ops import (as_int_scalar, describe, disconnected_zeros, is_missing, specify_shape,
                                   zero_tangent)
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable, constant
@@ -350,10 +350,3 @@ def set_subtensor(x: Any, y: Any, inplace: bool = False, tolerate_inplace_aliasi
     """A copy of the indexed tensor with ``y`` stored at the index: ``set_subtensor(a[idx], y)``."""
     return inc_subtensor(x, y, inplace=inplace, set_instead_of_inc=True,
                          tolerate_inplace_aliasing=tolerate_inplace_aliasing)
-
-
-# Advanced indexing ops live in their own module and are part of this one's API.
-from gradlab.tensor.advanced_subtensor import *  # noqa: E402,F401,F403
-from gradlab.tensor.advanced_subtensor import __all__ as _advanced_all  # noqa: E402
-
-__all__ = __all__ + _advanced_all

@@ -134,7 +134,7 @@ class TensorType(Type):
         if self.is_super(var.type):
             return var
         if isinstance(var.type, TensorType) and var.type.is_super(self):
-            from gradlab.tensor.shape import specify_shape
+            from gradlab.tensor.shape_ops import specify_shape
             return specify_shape(var, self.shape)
         return None
 

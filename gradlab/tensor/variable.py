@@ -266,4 +266,4 @@ as_tensor = as_tensor_variable
 # The operators and methods above call the functions of gradlab.tensor (api.add, api.sum …),
 # which are built on this module: api imports it, so it is bound here, last, and its functions
 # are looked up when an operator runs.
-from gradlab.tensor import api  # noqa: E402
+from gradlab.tensor import api  # noqa: E402  (the operators call api, which is built on this module)

@@ -12,8 +12,8 @@ lazily, on first use; these functions only read graphs).
   (:mod:`gradlab.viz.heatmap`),
   ``plot_gradient_field(cost, (x, y))``: matplotlib figures
 """
-from gradlab.viz.compare import compare
-from gradlab.viz.graph import graph
+from gradlab.viz.comparison import compare
+from gradlab.viz.graph_picture import graph
 from gradlab.viz.plots import plot_derivative, plot_gradient_field, plot_matrix
 from gradlab.viz.steps import rewrite_steps, step_picture
 from gradlab.viz.values import format_value

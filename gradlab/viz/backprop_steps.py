@@ -96,7 +96,7 @@ class _Pictures:
     """Draws the steps of one trace on one planned layout."""
 
     def __init__(self, trace: Any, rankdir: str, cost_name: str):
-        from gradlab.viz.graph import Target, plan
+        from gradlab.viz.graph_picture import Target, plan
         self.trace = trace
         self.target = Target([trace.cost], list(trace.inputs))
         self.layout = plan(self.target, None)
@@ -105,7 +105,7 @@ class _Pictures:
 
     def draw(self, values: dict, adjoints: Optional[dict], marks: dict, edges: Sequence[tuple],
              title: str, note: str) -> Any:
-        from gradlab.viz.graph import compose
+        from gradlab.viz.graph_picture import compose
         shown = {v: x for v, x in values.items() if v in self.layout.var_ids}
         dot = compose(self.target, self.layout, values=shown, adjoints=adjoints, highlight=marks, title=title,
                       notes=[note], rankdir=self.rankdir)
@@ -231,7 +231,7 @@ def stored_values_picture(cost: Variable, wrt: Sequence[Variable], values: Mappi
                           rankdir: str = "LR") -> Any:
     """The graph of ``cost`` with every value, the ones reverse mode keeps for
     the backward pass (:func:`stored_for_backward`) outlined."""
-    from gradlab.viz.graph import graph
+    from gradlab.viz.graph_picture import graph
     kept = stored_for_backward(cost, wrt)
     computed = [v for v in kept if v.owner is not None]
     n_inputs = len(kept) - len(computed)

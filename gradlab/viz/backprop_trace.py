@@ -148,7 +148,7 @@ class BackpropTrace:
     def _local_terms(self, node: Apply, out_idx: list, receivers: list, adjoints: dict) -> list:
         """``Lop`` of ``node`` alone at the forward values: one array per receiving input (None: undefined)."""
         from gradlab.gradient import Lop
-        from gradlab.gradient.types import NullTypeGradError
+        from gradlab.graph.gradient_types import NullTypeGradError
         free = [v if isinstance(v, Constant) else v.clone() for v in node.inputs]
         local = node.clone_with_new_inputs(free)
         outs = [local.outputs[j] for j in out_idx]
@@ -167,7 +167,7 @@ class BackpropTrace:
         fn_inputs = [f for f in free if not isinstance(f, Constant)] + cotangents
         arrays: list = []
         if defined:
-            from gradlab.compile.function import function
+            from gradlab.compile.function_module import function
             args = [self.values[v] for v, f in zip(node.inputs, free) if not isinstance(f, Constant)]
             args += [adjoints[node.outputs[j]] for j in out_idx]
             with np.errstate(all="ignore"):

@@ -27,7 +27,7 @@ def _text(obj: Any) -> str:
 def svg_of(obj: Any, **graph_options: Any) -> str:
     """The SVG text of ``gradlab.viz.graph(obj)`` (raises if graphviz is missing)."""
     from gradlab.viz.dot_runner import svg_text
-    from gradlab.viz.graph import graph
+    from gradlab.viz.graph_picture import graph
     return svg_text(graph(obj, **graph_options))
 
 

@@ -86,7 +86,13 @@ def tick_step(n: int, cell_inches: float, fontsize: float = TICK_FONT, widest: i
 
 def hidpi_display(fig: Any, scale: int = 2) -> Any:
     """Make Jupyter show ``fig`` as a PNG at ``scale``× its resolution, displayed
-    at its intended size (the figure is returned)."""
+    at its intended size (the figure is returned).
+
+    The display goes through ``_ipython_display_``, which IPython asks before
+    any formatter: the inline backend registers its own PNG printer for every
+    ``Figure`` (cropped, at 1×), which would otherwise replace this PNG while
+    the width and height given here stay, and the picture would be stretched.
+    ``_repr_mimebundle_`` gives the same bundle to other front ends."""
 
     def bundle(include: Any = None, exclude: Any = None) -> tuple:
         buf = io.BytesIO()
@@ -96,7 +102,13 @@ def hidpi_display(fig: Any, scale: int = 2) -> Any:
         return ({"image/png": data, "text/plain": repr(fig)},
                 {"image/png": {"width": int(round(width)), "height": int(round(height))}})
 
+    def show() -> None:
+        from IPython.display import publish_display_data
+        data, metadata = bundle()
+        publish_display_data(data, metadata)
+
     fig._repr_mimebundle_ = bundle
+    fig._ipython_display_ = show
     return fig
 
 

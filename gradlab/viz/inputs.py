@@ -76,7 +76,7 @@ def missing_values(inputs: Sequence[Variable], resolved: Mapping) -> list:
 
 def compile_function(inputs: Sequence[Variable], outputs: Any, mode: Any = "FAST_RUN") -> Any:
     """``gradlab.function(inputs, outputs, mode=mode)`` ignoring unused inputs."""
-    from gradlab.compile.function import function
+    from gradlab.compile.function_module import function
     return function(list(inputs), outputs, mode=mode, on_unused_input="ignore")
 
 

@@ -55,7 +55,7 @@ def check_order(order: Any, name: str = "order") -> int:
 
 def compile_scalar(inputs: Sequence[Variable], outputs: Sequence[Variable], mode: str) -> Any:
     """``gradlab.function(inputs, outputs)`` with unused inputs allowed."""
-    from gradlab.compile.function import function
+    from gradlab.compile.function_module import function
     return function(list(inputs), list(outputs), mode=mode, on_unused_input="ignore")
 
 

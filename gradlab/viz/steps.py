@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Optional, Union
 
-from gradlab.viz.compare import compare
-from gradlab.viz.graph import MAX_NODES
+from gradlab.viz.comparison import compare
+from gradlab.viz.graph_picture import MAX_NODES
 
 
 def as_trace(trace: Any) -> Any:

@@ -97,7 +97,7 @@ def compute(targets: Sequence[Variable], inputs: Sequence[Variable], values: Map
     they are substituted by free copies before compiling.  One function is
     compiled in ``NO_REWRITE`` mode; constants are read directly.
     """
-    from gradlab.compile.function import function
+    from gradlab.compile.function_module import function
     from gradlab.graph.traversal import clone_graph
     targets = list(targets)
     needed = _needed_inputs(targets, inputs)
@@ -156,7 +156,7 @@ def adjoint_graph(cost: Variable, wrt: Sequence[Variable], inputs: Sequence[Vari
     graph: nothing upstream of them is differentiated.
     """
     from gradlab.gradient import grad
-    from gradlab.gradient.types import NullType
+    from gradlab.graph.gradient_types import NullType
     if getattr(cost, "ndim", None) != 0:
         raise ValueError(f"adjoints=True needs a scalar (0-d) cost, but the output {cost} has "
                          f"{getattr(cost, 'ndim', '?')} dimensions; draw cost = y.sum() (or another scalar)")

@@ -8,7 +8,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import ipywidgets as widgets
 
 from gradlab.graph.basic import Variable
-from gradlab.viz.graph import MAX_NODES
+from gradlab.viz.graph_picture import MAX_NODES
 from gradlab.viz.backprop_trace import BackpropTrace
 from gradlab.viz.values import one_line
 from gradlab.widgets.base import Stepper
@@ -40,7 +40,7 @@ class BackpropStepper(Stepper):
     def __init__(self, cost: Variable, inputs: Sequence[Variable], values: Union[Mapping, Sequence], *,
                  max_nodes: Optional[int] = MAX_NODES, rankdir: Optional[str] = None, show_types: bool = False,
                  interval: int = 1200):
-        from gradlab.viz.graph import Target, plan
+        from gradlab.viz.graph_picture import Target, plan
         self.trace = BackpropTrace(cost, inputs, values)
         self.target = Target([cost], list(self.trace.inputs))
         self.picture_layout = plan(self.target, max_nodes)
@@ -135,7 +135,7 @@ class BackpropStepper(Stepper):
 
     def make_digraph(self) -> Any:
         """The picture of the current step."""
-        from gradlab.viz.graph import compose
+        from gradlab.viz.graph_picture import compose
         step = self.current
         marks = {step.node: "highlight"}
         if step.phase == "forward":

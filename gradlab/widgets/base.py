@@ -43,6 +43,13 @@ def make_slider(description: str, low: float, high: float, value: float) -> widg
                         description=description, continuous_update=True, readout_format=".3g")
 
 
+def plain_text(widget: Any) -> str:
+    """One line saying what ``widget`` is and that running its cell makes it work
+    (what a notebook opened without a kernel, or a page of the website, shows)."""
+    return (f"{type(widget).__name__}, an interactive gradlab widget: run this cell in Jupyter, with its "
+            "kernel running, to see it and use it.")
+
+
 class Workbench(widgets.VBox):
     """A widget with an error line that draws itself in ``refresh``."""
 
@@ -62,6 +69,15 @@ class Workbench(widgets.VBox):
         for control in watch:
             control.observe(self._on_change, names="value")
         self.refresh()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget's view, with one friendly line as its text: what the widget is
+        and that it needs a running kernel (a notebook opened without one, or a page
+        of the website, shows this line instead of ``GraphExplorer(children=(…``)."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle["text/plain"] = plain_text(self)
+        return bundle
 
     @property
     def error_message(self) -> str:

@@ -73,7 +73,7 @@ class GradCheck(Workbench):
     def __init__(self, fn_or_op: Union[Callable, Variable], point: Any, *, eps: Optional[float] = None,
                  tolerance: Optional[float] = None, projection: str = "sum", mode: Any = None,
                  max_entries: int = MAX_ENTRIES):
-        from gradlab.gradient.check import TYPE_EPS, default_tolerance
+        from gradlab.calculus.check import TYPE_EPS, default_tolerance
         if projection not in ("sum", "random"):
             raise ValueError(f"projection must be 'sum' or 'random', got {projection!r}")
         self.inputs, self.output, points = self._symbolic(fn_or_op, point)

@@ -8,7 +8,7 @@ from typing import Any, Mapping, Optional, Sequence
 import ipywidgets as widgets
 
 from gradlab.graph.basic import Variable
-from gradlab.viz.graph import MAX_NODES
+from gradlab.viz.graph_picture import MAX_NODES
 from gradlab.viz.inputs import as_outputs, compile_function, free_inputs, is_real, missing_values, resolve
 from gradlab.widgets.base import PictureWorkbench
 from gradlab.widgets.render import LRUCache, guarded, svg_text

@@ -3,7 +3,7 @@
 ``gradlab.viz.graph(expr, values=…, adjoints=True)`` plans the layout, builds
 the adjoint graph and compiles a function on every call — right for one
 picture, slow for a slider.  Here the layout is planned and the numbers'
-function compiled once, and each point is drawn by ``gradlab.viz.graph.compose``,
+function compiled once, and each point is drawn by ``gradlab.viz.graph_picture.compose``,
 so a new point only evaluates and draws.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from gradlab.graph.basic import Constant, Variable
-from gradlab.viz.graph import ADJOINT_NOTE, MAX_NODES, Target, compose, plan
+from gradlab.viz.graph_picture import ADJOINT_NOTE, MAX_NODES, Target, compose, plan
 from gradlab.viz.inputs import compile_function
 
 

@@ -7,7 +7,7 @@ from typing import Any, Optional, Sequence
 import ipywidgets as widgets
 
 from gradlab.graph.basic import Variable
-from gradlab.viz.graph import MAX_NODES
+from gradlab.viz.graph_picture import MAX_NODES
 from gradlab.viz.inputs import as_outputs, compile_function, free_inputs
 from gradlab.widgets.base import Stepper
 from gradlab.widgets.render import guarded, pre, svg_future

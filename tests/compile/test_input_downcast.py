@@ -10,7 +10,7 @@ import pytest
 
 import gradlab
 import gradlab.tensor as gt
-from gradlab.compile.errors import InputError
+from gradlab.codegen.errors import InputError
 
 REFUSED = [  # dtype, value, what the message says, what the value would have become
     ("float32", 1e300, r"overflows float32 \(largest finite 3\.40282346\d*e\+38\)", "inf"),

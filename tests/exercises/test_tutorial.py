@@ -27,7 +27,10 @@ def x():
 
 def test_tanh_squared_right(x):
     assert exercises.check_tanh_squared_derivative(2 * gt.tanh(x) * (1 - gt.tanh(x) ** 2), x)
-    assert exercises.check_tanh_squared_derivative(gt.grad(gt.tanh(x) ** 2, x), x)
+    refused = exercises.check_tanh_squared_derivative(gt.grad(gt.tanh(x) ** 2, x), x)
+    assert not refused and "built by gt.grad" in refused.message, refused
+    # the seed is found however the gradient is wrapped
+    wrong_with(exercises.check_tanh_squared_derivative(1.0 * gt.grad(gt.tanh(x) ** 2, x) + 0, x), "gt.grad")
 
 
 @pytest.mark.parametrize("build, words", [
@@ -87,19 +90,60 @@ def test_stable_softplus():
     wrong_with(exercises.check_stable_softplus(..., x), "`...`")
 
 
+def test_stabilizing_rule_of_the_softplus():
+    x = gt.dscalar("x")
+    trace = gradlab.function([x], gt.log(1 + gt.exp(x))).maker.trace
+    right = exercises.check_stabilizing_rule("softplus_from_log", trace)
+    assert right and "log(1 + exp(x)) -> softplus(x)" in right.message
+
+
+def test_stable_softplus_refuses_the_ready_made_operation():
+    x = gt.dscalar("x")
+    wrong_with(exercises.check_stable_softplus(gt.softplus(x), x), "gt.softplus", "yourself")
+    wrong_with(exercises.check_stable_softplus(gt.log(gt.sigmoid(x)) + 0 * x + gt.softplus(x) - gt.log(gt.sigmoid(x)),
+                                               x), "ready-made")
+
+
+def test_stable_log_sigmoid():
+    x = gt.dscalar("x")
+    assert exercises.check_stable_log_sigmoid(gt.minimum(x, 0) - gt.log1p(gt.exp(-abs(x))), x)
+    wrong_with(exercises.check_stable_log_sigmoid(-gt.log(1 + gt.exp(-x)), x), "overflows", "never positive")
+    wrong_with(exercises.check_stable_log_sigmoid(gt.minimum(x, 0), x), "drops the correction")
+    wrong_with(exercises.check_stable_log_sigmoid(gt.log(gt.sigmoid(x)), x), "gt.sigmoid")
+    wrong_with(exercises.check_stable_log_sigmoid(-gt.softplus(-x), x), "gt.softplus")
+    wrong_with(exercises.check_stable_log_sigmoid(gt.minimum(x, 0) + gt.log1p(gt.exp(-abs(x))), x), "at x = ")
+    wrong_with(exercises.check_stable_log_sigmoid(..., x), "`...`")
+
+
 def test_rule_sets():
-    right = {"x * 1 -> x": "canonicalize", "exp(x*y) + exp(x*y): computed once": "merge",
-             "log(1 + exp(x)) -> softplus(x)": "stabilize", "neg(1) -> -1": "constant folding",
-             "exp(v) * 2 + sin(v) ** 2 - v -> one Composite": "fusion"}
+    right = {"(x * 2) * 3 -> 6 * x": "canonicalize",
+             "sin(x) ** 2 + cos(sin(x)): sin(x) computed once": "merge",
+             "exp(x) - 1 -> expm1(x)": "stabilize", "exp(0.0) + x -> 1.0 + x": "constant folding",
+             "x ** 0.5 -> sqrt(x)": "specialize", "tanh(v) * v + 1 -> one Composite": "fusion"}
     assert list(right) == exercises.rule_set_questions()
     assert exercises.check_rule_sets(right)
-    wrong_with(exercises.check_rule_sets({**right, "x * 1 -> x": "stabilize"}), "'x * 1 -> x' is not stabilize",
-               "standard form")
-    wrong_with(exercises.check_rule_sets({**right, "neg(1) -> -1": "canonicalize"}), "in advance")
-    wrong_with(exercises.check_rule_sets({**right, "neg(1) -> -1": "magic"}), "not a rule set")
-    wrong_with(exercises.check_rule_sets({"x * 1 -> x": "canonicalize"}), "no entry for")
+    q = "(x * 2) * 3 -> 6 * x"
+    wrong_with(exercises.check_rule_sets({**right, q: "stabilize"}), f"{q!r} is not stabilize", "standard form")
+    wrong_with(exercises.check_rule_sets({**right, "exp(0.0) + x -> 1.0 + x": "canonicalize"}), "in advance")
+    wrong_with(exercises.check_rule_sets({**right, "x ** 0.5 -> sqrt(x)": "stabilize"}), "cheaper")
+    wrong_with(exercises.check_rule_sets({**right, q: "magic"}), "not a rule set")
+    wrong_with(exercises.check_rule_sets({q: "canonicalize"}), "no entry for")
     wrong_with(exercises.check_rule_sets(["canonicalize"]), "should be a dict")
-    wrong_with(exercises.check_rule_sets({q: ... for q in right}), "still `...`")
+    wrong_with(exercises.check_rule_sets({k: ... for k in right}), "still `...`")
+
+
+def test_rule_set_questions_are_what_gradlab_does():
+    """Each question's rewrite is applied by a rule of the set the answer names."""
+    x, v = gt.dscalar("x"), gt.dvector("v")
+    built = {"(x * 2) * 3 -> 6 * x": ([x], x * 2 * 3), "sin(x) ** 2 + cos(sin(x)): sin(x) computed once":
+             ([x], gt.sin(x) ** 2 + gt.cos(gt.sin(x))), "exp(x) - 1 -> expm1(x)": ([x], gt.exp(x) - 1),
+             "exp(0.0) + x -> 1.0 + x": ([x], gt.exp(gt.constant(0.0)) + x),
+             "x ** 0.5 -> sqrt(x)": ([x], x ** 0.5), "tanh(v) * v + 1 -> one Composite": ([v], gt.tanh(v) * v + 1)}
+    answers = dict(zip(exercises.rule_set_questions(), ["canonicalize", "merge", "stabilize", "constant_folding",
+                                                         "specialize", "fusion"]))
+    for question, (inputs, expression) in built.items():
+        sets = {s.rule_set for s in gradlab.function(inputs, expression).maker.trace.steps}
+        assert answers[question] in sets, (question, sets)
 
 
 # -- 06 -----------------------------------------------------------------------
@@ -119,6 +163,16 @@ def test_scaled_jacobian():
     wrong_with(exercises.check_scaled_jacobian(6 * np.eye(3)), "constant")
     wrong_with(exercises.check_scaled_jacobian(J.T), "transposed")
     wrong_with(exercises.check_scaled_jacobian(np.tile(J.sum(axis=0), (3, 1))), "y.sum()")
+
+
+def test_newton_step():
+    w = gt.dvector("w")
+    cost = (1 - w[0]) ** 2 + 100 * (w[1] - w[0] ** 2) ** 2
+    g, H = gradlab.function([w], [gt.grad(cost, w), gradlab.gradient.hessian(cost, w)])([-1.0, 1.0])
+    assert exercises.check_newton_step(np.linalg.solve(H, -g))
+    wrong_with(exercises.check_newton_step(-g), "gradient descent direction")
+    wrong_with(exercises.check_newton_step(np.linalg.solve(H, g)), "sign is flipped")
+    wrong_with(exercises.check_newton_step(H), "2 × 2 matrix")
 
 
 def test_rosenbrock_hvp():
@@ -168,6 +222,7 @@ def cube_op(grad_rule=None, r_op_rule=None):
 
 
 RIGHT = lambda x, g: g * 3 * x ** 2  # noqa: E731
+WITH_NONE = lambda x, v: None if v is None else RIGHT(x, v)  # noqa: E731
 
 
 @pytest.mark.parametrize("rule, words", [
@@ -192,11 +247,19 @@ def test_cube_grad_right_and_missing():
     (lambda x, v: v * 3 * x, ("lowers the power twice",)),
 ])
 def test_cube_r_op_mistakes(rule, words):
-    wrong_with(exercises.check_cube_r_op(cube_op(grad_rule=RIGHT, r_op_rule=rule)), *words)
+    wrong_with(exercises.check_cube_r_op(cube_op(grad_rule=RIGHT, r_op_rule=lambda x, v: None if v is None
+                                                 else rule(x, v))), *words)
+
+
+def test_cube_r_op_without_its_none_branch_is_refused():
+    wrong_with(exercises.check_cube_r_op(cube_op(grad_rule=RIGHT, r_op_rule=RIGHT)), "eval_points = [None]",
+               "if v is None")
+    zero = cube_op(grad_rule=RIGHT, r_op_rule=lambda x, v: 0 * x if v is None else RIGHT(x, v))
+    wrong_with(exercises.check_cube_r_op(zero), "returned", "return [None]")
 
 
 def test_cube_r_op_right_and_missing():
-    assert exercises.check_cube_r_op(cube_op(grad_rule=RIGHT, r_op_rule=RIGHT))
+    assert exercises.check_cube_r_op(cube_op(grad_rule=RIGHT, r_op_rule=WITH_NONE))
     wrong_with(exercises.check_cube_r_op(cube_op(grad_rule=RIGHT)), "no R_op of its own")
     wrong_with(exercises.check_cube_r_op(cube_op(grad_rule=RIGHT, r_op_rule=lambda x, v: ...)), "still returns `...`")
 
@@ -218,3 +281,12 @@ def test_tangent_slope():
     wrong_with(exercises.check_tangent_slope(0.25), "k = 1")
     wrong_with(exercises.check_tangent_slope(0.0), "flat")
     wrong_with(exercises.check_tangent_slope(None), "None")
+
+
+def test_tangent_slope_off_centre():
+    s = 1 / (1 + np.exp(-3.0))
+    right = exercises.check_tangent_slope(3 * s * (1 - s), point=2.0)
+    assert right and "0.1355" in right.message
+    wrong_with(exercises.check_tangent_slope(0.75, point=2.0), "slope at the centre", "x = 2")
+    wrong_with(exercises.check_tangent_slope(s, point=2.0), "value of f at x = 2")
+    wrong_with(exercises.check_tangent_slope(s * (1 - s), point=2.0), "k = 1")

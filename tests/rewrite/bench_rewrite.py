@@ -23,7 +23,8 @@ import numpy as np  # noqa: E402
 import gradlab  # noqa: E402
 import gradlab.tensor as gt  # noqa: E402
 from gradlab.gradient import Rop, grad  # noqa: E402
-from gradlab.rewrite import MODE_SETS, rewrite_graph  # noqa: E402
+from gradlab.compile.rule_sets import MODE_SETS  # noqa: E402
+from gradlab.rewrite import rewrite_graph  # noqa: E402
 
 
 #: "cpu" (time.process_time: this process only, steady on a busy machine) or "wall"

@@ -6,7 +6,8 @@ import pytest
 
 import gradlab.tensor as gt
 from gradlab.graph import FunctionGraph
-from gradlab.rewrite import (MODE_SETS, PatternRule, Rewritten, RuleSet, node_rule, rewrite_fgraph,
+from gradlab.compile.rule_sets import MODE_SETS
+from gradlab.rewrite import (PatternRule, Rewritten, RuleSet, node_rule, rewrite_fgraph,
                              rewrite_graph)
 from gradlab.rewrite.rule import scalar
 from gradlab.rewrite.trace import StopReason
@@ -147,6 +148,19 @@ def test_node_rule_decorator_and_broken_rules_are_skipped_with_a_warning():
     assert len(r.graph.apply_nodes) == 1
 
 
+def test_a_raising_rule_fails_a_test_of_the_suite():
+    # pyproject.toml's filterwarnings makes RewriteRuleFailed an error in the suite
+    from gradlab.rewrite.driver import RewriteRuleFailed
+
+    @node_rule("exp(x) -> boom", tracks=(scalar("exp"),))
+    def broken(fgraph, node):
+        """Always fails."""
+        raise ValueError("no")
+
+    with pytest.raises(RewriteRuleFailed, match="rewrite rule broken failed on .*ValueError: no"):
+        rewrite_graph(gt.exp(gt.dscalar("x")), sets=(RuleSet("canonicalize", [broken]),))
+
+
 def test_rules_only_meet_nodes_they_track():
     seen = []
 
@@ -234,7 +248,7 @@ def test_the_root_of_a_rule_text(lhs, root):
 
 def test_a_node_rule_text_must_start_from_an_op_it_tracks():
     """The text is what the trace shows: it may not describe an op the code never sees."""
-    from gradlab.tensor.shape import Reshape
+    from gradlab.tensor.shape_ops import Reshape
     with pytest.raises(ValueError, match=r"'log\(x\) -> x' rewrites 'log', which it does not track"):
         node_rule("exp(x) -> x;  log(x) -> x", tracks=(scalar("exp"),))(lambda fgraph, node: None)
     with pytest.raises(ValueError, match="rewrites 'mul'"):

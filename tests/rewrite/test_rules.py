@@ -129,7 +129,7 @@ def test_log_logistic_and_its_gradient_together_stay_finite():
 def test_subtensor_of_arange_with_symbolic_start():
     # arange(n, n + 6, 2) has 3 entries whatever n is; the node says so statically
     from gradlab.graph import Apply
-    from gradlab.tensor.alloc import ARange
+    from gradlab.tensor.alloc_ops import ARange
     from gradlab.tensor.subtensor import Subtensor
     from gradlab.tensor.type import TensorType
     n = gt.lscalar("n")

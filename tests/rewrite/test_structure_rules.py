@@ -13,7 +13,7 @@ import gradlab
 import gradlab.tensor as gt
 from gradlab.graph.basic import Apply
 from gradlab.graph.op import Op
-from gradlab.rewrite import describe_rules
+from gradlab.compile.rule_sets import describe_rules
 from gradlab.tensor.type import TensorType
 
 RNG = np.random.default_rng(13)

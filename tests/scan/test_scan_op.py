@@ -7,6 +7,7 @@ import pytest
 import gradlab
 import gradlab.tensor as gt
 from gradlab.graph.traversal import toposort
+from gradlab.compile.rule_sets import resolve
 from gradlab.scan.loop import general_loop, inner_fgraph
 from gradlab.scan.op import Scan
 
@@ -51,7 +52,7 @@ def test_scalar_recurrences_run_on_python_floats_with_numpys_values(case):
 def test_where_math_raises_the_loop_gives_numpys_inf_and_nan(step, values, want):
     inputs, h = _recurrence(step)
     f = gradlab.function(inputs, h)
-    assert "scan_loop_scalar" in _scan_nodes(f)[0].op.loop_function(f.maker.mode.sets).source
+    assert "scan_loop_scalar" in _scan_nodes(f)[0].op.loop_function(resolve(f.maker.mode.sets)).source
     with np.errstate(all="ignore"):
         got = f(1.0, values, 0.0)
     np.testing.assert_array_equal(got, want)
@@ -67,11 +68,11 @@ def test_a_recurrence_on_vectors_uses_the_numpy_loop():
 def test_the_inner_graph_is_compiled_once():
     inputs, h = _recurrence(SCALAR_STEPS["tanh"])
     f = gradlab.function(inputs, [h, gt.grad(h.sum(), inputs[0])])
-    loops = {id(node.op): node.op.loop_function(f.maker.mode.sets) for node in _scan_nodes(f)}
+    loops = {id(node.op): node.op.loop_function(resolve(f.maker.mode.sets)) for node in _scan_nodes(f)}
     for _ in range(3):
         f(0.5, [1.0, 2.0, 3.0], 0.0)
     for node in _scan_nodes(f):
-        assert node.op.loop_function(f.maker.mode.sets) is loops[id(node.op)]
+        assert node.op.loop_function(resolve(f.maker.mode.sets)) is loops[id(node.op)]
         assert len(node.op._loops) == 1
 
 
@@ -82,7 +83,7 @@ def test_benchmark_recurrence_runs_both_loops_on_floats_and_prunes_the_unused_gr
     nodes = _scan_nodes(f)
     assert len(nodes) == 2
     for node in nodes:
-        assert "scan_loop_scalar" in node.op.loop_function(f.maker.mode.sets).source
+        assert "scan_loop_scalar" in node.op.loop_function(resolve(f.maker.mode.sets)).source
     reverse = next(node for node in nodes if node.op.spec.name == "grad")
     assert reverse.op.spec.n_maps == 0, "the gradient of the sequence x is not computed: nobody reads it"
     assert "tanh" not in str(gradlab.dprint(reverse.op.inner_outputs, file="str")), \

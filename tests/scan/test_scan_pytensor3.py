@@ -55,8 +55,11 @@ def test_scan_accepts_a_mode(mode):
 
 def test_scan_rejects_an_unknown_mode():
     x = gt.dvector("x")
-    with pytest.raises(ValueError, match="unknown mode"):
-        gradlab.scan(lambda x_t: x_t, sequences=x, mode="NOT_A_MODE")
+    out = gradlab.scan(lambda x_t: x_t, sequences=x, mode="NOT_A_MODE", return_updates=False)
+    with pytest.raises(ValueError, match="unknown mode 'NOT_A_MODE'"):
+        gradlab.function([x], out)
+    with pytest.raises(TypeError, match="mode must be"):
+        gradlab.scan(lambda x_t: x_t, sequences=x, mode=3)
 
 
 # -- until ---------------------------------------------------------------------------

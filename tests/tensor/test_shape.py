@@ -7,7 +7,7 @@ import pytest
 
 import gradlab.tensor as gt
 from gradlab.gradient.adapter import node_vjp
-from gradlab.tensor.shape import static_int
+from gradlab.tensor.shape_ops import static_int
 
 from tensor_helpers import perform_run, compiled, sample, grad_dtype, numeric_jacobian, check_derivative_rules, check_infer_shape
 

@@ -56,7 +56,7 @@ def test_missing_graphviz_package_gives_text_and_install_hint(monkeypatch):
 def test_any_other_failure_falls_back_to_text_without_raising(monkeypatch):
     pytest.importorskip("graphviz")
     import importlib
-    graph_module = importlib.import_module("gradlab.viz.graph")   # the module (the package exports a function of that name)
+    graph_module = importlib.import_module("gradlab.viz.graph_picture")   # the module (the package exports a function of that name)
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

@@ -1,4 +1,4 @@
-"""gradlab.viz.graph: what the picture contains (labels, roles, kinds,
+"""gradlab.viz.graph_picture: what the picture contains (labels, roles, kinds,
 highlights, values, adjoints, collapsing), that it is deterministic, and that
 it never changes the graph."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ import gradlab
 import gradlab.tensor as gt
 from gradlab.graph import FunctionGraph, ancestors, toposort
 from gradlab.viz import graph, style
-from gradlab.viz.graph import plan, resolve_target
+from gradlab.viz.graph_picture import plan, resolve_target
 from gradlab.viz.values import format_value
 from viz_helpers import by_first_line, graph_label, highlighted, label_lines, ops, parse, variables
 
@@ -159,7 +159,7 @@ def test_values_show_every_variable_computed_like_numpy():
         want = [f"value {shown[0]}"] if len(shown) == 1 else ["value"] + shown
         assert lines[-len(want):] == want, (var, lines)
     # the numbers themselves, unrounded
-    from gradlab.viz.graph import numbers
+    from gradlab.viz.graph_picture import numbers
     target = resolve_target(out)
     forward, backward = numbers(target, plan(target), {a: va, x: vx}, adjoints=False)
     assert backward is None
@@ -175,7 +175,7 @@ def test_large_arrays_show_shape_and_range():
 
 
 def _adjoints(out, values):
-    from gradlab.viz.graph import numbers
+    from gradlab.viz.graph_picture import numbers
     target = resolve_target(out)
     return numbers(target, plan(target), values, adjoints=True)
 
@@ -370,7 +370,7 @@ def test_adjoints_with_a_cut_graph_and_a_shared_variable():
     h = x ** 2
     h.name = "h"
     out = gt.exp(h) * w
-    from gradlab.viz.graph import numbers
+    from gradlab.viz.graph_picture import numbers
     target = resolve_target(out, inputs=[h])
     forward, backward = numbers(target, plan(target), {h: 0.5}, adjoints=True)
     assert x not in forward                                  # upstream of the cut: not drawn
@@ -387,7 +387,7 @@ def test_values_survive_in_place_ops():
     from gradlab.tensor.advanced_subtensor import AdvancedIncSubtensor1
     out = AdvancedIncSubtensor1(inplace=True, set_instead_of_inc=True)(doubled, 0.0, idx)
     assert getattr(out.owner.op, "destroy_map", None), "the test needs an in-place op"
-    from gradlab.viz.graph import numbers
+    from gradlab.viz.graph_picture import numbers
     target = resolve_target(out)
     forward, _ = numbers(target, plan(target), {a: [1.0, 2.0, 3.0], idx: [1]}, adjoints=False)
     np.testing.assert_allclose(forward[doubled], [2.0, 4.0, 6.0])      # not overwritten by the in-place write

@@ -15,16 +15,16 @@ reproducible numbers.
 """
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
-
 import functools
 import inspect
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
 from gradlab.graph.basic import Variable
 from gradlab.tensor.random.op import DISTRIBUTIONS, RandomVariable
 from gradlab.tensor.random.type import GeneratorDraws, random_generator_type
+from gradlab.tensor.random.shared import shared_generator
 
 #: the draw functions, in the order the docs list them (each is also a method of a
 #: generator variable, ``rng.normal(...) -> (next_rng, draw)``, and of ``RandomStream``)
@@ -36,7 +36,7 @@ __all__ = [*DRAW_FUNCTIONS, "draw", "DRAW_FUNCTIONS"]
 
 
 def _size_vector(size: Any) -> Variable:
-    from gradlab.tensor.shape import as_shape_vector
+    from gradlab.tensor.shape_ops import as_shape_vector
     from gradlab.tensor.variable import constant
     if size is None:
         return constant(np.zeros(0, dtype="int64"))
@@ -45,7 +45,6 @@ def _size_vector(size: Any) -> Variable:
 
 def _generator(rng: Any) -> Variable:
     if rng is None:
-        from gradlab.compile.shared_random import shared_generator
         rng = shared_generator(np.random.default_rng(), name="rng")
         rng.tag["fresh"] = True
         return rng

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
+from gradlab.graph.gradient_types import disconnected_type
 from gradlab.graph.op import Op
 from gradlab.tensor.random.type import random_generator_type
 
@@ -52,7 +53,6 @@ class StepGenerator(Op):
         return [[True], [False]]
 
     def grad(self, inputs, output_grads):
-        from gradlab.gradient import disconnected_type
         return [disconnected_type(), disconnected_type()]
 
 
@@ -71,7 +71,6 @@ class AdvanceGenerator(Op):
         output_storage[0][0] = rng
 
     def grad(self, inputs, output_grads):
-        from gradlab.gradient import disconnected_type
         return [disconnected_type()]
 
 

@@ -23,6 +23,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
+from gradlab.graph.gradient_types import disconnected_type, grad_undefined
 from gradlab.graph.op import Op
 from gradlab.tensor.random.type import random_generator_type
 from gradlab.tensor.type import TensorType
@@ -183,7 +184,7 @@ class RandomVariable(Op):
     __repr__ = __str__
 
     def make_node(self, rng: Variable, size: Variable, *params: Variable) -> Apply:
-        from gradlab.tensor.shape import static_vector
+        from gradlab.tensor.shape_ops import static_vector
         if not isinstance(rng, Variable) or rng.type != random_generator_type:
             raise TypeError(f"{self}: rng must be a random generator variable (gradlab.shared(np.random."
                             f"default_rng(seed)) or a RandomStream's), got {rng!r}")
@@ -231,7 +232,6 @@ class RandomVariable(Op):
         return [[True, True], [False, False]] + [[False, real] for _ in node.inputs[2:]]
 
     def L_op(self, inputs: Sequence[Variable], outputs: Sequence[Variable], output_grads: Sequence[Variable]) -> list:
-        from gradlab.gradient import disconnected_type, grad_undefined
         why = (f"a random draw is not a differentiable function of its parameters; to differentiate a sample "
                f"with respect to them, write it as a transformation of a parameter-free draw (the "
                f"reparameterisation trick: mu + sigma * normal(0, 1, size=...))")

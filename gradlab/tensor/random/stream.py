@@ -28,6 +28,7 @@ import numpy as np
 
 from gradlab.graph.basic import Variable
 from gradlab.tensor.random import basic
+from gradlab.tensor.random.shared import shared_generator
 
 __all__ = ["RandomStream"]
 
@@ -58,7 +59,6 @@ class RandomStream:
             rng.set_value(np.random.default_rng(self._seeds.spawn(1)[0]), borrow=True)
 
     def _new_generator(self) -> Variable:
-        from gradlab.compile.shared_random import shared_generator
         return shared_generator(np.random.default_rng(self._seeds.spawn(1)[0]), name="rng", borrow=True)
 
     def gen(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:

@@ -1,6 +1,6 @@
 """DimShuffle: reorder axes, add length-1 axes, drop length-1 axes — with
 ``dimshuffle``, ``transpose``, ``expand_dims``, ``squeeze`` and the padding
-helpers.  Part of the shape ops (re-exported by ``gradlab.tensor.shape``).
+helpers.  Part of the shape ops (gathered with them by ``gradlab.tensor.api``).
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
-from gradlab.tensor.shape import (describe, is_missing, normalize_axis, specify_shape,
+from gradlab.tensor.shape_ops import (describe, is_missing, normalize_axis, specify_shape,
                                   zero_tangent)
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable

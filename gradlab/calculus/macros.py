@@ -21,6 +21,9 @@ from gradlab.graph.basic import Variable
 from gradlab.gradient.adapter import grad_dtype
 from gradlab.gradient.reverse import Lop, Variables, as_variable_list, grad, in_form
 from gradlab.gradient.vectorize import vectorize_graph
+from gradlab.scan.builder import scan
+from gradlab.tensor.type import TensorType
+from gradlab.tensor.variable import as_tensor_variable
 
 __all__ = ["jacobian", "hessian", "hessian_vector_product"]
 
@@ -40,7 +43,6 @@ def _rows_vectorized(flat: Variable, wrts: List[Variable], consider_constant: An
                      disconnected_inputs: str, length: Optional[Variable] = None) -> list:
     """``[J_w]`` of shape ``(n,) + w.shape``: the pullback of one cotangent
     ``u``, batched over the rows of ``eye(n)``."""
-    from gradlab.tensor.type import TensorType
     u = TensorType(grad_dtype(flat), flat.type.shape).make_variable("u")
     n = flat.type.shape[0] if flat.type.shape[0] is not None else (length if length is not None else gt.shape(flat)[0])
     rows = Lop(flat, wrts, u, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)
@@ -64,7 +66,6 @@ def _rows_looped(flat: Variable, n: Optional[int], wrts: List[Variable], conside
     if n == 1:  # one row, known when building: its gradient, no loop
         grads = grad(flat[0], list(wrts), consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)
         return [gt.expand_dims(g, 0) for g in grads]
-    from gradlab.scan import scan
 
     def row(i: Variable, flat: Variable, *ws: Variable) -> list:
         return list(grad(flat[i], list(ws), consider_constant=consider_constant,
@@ -99,7 +100,6 @@ def _jacobian(expression: Variable, wrt: Variables, consider_constant: Optional[
               disconnected_inputs: str, vectorize: bool, length: Optional[Variable] = None) -> Any:
     """:func:`jacobian`, with ``length`` (when given) the number of entries of
     ``expression`` (``hessian`` knows it: the gradient has ``wrt``'s length)."""
-    from gradlab.tensor.variable import as_tensor_variable
     expression = as_tensor_variable(expression)
     form, wrts = as_variable_list("jacobian", "wrt", wrt)
     if expression.ndim == 0:
@@ -118,7 +118,6 @@ def hessian(cost: Variable, wrt: Variables, consider_constant: Optional[Sequence
             disconnected_inputs: str = "raise", vectorize: bool = False) -> Any:
     """The Hessian ``d^2 cost / d wrt^2`` of a scalar (0-d) cost with respect
     to a vector (1-d) ``wrt`` (or to each of a list of vectors)."""
-    from gradlab.tensor.variable import as_tensor_variable
     cost = as_tensor_variable(cost)
     if cost.ndim != 0:
         raise ValueError(f"hessian: cost must be a scalar (0-d), but {cost} has {cost.ndim} dimensions "

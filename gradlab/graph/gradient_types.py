@@ -1,4 +1,7 @@
-"""The two placeholder types of gradient graphs, and the gradient errors.
+"""The gradient vocabulary an Op author needs, beside the Op contract: the two
+placeholder types of gradient graphs, the gradient errors, and
+``grad_undefined`` / ``grad_not_implemented`` (what an op's ``grad`` returns
+for an input whose derivative does not exist / is not written).
 
 A gradient is not always a tensor:
 
@@ -123,3 +126,28 @@ def check_no_null(outputs: Iterable[Variable]) -> None:
         if isinstance(var.type, NullType):
             raise NullTypeGradError(f"cannot compute {var}: it is an undefined gradient (NullType). "
                                     f"{var.type.why_null}")
+
+
+def _describe(op: Any, x_pos: int, x: Any) -> str:
+    name = getattr(op, "builder_name", None) or str(op)
+    label = f" ({x})" if x is not None and getattr(x, "name", None) else ""
+    return f"input {x_pos}{label} of {name}"
+
+
+def grad_undefined(op: Any, x_pos: int, x: Any, comment: str = "") -> Variable:
+    """A ``NullType`` variable: the derivative of ``op`` with respect to its
+    input ``x_pos`` does not exist mathematically.  Return it from an op's
+    ``grad`` for that input."""
+    why = f"the gradient with respect to {_describe(op, x_pos, x)} is mathematically undefined"
+    if comment:
+        why += f": {comment}"
+    return NullType(why + ".")()
+
+
+def grad_not_implemented(op: Any, x_pos: int, x: Any, comment: str = "") -> Variable:
+    """A ``NullType`` variable: the derivative of ``op`` with respect to its
+    input ``x_pos`` exists but has not been implemented."""
+    why = f"the gradient with respect to {_describe(op, x_pos, x)} is not implemented"
+    if comment:
+        why += f": {comment}"
+    return NullType(why + ".")()

@@ -10,24 +10,26 @@ output is computed — all or nothing.
 """
 from __future__ import annotations
 
-import copy
 import time
 import warnings
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from gradlab.compile.errors import InputError, NodeError, UnusedInputError
-from gradlab.compile.linker import CodegenContext, compile_source, generate_body, interpret
+from gradlab.codegen.errors import InputError, UnusedInputError
+from gradlab.codegen.linker import CodegenContext, link
 from gradlab.compile.modes import Mode, get_mode
+from gradlab.compile.rule_sets import resolve
 from gradlab.compile.default_updates import with_default_updates
-from gradlab.compile.oom import explain_memory_error
 from gradlab.compile.memory import tune_malloc
-from gradlab.compile.shared import SharedVariable
+from gradlab.tensor.shared import SharedVariable
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.fgraph import FunctionGraph
-from gradlab.gradient.types import DisconnectedType, NullType
+from gradlab.graph.gradient_types import DisconnectedType, NullType
 from gradlab.graph.traversal import ancestors, clone_graph, graph_inputs
+from gradlab.rewrite.driver import rewrite_fgraph
+from gradlab.scan.op import Scan
+from gradlab.tensor.variable import as_tensor_variable
 
 
 class MissingInputError(ValueError):
@@ -158,6 +160,7 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
     shared_vars = _collect_free(in_vars, graph_outputs)
 
     fgraph = FunctionGraph(in_vars + shared_vars, graph_outputs, clone=True)
+    _check_loop_modes(fgraph)
     trace = _rewrite(fgraph, mode)
     rewrite_done = time.perf_counter()
 
@@ -225,7 +228,6 @@ def _update_list(updates: Any) -> list:
 
 def _normalize_updates(updates: Any) -> list:
     pairs = _update_list(updates)
-    from gradlab.tensor.variable import as_tensor_variable
     result = []
     seen: set = set()
     for pos, pair in enumerate(pairs):
@@ -264,7 +266,6 @@ def _normalize_givens(givens: Any) -> dict:
         raise TypeError(f"givens must be a dict or a list of (variable, replacement) pairs, got "
                         f"{type(givens).__name__} {_short_repr(givens)}")
     pairs = list(givens.items()) if isinstance(givens, Mapping) else list(givens)
-    from gradlab.tensor.variable import as_tensor_variable
     result = {}
     for pos, pair in enumerate(pairs):
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
@@ -326,11 +327,17 @@ def _check_no_null(outputs: Sequence[Variable]) -> None:
             raise TypeError(f"cannot compile: {var} is an undefined gradient (NullType). {why}".strip())
 
 
+def _check_loop_modes(fgraph: FunctionGraph) -> None:
+    """A ``mode`` given to scan() must name a mode (scan sits below the modes)."""
+    for node in fgraph.apply_nodes:
+        if isinstance(node.op, Scan) and node.op.requested_mode is not None:
+            get_mode(node.op.requested_mode)
+
+
 def _rewrite(fgraph: FunctionGraph, mode: Mode) -> Any:
     if not mode.sets:
         return None
-    from gradlab.rewrite import rewrite_fgraph
-    return rewrite_fgraph(fgraph, sets=mode.sets, trace=True)
+    return rewrite_fgraph(fgraph, sets=resolve(mode.sets), trace=True)
 
 
 # ---------------------------------------------------------------------------
@@ -365,81 +372,13 @@ def _input_filter(ctx: CodegenContext, spec: In, var: Variable, allow_downcast: 
 def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable], shared_vars: Sequence[Variable],
           n_out: int, update_pairs: Sequence[tuple], return_list: bool, allow_downcast: Optional[bool],
           name: Optional[str], mode_sets: tuple = ()) -> tuple:
-    """Generate, compile and return ``(callable, source, context)``.
-
-    The generated function checks its arguments, runs the body inside a
-    ``try`` (a failure is re-run node by node to say which node failed and
-    why; a MemoryError is not re-run: the traceback names the node, see
-    ``compile/oom.py``), then writes the updates — only after every value is computed — and
-    returns the outputs as arrays.
-    """
-    ctx = CodegenContext()
-    ctx.mode_sets = tuple(mode_sets)  # ops with inner graphs (Scan) rewrite them with the same rule sets
+    """Generate, compile and return ``(callable, source, context)``: this
+    function's part is what only ``function`` knows (the argument filters of
+    its ``In`` specs, the shared cells, the rule sets); the linker writes the
+    rest (:func:`gradlab.codegen.linker.link`)."""
+    ctx = CodegenContext(mode_sets=resolve(mode_sets))
     f_inputs = fgraph.inputs[:len(in_vars)]
-    f_shared = fgraph.inputs[len(in_vars):]
     cells = [ctx.bind(sv.storage, f"cell_{sv.name or 'shared'}") for sv in shared_vars]
     filters = [_input_filter(ctx, spec, fv, allow_downcast) for spec, fv in zip(ins, f_inputs)]
-    args, body, outs = generate_body(fgraph, f_inputs, fgraph.outputs, filters, ctx, list(zip(f_shared, cells)))
-    fn_name = ctx.fresh(name if name and name.isidentifier() else "compiled")
-    where: dict = {}
-    explain = ctx.bind(_make_explainer(fgraph, f_shared, ctx, where), "explain")
-    passthrough = f"({ctx.bind(NodeError, 'NodeError')}, {ctx.bind(InputError, 'InputError')})"
-    lines = [f"def {fn_name}({', '.join(args)}):", "    try:"]
-    lines += ["        " + line for line in body or ["pass"]]
-    lines += [f"    except {passthrough}:", "        raise",
-              "    except Exception as _exc:", f"        raise {explain}(_exc, [{', '.join(args)}]) from None"]
-    exprs = []
-    for i, (var, expr) in enumerate(zip(fgraph.outputs, outs)):
-        if var.ndim is None:  # not an array (a random generator): a copy, never the shared one itself
-            exprs.append(f"{ctx.bind(copy.deepcopy, 'deepcopy')}({expr})")
-            continue
-        aliased = _views_storage(var, fgraph) or fgraph.outputs.index(var) != i
-        exprs.append(f"_asarray({expr}).copy()" if aliased else (f"_asarray({expr})" if var.ndim == 0 else expr))
-    # updates: computed values first, then written together (all or nothing)
-    for k in range(len(update_pairs)):
-        lines.append(f"    _u{k} = {exprs[n_out + k]}")
-    for k, cell in enumerate(_update_cells(ctx, update_pairs)):
-        lines.append(f"    {cell}[0] = _u{k}")
-    results = exprs[:n_out]
-    if return_list:
-        lines.append(f"    return [{', '.join(results)}]")
-    else:
-        lines.append(f"    return {results[0] if results else None}")
-    source = "\n".join(lines) + "\n"
-    where.update(source=source, fn_name=fn_name)
-    return compile_source(source, ctx, fn_name), source, ctx
-
-
-def _views_storage(var: Variable, fgraph: FunctionGraph) -> bool:
-    """Could ``var``'s value share memory with an argument, a constant or a shared value?
-
-    Follows ``view_map`` (outputs that are views of inputs: transpose,
-    reshape, indexing …) back to where the memory comes from; such outputs
-    are copied so the caller never gets a view of its own argument.
-    """
-    inputs = set(fgraph.inputs)
-    while True:
-        if var in inputs or isinstance(var, Constant):
-            return True
-        node = var.owner
-        if node is None:
-            return False
-        view_map = getattr(node.op, "view_map", None) or {}
-        sources = view_map.get(node.outputs.index(var))
-        if not sources:
-            return False
-        var = node.inputs[sources[0]]
-
-
-def _update_cells(ctx: CodegenContext, update_pairs: Sequence[tuple]) -> list:
-    return [ctx.bind(var.storage, f"cell_{var.name or 'shared'}") for var, _ in update_pairs]
-
-
-def _make_explainer(fgraph: FunctionGraph, f_shared: Sequence[Variable], ctx: CodegenContext, where: dict):
-    def explain(exc: BaseException, args: Sequence[Any]) -> BaseException:
-        if isinstance(exc, MemoryError):  # re-running would only run out of memory again
-            return explain_memory_error(exc, where["source"], where["fn_name"], ctx.nodes, ctx.globals)
-        shared_values = {v: v.storage[0] for v in f_shared}
-        found = interpret(fgraph, list(args) + [shared_values[v] for v in f_shared], {})
-        return found if found is not None else exc
-    return explain
+    fn, source = link(fgraph, ctx, filters, cells, n_out, [var for var, _ in update_pairs], return_list, name)
+    return fn, source, ctx

@@ -58,8 +58,8 @@ def shared(value: Any, name: Optional[str] = None, borrow: bool = False,
     Its static shape leaves every length unknown (so later values may change
     size) unless ``shape`` says otherwise.
     """
-    if isinstance(value, np.random.Generator):  # a random generator variable (see compile/shared_random.py)
-        from gradlab.compile.shared_random import shared_generator
+    if isinstance(value, np.random.Generator):  # a random generator variable (see tensor/random/shared.py)
+        from gradlab.tensor.random.shared import shared_generator
         return shared_generator(value, name=name, borrow=borrow)
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"shared() needs a number or an array, got {type(value).__name__}")
@@ -70,8 +70,3 @@ def shared(value: Any, name: Optional[str] = None, borrow: bool = False,
         raise TypeError(f"shared() needs numeric values, got dtype {arr.dtype}")
     static = tuple(shape) if shape is not None else (None,) * arr.ndim
     return SharedVariable(TensorType(arr.dtype, static), arr, name=name)
-
-
-def original_shared(var: SharedVariable) -> SharedVariable:
-    """The user's shared variable behind a clone."""
-    return var.tag.get("shared_original", var)

@@ -6,7 +6,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 
 from gradlab.viz import dot_runner, style
 from gradlab.viz.fitting import fitted
-from gradlab.viz.graph import (MAX_NODES, Canvas, aliased_marks, draw, finish, new_digraph, numbers, plan,
+from gradlab.viz.graph_picture import (MAX_NODES, Canvas, aliased_marks, draw, finish, new_digraph, numbers, plan,
                               repeat_note, resolve_target, summary_note)
 
 

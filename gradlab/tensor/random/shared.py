@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from gradlab.compile.shared import SharedVariable
+from gradlab.tensor.shared import SharedVariable
 from gradlab.graph.basic import Variable
 from gradlab.tensor.random.type import GeneratorDraws, random_generator_type
 

@@ -8,6 +8,7 @@ intermediates are freed early.  The source is kept for the curious
 """
 from __future__ import annotations
 
+import copy
 import keyword
 import re
 from typing import Any, Callable, Optional, Sequence
@@ -15,6 +16,8 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from gradlab.bounded_text import op_text
+from gradlab.codegen.errors import InputError, NodeError
+from gradlab.codegen.oom import explain_memory_error
 from gradlab.graph.basic import Constant, Variable
 
 #: the longest comment naming a node's op in the generated source
@@ -24,7 +27,10 @@ COMMENT_CHARS = 80
 class CodegenContext:
     """Names for the generated module: globals bound to objects, variable names."""
 
-    def __init__(self) -> None:
+    def __init__(self, mode_sets: Sequence[Any] = ()) -> None:
+        #: the rule sets of the function being generated: ops with inner graphs
+        #: (Scan) rewrite those with the same sets
+        self.mode_sets: tuple = tuple(mode_sets)
         self.globals: dict = {"np": np, "_ndarray": np.ndarray, "_asarray": np.asarray}
         self._bound: dict = {}
         self._used: set = set(self.globals) | set(keyword.kwlist) | {"self", "args"}
@@ -177,7 +183,6 @@ def interpret(fgraph: Any, inputs: Sequence[Any], shared_values: dict) -> Option
 
 
 def _annotate(exc: BaseException, pos: int, node: Any, args: Sequence[Any]) -> BaseException:
-    from gradlab.compile.errors import NodeError
     described = []
     for var, val in zip(node.inputs, args):
         shape = getattr(val, "shape", None)
@@ -188,3 +193,85 @@ def _annotate(exc: BaseException, pos: int, node: Any, args: Sequence[Any]) -> B
            + "\n  check the shapes of the values you passed; the static types are "
            + ", ".join(str(v.type) for v in node.inputs))
     return NodeError(msg, node=node, original=exc)
+
+
+def link(fgraph: Any, ctx: CodegenContext, filters: Sequence[str], shared_cells: Sequence[str], n_out: int,
+         update_vars: Sequence[Variable], return_list: bool, name: Optional[str]) -> tuple:
+    """The whole compiled function of ``fgraph``: ``(callable, source)``.
+
+    ``fgraph.inputs`` are the arguments (one ``filters`` line each, checking
+    and converting the value) then the shared variables (read from
+    ``shared_cells``); ``fgraph.outputs`` are the ``n_out`` results then the
+    new values of ``update_vars``.  The generated function checks its
+    arguments, runs the body inside a ``try`` (a failure is re-run node by
+    node to say which node failed and why; a MemoryError is not re-run: the
+    traceback names the node, see ``codegen/oom.py``), then writes the
+    updates — only after every value is computed — and returns the outputs
+    as arrays.
+    """
+    f_inputs = fgraph.inputs[:len(filters)]
+    f_shared = fgraph.inputs[len(filters):]
+    args, body, outs = generate_body(fgraph, f_inputs, fgraph.outputs, filters, ctx, list(zip(f_shared, shared_cells)))
+    fn_name = ctx.fresh(name if name and name.isidentifier() else "compiled")
+    where: dict = {}
+    explain = ctx.bind(_make_explainer(fgraph, f_shared, ctx, where), "explain")
+    passthrough = f"({ctx.bind(NodeError, 'NodeError')}, {ctx.bind(InputError, 'InputError')})"
+    lines = [f"def {fn_name}({', '.join(args)}):", "    try:"]
+    lines += ["        " + line for line in body or ["pass"]]
+    lines += [f"    except {passthrough}:", "        raise",
+              "    except Exception as _exc:", f"        raise {explain}(_exc, [{', '.join(args)}]) from None"]
+    exprs = []
+    for i, (var, expr) in enumerate(zip(fgraph.outputs, outs)):
+        if var.ndim is None:  # not an array (a random generator): a copy, never the shared one itself
+            exprs.append(f"{ctx.bind(copy.deepcopy, 'deepcopy')}({expr})")
+            continue
+        aliased = _views_storage(var, fgraph) or fgraph.outputs.index(var) != i
+        exprs.append(f"_asarray({expr}).copy()" if aliased else (f"_asarray({expr})" if var.ndim == 0 else expr))
+    # updates: computed values first, then written together (all or nothing)
+    for k in range(len(update_vars)):
+        lines.append(f"    _u{k} = {exprs[n_out + k]}")
+    for k, cell in enumerate(_update_cells(ctx, update_vars)):
+        lines.append(f"    {cell}[0] = _u{k}")
+    results = exprs[:n_out]
+    if return_list:
+        lines.append(f"    return [{', '.join(results)}]")
+    else:
+        lines.append(f"    return {results[0] if results else None}")
+    source = "\n".join(lines) + "\n"
+    where.update(source=source, fn_name=fn_name)
+    return compile_source(source, ctx, fn_name), source
+
+
+def _views_storage(var: Variable, fgraph: Any) -> bool:
+    """Could ``var``'s value share memory with an argument, a constant or a shared value?
+
+    Follows ``view_map`` (outputs that are views of inputs: transpose,
+    reshape, indexing …) back to where the memory comes from; such outputs
+    are copied so the caller never gets a view of its own argument.
+    """
+    inputs = set(fgraph.inputs)
+    while True:
+        if var in inputs or isinstance(var, Constant):
+            return True
+        node = var.owner
+        if node is None:
+            return False
+        view_map = getattr(node.op, "view_map", None) or {}
+        sources = view_map.get(node.outputs.index(var))
+        if not sources:
+            return False
+        var = node.inputs[sources[0]]
+
+
+def _update_cells(ctx: CodegenContext, update_vars: Sequence[Variable]) -> list:
+    return [ctx.bind(var.storage, f"cell_{var.name or 'shared'}") for var in update_vars]
+
+
+def _make_explainer(fgraph: Any, f_shared: Sequence[Variable], ctx: CodegenContext, where: dict):
+    def explain(exc: BaseException, args: Sequence[Any]) -> BaseException:
+        if isinstance(exc, MemoryError):  # re-running would only run out of memory again
+            return explain_memory_error(exc, where["source"], where["fn_name"], ctx.nodes, ctx.globals)
+        shared_values = {v: v.storage[0] for v in f_shared}
+        found = interpret(fgraph, list(args) + [shared_values[v] for v in f_shared], {})
+        return found if found is not None else exc
+    return explain

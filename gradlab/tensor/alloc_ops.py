@@ -4,7 +4,7 @@ builders ``alloc, zeros, ones, full, broadcast_to, eye, arange``, and
 ``tile``/``repeat`` (built from alloc and reshape, so they need no rules
 of their own).
 
-Part of the shape ops (re-exported by ``gradlab.tensor.shape``); each op
+Part of the shape ops (gathered with them by ``gradlab.tensor.api``); each op
 states forward code, static shape, symbolic shape, vjp and jvp together.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
 from gradlab.tensor.elemwise import grad_dtype, sum_to_input, weak_value
-from gradlab.tensor.shape import (as_int_scalar, as_shape_scalars, describe, disconnected_zeros, flatten,
+from gradlab.tensor.shape_ops import (as_int_scalar, as_shape_scalars, describe, disconnected_zeros, flatten,
                                   is_missing, normalize_axis, reshape, result_dtype, specify_shape, static_int,
                                   zero_tangent)
 from gradlab.tensor.type import TensorType, _normalize_dtype
@@ -305,7 +305,7 @@ def _times(a: Variable, b: Variable) -> Any:
 
 def tile(x: Any, reps: Any) -> Variable:
     """``x`` repeated ``reps[i]`` times along axis ``i`` (numpy's ``tile``; ``reps`` ints or int scalars)."""
-    from gradlab.tensor.dimshuffle import dimshuffle, shape_padleft
+    from gradlab.tensor.dimshuffle_ops import dimshuffle, shape_padleft
     x = as_tensor_variable(x)
     counts = as_shape_scalars(reps, "tile: reps")
     n = max(len(counts), x.ndim)
@@ -323,7 +323,7 @@ def repeat(x: Any, repeats: Any, axis: Optional[int] = None) -> Variable:
     ``repeats`` is an int or int scalar (every entry the same number of
     times), or a list/array of ints, one per entry along ``axis``.
     """
-    from gradlab.tensor.dimshuffle import dimshuffle
+    from gradlab.tensor.dimshuffle_ops import dimshuffle
     x = as_tensor_variable(x)
     if axis is None:
         x, axis = flatten(x), 0

@@ -15,8 +15,10 @@ from typing import Any, Callable, Optional, Sequence, Union
 import numpy as np
 
 import gradlab.tensor as gt
+from gradlab.compile.function_module import function
 from gradlab.gradient.reverse import grad
-from gradlab.gradient.types import GradientError
+from gradlab.tensor.type import TensorType
+from gradlab.graph.gradient_types import GradientError
 
 __all__ = ["numeric_grad", "numeric_jacobian", "verify_grad", "default_tolerance", "TYPE_EPS", "TYPE_TOL"]
 
@@ -137,7 +139,6 @@ class numeric_grad:
 
 
 def _compile(inputs: list, outputs: Any, mode: Any) -> Callable:
-    from gradlab.compile import function
     return function(inputs, outputs, mode=mode, on_unused_input="ignore", allow_input_downcast=True)
 
 
@@ -154,7 +155,6 @@ def verify_grad(fun: Callable, pt: Sequence[Any], n_tests: int = 2,
     ``abs_tol`` and ``rel_tol`` default by dtype (float64: 1e-7, 1e-4, 1e-4).
     ``cast_to_output_type`` makes the projection float32 for a float32 output.
     """
-    from gradlab.tensor.type import TensorType
     if not isinstance(pt, (list, tuple)):
         raise TypeError(f"verify_grad: pt must be a list of arrays (one per input), got {type(pt).__name__}")
     points = [np.array(p) for p in pt]

@@ -1,7 +1,7 @@
 """Join and Split: gluing tensors along an axis and cutting one apart, with
 ``concatenate``, ``join`` (PyTensor's argument order), ``stack`` and ``split``.
 
-Part of the shape ops (re-exported by ``gradlab.tensor.shape``).  Both are
+Part of the shape ops (gathered with them by ``gradlab.tensor.api``).  Both are
 linear and each is the other's adjoint: the gradient of a Join is the Split
 of ``gz``, the gradient of a Split is the Join of the ``gz``'s.
 """
@@ -13,8 +13,9 @@ import numpy as np
 
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
-from gradlab.tensor.shape import (MakeVector, as_shape_vector, describe, disconnected_zeros, expand_dims,
-                                  is_missing, normalize_axis, result_dtype, static_vector, zero_tangent)
+from gradlab.tensor.shape_ops import (MakeVector, as_shape_vector, describe, disconnected_zeros, is_missing, normalize_axis,
+                                  result_dtype, static_vector, zero_tangent)
+from gradlab.tensor.dimshuffle_ops import expand_dims
 from gradlab.tensor.type import TensorType
 from gradlab.tensor.variable import as_tensor_variable
 

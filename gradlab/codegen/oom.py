@@ -16,7 +16,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from gradlab.compile.errors import NodeError
+from gradlab.codegen.errors import NodeError
 from gradlab.graph.basic import Constant, Variable
 from gradlab.graph.traversal import toposort
 

@@ -9,9 +9,9 @@ the tangent, and the reverse rule moves the gradient back.
 
 This module holds Shape, SpecifyShape, MakeVector and Reshape, and the
 helpers the other shape and indexing modules share;
-``gradlab.tensor.dimshuffle`` (DimShuffle), ``gradlab.tensor.alloc``
-(Alloc, Eye, ARange) and ``gradlab.tensor.join`` (Join, Split) complete
-the shape ops and are re-exported from here.
+``gradlab.tensor.dimshuffle_ops`` (DimShuffle), ``gradlab.tensor.alloc_ops``
+(Alloc, Eye, ARange) and ``gradlab.tensor.join_ops`` (Join, Split) complete
+the shape ops (``gradlab.tensor.api`` gathers them all).
 
 Gradients with respect to integer shape arguments do not exist: those
 inputs are marked unconnected (``connection_pattern``) and receive zeros
@@ -519,14 +519,3 @@ def flatten(x: Any, ndim: int = 1) -> Variable:
         return x
     kept = [x.shape[i] for i in range(ndim - 1)]
     return reshape(x, kept + [-1], ndim=ndim)
-
-
-# The rest of the shape ops live in their own modules and are part of this one's API.
-from gradlab.tensor.dimshuffle import *  # noqa: E402,F401,F403
-from gradlab.tensor.dimshuffle import __all__ as _dimshuffle_all  # noqa: E402
-from gradlab.tensor.alloc import *  # noqa: E402,F401,F403
-from gradlab.tensor.alloc import __all__ as _alloc_all  # noqa: E402
-from gradlab.tensor.join import *  # noqa: E402,F401,F403
-from gradlab.tensor.join import __all__ as _join_all  # noqa: E402
-
-__all__ = __all__ + _dimshuffle_all + _alloc_all + _join_all
