@@ -175,3 +175,20 @@ def test_a_wrong_pullback_is_named_in_the_error():
     x = gt.dvector("x")
     with pytest.raises(ValueError, match=r"gradient method \(pullback\) of op Bad .*0 for 1 input"):
         grad(gt.sum(Bad()(x)), x)
+
+
+def test_the_base_op_gives_every_op_both_spellings():
+    x, t, u = gt.dvector("x"), gt.dvector("t"), gt.dvector("u")
+    seed = SeedCube()
+    y = seed(x)
+    (vjp,) = seed.pullback([x], [y], [u])           # the base pullback calls grad/L_op
+    (jvp,) = seed.pushforward([x], [y], [t])        # the base pushforward calls R_op
+    (none,) = seed.pushforward([x], [y], [disconnected_type()])
+    assert is_disconnected(none)                    # R_op's None comes back as DisconnectedType
+    x0, t0 = RNG.normal(size=3), RNG.normal(size=3)
+    np.testing.assert_allclose(_fn([x, u], vjp)(x0, t0), t0 * 3 * x0 ** 2)
+    np.testing.assert_allclose(_fn([x, t], jvp)(x0, t0), t0 * 3 * x0 ** 2)
+    z = gt.exp(x)                                   # a built-in op, through PyTensor 3.0's names
+    (g,) = z.owner.op.pullback([x], [z], [u])
+    np.testing.assert_allclose(_fn([x, u], g)(x0, t0), t0 * np.exp(x0))
+    assert NewCube().has_r_op() and SeedCube().has_r_op() and not PullbackOnly().has_r_op()
