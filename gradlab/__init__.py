@@ -29,6 +29,7 @@ def __getattr__(name):
         "printing": ("gradlab.printing", None),
         "rewrite": ("gradlab.rewrite", None),
         "viz": ("gradlab.viz", None),
+        "explain": ("gradlab.explain", None),
         "widgets": ("gradlab.widgets", None),
         "parse": ("gradlab.parse", None),
         "scalar": ("gradlab.scalar", None),
@@ -43,4 +44,4 @@ def __getattr__(name):
 
 
 __all__ = ["config", "function", "shared", "scan", "grad", "pp", "dprint", "graph", "tensor", "gradient",
-           "compile", "printing", "rewrite", "viz", "widgets", "parse"]
+           "compile", "printing", "rewrite", "explain", "viz", "widgets", "parse"]

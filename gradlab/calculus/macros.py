@@ -19,7 +19,8 @@ import numpy as np
 import gradlab.tensor as gt
 from gradlab.graph.basic import Variable
 from gradlab.gradient.adapter import grad_dtype
-from gradlab.gradient.reverse import Lop, Variables, as_variable_list, grad, in_form
+from gradlab.graph.origin import mark
+from gradlab.gradient.reverse import Lop, Variables, as_variable_list, grad, in_form, stamp_helpers
 from gradlab.gradient.vectorize import vectorize_graph
 from gradlab.scan.builder import scan
 from gradlab.tensor.type import TensorType
@@ -93,7 +94,10 @@ def jacobian(expression: Variable, wrt: Variables, consider_constant: Optional[S
     computing one gradient per entry of ``expression`` (same values).
     ``consider_constant`` and ``disconnected_inputs`` are as in :func:`grad`.
     """
-    return _jacobian(expression, wrt, consider_constant, disconnected_inputs, vectorize)
+    since = mark()
+    result = _jacobian(expression, wrt, consider_constant, disconnected_inputs, vectorize)
+    stamp_helpers("jacobian", result, since, expression)
+    return result
 
 
 def _jacobian(expression: Variable, wrt: Variables, consider_constant: Optional[Sequence[Variable]],
@@ -129,9 +133,11 @@ def hessian(cost: Variable, wrt: Variables, consider_constant: Optional[Sequence
             raise ValueError(f"hessian: {where} must be a vector (1-d), but {w} has {w.ndim} dimensions "
                              f"({w.type}); flatten it, or use jacobian(grad(cost, {w}), {w})")
     result = []
+    since = mark()
     for w in wrts:
         g = grad(cost, w, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)
         result.append(_jacobian(g, w, consider_constant, disconnected_inputs, vectorize, length=w.shape[0]))
+    stamp_helpers("hessian", result, since, cost)
     return in_form(form, result)
 
 
@@ -147,9 +153,13 @@ def hessian_vector_product(cost: Variable, wrt: Variables, p: Variables, **grad_
     if len(ps) != len(wrts):
         raise ValueError(f"hessian_vector_product: {len(wrts)} wrt variables but {len(ps)} vectors p; "
                          "give one p per wrt, shaped like it")
+    since = mark()
     grads = grad(cost, wrts, **grad_kwargs)
     total = None
     for g, v in zip(grads, ps):
         term = gt.sum(g * v)
         total = term if total is None else total + term
-    return in_form(form, list(grad(total, wrts, **grad_kwargs)))
+    stamp_helpers("hessian_vector_product", [total], since, cost)
+    result = list(grad(total, wrts, **grad_kwargs))
+    stamp_helpers("hessian_vector_product", result, since, cost)
+    return in_form(form, result)

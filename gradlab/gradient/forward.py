@@ -20,11 +20,12 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import gradlab.tensor as gt
 from gradlab.graph.basic import Constant, Variable
+from gradlab.graph.origin import Origin, mark, stamp
 from gradlab.graph.traversal import ancestors, toposort
 from gradlab.gradient.adapter import (cast_to, grad_dtype, node_pushforward, node_rop_by_double_lop, rop_by_double_lop,
                                       zeros_for)
 from gradlab.gradient.reverse import (DISCONNECTED_POLICIES, RETURN_DISCONNECTED, Variables, as_gradient,
-                                      as_variable_list, check_choice, in_form)
+                                      as_variable_list, check_choice, in_form, stamp_helpers, stamp_seeds)
 from gradlab.graph.gradient_types import (DisconnectedInputError, NullTypeGradError, disconnected_type, is_disconnected,
                                           is_null)
 
@@ -37,12 +38,14 @@ def push_forward(outputs: Sequence[Variable], tangents: Dict[Variable, Variable]
     ``None`` when it does not depend on the seeded variables).  What an op's
     rule receives and returns is :func:`gradient.adapter.node_pushforward`'s."""
     known = {id(v): t for v, t in tangents.items()}
-    for node in toposort(list(outputs), list(tangents)):  # producers first
+    for number, node in enumerate(toposort(list(outputs), list(tangents))):  # producers first
         ins = [known.get(id(x)) for x in node.inputs]
         if all(t is None for t in ins):
             continue
-        for out, t in zip(node.outputs, node_pushforward(node, ins, use_op_rop_implementation)):
+        since = mark()
+        for j, (out, t) in enumerate(zip(node.outputs, node_pushforward(node, ins, use_op_rop_implementation))):
             if t is not None:
+                stamp([t], since, Origin("forward", "rule", node, output=j, number=number))
                 known[id(out)] = t
     return [known.get(id(o)) for o in outputs]
 
@@ -115,6 +118,7 @@ def Rop(f: Variables, wrt: Variables, eval_points: Variables, disconnected_outpu
         raise ValueError(f"{fn}: got {len(wrts)} variable{'s' if len(wrts) != 1 else ''} in wrt but "
                          f"{len(points)} eval_points; give one eval point (tangent) per wrt variable, shaped like it")
     tangents: dict = {}
+    since = mark()
     for j, (w, p) in enumerate(zip(wrts, points)):
         if p is None:
             raise TypeError(f"{fn}: eval_points[{j}] is None; give a tangent shaped like wrt[{j}] ({w})")
@@ -122,6 +126,7 @@ def Rop(f: Variables, wrt: Variables, eval_points: Variables, disconnected_outpu
         if is_null(t) or is_disconnected(t):
             raise TypeError(f"{fn}: eval_points[{j}] must be a tensor, got a {t.type} variable")
         tangents[w] = tangents[w] + t if w in tangents else t
+    stamp_seeds(tangents, since, "forward")
     if use_op_rop_implementation:
         raw = push_forward(fs, tangents, True)
     else:
@@ -148,4 +153,5 @@ def Rop(f: Variables, wrt: Variables, eval_points: Variables, disconnected_outpu
         if is_null(t):
             raise NullTypeGradError(f"{fn}: the tangent of {where} ({out}) is undefined: {t.type.why_null}")
         results.append(_keep_user_inputs(out, cast_to(t, grad_dtype(out))))
+    stamp_helpers(fn, results, since, fs[0], "forward")  # since the tangents: also the double-Lop's own sums
     return in_form(form, results)

@@ -24,6 +24,7 @@ import numpy as np
 
 import gradlab.tensor as gt
 from gradlab.graph.basic import Variable
+from gradlab.graph.origin import Origin, mark, stamp
 from gradlab.graph.traversal import toposort
 from gradlab.gradient.adapter import cast_to, connection_pattern, grad_dtype, ndim_mismatch, node_pullback, zeros_for
 from gradlab.graph.gradient_types import (DisconnectedInputError, DisconnectedType, NullType, NullTypeGradError,
@@ -117,14 +118,16 @@ class _Adjoints:
         self.fixed: dict = {}
         self.terms: dict = {}
         self.totals: dict = {}
+        self.readers: dict = {}   # id(var) -> the nodes whose terms reached it (for origins)
         for v, g in seeds.items():
             if not accumulate:
                 self.fixed[id(v)] = g
             elif not is_disconnected(g):
                 self.terms.setdefault(id(v), []).append(g)
 
-    def add(self, var: Variable, term: Variable) -> None:
+    def add(self, var: Variable, term: Variable, reader: Any = None) -> None:
         self.terms.setdefault(id(var), []).append(term)
+        self.readers.setdefault(id(var), []).append(reader)
 
     def total(self, var: Variable) -> Optional[Variable]:
         """The sum of the terms (the first undefined one if any), None if none came."""
@@ -135,7 +138,12 @@ class _Adjoints:
         if key not in self.totals:
             found = self.terms.get(key)
             nulls = [t for t in found or () if is_null(t)]
-            self.totals[key] = None if not found else nulls[0] if nulls else _sum_terms(found)
+            since = mark()
+            total = self.totals[key] = None if not found else nulls[0] if nulls else _sum_terms(found)
+            if found and len(found) > 1:
+                readers = tuple(r for r in self.readers.get(key, ()) if r is not None)
+                stamp([total], since, Origin("reverse", "sum", var.owner or (readers[0] if readers else None),
+                                             variable=var, readers=readers))
         return self.totals[key]
 
 
@@ -184,7 +192,8 @@ def backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable],
     order = toposort(list(seeds), blockers)
     reach, patterns = _reachable(order, wrt, blockers)
     adjoints = _Adjoints(seeds, accumulate)
-    for node in reversed(order):  # consumers first
+    for number in range(len(order) - 1, -1, -1):  # consumers first
+        node = order[number]
         pattern = patterns.get(id(node))
         if pattern is None:
             continue
@@ -192,9 +201,11 @@ def backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable],
         if not any(wanted):
             continue
         out_grads = [adjoints.total(out) for out in node.outputs]
-        for x, term in zip(node.inputs, node_pullback(node, out_grads, pattern, wanted)):
+        since = mark()
+        for i, (x, term) in enumerate(zip(node.inputs, node_pullback(node, out_grads, pattern, wanted))):
             if term is not None:
-                adjoints.add(x, term)
+                stamp([term], since, Origin("reverse", "rule", node, input=i, number=number))
+                adjoints.add(x, term, node)
     return {w: adjoints.total(w) for w in wrt}
 
 
@@ -259,6 +270,7 @@ def grad(cost: Optional[Variable], wrt: Variables, consider_constant: Optional[S
     marker = _new_variable_marker()
 
     seeds: dict = {}
+    since = mark()
     if cost is not None:
         if not isinstance(cost, Variable):
             raise TypeError(f"{fn}: cost must be a symbolic scalar variable, got {type(cost).__name__} {cost!r}"[:300])
@@ -275,11 +287,30 @@ def grad(cost: Optional[Variable], wrt: Variables, consider_constant: Optional[S
         if not isinstance(var, Variable):
             raise TypeError(f"{fn}: the keys of known_grads must be symbolic variables, got {type(var).__name__}")
         seeds[var] = as_gradient(fn, f"known_grads[{var}]", broadcast_scalar_seed(g, var), var)
+    stamp_seeds(seeds, since)
 
     adjoints = backpropagate(seeds, wrts, blockers)
     cost_name = getattr(cost, "name", None) if cost is not None and add_names else None
-    return _finish(fn, adjoints, form, wrts, disconnected_inputs, return_disconnected, null_gradients,
-                   cost_name, marker)
+    since = mark()
+    result = _finish(fn, adjoints, form, wrts, disconnected_inputs, return_disconnected, null_gradients,
+                     cost_name, marker)
+    stamp_helpers(fn, result, since, cost if cost is not None else next(iter(seeds), None))
+    return result
+
+
+def stamp_seeds(seeds: Mapping[Variable, Variable], since: int, mode: str = "reverse") -> None:
+    """Origins for the nodes made to seed a sweep (``fill(cost, 1.0)``, cast known gradients)."""
+    for var, g in seeds.items():
+        stamp([g], since, Origin(mode, "seed", var.owner, variable=var))
+
+
+def stamp_helpers(helper: str, result: Any, since: int, about: Optional[Variable], mode: str = "reverse") -> None:
+    """Origins (kind ``helper``) for the nodes ``helper`` made after ``since``
+    around the sweep (zeros for a disconnected input, jacobian's reshapes)."""
+    items = result if isinstance(result, (list, tuple)) else [result]
+    node = about.owner if isinstance(about, Variable) else None
+    stamp([v for v in items if isinstance(v, Variable)], since,
+          Origin(mode, "helper", node, variable=about, helper=helper), through=True)
 
 
 def _finish(fn: str, adjoints: dict, form: str, wrts: list, disconnected_inputs: str, return_disconnected: str,
@@ -343,13 +374,18 @@ def Lop(f: Variables, wrt: Variables, eval_points: Variables, consider_constant:
     form, wrts = as_variable_list(fn, "wrt", wrt)
     blockers = _check_consider_constant(fn, consider_constant)
     seeds: dict = {}
+    since = mark()
     for i, (out, point) in enumerate(zip(fs, points)):
         if point is None:
             raise TypeError(f"{fn}: eval_points[{i}] is None; give a cotangent shaped like f[{i}] ({out})")
         g = as_gradient(fn, f"eval_points[{i}]", point, out)
         seeds[out] = seeds[out] + g if out in seeds else g
+    stamp_seeds(seeds, since)
     adjoints = backpropagate(seeds, wrts, blockers, accumulate=True)
-    return _finish(fn, adjoints, form, wrts, disconnected_inputs, return_disconnected, "raise")
+    since = mark()
+    result = _finish(fn, adjoints, form, wrts, disconnected_inputs, return_disconnected, "raise")
+    stamp_helpers(fn, result, since, fs[0])
+    return result
 
 
 def subgraph_grad(wrt: List[Variable], end: List[Variable], start: Optional[Mapping[Variable, Variable]] = None,

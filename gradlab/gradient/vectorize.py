@@ -29,6 +29,7 @@ import numpy as np
 import gradlab.tensor as gt
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op
+from gradlab.graph.origin import mark, stamp
 from gradlab.graph.traversal import clone_replace, toposort
 from gradlab.graph.gradient_types import is_disconnected, is_null
 from gradlab.tensor.dimshuffle_ops import DimShuffle
@@ -257,10 +258,13 @@ def vectorize_graph(outputs: Sequence[Variable], replace: Mapping[Variable, Vari
             continue
         new_inputs = [x if h is None else h[0] for x, h in zip(node.inputs, hits)]
         flags = [h is not None and h[1] for h in hits]
+        since = mark()
         if any(flags):
             new_outputs = batch_node(node, new_inputs, flags)
         else:
             new_outputs = node.clone_with_new_inputs(new_inputs, strict=False).outputs
+        if node.origin is not None:  # the batched node computes what the node did: same origin
+            stamp(new_outputs, since, node.origin)
         for out, new in zip(node.outputs, new_outputs):
             batched = getattr(new.type, "ndim", None) == getattr(out.type, "ndim", -1) + 1 and any(flags)
             table[id(out)] = (new, batched)

@@ -108,6 +108,9 @@ def _data_signature(data: Any) -> Any:
 class Apply:
     """An application of ``op`` to ``inputs``, producing ``outputs``."""
 
+    #: where a derivative sweep made this node (:class:`gradlab.graph.origin.Origin`), None otherwise
+    origin = None
+
     def __init__(self, op: Any, inputs: Sequence[Variable], outputs: Sequence[Variable]):
         self.op = op
         self.inputs = list(inputs)

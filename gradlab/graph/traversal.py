@@ -120,6 +120,8 @@ def clone_graph(outputs: Sequence[Variable], inputs: Optional[Sequence[Variable]
                 memo[inp] = inp.clone() if (copy_inputs and not isinstance(inp, Constant)) else inp
             new_inputs.append(memo[inp])
         new_node = node.clone_with_new_inputs(new_inputs, strict=False)
+        if node.origin is not None:
+            new_node.origin = node.origin
         for old, new in zip(node.outputs, new_node.outputs):
             new.name = old.name
             new.tag = dict(old.tag)

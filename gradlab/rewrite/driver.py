@@ -336,5 +336,5 @@ def _copy_graph(inputs: Sequence[Variable], outputs: Sequence[Variable]) -> tupl
             copy = out.clone()
             memo[out] = copy
             new_outputs.append(copy)
-        Apply(node.op, new_inputs, new_outputs)
+        Apply(node.op, new_inputs, new_outputs).origin = node.origin
     return [memo[v] for v in inputs], [memo.get(v, v) for v in outputs]

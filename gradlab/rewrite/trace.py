@@ -158,6 +158,7 @@ def rebuild(inputs_of: dict, outputs: list, graph_inputs: list) -> Any:
         for o, c in zip(node.outputs, new_outputs):
             c.tag = dict(o.tag)
         new_node = Apply(node.op, [memo[i] for i in ins], new_outputs)
+        new_node.origin = node.origin
         node_origin[new_node] = node
         origin_node[node] = new_node
         for o, c in zip(node.outputs, new_outputs):

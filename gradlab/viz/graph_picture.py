@@ -22,6 +22,7 @@ from gradlab.viz.bundles import constant_bundles, draw_constant_bundle, draw_inp
 from gradlab.viz.clusters import draw_composite, link_loop_body, scan_body_job
 from gradlab.viz.fitting import fitted
 from gradlab.viz.folding import is_scan, program_of, wrapped_expression
+from gradlab.viz.origin_view import origin_groups, place_in_groups
 from gradlab.viz.layout import MAX_NODES, Layout, Target, plan, resolve_target  # noqa: F401  (re-exported)
 from gradlab.viz.values import forward_and_backward, format_value, resolve_values
 
@@ -149,18 +150,20 @@ class _Job:
     marks: dict
     roles: dict = field(default_factory=dict)       #: variable -> (role, label) for a loop body's placeholders
     carried: list = field(default_factory=list)     #: (new state, its placeholder) pairs of a loop body
+    groups: Optional[dict] = None                   #: node -> its origin group (graph(origin=True))
 
 
 def draw(target_graph: Any, target: Target, layout: Layout, *, prefix: str = "", values: Optional[dict] = None,
          adjoints: Optional[dict] = None, show_types: bool = False, highlight: Any = (),
-         canvas: Optional[Canvas] = None) -> dict:
+         canvas: Optional[Canvas] = None, groups: Optional[dict] = None) -> dict:
     """Add the nodes and edges of ``layout`` to ``target_graph`` (a Digraph or a
     cluster), with the clusters that open composites, loop bodies and
     repeats.  Returns what was used: ``{"roles", "kinds", "highlights",
     "extras", "canvas"}``.  Loop bodies are drawn from a work list, so nested
     loops need no recursion."""
     canvas = canvas or Canvas()
-    jobs = deque([_Job(target_graph, target, layout, prefix, values, adjoints, _highlight_kinds(highlight))])
+    jobs = deque([_Job(target_graph, target, layout, prefix, values, adjoints, _highlight_kinds(highlight),
+                       groups=groups)])
     while jobs:
         _draw_job(canvas, jobs.popleft(), jobs, show_types)
     canvas.attach()
@@ -178,6 +181,8 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
                                  [f"× {rep.count:,}: the same step {rep.count:,} times in a row (drawn once)"])
         for node in rep.nodes:
             home[node] = cluster
+    if job.groups:
+        place_in_groups(canvas, job.container, job.groups, layout.nodes, prefix, home)
 
     def source(var: Variable) -> Optional[str]:
         found = _source_of(var, layout)
@@ -224,7 +229,8 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
             producer[node] = draw_composite(canvas, container, node, nid, source, marks.get(node))
         else:
             producer[node] = nid
-            _draw_op(canvas, container, node, nid, marks.get(node))
+            note = job.groups.get(node) if job.groups else None
+            _draw_op(canvas, container, node, nid, marks.get(node), note[1] if note and note[0] is None else None)
             numbered = len(node.inputs) > 1 and not style.is_commutative(node)
             together = dict(bundles.get(node, ()))
             for i, var in enumerate(node.inputs):
@@ -246,7 +252,8 @@ def _draw_job(canvas: Canvas, job: _Job, jobs: deque, show_types: bool) -> None:
     _draw_groups(canvas, job.container, job.target, layout, prefix, used, source)
 
 
-def _draw_op(canvas: Canvas, container: Any, node: Apply, nid: str, mark: Optional[str]) -> None:
+def _draw_op(canvas: Canvas, container: Any, node: Apply, nid: str, mark: Optional[str],
+             note: Optional[str] = None) -> None:
     """An op as an ellipse (a folded composite: its infix expression, wrapped)."""
     kind_name = style.op_kind(node.op)
     canvas.used["kinds"].add(kind_name)
@@ -260,7 +267,7 @@ def _draw_op(canvas: Canvas, container: Any, node: Apply, nid: str, mark: Option
         names = [v.name or f"i{k}" for k, v in enumerate(node.inputs)]
         wrapped = wrapped_expression(node.op, names)
         lines = ["composite"] + (wrapped if wrapped else [f"of {style.plural(len(program_of(node.op)), 'op')}"])
-    canvas.node(container, nid, lines, attrs)
+    canvas.node(container, nid, lines + ([note] if note else []), attrs)
 
 
 def _draw_repeat_edges(canvas: Canvas, job: _Job, producer: dict, source: Any) -> None:
@@ -432,7 +439,7 @@ def graph(outputs: Any, *, inputs: Optional[Sequence[Variable]] = None, values: 
           adjoints: bool = False, show_types: bool = False, rankdir: Optional[str] = None,
           highlight: Union[Iterable, Mapping] = (), max_nodes: Optional[int] = MAX_NODES,
           legend: bool = True, title: Optional[str] = None, fold: Union[bool, str] = "auto",
-          fit: bool = True) -> Any:
+          fit: bool = True, origin: bool = False) -> Any:
     """A ``graphviz.Digraph`` of the graph computing ``outputs``.
 
     ``outputs``: a variable, a list of them, a FunctionGraph or a compiled
@@ -451,6 +458,9 @@ def graph(outputs: Any, *, inputs: Optional[Sequence[Variable]] = None, values: 
     folds a block repeated in a row into one instance ``× N`` only when the
     picture would not fit; ``False`` never folds; ``True`` folds everything.
     ``fit=False`` (pictures that pan and zoom) skips collapsing to fit.
+    ``origin=True`` groups a derivative graph by origin: one labelled cluster
+    per forward op whose rule built the nodes (``∂ of exp, node 3``), the sums
+    for values read more than once marked (:mod:`gradlab.viz.origin_view`).
     """
     target = resolve_target(outputs, inputs)
     marks = aliased_marks(highlight, target)
@@ -463,7 +473,9 @@ def graph(outputs: Any, *, inputs: Optional[Sequence[Variable]] = None, values: 
         forward, backward = computed[0]
         dot = new_digraph(direction or "LR")
         dot.text_form = dot_runner.text_form_of(target.outputs)
-        used = draw(dot, target, layout, values=forward, adjoints=backward, show_types=show_types, highlight=marks)
+        groups = origin_groups(outputs, layout.nodes) if origin else None
+        used = draw(dot, target, layout, values=forward, adjoints=backward, show_types=show_types, highlight=marks,
+                    groups=groups)
         notes = [n for n in (summary_note(layout), repeat_note(layout)) if n]
         if adjoints:
             notes.insert(0, ADJOINT_NOTE)

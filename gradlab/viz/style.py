@@ -60,6 +60,11 @@ CLUSTER_STYLES = {
                                                  "penwidth": "1.5"}),
     "repeat": ("× N: the same step N times, drawn once", {"style": "rounded,dashed", "color": OKABE_ITO["reddish_purple"],
                                                          "penwidth": "2"}),
+    "origin": ("built by one op's derivative rule", {"style": "rounded,filled", "color": OKABE_ITO["sky_blue"],
+                                                     "fillcolor": "#EEF6FC", "penwidth": "1.5"}),
+    "sum": ("sum of the terms for a value read twice or more", {"style": "rounded,filled",
+                                                                "color": OKABE_ITO["vermillion"],
+                                                                "fillcolor": "#FDEEE6", "penwidth": "2"}),
 }
 
 #: highlight kinds: (legend text, attributes added to the node)
@@ -68,6 +73,11 @@ HIGHLIGHT_STYLES = {
     "matched": ("matched by the rule", {"color": OKABE_ITO["vermillion"], "penwidth": "3.5"}),
     "removed": ("removed by the rule (dotted)", {"color": OKABE_ITO["vermillion"], "penwidth": "2", "style_extra": "dotted"}),
     "new": ("put in by the rule (dashed)", {"color": OKABE_ITO["blue"], "penwidth": "3.5", "style_extra": "dashed"}),
+    # the rule inspector's verdicts (gradlab.explain.why_not)
+    "fired": ("the rule fired here (dashed)", {"color": OKABE_ITO["blue"], "penwidth": "3.5", "style_extra": "dashed"}),
+    "near_miss": ("nearly matched, or refused", {"color": OKABE_ITO["vermillion"], "penwidth": "3.5"}),
+    "taken": ("another rule got there first (dotted)", {"color": OKABE_ITO["vermillion"], "penwidth": "2",
+                                                        "style_extra": "dotted"}),
 }
 
 GRAPH_ATTRS = {"fontname": "Helvetica", "fontsize": "11", "bgcolor": "white", "nodesep": "0.25",

@@ -14,6 +14,9 @@ Python (so tests and notebooks drive it without a browser):
 - ``Playground(formula)``: type a formula (parsed safely, never ``eval``); see its
   graph, gradient graph, rewritten graph and plot.
 - ``GradCheck(fn_or_op, point)``: analytic vs numeric gradient, entry by entry.
+- ``RuleInspector(function_or_outputs, rule)``: pick a rewrite rule, see where it
+  fired and its near misses highlighted, with the reason for each node
+  (``gradlab.explain.why_not``).
 
 Pictures are SVG text in ``ipywidgets.HTML`` (CSS class ``gradlab-graph``),
 plots PNG bytes in ``ipywidgets.Image`` (class ``gradlab-plot``: an ``<img>``),
@@ -23,7 +26,7 @@ CSS hooks for browser tests: ``gradlab-point-slider``, ``gradlab-param-slider``,
 ``gradlab-gradcheck`` (GradCheck's table); each widget's root has its own
 (``gradlab-derivative-explorer``, ``gradlab-playground`` …).
 
-The six are built on one skeleton, :mod:`gradlab.widgets.base` (error line,
+The seven are built on one skeleton, :mod:`gradlab.widgets.base` (error line,
 picture area, step or point controls, ``refresh``); each widget's module
 holds only what is its own.  The numbers they show come from ``gradlab.viz``
 (e.g. ``gradlab.viz.backprop_trace``), which never imports this package.
@@ -43,6 +46,7 @@ _WIDGETS = {
     "DerivativeExplorer": "gradlab.widgets.derivative_explorer",
     "Playground": "gradlab.widgets.playground",
     "GradCheck": "gradlab.widgets.gradcheck",
+    "RuleInspector": "gradlab.widgets.rule_inspector",
 }
 
 __all__ = list(_WIDGETS)

@@ -27,7 +27,8 @@ class GraphExplorer(PictureWorkbench):
     see ``fold`` of :func:`gradlab.viz.graph`), ``values_toggle``
     (every variable's value, from ``values``) and ``adjoints_toggle`` (d cost /
     d v on every variable, from ``gradlab.gradient.grad``; needs one scalar
-    output, and shows the values too).  Inputs without a value in ``values``
+    output, and shows the values too) and ``origin_toggle`` (a derivative
+    graph grouped by origin: ``origin`` of :func:`gradlab.viz.graph`).  Inputs without a value in ``values``
     get 1.5 (arrays of known shape 1.5, 1.75, …).  After rewriting, a fused
     elementwise op has no gradient of its own, so adjoints stop there
     (``grad —``); the graph before rewriting shows them all.
@@ -70,10 +71,14 @@ class GraphExplorer(PictureWorkbench):
         self.fold_toggle = widgets.ToggleButton(value=True, description="fold", icon="compress",
                                                 tooltip="fold steps repeated many times in a row into one (× N); "
                                                         "off: draw every op, composites and loop bodies opened")
+        self.origin_toggle = widgets.ToggleButton(value=False, description="origin", icon="sitemap",
+                                                  tooltip="group a derivative graph by origin: one box per "
+                                                          "forward op whose rule built the nodes")
         self.caption = widgets.HTML(value="")
         self.caption.add_class("gradlab-caption")
         message, picture = self.error_line(), self.picture_area("gradlab-graph-explorer")
-        controls = [self.view_buttons, self.types_toggle, self.values_toggle, self.adjoints_toggle, self.fold_toggle]
+        controls = [self.view_buttons, self.types_toggle, self.values_toggle, self.adjoints_toggle, self.fold_toggle,
+                    self.origin_toggle]
         self._set_values(values)
         self.assemble([widgets.HBox(controls), self.caption, message, picture], "gradlab-graph-explorer",
                       watch=controls)
@@ -134,7 +139,8 @@ class GraphExplorer(PictureWorkbench):
     def _options(self) -> dict:
         # a widget's picture pans and zooms: drawn at natural size, folded only where asked (fit=False)
         options: dict = {"show_types": self.types_toggle.value, "max_nodes": self.max_nodes, "rankdir": self.rankdir,
-                         "fold": "auto" if self.fold_toggle.value else False, "fit": False}
+                         "fold": "auto" if self.fold_toggle.value else False, "fit": False,
+                         "origin": self.origin_toggle.value}
         with_adjoints = self.adjoints_toggle.value and not self.adjoints_toggle.disabled
         if (self.values_toggle.value and not self.values_toggle.disabled) or with_adjoints:
             options["values"] = self._values
@@ -153,6 +159,7 @@ class GraphExplorer(PictureWorkbench):
         f = self.function
         if self.view == "after":
             return viz.graph(f, title=f"after rewriting ({f.maker.mode.name})", **options)
+        options.pop("origin")   # side by side: the two pictures without origin groups
         return viz.compare(f, **options)
 
     @guarded
@@ -160,7 +167,7 @@ class GraphExplorer(PictureWorkbench):
         """Redraw the picture for the current controls (pictures already made are reused)."""
         options = self._options()
         key = (self.view, options["show_types"], "values" in options, "adjoints" in options, options["fold"],
-               self._values_version)
+               options["origin"], self._values_version)
         found = self._pictures.get(key)
         if found is None:
             dot = self.make_digraph()

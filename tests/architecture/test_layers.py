@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
     {"scan"},
     {"compile"},
     {"calculus"},
+    {"explain"},  # reads gradient records, rewrite traces and compiled functions (origins, why_not)
     {"viz", "parse"},
     {"widgets", "exercises", "classroom"},
     {"cli"},

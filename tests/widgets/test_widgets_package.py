@@ -43,7 +43,7 @@ def test_import_gradlab_never_imports_ipywidgets_and_widgets_resolve_lazily():
 def test_gradlab_widgets_is_reachable_from_the_lazy_attribute_table():
     assert gradlab.widgets is gw
     assert set(gw.__all__) == {"GraphExplorer", "RewriteStepper", "BackpropStepper", "DerivativeExplorer",
-                               "Playground", "GradCheck"}
+                               "Playground", "GradCheck", "RuleInspector"}
     assert set(gw.__all__) <= set(dir(gw))
     with pytest.raises(AttributeError, match="the widgets are GraphExplorer"):
         gw.NoSuchWidget  # noqa: B018
