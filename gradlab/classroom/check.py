@@ -16,10 +16,18 @@ timings.  The result is one line per notebook::
 
 and the exit status is 0 when every notebook passes, 1 when one fails, 2 for
 bad input (a missing path, a file that is not a notebook).
+
+``workers=N`` (``gradlab check -n N``) runs the notebooks in ``N`` processes with
+pytest-xdist, each notebook whole in one of them (``--dist loadscope``: nbval's
+cells of one notebook share a kernel, so they must stay together).  ``rtol`` and
+``atol`` (``--rtol 1e-9``) compare the numbers in text outputs within a tolerance
+instead of digit by digit (:mod:`gradlab.classroom.tolerance`): nbval compares
+text exactly, so without it a notebook fails on its last digit.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -95,9 +103,11 @@ def sanitizer_file_text(extra: Optional[Path] = None) -> str:
     return "\n".join(sections)
 
 
-def _environment(report: Path) -> Dict[str, str]:
+def _environment(report: Path, rtol: float = 0.0, atol: float = 0.0) -> Dict[str, str]:
+    from gradlab.classroom.nbval_report import ATOL_ENV, REPORT_ENV, RTOL_ENV
     env = dict(os.environ)
-    env["GRADLAB_CHECK_REPORT"] = str(report)
+    env[REPORT_ENV] = str(report)
+    env[RTOL_ENV], env[ATOL_ENV] = repr(float(rtol)), repr(float(atol))
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     root = repository_root()
     if root is not None:          # a source checkout: the kernels import this gradlab
@@ -116,25 +126,36 @@ def _first_line(source: str, width: int = 60) -> str:
 
 
 def check(paths: Sequence[str], *, lax: bool = False, sanitize_with: Optional[Path] = None,
-          cell_timeout: int = CELL_TIMEOUT) -> List[NotebookResult]:
-    """Run nbval over the notebooks named by ``paths``; one :class:`NotebookResult` each."""
-    for module, what in (("pytest", "pytest"), ("nbval", "nbval")):
+          cell_timeout: int = CELL_TIMEOUT, workers: int = 1, rtol: float = 0.0,
+          atol: float = 0.0) -> List[NotebookResult]:
+    """Run nbval over the notebooks named by ``paths`` (in ``workers`` processes, numbers
+    in text compared within ``rtol``/``atol``); one :class:`NotebookResult` each."""
+    if workers < 1:
+        raise ClassroomError(f"-n {workers}: the number of workers is at least 1", 2)
+    if rtol < 0 or atol < 0 or not all(map(math.isfinite, (rtol, atol))):
+        raise ClassroomError(f"--rtol {rtol} --atol {atol}: a tolerance is a finite number >= 0", 2)
+    tools = [("pytest", "pytest"), ("nbval", "nbval")] + ([("xdist", "pytest-xdist (for -n)")] if workers > 1 else [])
+    for module, what in tools:
         missing = tool_missing(module, what)
         if missing:
             raise ClassroomError(missing)
     notebooks = notebooks_in(paths)
+    parallel = ["-n", str(min(workers, len(notebooks))), "--dist", "loadscope"] if workers > 1 else []
     with tempfile.TemporaryDirectory(prefix="gradlab-check-") as tmp:
         tmp_path = Path(tmp)
         (tmp_path / "sanitize.cfg").write_text(sanitizer_file_text(sanitize_with), encoding="utf-8")
         (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
         report = tmp_path / "report.jsonl"
         report.touch()
-        cmd = [sys.executable, "-m", "pytest", "-c", str(tmp_path / "pytest.ini"), "--rootdir", str(Path.cwd()),
+        # pytest runs from the notebooks' common folder: xdist loses the items whose
+        # node ids climb out of the root folder ("../../x.ipynb::Cell 0")
+        home = Path(os.path.commonpath([str(p.resolve().parent) for p in notebooks]))
+        cmd = [sys.executable, "-m", "pytest", "-c", str(tmp_path / "pytest.ini"), "--rootdir", str(home),
                "-p", "no:cacheprovider", "-p", "gradlab.classroom.nbval_report", "-q", "--no-header",
                "--nbval-lax" if lax else "--nbval", "--nbval-current-env",
                "--nbval-sanitize-with", str(tmp_path / "sanitize.cfg"), f"--nbval-cell-timeout={cell_timeout}",
-               *[str(p) for p in notebooks]]
-        run = subprocess.run(cmd, env=_environment(report), capture_output=True, text=True)
+               *parallel, *[str(p.resolve()) for p in notebooks]]
+        run = subprocess.run(cmd, env=_environment(report, rtol, atol), capture_output=True, text=True, cwd=home)
         records = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines() if line.strip()]
     if run.returncode not in (0, 1) and not any(r["outcome"] == "failed" for r in records):
         tail = "; ".join(line.strip() for line in (run.stdout + run.stderr).splitlines()[-5:] if line.strip())
@@ -147,6 +168,8 @@ def _result(path: Path, records: List[dict]) -> NotebookResult:
     mine = [r for r in records if Path(r["path"]).resolve() == resolved]
     cells = len({r["cell"] for r in mine if r["cell"] is not None})
     failed = [r for r in mine if r["outcome"] == "failed"]
+    if not mine and _code_sources(path):
+        return NotebookResult(path, False, 0, detail="nbval did not run it (no cell was reported)")
     if not failed:
         return NotebookResult(path, True, cells)
     first = min(failed, key=lambda r: -1 if r["cell"] is None else r["cell"])

@@ -29,6 +29,7 @@ from gradlab.graph.gradient_types import DisconnectedType, NullType
 from gradlab.graph.traversal import ancestors, clone_graph, graph_inputs
 from gradlab.rewrite.driver import rewrite_fgraph
 from gradlab.scan.op import Scan
+from gradlab.scan.tier import loop_tiers
 from gradlab.tensor.variable import as_tensor_variable
 
 
@@ -68,6 +69,20 @@ class FunctionMaker:
 
     def __repr__(self) -> str:
         return f"FunctionMaker(mode={self.mode.name}, nodes={len(self.fgraph.apply_nodes)})"
+
+    @property
+    def loop_tiers(self) -> dict:
+        """Each scalar loop's tier: ``{name: {"state": "compiled", "ran": "compiled"}}``
+        (``state``: python, waiting, compiling, compiled, failed, unavailable;
+        ``ran``: the tier its last call used).  See ``gradlab/scan/tier.py``."""
+        return loop_tiers(self.codegen.globals)
+
+    @property
+    def tier(self) -> str:
+        """Which tier the loops ran on the last call: "python", "compiled" or "mixed"
+        ("python" when the function has no scalar loop)."""
+        ran = {info["ran"] or "python" for info in self.loop_tiers.values()} or {"python"}
+        return ran.pop() if len(ran) == 1 else "mixed"
 
 
 class Function:

@@ -10,6 +10,8 @@
 - :mod:`.op` — the :class:`Scan` op (:class:`ScanSpec` describes its loop);
 - :mod:`.loop` / :mod:`.scalar_loop` — the compiled loop (numpy values, or
   Python floats for scalar recurrences);
+- :mod:`.tier` / :mod:`.kernel` — the scalar loops' compiled tier: a numba kernel
+  built in the background once a loop has run long enough to pay for it;
 - :mod:`.grad` — reverse mode: a scan running backwards in time;
 - :mod:`.rop` — forward mode: a scan carrying tangents;
 - :mod:`.analysis` — connection pattern and shape inference;
