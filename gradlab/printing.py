@@ -210,33 +210,75 @@ def _op_label(var: Variable) -> str:
     return label
 
 
-def dprint(obj: Any, file: Any = None, depth: Optional[int] = None, print_type: bool = False,
-           ids: str = "auto") -> Optional[str]:
+def dprint(obj: Any, file: Any = None, depth: Optional[int] = None, print_type: bool = False, ids: str = "auto",
+           print_shape: bool = False, print_inner_graphs: Union[bool, str] = "auto") -> Optional[str]:
     """Print the graph of ``obj`` (variables or a compiled function) as a tree.
 
     ``file=None`` prints to stdout, ``file="str"`` returns the text, any other
-    value is a file object.  ``depth`` limits how deep the tree goes.
+    value is a file object.  ``depth`` limits how deep the tree goes (``None``
+    or PyTensor's ``-1``: no limit).  ``print_type`` adds each variable's
+    type, ``print_shape`` its static shape (``shape=(?, 3)``, PyTensor 3's
+    spelling).  The inner graph of a loop (``Scan``) follows the outer graph
+    unless ``print_inner_graphs=False``; an inner graph identical to one
+    printed already is not printed again (its line names the first one).
     """
+    if depth == -1:
+        depth = None
+    if print_inner_graphs not in (True, False, "auto"):
+        raise ValueError(f"dprint: print_inner_graphs must be True, False or 'auto', got {print_inner_graphs!r}")
+    shown = _Shown(print_type, print_shape)
     outputs = _dprint_targets(obj)
     lines: list = []
     labels: dict = {}
     inner_graphs: list = []
     for out in outputs:
-        _dprint_tree(out, lines, labels, depth, print_type, inner_graphs)
-    seen_inner: set = set()
-    for title, inner_outputs in inner_graphs:
-        if id(inner_outputs[0]) in seen_inner:
-            continue
-        seen_inner.add(id(inner_outputs[0]))
-        lines.append("")
-        lines.append(f"Inner graph of {title}:")
-        for out in inner_outputs:
-            _dprint_tree(out, lines, labels, depth, print_type, [])
+        _dprint_tree(out, lines, labels, depth, shown, inner_graphs)
+    if print_inner_graphs:
+        _dprint_inner_graphs(inner_graphs, lines, labels, depth, shown)
     text = "\n".join(lines) + "\n"
     if file == "str":
         return text
     (file or sys.stdout).write(text)
     return None
+
+
+class _Shown:
+    """What each line of ``dprint`` adds after the variable: type, shape."""
+
+    def __init__(self, print_type: bool, print_shape: bool):
+        self.print_type, self.print_shape = print_type, print_shape
+
+    def suffix(self, var: Variable) -> str:
+        text = f" <{var.type}>" if self.print_type else ""
+        shape = getattr(var.type, "shape", None)
+        if self.print_shape and shape is not None:
+            lengths = ", ".join("?" if n is None else str(n) for n in shape)
+            text += f" shape=({lengths}{',' if len(shape) == 1 else ''})"
+        return text
+
+
+def _dprint_inner_graphs(inner_graphs: list, lines: list, labels: dict, depth: Optional[int], shown: _Shown) -> None:
+    """Each loop's inner graph after the outer graph, once: a node whose inner
+    graph prints the same as an earlier one's (two equal loops) gets one line
+    naming that one."""
+    seen_inner: set = set()
+    printed: dict = {}  # the inner graph's text (ids from A) -> the title it was printed under
+    for title, inner_outputs in inner_graphs:
+        if id(inner_outputs[0]) in seen_inner:
+            continue
+        seen_inner.add(id(inner_outputs[0]))
+        alone: list = []
+        for out in inner_outputs:
+            _dprint_tree(out, alone, {}, depth, shown, [])
+        key = "\n".join(alone)
+        lines.append("")
+        if key in printed:
+            lines.append(f"Inner graph of {title}: the same as the inner graph of {printed[key]}")
+            continue
+        printed[key] = title
+        lines.append(f"Inner graph of {title}:")
+        for out in inner_outputs:
+            _dprint_tree(out, lines, labels, depth, shown, [])
 
 
 def _dprint_targets(obj: Any) -> list:
@@ -255,7 +297,7 @@ def _dprint_targets(obj: Any) -> list:
 MAX_INDENT = 64
 
 
-def _dprint_tree(root: Variable, lines: list, labels: dict, depth: Optional[int], print_type: bool,
+def _dprint_tree(root: Variable, lines: list, labels: dict, depth: Optional[int], shown: _Shown,
                  inner_graphs: list) -> None:
     pending = [root]
     continued: set = set()
@@ -270,7 +312,7 @@ def _dprint_tree(root: Variable, lines: list, labels: dict, depth: Optional[int]
         stack = [(start, "", "", 0)]
         while stack:
             var, head, tail, level = stack.pop()
-            type_text = f" <{var.type}>" if print_type else ""
+            type_text = shown.suffix(var)
             if var.owner is None:
                 lines.append(f"{head}{_leaf_text(var)}{type_text}")
                 continue

@@ -374,12 +374,14 @@ def _finish(fn: str, adjoints: dict, form: str, wrts: list, disconnected_inputs:
 
 
 def Lop(f: Variables, wrt: Variables, eval_points: Variables, consider_constant: Optional[Sequence[Variable]] = None,
-        disconnected_inputs: str = "raise") -> Any:
+        disconnected_inputs: str = "raise", return_disconnected: str = "zero") -> Any:
     """L-operator: ``sum_i eval_points[i] . (d f[i] / d wrt[j])`` for each ``wrt[j]``
     — a (row) vector times the Jacobian, without building the Jacobian.
 
     ``eval_points[i]`` has the shape of ``f[i]``; each answer has the shape
     of its ``wrt``, in the form (one, list, tuple) of ``wrt``.
+    ``consider_constant``, ``disconnected_inputs`` and ``return_disconnected``
+    are as in :func:`grad`.
     """
     fn = "Lop"
     _, fs = as_variable_list(fn, "f", f)
@@ -391,6 +393,7 @@ def Lop(f: Variables, wrt: Variables, eval_points: Variables, consider_constant:
         raise ValueError(f"{fn}: got {len(fs)} output{'s' if len(fs) != 1 else ''} in f but {len(points)} "
                          "eval_points; give one eval point (cotangent) per output, shaped like it")
     check_choice(fn, "disconnected_inputs", disconnected_inputs, DISCONNECTED_POLICIES)
+    check_choice(fn, "return_disconnected", return_disconnected, RETURN_DISCONNECTED)
     form, wrts = as_variable_list(fn, "wrt", wrt)
     blockers = _check_consider_constant(fn, consider_constant)
     seeds: dict = {}
@@ -403,7 +406,7 @@ def Lop(f: Variables, wrt: Variables, eval_points: Variables, consider_constant:
     stamp_seeds(seeds, since)
     adjoints = backpropagate(seeds, wrts, blockers, accumulate=True)
     since = mark()
-    result = _finish(fn, adjoints, form, wrts, disconnected_inputs, "zero", "raise")
+    result = _finish(fn, adjoints, form, wrts, disconnected_inputs, return_disconnected, "raise")
     stamp_helpers(fn, result, since, fs[0])
     return result
 
