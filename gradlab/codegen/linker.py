@@ -17,7 +17,7 @@ import numpy as np
 
 from gradlab.bounded_text import op_text
 from gradlab.codegen.errors import InputError, NodeError
-from gradlab.codegen.oom import explain_memory_error
+from gradlab.codegen.oom import explain_memory_error, where_it_stopped
 from gradlab.graph.basic import Constant, Variable
 
 #: the longest comment naming a node's op in the generated source
@@ -165,8 +165,9 @@ def compile_source(source: str, ctx: CodegenContext, fn_name: str = "compiled",
 def interpret(fgraph: Any, inputs: Sequence[Any], shared_values: dict) -> Optional[BaseException]:
     """Re-run the graph one node at a time to find the node that fails.
 
-    Used only after the generated function raised, to explain where and why.
-    Returns the exception annotated with the failing node, or None.
+    The last resort after the generated function raised, when its traceback
+    does not say which node it was computing (see ``link``).  Returns the
+    exception annotated with the failing node, or None.
     """
     env: dict = dict(zip(fgraph.inputs, inputs))
     env.update(shared_values)
@@ -203,9 +204,9 @@ def link(fgraph: Any, ctx: CodegenContext, filters: Sequence[str], shared_cells:
     and converting the value) then the shared variables (read from
     ``shared_cells``); ``fgraph.outputs`` are the ``n_out`` results then the
     new values of ``update_vars``.  The generated function checks its
-    arguments, runs the body inside a ``try`` (a failure is re-run node by
-    node to say which node failed and why; a MemoryError is not re-run: the
-    traceback names the node, see ``codegen/oom.py``), then writes the
+    arguments, runs the body inside a ``try`` (a failure names the node it
+    happened in and that node's input values from the traceback, without
+    running anything again, see ``codegen/oom.py``), then writes the
     updates — only after every value is computed — and returns the outputs
     as arrays.
     """
@@ -221,11 +222,15 @@ def link(fgraph: Any, ctx: CodegenContext, filters: Sequence[str], shared_cells:
     lines += [f"    except {passthrough}:", "        raise",
               "    except Exception as _exc:", f"        raise {explain}(_exc, [{', '.join(args)}]) from None"]
     exprs = []
+    first_at: dict = {}                 # output -> its first position (a repeated output is copied)
+    for i, var in enumerate(fgraph.outputs):
+        first_at.setdefault(var, i)
+    graph_inputs = set(fgraph.inputs)
     for i, (var, expr) in enumerate(zip(fgraph.outputs, outs)):
         if var.ndim is None:  # not an array (a random generator): a copy, never the shared one itself
             exprs.append(f"{ctx.bind(copy.deepcopy, 'deepcopy')}({expr})")
             continue
-        aliased = _views_storage(var, fgraph) or fgraph.outputs.index(var) != i
+        aliased = _views_storage(var, graph_inputs) or first_at[var] != i
         exprs.append(f"_asarray({expr}).copy()" if aliased else (f"_asarray({expr})" if var.ndim == 0 else expr))
     # updates: computed values first, then written together (all or nothing)
     for k in range(len(update_vars)):
@@ -242,14 +247,14 @@ def link(fgraph: Any, ctx: CodegenContext, filters: Sequence[str], shared_cells:
     return compile_source(source, ctx, fn_name), source
 
 
-def _views_storage(var: Variable, fgraph: Any) -> bool:
+def _views_storage(var: Variable, inputs: set) -> bool:
     """Could ``var``'s value share memory with an argument, a constant or a shared value?
 
     Follows ``view_map`` (outputs that are views of inputs: transpose,
     reshape, indexing …) back to where the memory comes from; such outputs
     are copied so the caller never gets a view of its own argument.
+    ``inputs`` is the set of the graph's inputs.
     """
-    inputs = set(fgraph.inputs)
     while True:
         if var in inputs or isinstance(var, Constant):
             return True
@@ -271,6 +276,9 @@ def _make_explainer(fgraph: Any, f_shared: Sequence[Variable], ctx: CodegenConte
     def explain(exc: BaseException, args: Sequence[Any]) -> BaseException:
         if isinstance(exc, MemoryError):  # re-running would only run out of memory again
             return explain_memory_error(exc, where["source"], where["fn_name"], ctx.nodes, ctx.globals)
+        stopped = where_it_stopped(exc, where["source"], where["fn_name"], ctx.nodes, ctx.globals)
+        if stopped is not None:           # what the run recorded: no second run
+            return _annotate(exc, *stopped)
         shared_values = {v: v.storage[0] for v in f_shared}
         found = interpret(fgraph, list(args) + [shared_values[v] for v in f_shared], {})
         return found if found is not None else exc
