@@ -5,14 +5,15 @@
 #   bash dev.sh test  [pytest args...]   set everything up, run every test (unit + notebooks)
 #   bash dev.sh bench [bench args...]    set everything up (+ the peers), run the benchmarks
 #   bash dev.sh site                     set everything up, build the course website into _build/html
-#   bash dev.sh setup                    only set up (.venv with the test extra)
+#   bash dev.sh setup                    only set up (.venv with the test extra, the hub's proxy)
 #
 # Setup is idempotent and quick when already done:
 #   - system packages (graphviz's `dot`, python3-venv) via apt-get when running as root
 #     on Debian/Ubuntu and missing; otherwise a one-line install hint;
 #   - a virtualenv in .venv made with the machine's python3 (GRADLAB_PYTHON overrides);
 #   - `pip install -e '.[extras]'`, skipped while .venv/.gradlab-stamp records the same
-#     hash of pyproject.toml, interpreter and work-tree layout, and the extras asked for.
+#     hash of pyproject.toml, interpreter and work-tree layout, and the extras asked for;
+#   - for `test` and `setup`, JupyterHub's configurable-http-proxy with npm into node_modules/.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -159,6 +160,36 @@ ensure_browser() {
     fi
 }
 
+# configurable-http-proxy (JupyterHub's proxy, an npm package) for `gradlab hub` and the
+# hub test, installed into node_modules/ of the repository (never globally). Needs Node.js
+# >= 20 and npm: Debian's nodejs and npm packages when missing and root. Failure is not
+# fatal: the hub test then skips, with the reason.
+CHP_VERSION="5"
+ensure_proxy() {
+    local chp="$ROOT/node_modules/.bin/configurable-http-proxy"
+    if [ -x "$chp" ]; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        if can_apt; then
+            apt_install nodejs npm || true
+        fi
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        warn "no npm here, so no configurable-http-proxy: the hub test will skip (install Node.js >= 20 and npm)"
+        return 0
+    fi
+    say "npm install configurable-http-proxy@$CHP_VERSION into node_modules/"
+    local log
+    log="$(mktemp)"
+    if ! npm install --prefix "$ROOT" --no-save --no-package-lock --no-audit --no-fund \
+            "configurable-http-proxy@$CHP_VERSION" >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        warn "npm install configurable-http-proxy failed: the hub test will skip"
+    fi
+    rm -f "$log"
+}
+
 # ---------------------------------------------------------------- python environment
 
 # The stamp's hash: pyproject.toml, the interpreter, and whether the package exists
@@ -291,6 +322,7 @@ cmd_test() {
     ensure_graphviz
     ensure_env test
     ensure_browser
+    ensure_proxy
     local targets=()
     if ! names_paths "$@"; then
         [ -d tests ] && targets+=(tests)
@@ -336,7 +368,7 @@ main() {
         test)  cmd_test "$@" ;;
         bench) cmd_bench "$@" ;;
         site)  cmd_site "$@" ;;
-        setup) ensure_graphviz; ensure_env test ;;
+        setup) ensure_graphviz; ensure_env test; ensure_proxy ;;
         -h|--help|help) usage ;;
         *) usage >&2; exit 2 ;;
     esac

@@ -293,7 +293,8 @@ def fresh_table(run, workload_ids=("W1", "W3")) -> str:
 
 
 def _goal_cases(run, goal):
-    return [c for c in run.cases if c.workload.id == goal.workload]
+    return [c for c in run.cases if c.workload.id == goal.workload
+            and (goal.variant is None or c.variant == goal.variant)]
 
 
 def goals_table(run) -> str:

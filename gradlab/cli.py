@@ -297,7 +297,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 2
         if args.command == "lab":
             return run_lab(args, extra)
-        if args.command in ("assignments", "check"):
+        if args.command in ("assignments", "check", "hub"):
             from gradlab.classroom.commands import run as run_classroom
             return run_classroom(args)
         return run_render(args)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, fields
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 
 @dataclass
@@ -16,6 +16,8 @@ class Config:
     max_rewrite_steps: int = 100_000   #: fixpoint limit of the rewrite driver
     eval_cache_size: int = 64          #: compiled functions kept by Variable.eval
     tune_malloc: bool = True           #: keep freed heap pages for reuse (glibc; see compile/memory.py)
+    loop_tier: str = "auto"            #: scalar scans: "auto" (numba once it pays), "python", "compiled" (scan/tier.py)
+    kernel_cache_dir: Optional[str] = None  #: compiled loops' disk cache (None: $GRADLAB_CACHE_DIR or ~/.cache/gradlab)
 
     @contextlib.contextmanager
     def change(self, **settings: Any) -> Iterator["Config"]:

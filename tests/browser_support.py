@@ -116,3 +116,24 @@ def open_and_run_all(page, port: int, token: str, notebook: str, timeout: float 
                            timeout=timeout * 1000)
     page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.ready")
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+
+def wait_until_answers(process: subprocess.Popen, answer, timeout: float, what: str, log_path) -> None:
+    """Call ``answer()`` until it returns without an OSError (the server answers), for at
+    most ``timeout`` seconds; fail with the end of the server's log if ``process`` exits
+    or the time runs out."""
+    import time
+    from pathlib import Path
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited with status {process.returncode}:\n"
+                        + Path(log_path).read_text(errors="replace")[-3000:])
+        try:
+            answer()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"{what} did not answer within {timeout} s:\n"
+                            + Path(log_path).read_text(errors="replace")[-3000:])
+            time.sleep(0.3)

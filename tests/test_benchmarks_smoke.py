@@ -28,7 +28,7 @@ EXPECTED = {
     "W4": ["scan", "vectorized"],
     "W5": [None],
     "W6": ["grad", "rop"],
-    "W7": [None],
+    "W7": ["off", "warm"],
     "BW": [None],
 }
 NUMPY_REFERENCES = {"W1", "W2", "W3", "W6", "BW"}

@@ -320,3 +320,16 @@ def test_refresh_drops_solution_outputs_once_they_say_right():
     wrong = notebook("✗ your answer is 2, but it should be 1.")
     (problem,) = refresh.drop_solution_outputs(wrong)
     assert "does not say ✓" in problem
+
+
+def test_stored_widgets_carry_no_inline_handler_script(notebook):
+    """The graph view is a front-end component now; a notebook stored before it came
+    (its widget state holding ``<img src="data:," onerror=…>``) breaks in front-ends that
+    sanitise HTML, and on the course site it shows as a broken picture."""
+    name, nb = notebook
+    stored = json.dumps(nb)
+    handler = re.compile(r"""\bon(error|load|click|wheel|pointer\w+|mouse\w+)\s*=\s*\\?["']""", re.I)
+    found = [m.group(0) for m in handler.finditer(stored)]
+    if 'src=\\"data:,\\"' in stored:
+        found.append('an empty data: image')
+    assert not found, f"{name}: stored widget state carries {found} (refresh the notebook)"

@@ -1,6 +1,8 @@
 """pp and dprint: infix text and trees with stable ids."""
 import io
 
+import pytest
+
 import gradlab
 import gradlab.tensor as gt
 from gradlab import dprint, pp
@@ -57,3 +59,29 @@ def test_dprint_of_a_compiled_function_shows_the_rewritten_graph():
     x = gt.dscalar("x")
     f = gradlab.function([x], gt.grad(x ** 2, x))
     assert dprint(f, file="str").startswith("mul [id A]")
+
+
+def test_dprint_print_shape_and_depth_minus_one():
+    x = gt.dmatrix("x")
+    y = gt.specify_shape(x, (None, 3))
+    text = dprint(gt.sum(y, axis=0), file="str", print_shape=True)
+    assert text.splitlines()[0].endswith("shape=(3,)")
+    assert "x shape=(?, ?)" in text and "shape=(?, 3)" in text
+    assert dprint(gt.exp(x), file="str", depth=-1) == dprint(gt.exp(x), file="str")
+    both = dprint(gt.exp(x), file="str", print_type=True, print_shape=True)
+    assert both.splitlines()[0] == "exp [id A] <Tensor(float64, shape=(?, ?))> shape=(?, ?)"
+
+
+def test_dprint_inner_graphs_optional_and_an_identical_one_named_once():
+    x = gt.dvector("x")
+    first, _ = gradlab.scan(lambda a, acc: acc + a, sequences=x, outputs_info=gt.constant(0.0))
+    second, _ = gradlab.scan(lambda a, acc: acc + a, sequences=x, outputs_info=gt.constant(0.0))
+    other, _ = gradlab.scan(lambda a, acc: acc * a, sequences=x, outputs_info=gt.constant(1.0))
+    text = dprint([first, second, other], file="str")
+    assert text.count("Inner graph of Scan") == 3
+    assert "Inner graph of Scan [id D]: the same as the inner graph of Scan [id A]" in text
+    assert text.count("add [id") == 1 and text.count("mul [id") == 1
+    without = dprint([first, second], file="str", print_inner_graphs=False)
+    assert "Inner graph" not in without and without.startswith("Scan [id A]")
+    with pytest.raises(ValueError, match="print_inner_graphs"):
+        dprint(first, file="str", print_inner_graphs="sometimes")

@@ -169,3 +169,23 @@ def test_docstring_examples(module):
     import doctest
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0
+
+
+# -- issue 23 -----------------------------------------------------------------------------
+def test_a_mode_object_set_in_the_config_is_the_default_mode():
+    x = gt.dvector("x")
+    with gradlab.config.change_flags(mode=Mode("cvm", optimizer=None)):
+        assert get_mode(None).name == get_mode(Mode("cvm", optimizer=None)).name
+        f = gradlab.function([x], gt.exp(x) * 2.0)
+    np.testing.assert_allclose(f(np.array([0.0, 1.0])), [2.0, 2.0 * np.e])
+    assert len(f.maker.fgraph.apply_nodes) == 2  # no rewriting: exp and mul stay two nodes
+
+
+def test_the_gradient_vocabulary_is_at_graphs_path():
+    from gradlab.graph import DisconnectedType, NullType
+    from gradlab.gradient import grad
+    assert isinstance(NullType()().type, NullType) and isinstance(DisconnectedType()().type, DisconnectedType)
+    x, y = gt.iscalar("x"), gt.iscalar("y")
+    cost = x + y
+    with pytest.raises(gradlab.gradient.NullTypeGradError):
+        grad(cost, [x, y], known_grads={cost: NullType()()})

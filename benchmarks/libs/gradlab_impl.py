@@ -85,7 +85,7 @@ def build_w6_rop(inp):
     return lambda: f(xv, vv)
 
 
-def build_w7(inp):
+def _w7(inp):
     a, h0, x = gt.dscalar("a"), gt.dscalar("h0"), gt.dvector("x")
     h, _ = gradlab.scan(
         lambda x_t, h_prev, a: gt.tanh(a * h_prev + x_t),
@@ -95,4 +95,39 @@ def build_w7(inp):
     )
     f = gradlab.function([a, x, h0], [h[-1], gt.grad(h[-1], a)])
     av, xv, h0v = inp["a"], inp["x"], inp["h0"]
-    return lambda: f(av, xv, h0v)
+    return f, lambda: f(av, xv, h0v)
+
+
+def build_w7_off(inp):
+    """The loops on Python floats (the compiled tier off): today's first call."""
+    gradlab.config.loop_tier = "python"
+    return _w7(inp)[1]
+
+
+def build_w7_warm(inp):
+    """The automatic tier, called until it has swapped the compiled loops in, from an empty
+    kernel cache (the build time is the time until warm: Python calls, numba import, compile)."""
+    import tempfile
+    gradlab.config.loop_tier = "auto"
+    if _WARM_CACHE:
+        gradlab.config.kernel_cache_dir = _WARM_CACHE[0]  # a rebuild in this process: numba is loaded
+    else:
+        import atexit
+        import shutil
+        _WARM_CACHE.append(tempfile.mkdtemp(prefix="gradlab-bench-kernels-"))
+        atexit.register(shutil.rmtree, _WARM_CACHE[0], True)
+        gradlab.config.kernel_cache_dir = _WARM_CACHE[0]
+    f, call = _w7(inp)
+    if len(inp["x"]) < 100:  # --quick's T=20 would take ~10^5 calls to pay: compile at once
+        with gradlab.config.change(loop_tier="compiled"):
+            call()
+    calls = 0
+    while f.maker.tier != "compiled" and calls < 200_000:
+        call()
+        calls += 1
+    if f.maker.tier != "compiled":
+        raise RuntimeError(f"the compiled tier was not warm after {calls} calls: {f.maker.loop_tiers}")
+    return call
+
+
+_WARM_CACHE: list = []

@@ -20,10 +20,18 @@ past the timeout is reported as a timeout, a kernel that dies within a second
 or so; nothing the checked notebook can write is trusted (the report's lines
 are signed with a key the kernels never see, and pytest's own exit status must
 agree with them; see ``nbval_report``).
+
+``workers=N`` (``gradlab check -n N``) runs the notebooks in ``N`` processes with
+pytest-xdist, each notebook whole in one of them (``--dist loadscope``: nbval's
+cells of one notebook share a kernel, so they must stay together).  ``rtol`` and
+``atol`` (``--rtol 1e-9``) compare the numbers in text outputs within a tolerance
+instead of digit by digit (:mod:`gradlab.classroom.tolerance`): nbval compares
+text exactly, so without it a notebook fails on its last digit.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 import subprocess
@@ -31,7 +39,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from gradlab.classroom.course import ClassroomError, cell_source, course_order, load_notebook, repository_root, \
     tool_missing
@@ -101,9 +109,11 @@ def sanitizer_file_text(extra: Optional[Path] = None) -> str:
     return "\n".join(sections)
 
 
-def _environment(report: Path) -> Dict[str, str]:
+def _environment(report: Path, rtol: float = 0.0, atol: float = 0.0) -> Dict[str, str]:
+    from gradlab.classroom.nbval_report import ATOL_ENV, REPORT_ENV, RTOL_ENV
     env = dict(os.environ)
-    env["GRADLAB_CHECK_REPORT"] = str(report)
+    env[REPORT_ENV] = str(report)
+    env[RTOL_ENV], env[ATOL_ENV] = repr(float(rtol)), repr(float(atol))
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     root = repository_root()
     if root is not None:          # a source checkout: the kernels import this gradlab
@@ -122,25 +132,36 @@ def _first_line(source: str, width: int = 60) -> str:
 
 
 def check(paths: Sequence[str], *, lax: bool = False, sanitize_with: Optional[Path] = None,
-          cell_timeout: int = CELL_TIMEOUT) -> List[NotebookResult]:
-    """Run nbval over the notebooks named by ``paths``; one :class:`NotebookResult` each."""
-    for module, what in (("pytest", "pytest"), ("nbval", "nbval")):
+          cell_timeout: int = CELL_TIMEOUT, workers: int = 1, rtol: float = 0.0,
+          atol: float = 0.0) -> List[NotebookResult]:
+    """Run nbval over the notebooks named by ``paths`` (in ``workers`` processes, numbers
+    in text compared within ``rtol``/``atol``); one :class:`NotebookResult` each."""
+    if workers < 1:
+        raise ClassroomError(f"-n {workers}: the number of workers is at least 1", 2)
+    if rtol < 0 or atol < 0 or not all(map(math.isfinite, (rtol, atol))):
+        raise ClassroomError(f"--rtol {rtol} --atol {atol}: a tolerance is a finite number >= 0", 2)
+    tools = [("pytest", "pytest"), ("nbval", "nbval")] + ([("xdist", "pytest-xdist (for -n)")] if workers > 1 else [])
+    for module, what in tools:
         missing = tool_missing(module, what)
         if missing:
             raise ClassroomError(missing)
     notebooks = notebooks_in(paths)
+    parallel = ["-n", str(min(workers, len(notebooks))), "--dist", "loadscope"] if workers > 1 else []
     with tempfile.TemporaryDirectory(prefix="gradlab-check-") as tmp:
         tmp_path = Path(tmp)
         (tmp_path / "sanitize.cfg").write_text(sanitizer_file_text(sanitize_with), encoding="utf-8")
         (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
         report = tmp_path / "report.jsonl"
         report.touch()
-        cmd = [sys.executable, "-m", "pytest", "-c", str(tmp_path / "pytest.ini"), "--rootdir", str(Path.cwd()),
+        # pytest runs from the notebooks' common folder: xdist loses the items whose
+        # node ids climb out of the root folder ("../../x.ipynb::Cell 0")
+        home = Path(os.path.commonpath([str(p.resolve().parent) for p in notebooks]))
+        cmd = [sys.executable, "-m", "pytest", "-c", str(tmp_path / "pytest.ini"), "--rootdir", str(home),
                "-p", "no:cacheprovider", "-p", "gradlab.classroom.nbval_report", "-q", "--no-header",
                "--nbval-lax" if lax else "--nbval", "--nbval-current-env",
                "--nbval-sanitize-with", str(tmp_path / "sanitize.cfg"), f"--nbval-cell-timeout={cell_timeout}",
-               *[str(p) for p in notebooks]]
-        run, key = _run_signed(cmd, _environment(report))
+               *parallel, *[str(p.resolve()) for p in notebooks]]
+        run, key = _run_signed(cmd, _environment(report, rtol, atol), cwd=home)
         records, forged = _verified(report.read_text(encoding="utf-8", errors="replace"), key)
     if run.returncode not in (0, 1) and not any(r["outcome"] == "failed" for r in records):
         tail = "; ".join(line.strip() for line in (run.stdout + run.stderr).splitlines()[-5:] if line.strip())
@@ -155,7 +176,7 @@ def check(paths: Sequence[str], *, lax: bool = False, sanitize_with: Optional[Pa
     return results
 
 
-def _run_signed(cmd: List[str], env: Dict[str, str]) -> Tuple[subprocess.CompletedProcess, bytes]:
+def _run_signed(cmd: List[str], env: Dict[str, str], cwd: Any = None) -> Tuple[subprocess.CompletedProcess, bytes]:
     """Run pytest with a fresh signing key on an inherited pipe (never in the environment)."""
     key = secrets.token_bytes(32)
     read_end, write_end = os.pipe()
@@ -165,7 +186,7 @@ def _run_signed(cmd: List[str], env: Dict[str, str]) -> Tuple[subprocess.Complet
         os.close(write_end)
     try:
         run = subprocess.run(cmd, env={**env, KEY_FD_ENV: str(read_end)}, capture_output=True, text=True,
-                             pass_fds=(read_end,))
+                             pass_fds=(read_end,), cwd=cwd)
     finally:
         os.close(read_end)
     return run, key
@@ -195,6 +216,8 @@ def _result(path: Path, records: List[dict]) -> NotebookResult:
     mine = [r for r in records if Path(r["path"]).resolve() == resolved]
     cells = len({r["cell"] for r in mine if r["cell"] is not None})
     failed = [r for r in mine if r["outcome"] == "failed"]
+    if not mine and _code_sources(path):
+        return NotebookResult(path, False, 0, detail="nbval did not run it (no cell was reported)")
     if not failed:
         return NotebookResult(path, True, cells)
     first = min(failed, key=lambda r: -1 if r["cell"] is None else r["cell"])

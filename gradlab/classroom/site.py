@@ -5,7 +5,10 @@
 
 1. *stage* — ``_build/site-src/`` gets a copy of ``site/conf.py`` and
    ``site/_static/``, the notebooks under ``notebooks/`` (and ``assets/``, which
-   they may show), MathJax from the ``jupyter-server-mathjax`` package, and a
+   they may show), MathJax from the ``jupyter-server-mathjax`` package, the
+   front-end of anywidget (``_static/widgets/anywidget.js``: the AMD module the
+   ``anywidget`` package ships, which the widget manager loads for the workbench's
+   graph views instead of asking a CDN), and a
    generated ``index.md`` whose table of contents lists the notebooks in course
    order (the number prefix of their names: no name is written down anywhere);
 2. *build* — Sphinx with myst-nb (``nb_execution_mode = "off"``: the stored
@@ -51,6 +54,16 @@ def _mathjax_dir() -> Path:
     return Path(jupyter_server_mathjax.__file__).parent / "static"
 
 
+def _anywidget_amd() -> Path:
+    """The AMD build of anywidget's front-end (``define(["@jupyter-widgets/base"], …)``)
+    that the ``anywidget`` package ships for the classic notebook."""
+    missing = tool_missing("anywidget", "anywidget (the front-end of the workbench's graph views)")
+    if missing:
+        raise ClassroomError(missing)
+    import anywidget
+    return Path(anywidget.__file__).parent / "nbextension" / "index.js"
+
+
 def stage(root: Path, staging: Path) -> List[Path]:
     """Lay out the Sphinx sources of the site in ``staging`` (emptied first); returns the
     notebooks in course order."""
@@ -69,6 +82,8 @@ def stage(root: Path, staging: Path) -> List[Path]:
     if (root / "site" / "_static").is_dir():
         shutil.copytree(root / "site" / "_static", staging / "_static")
     shutil.copytree(_mathjax_dir(), staging / "_static" / "mathjax", dirs_exist_ok=True)
+    (staging / "_static" / "widgets").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(_anywidget_amd(), staging / "_static" / "widgets" / "anywidget.js")
     for path in notebooks:
         shutil.copy2(path, staging / "notebooks" / path.name)
     if (root / "assets").is_dir():

@@ -17,7 +17,7 @@ import numpy as np
 
 from gradlab.bounded_text import op_text
 from gradlab.codegen.errors import InputError, NodeError
-from gradlab.codegen.oom import explain_memory_error
+from gradlab.codegen.oom import explain_memory_error, where_it_stopped
 from gradlab.graph.basic import Constant, Variable
 
 #: the longest comment naming a node's op in the generated source
@@ -165,8 +165,9 @@ def compile_source(source: str, ctx: CodegenContext, fn_name: str = "compiled",
 def interpret(fgraph: Any, inputs: Sequence[Any], shared_values: dict) -> Optional[BaseException]:
     """Re-run the graph one node at a time to find the node that fails.
 
-    Used only after the generated function raised, to explain where and why.
-    Returns the exception annotated with the failing node, or None.
+    The last resort after the generated function raised, when its traceback
+    does not say which node it was computing (see ``link``).  Returns the
+    exception annotated with the failing node, or None.
     """
     env: dict = dict(zip(fgraph.inputs, inputs))
     env.update(shared_values)
@@ -204,9 +205,9 @@ def link(fgraph: Any, ctx: CodegenContext, filters: Sequence[str], shared_cells:
     and converting the value) then the shared variables (read from
     ``shared_cells``); ``fgraph.outputs`` are the ``n_out`` results then the
     new values of ``update_vars``.  The generated function checks its
-    arguments, runs the body inside a ``try`` (a failure is re-run node by
-    node to say which node failed and why; a MemoryError is not re-run: the
-    traceback names the node, see ``codegen/oom.py``), then writes the
+    arguments, runs the body inside a ``try`` (a failure names the node it
+    happened in and that node's input values from the traceback, without
+    running anything again, see ``codegen/oom.py``), then writes the
     updates — only after every value is computed — and returns the outputs
     as arrays, each the caller's own (:func:`outputs_to_copy`; ``borrow[i]``
     is ``Out(y, borrow=True)`` for output i).
@@ -301,6 +302,9 @@ def _make_explainer(fgraph: Any, f_shared: Sequence[Variable], ctx: CodegenConte
     def explain(exc: BaseException, args: Sequence[Any]) -> BaseException:
         if isinstance(exc, MemoryError):  # re-running would only run out of memory again
             return explain_memory_error(exc, where["source"], where["fn_name"], ctx.nodes, ctx.globals)
+        stopped = where_it_stopped(exc, where["source"], where["fn_name"], ctx.nodes, ctx.globals)
+        if stopped is not None:           # what the run recorded: no second run
+            return _annotate(exc, *stopped)
         shared_values = {v: v.storage[0] for v in f_shared}
         found = interpret(fgraph, list(args) + [shared_values[v] for v in f_shared], {})
         return found if found is not None else exc

@@ -1,12 +1,12 @@
-"""Explaining a ``MemoryError`` raised inside a compiled function, without re-running it.
+"""Explaining a failure inside a compiled function, without re-running it.
 
-Other failures are explained by re-running the graph node by node
-(``linker.interpret``); a graph that ran out of memory would only run out
-again, taking twice the time.  Instead the traceback says where the
-generated function stopped: the line maps to the node (the ``# k: op``
-comment above it), the frame's locals hold the node's input values, and the
-op's shape rule evaluated on them gives the size the output would have had
-(``prod(shape) * itemsize``).
+The traceback says where the generated function stopped
+(:func:`where_it_stopped`): the line maps to the node (the ``# k: op``
+comment above it) and the frame's locals hold the node's input values.  The
+linker names the failing node from that (a ``Print`` is not printed twice,
+a failing call does not cost two calls).  For a ``MemoryError`` the op's
+shape rule evaluated on those values gives the size the output would have
+had (``prod(shape) * itemsize``).
 """
 from __future__ import annotations
 
@@ -35,14 +35,11 @@ def explain_memory_error(exc: MemoryError, source: str, fn_name: str, nodes: Seq
     ``# k:`` in ``source``; ``constants`` maps names of the generated module
     to the objects bound to them.
     """
-    frame, lineno = _generated_frame(exc, fn_name)
-    pos = _node_at(source, lineno) if frame is not None else None
-    if pos is None or pos >= len(nodes):
+    stopped = where_it_stopped(exc, source, fn_name, nodes, constants)
+    if stopped is None:
         return NodeMemoryError(f"out of memory while computing the outputs ({_reason(exc)}); "
                                "use smaller inputs or shape arguments", original=exc)
-    node, in_names = nodes[pos]
-    local = frame.f_locals
-    values = [local[n] if n in local else constants.get(n) for n in in_names]
+    pos, node, values = stopped
     out = node.outputs[0]
     shape = output_shape(node, values)
     if shape is not None:
@@ -54,6 +51,22 @@ def explain_memory_error(exc: MemoryError, source: str, fn_name: str, nodes: Seq
     return NodeMemoryError(f"out of memory computing node {pos} ({str(node.op)[:80]}): {what}.\n"
                            f"  inputs: {inputs}\n"
                            "  use smaller sizes: check the values that set this node's shape", node=node, original=exc)
+
+
+def where_it_stopped(exc: BaseException, source: str, fn_name: str, nodes: Sequence[tuple],
+                     constants: dict) -> Optional[tuple]:
+    """``(k, node, input values)`` of the node the generated function ``fn_name``
+    was computing when ``exc`` was raised, read from the traceback (None when
+    it stopped outside any node).  ``nodes[k]`` is ``(apply_node, input_names)``
+    for the node commented ``# k:`` in ``source``; ``constants`` maps names of
+    the generated module to the objects bound to them."""
+    frame, lineno = _generated_frame(exc, fn_name)
+    pos = _node_at(source, lineno) if frame is not None else None
+    if pos is None or pos >= len(nodes):
+        return None
+    node, in_names = nodes[pos]
+    local = frame.f_locals
+    return pos, node, [local[n] if n in local else constants.get(n) for n in in_names]
 
 
 def output_shape(node: Any, values: Sequence[Any]) -> Optional[tuple]:

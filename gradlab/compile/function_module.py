@@ -25,11 +25,13 @@ from gradlab.compile.default_updates import with_default_updates
 from gradlab.compile.memory import tune_malloc
 from gradlab.tensor.shared import SharedVariable, lock_of
 from gradlab.graph.basic import Constant, GraphBundle, Variable
+from gradlab.graph.collector import collector_paused
 from gradlab.graph.fgraph import FunctionGraph
 from gradlab.graph.gradient_types import DisconnectedType, NullType
 from gradlab.graph.traversal import ancestors, clone_graph, graph_inputs
 from gradlab.rewrite.driver import rewrite_fgraph
 from gradlab.scan.op import Scan
+from gradlab.scan.tier import loop_tiers
 from gradlab.tensor.variable import as_tensor_variable
 
 
@@ -70,6 +72,20 @@ class FunctionMaker:
 
     def __repr__(self) -> str:
         return f"FunctionMaker(mode={self.mode.name}, nodes={len(self.fgraph.apply_nodes)})"
+
+    @property
+    def loop_tiers(self) -> dict:
+        """Each scalar loop's tier: ``{name: {"state": "compiled", "ran": "compiled"}}``
+        (``state``: python, waiting, compiling, compiled, failed, unavailable;
+        ``ran``: the tier its last call used).  See ``gradlab/scan/tier.py``."""
+        return loop_tiers(self.codegen.globals)
+
+    @property
+    def tier(self) -> str:
+        """Which tier the loops ran on the last call: "python", "compiled" or "mixed"
+        ("python" when the function has no scalar loop)."""
+        ran = {info["ran"] or "python" for info in self.loop_tiers.values()} or {"python"}
+        return ran.pop() if len(ran) == 1 else "mixed"
 
 
 class Function:
@@ -170,6 +186,13 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
     variables to leave alone); ``on_unused_input`` is ``"raise"``, ``"warn"`` or
     ``"ignore"``, judged on the graph as given (before rewriting).
     """
+    with collector_paused():   # many small objects, few freed: see graph/collector.py
+        return _function(inputs, outputs, updates, givens, mode, on_unused_input, name, allow_input_downcast,
+                         no_default_updates)
+
+
+def _function(inputs: Any, outputs: Any, updates: Any, givens: Any, mode: Any, on_unused_input: str,
+              name: Optional[str], allow_input_downcast: Optional[bool], no_default_updates: Any) -> Function:
     start = time.perf_counter()
     tune_malloc()  # intermediates are allocated per call: keep freed pages (see compile/memory.py)
     mode = get_mode(mode)
@@ -200,7 +223,6 @@ def function(inputs: Sequence[Union[Variable, In]], outputs: Any = None, updates
     _check_loop_modes(fgraph)
     trace = _rewrite(fgraph, mode)
     rewrite_done = time.perf_counter()
-
     fn, source, ctx = _link(fgraph, ins, in_vars, shared_vars, len(out_vars), update_pairs,
                             return_list, allow_input_downcast, name, mode_sets=mode.sets,
                             borrow=_borrowed(outputs))
@@ -466,7 +488,14 @@ def _rewrite(fgraph: FunctionGraph, mode: Mode) -> Any:
 
 
 # ---------------------------------------------------------------------------
-def _input_filter(ctx: CodegenContext, spec: In, var: Variable, allow_downcast: Optional[bool]) -> str:
+#: a function of more inputs checks each with one call (``x = _filter_x(x)``)
+#: instead of inline ``if`` lines: thousands of branches make Python's
+#: compiler slower than linear in the function's length
+INLINE_CHECKS_UP_TO = 32
+
+
+def _input_filter(ctx: CodegenContext, spec: In, var: Variable, allow_downcast: Optional[bool],
+                  inline: bool = True) -> str:
     ttype = var.type
     label = spec.name or str(var)
 
@@ -477,6 +506,8 @@ def _input_filter(ctx: CodegenContext, spec: In, var: Variable, allow_downcast: 
             raise InputError(f"bad value for input {_label!r}: {exc}") from None
 
     fname = ctx.bind(convert, f"filter_{label}")
+    if not inline:
+        return f"{{name}} = {fname}({{name}})"
     dt = ctx.bind(np.dtype(ttype.dtype), "dt")
     checks = [f"{{name}}.__class__ is not _ndarray", f"{{name}}.dtype is not {dt}", f"{{name}}.ndim != {ttype.ndim}"]
     for axis, length in enumerate(ttype.shape):
@@ -504,7 +535,8 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
     ctx = CodegenContext(mode_sets=resolve(mode_sets))
     f_inputs = fgraph.inputs[:len(in_vars)]
     cells = [ctx.bind(sv.storage, f"cell_{sv.name or 'shared'}") for sv in shared_vars]
-    filters = [_input_filter(ctx, spec, fv, allow_downcast) for spec, fv in zip(ins, f_inputs)]
+    inline = len(f_inputs) <= INLINE_CHECKS_UP_TO
+    filters = [_input_filter(ctx, spec, fv, allow_downcast, inline) for spec, fv in zip(ins, f_inputs)]
     fn, source = link(fgraph, ctx, filters, cells, n_out, [var for var, _ in update_pairs], return_list, name,
                       borrow=borrow)
     return fn, source, ctx

@@ -84,7 +84,9 @@ def get_mode(mode: Union[None, str, Mode]) -> Mode:
     if isinstance(mode, Mode):
         return mode
     if mode is None:
-        mode = config.mode
+        mode = config.mode  # a name, or a Mode (config.change_flags(mode=Mode("cvm", optimizer=None)))
+        if isinstance(mode, Mode):
+            return mode
     if not isinstance(mode, str):
         raise TypeError(f"mode must be a name ({', '.join(MODE_SETS)}) or a Mode, got {type(mode).__name__}")
     if mode not in MODE_SETS and mode.lower() in OPTIMIZERS:  # "fast_run" as PyTensor writes it

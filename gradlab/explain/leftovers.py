@@ -56,9 +56,7 @@ def leftovers(f: Any) -> list:
     result: list = []
 
     def add(kind: str, nodes: list, text: str) -> None:
-        users: list = []
-        for n in nodes:
-            users += [u for u in found.replaces(n) if u not in users]
+        users = list(dict.fromkeys(u for n in nodes for u in found.replaces(n)))
         origins = tuple(dict.fromkeys(label(u.origin) for u in users))
         result.append(Leftover(kind, tuple(nodes), text, tuple(users), origins))
 

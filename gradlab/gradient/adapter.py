@@ -26,6 +26,14 @@ lies between them is here, in one place:
 6. **The double-Lop fallback**: an op without ``R_op`` (or whose ``R_op``
    raises ``NotImplementedError``) gets its tangents as the pullback of its
    pullback (:func:`node_rop_by_double_lop`).
+7. **Two spellings of one contract**: an op states its reverse rule as the
+   seed's ``grad(inputs, output_grads)`` / ``L_op(inputs, outputs,
+   output_grads)`` or as PyTensor 3.0's ``pullback(inputs, outputs,
+   cotangents)``, its forward rule as ``R_op(inputs, eval_points)`` or
+   ``pushforward(inputs, outputs, tangents)`` (:func:`reverse_rule_name`,
+   :func:`forward_rule_name`).  Both spellings get every policy above; every
+   derivative (reverse, forward, double-Lop, scan steps, jacobian, hessian,
+   verify_grad) reaches an op's rule through here.
 
 :func:`node_pullback` and :func:`node_pushforward` are what the sweeps call for one
 node; :func:`node_vjp` and :func:`node_jvp` apply an op's rule to one node
@@ -41,15 +49,17 @@ import numpy as np
 
 import gradlab.tensor as gt
 from gradlab.graph.basic import Variable
+from gradlab.graph.op import Op
 from gradlab.graph.traversal import clone_replace
 from gradlab.gradient.control import grad_not_implemented
 from gradlab.graph.gradient_types import disconnected_type, is_disconnected, is_null
-from gradlab.tensor.elemwise import cast_to, grad_dtype, is_float_dtype  # noqa: F401  (the sweeps import them from here)
+from gradlab.tensor.elemwise import Elemwise, cast_to, grad_dtype, is_float_dtype  # noqa: F401  (the sweeps import them from here)
 from gradlab.tensor.type import TensorType
+from gradlab.tensor.variable import TensorConstant
 
 __all__ = ["Flow", "is_float_dtype", "is_discrete", "is_real", "grad_dtype", "cast_to", "zeros_for", "ndim_mismatch",
            "connection_pattern", "call_l_op", "check_term", "node_vjp", "node_pullback", "node_jvp", "node_pushforward",
-           "node_rop_by_double_lop", "rop_by_double_lop", "add_seed"]
+           "node_rop_by_double_lop", "rop_by_double_lop", "add_seed", "reverse_rule_name", "forward_rule_name"]
 
 
 class Flow(enum.Enum):
@@ -57,6 +67,7 @@ class Flow(enum.Enum):
     NONE = "no adjoint"          # no path from a seed: contributes nothing
     NULL = "undefined"           # a NullType adjoint: passed on unchanged
     DISCRETE = "integer output"  # zero gradient by convention: rule not called
+    ZERO = "zero adjoint"        # a known zero (fill(y, 0)): the terms are zeros, rule not called
     REAL = "real adjoint"        # handed to the op's L_op
 
 
@@ -95,24 +106,66 @@ def connection_pattern(node: Any) -> list:
 
 
 # ---------------------------------------------------------------------------
+# the Op contract's two spellings: the seed's (grad / L_op, R_op) and PyTensor 3.0's
+# (pullback, pushforward).  Which one an op's rule is read from is decided here only.
+def _defines(op: Any, name: str) -> bool:
+    """Does a class of ``op`` below the base ``Op`` define the method ``name``?"""
+    for cls in type(op).__mro__:
+        if cls is Op or cls is object:
+            return False
+        if name in vars(cls):
+            return True
+    return False
+
+
+def reverse_rule_name(op: Any) -> str:
+    """``"pullback"`` when the op defines PyTensor 3.0's ``pullback(inputs,
+    outputs, cotangents)``, else ``"L_op"`` (the seed's; the base ``L_op``
+    calls ``grad``).  An op defining both is read through ``pullback``."""
+    return "pullback" if _defines(op, "pullback") else "L_op"
+
+
+def forward_rule_name(op: Any) -> Optional[str]:
+    """``"pushforward"`` when the op defines PyTensor 3.0's ``pushforward(inputs,
+    outputs, tangents)``, ``"R_op"`` when it defines the seed's ``R_op(inputs,
+    eval_points)``, None when it has neither (the double-Lop fallback)."""
+    if _defines(op, "pushforward"):
+        return "pushforward"
+    return "R_op" if _defines(op, "R_op") else None
+
+
+def _call_forward_rule(node: Any, name: str, tangents: Sequence[Optional[Variable]]) -> Any:
+    """The op's forward rule on ``tangents`` (``None``: zero).  ``pushforward``
+    receives a ``DisconnectedType`` variable for an input that does not move
+    (PyTensor 3.0's convention) and may return one for an output that does not."""
+    if name == "pushforward":
+        moving = [disconnected_type() if t is None else t for t in tangents]
+        return node.op.pushforward(list(node.inputs), list(node.outputs), moving)
+    return node.op.R_op(list(node.inputs), list(tangents))
+
+
+# ---------------------------------------------------------------------------
 # reverse: the L_op contract
 def call_l_op(node: Any, output_grads: list) -> list:
-    """``node.op.L_op`` with the contract checked: one term per input, no
-    ``None``; ``NotImplementedError`` becomes a ``NullType`` term per input."""
+    """The op's reverse rule (``pullback`` or ``L_op``/``grad``, see
+    :func:`reverse_rule_name`) with the contract checked: one term per input,
+    no ``None``; ``NotImplementedError`` becomes a ``NullType`` term per input."""
     op = node.op
     inputs = list(node.inputs)
+    name = reverse_rule_name(op)
     try:
-        raw = op.L_op(inputs, list(node.outputs), output_grads)
+        raw = getattr(op, name)(inputs, list(node.outputs), output_grads)
     except NotImplementedError as exc:
         return [grad_not_implemented(op, i, x, str(exc)) for i, x in enumerate(inputs)]
+    method = "pullback" if name == "pullback" else "grad/L_op"
     if raw is None:
-        raise TypeError(f"the gradient method (grad/L_op) of op {op} returned None; it must return a list with "
+        raise TypeError(f"the gradient method ({method}) of op {op} returned None; it must return a list with "
                         f"one gradient per input ({len(inputs)} here)")
     if not isinstance(raw, (list, tuple)):
-        raise TypeError(f"the gradient method (grad/L_op) of op {op} returned a {type(raw).__name__}; it must "
+        raise TypeError(f"the gradient method ({method}) of op {op} returned a {type(raw).__name__}; it must "
                         f"return a list with one gradient per input ({len(inputs)} here)")
     if len(raw) != len(inputs):
-        raise ValueError(f"the gradient method (grad/L_op) of op {op} returned the wrong number of gradient terms: "
+        raise ValueError(f"the gradient method ({method}) of op {op} returned the wrong number of gradient terms: "
                          f"{len(raw)} for {len(inputs)} input{'s' if len(inputs) != 1 else ''}; return one per input")
     return list(raw)
 
@@ -156,12 +209,47 @@ def node_vjp(node: Any, output_grads: Sequence[Optional[Variable]]) -> list:
     return [check_term(node, i, term) for i, term in enumerate(raw)]
 
 
+_ZERO_PRESERVING = {"add", "sub", "neg"}  # of zeros only, these give zeros
+_ZERO_CHECK_BUDGET = 32  # variables looked at per adjoint: the check is O(1) per node, conservative beyond
+
+
+def is_known_zero(g: Variable) -> bool:
+    """Is ``g`` zeros by construction: a zero constant, ``fill(y, 0)`` /
+    ``zeros_like(y)`` (what a fill's shape-only input receives), a cast of
+    one, or a sum of them (the adjoint of a variable several fills read)?
+    Looks at most ``_ZERO_CHECK_BUDGET`` variables (beyond: "not known")."""
+    stack, seen = [g], set()
+    while stack:
+        v = stack.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        if len(seen) > _ZERO_CHECK_BUDGET:
+            return False
+        if isinstance(v, TensorConstant):
+            if v.data.size == 0 or np.any(v.data):
+                return False
+            continue
+        if v.owner is None or not isinstance(v.owner.op, Elemwise):
+            return False
+        sop = v.owner.op.scalar_op
+        if sop.name == "second":
+            stack.append(v.owner.inputs[1])
+        elif sop.name in _ZERO_PRESERVING or getattr(sop, "kind", "") == "cast":
+            stack.extend(v.owner.inputs)
+        else:
+            return False
+    return True
+
+
 def _flow(out: Variable, g: Optional[Variable]) -> Flow:
     if g is None:
         return Flow.NONE
     if is_null(g):
         return Flow.NULL
-    return Flow.DISCRETE if is_discrete(out) else Flow.REAL
+    if is_discrete(out):
+        return Flow.DISCRETE
+    return Flow.ZERO if is_known_zero(g) else Flow.REAL
 
 
 def node_pullback(node: Any, output_grads: Sequence[Optional[Variable]], pattern: list,
@@ -169,12 +257,16 @@ def node_pullback(node: Any, output_grads: Sequence[Optional[Variable]], pattern
     """The reverse sweep's step at ``node``: the term each ``wanted`` input
     receives from the adjoints ``output_grads`` of the outputs (``None``: no
     term).  An input connected (``pattern``) to an undefined adjoint gets it;
-    else to a real adjoint, the op's rule; else to a discrete output, zeros."""
+    else to a real adjoint, the op's rule; else to a discrete output or a
+    known-zero adjoint, zeros: a vector-Jacobian product is linear in the
+    cotangent, so a zero one gives zero terms without building ``0 * J``
+    (which would be NaN where J is, e.g. a Hessian-vector product at x = NaN
+    through the seed's fill)."""
     flows = [_flow(out, g) for out, g in zip(node.outputs, output_grads)]
     plan: List[Optional[Flow]] = []  # per input: what it receives (None: nothing)
     for row, want in zip(pattern, wanted):
         linked = [f for f, connected in zip(flows, row) if connected] if want else ()
-        plan.append(next((f for f in (Flow.NULL, Flow.REAL, Flow.DISCRETE) if f in linked), None))
+        plan.append(next((f for f in (Flow.NULL, Flow.REAL, Flow.DISCRETE, Flow.ZERO) if f in linked), None))
     raw: list = []
     if Flow.REAL in plan:
         real = [g if f is Flow.REAL else None for f, g in zip(flows, output_grads)]
@@ -183,7 +275,7 @@ def node_pullback(node: Any, output_grads: Sequence[Optional[Variable]], pattern
     for i, (x, step, row) in enumerate(zip(node.inputs, plan, pattern)):
         if step is Flow.NULL:
             terms.append(next(g for f, g, c in zip(flows, output_grads, row) if c and f is Flow.NULL))
-        elif step is Flow.DISCRETE:
+        elif step in (Flow.DISCRETE, Flow.ZERO):
             terms.append(zeros_for(x))
         elif step is Flow.REAL:
             term = check_term(node, i, raw[i])
@@ -300,22 +392,23 @@ def node_jvp(node: Any, tangents: Sequence[Optional[Variable]], use_op_rop_imple
     if all(is_discrete(out) for out in node.outputs):
         return [zeros_for(out) for out in node.outputs]
     result = None
-    if use_op_rop_implementation and op.has_r_op():
+    rule = forward_rule_name(op) if use_op_rop_implementation else None
+    if rule is not None:
         try:
-            result = op.R_op(list(node.inputs), list(tangents))
+            result = _call_forward_rule(node, rule, tangents)
         except NotImplementedError:
             result = None
         else:
             if result is None:
-                raise TypeError(f"R_op of op {op} returned None; it must return a list with one tangent per output "
-                                f"({len(node.outputs)} here), None entries meaning a zero tangent")
+                raise TypeError(f"{rule} of op {op} returned None; it must return a list with one tangent per "
+                                f"output ({len(node.outputs)} here), None entries meaning a zero tangent")
     if result is None:
         result = node_rop_by_double_lop(node, tangents)
     if not isinstance(result, (list, tuple)):
-        raise TypeError(f"R_op of op {op} returned a {type(result).__name__}; it must return a list with one "
-                        f"tangent per output ({len(node.outputs)} here)")
+        raise TypeError(f"{rule or 'R_op'} of op {op} returned a {type(result).__name__}; it must return a list "
+                        f"with one tangent per output ({len(node.outputs)} here)")
     if len(result) != len(node.outputs):
-        raise ValueError(f"R_op of op {op} returned {len(result)} tangents for {len(node.outputs)} "
+        raise ValueError(f"{rule or 'R_op'} of op {op} returned {len(result)} tangents for {len(node.outputs)} "
                          f"output{'s' if len(node.outputs) != 1 else ''}; return one per output")
     return [_check_tangent(node, k, t) for k, t in enumerate(result)]
 

@@ -24,6 +24,7 @@ import numpy as np
 
 import gradlab.tensor as gt
 from gradlab.graph.basic import Variable
+from gradlab.graph.collector import collector_paused
 from gradlab.graph.origin import Origin, mark, stamp
 from gradlab.graph.traversal import toposort
 from gradlab.gradient.adapter import cast_to, connection_pattern, grad_dtype, ndim_mismatch, node_pullback, zeros_for
@@ -147,11 +148,28 @@ class _Adjoints:
         return self.totals[key]
 
 
+#: up to this many contributions are added left to right (``a + b + c``, as
+#: a person writes it); more are added as a balanced tree
+BALANCED_FROM = 8
+
+
 def _sum_terms(terms: list) -> Variable:
-    total = terms[0]
-    for t in terms[1:]:
-        total = total + t
-    return total
+    """The sum of a variable's contributions.  Many contributions (a variable
+    read ``n`` times) are added pairwise, a tree of depth ``log2 n``: every
+    walk over the sum (rewriting, printing) stays shallow, and no chain of
+    ``n`` additions reaches the rules."""
+    if len(terms) < BALANCED_FROM:
+        total = terms[0]
+        for t in terms[1:]:
+            total = total + t
+        return total
+    level = list(terms)
+    while len(level) > 1:
+        paired = [level[i] + level[i + 1] for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
 
 
 def _reachable(order: list, wrt: Sequence[Variable], blockers: list) -> tuple:
@@ -188,7 +206,12 @@ def backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable],
     to a seed.  What an op's rule receives and returns (dtypes, integer
     outputs, undefined terms, the contract) is :func:`gradient.adapter.node_pullback`'s.
     """
-    blockers = list(consider_constant)
+    with collector_paused():     # the sweep allocates a graph and frees little: see graph/collector.py
+        return _backpropagate(seeds, wrt, list(consider_constant), accumulate)
+
+
+def _backpropagate(seeds: Mapping[Variable, Variable], wrt: Sequence[Variable], blockers: list,
+                   accumulate: bool) -> Dict[Variable, Optional[Variable]]:
     order = toposort(list(seeds), blockers)
     reach, patterns = _reachable(order, wrt, blockers)
     adjoints = _Adjoints(seeds, accumulate)
@@ -351,12 +374,14 @@ def _finish(fn: str, adjoints: dict, form: str, wrts: list, disconnected_inputs:
 
 
 def Lop(f: Variables, wrt: Variables, eval_points: Variables, consider_constant: Optional[Sequence[Variable]] = None,
-        disconnected_inputs: str = "raise") -> Any:
+        disconnected_inputs: str = "raise", return_disconnected: str = "zero") -> Any:
     """L-operator: ``sum_i eval_points[i] . (d f[i] / d wrt[j])`` for each ``wrt[j]``
     — a (row) vector times the Jacobian, without building the Jacobian.
 
     ``eval_points[i]`` has the shape of ``f[i]``; each answer has the shape
     of its ``wrt``, in the form (one, list, tuple) of ``wrt``.
+    ``consider_constant``, ``disconnected_inputs`` and ``return_disconnected``
+    are as in :func:`grad`.
     """
     fn = "Lop"
     _, fs = as_variable_list(fn, "f", f)
@@ -368,6 +393,7 @@ def Lop(f: Variables, wrt: Variables, eval_points: Variables, consider_constant:
         raise ValueError(f"{fn}: got {len(fs)} output{'s' if len(fs) != 1 else ''} in f but {len(points)} "
                          "eval_points; give one eval point (cotangent) per output, shaped like it")
     check_choice(fn, "disconnected_inputs", disconnected_inputs, DISCONNECTED_POLICIES)
+    check_choice(fn, "return_disconnected", return_disconnected, RETURN_DISCONNECTED)
     form, wrts = as_variable_list(fn, "wrt", wrt)
     blockers = _check_consider_constant(fn, consider_constant)
     seeds: dict = {}
@@ -380,7 +406,7 @@ def Lop(f: Variables, wrt: Variables, eval_points: Variables, consider_constant:
     stamp_seeds(seeds, since)
     adjoints = backpropagate(seeds, wrts, blockers, accumulate=True)
     since = mark()
-    result = _finish(fn, adjoints, form, wrts, disconnected_inputs, "zero", "raise")
+    result = _finish(fn, adjoints, form, wrts, disconnected_inputs, return_disconnected, "raise")
     stamp_helpers(fn, result, since, fs[0])
     return result
 

@@ -34,6 +34,7 @@ class FunctionGraph:
             if var.owner is not None:
                 raise ValueError(f"input {i} ({var}) is computed by another node; graph inputs must be free variables")
         self.inputs: list = inputs
+        self._input_set = frozenset(inputs)   # membership in O(1) (the inputs never change)
         self.outputs: list = outputs
         self.clients: dict = {}
         self.apply_nodes: set = set()
@@ -61,7 +62,7 @@ class FunctionGraph:
             self.apply_nodes.add(node)
             for j, inp in enumerate(node.inputs):
                 if inp not in self.variables:
-                    if inp.owner is None and not isinstance(inp, Constant) and inp not in self.inputs:
+                    if inp.owner is None and not isinstance(inp, Constant) and inp not in self._input_set:
                         raise ValueError(
                             f"variable {inp} is needed to compute the outputs but is not an input of the graph; "
                             "add it to the inputs (or give it a value with givens)")
@@ -102,7 +103,7 @@ class FunctionGraph:
         stack = [var]
         while stack:
             v = stack.pop()
-            if self.clients.get(v) or v in self.inputs:
+            if self.clients.get(v) or v in self._input_set:
                 continue
             node = v.owner
             if node is None or node not in self.apply_nodes:

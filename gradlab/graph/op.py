@@ -5,7 +5,10 @@
 ``output_storage[i][0]``; ``grad(inputs, output_grads)`` (or
 ``L_op(inputs, outputs, output_grads)``) returns one gradient per input —
 the vector-Jacobian product; ``R_op(inputs, eval_points)`` returns one
-tangent per output — the Jacobian-vector product.  ``__props__`` names the
+tangent per output — the Jacobian-vector product.  PyTensor 3.0's names,
+``pullback(inputs, outputs, cotangents)`` and ``pushforward(inputs, outputs,
+tangents)``, are the same two rules: an op defines either spelling, and
+:mod:`gradlab.gradient.adapter` decides which one it reads.  ``__props__`` names the
 attributes that make two instances equal (needed to merge equal nodes).
 """
 from __future__ import annotations
@@ -14,6 +17,7 @@ import math
 from typing import Any, Optional, Sequence
 
 from gradlab.graph.basic import Apply, Variable
+from gradlab.graph.gradient_types import disconnected_type, is_disconnected
 
 _INLINE_TYPES = (bool, int, float, complex)
 
@@ -115,6 +119,24 @@ class Op:
         """Jacobian-vector product: one tangent per output (None = zero)."""
         raise NotImplementedError
 
+    def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+                 cotangents: Sequence[Variable]) -> list:
+        """PyTensor 3.0's name of the reverse rule, ``x_bar = y_bar^T J``: one
+        term per input, as :meth:`L_op` (which this default calls).  An op may
+        define ``pullback`` instead of ``grad``/``L_op``; the gradient adapter
+        reads whichever the op defines (``pullback`` first)."""
+        return self.L_op(inputs, outputs, cotangents)
+
+    def pushforward(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+                    tangents: Sequence[Optional[Variable]]) -> list:
+        """PyTensor 3.0's name of the forward rule, ``y_dot = J x_dot``: one
+        tangent per output from one per input, where a ``DisconnectedType``
+        variable (or None) stands for an input that does not move and is
+        returned for an output that does not.  This default calls :meth:`R_op`;
+        an op may define ``pushforward`` instead (the adapter reads it first)."""
+        result = self.R_op(inputs, [None if t is None or is_disconnected(t) else t for t in tangents])
+        return [disconnected_type() if r is None else r for r in result]
+
     def connection_pattern(self, node: Apply) -> list:
         """``pattern[i][j]``: does output ``j`` depend on input ``i``?"""
         return [[True] * len(node.outputs) for _ in node.inputs]
@@ -125,5 +147,5 @@ class Op:
 
     # -- describing -----------------------------------------------------
     def has_r_op(self) -> bool:
-        """True when this op defines its own R_op."""
-        return type(self).R_op is not Op.R_op
+        """True when this op defines its own forward rule (``R_op`` or ``pushforward``)."""
+        return type(self).R_op is not Op.R_op or type(self).pushforward is not Op.pushforward

@@ -23,11 +23,6 @@ from gradlab.rewrite.rule import node_rule, scalar
 MAX_CONSTANT_SIZE = 10_000
 
 
-def _opens(fgraph: Any, var: Any, names: tuple, dtype: str, deep: bool = False) -> bool:
-    return (var.owner is not None and scalar_name(var.owner) in names and var.dtype == dtype
-            and (deep or single_client(fgraph, var)))
-
-
 def known_value(var: Any) -> tuple:
     """``(value, model)``: the known value of a constant or fill of a constant,
     and the variable that gave its shape (None for a plain constant)."""
@@ -48,33 +43,108 @@ def sum_terms(fgraph: Any, out: Any, limit: Optional[int] = None) -> Optional[li
     walk stops there, so asking costs at most ``limit`` steps)."""
     terms: list = []
     stack = [(1, out, True)]
+    dtype = out.dtype
+    clients = fgraph.clients
     while stack:
         if limit is not None and len(terms) + len(stack) > limit:
             return None
         sign, var, is_root = stack.pop()
-        name = scalar_name(var.owner) if var.owner is not None else None
-        if is_root or _opens(fgraph, var, ("add", "sub", "neg"), out.dtype):
+        owner = var.owner
+        name = scalar_name(owner) if owner is not None else None
+        if name in SUM_OPS:
+            if not is_root:        # an inner sum is opened when it is read by this sum alone
+                readers = clients.get(var, ())
+                if var.dtype != dtype or len(readers) != 1 or readers[0][0] == "output":
+                    terms.append((sign, var))
+                    continue
             if name == "add":
-                a, b = var.owner.inputs
+                a, b = owner.inputs
                 stack += [(sign, b, False), (sign, a, False)]
-                continue
-            if name == "sub":
-                a, b = var.owner.inputs
+            elif name == "sub":
+                a, b = owner.inputs
                 stack += [(-sign, b, False), (sign, a, False)]
-                continue
-            if name == "neg":
-                stack.append((-sign, var.owner.inputs[0], False))
-                continue
+            else:
+                stack.append((-sign, owner.inputs[0], False))
+            continue
         terms.append((sign, var))
     return terms
 
 
-def _collect_sum(fgraph: Any, node: Any) -> Optional[list]:
-    """Constants in a sum are added up; ``x + 0 -> x``; ``x - x -> 0``."""
+#: at most this many ``neg`` nodes between a sum (product) and the sum
+#: (product) that opens it (``neg(neg(x))`` rules remove longer chains)
+_MAX_NEG_LINKS = 8
+
+SUM_OPS = ("add", "sub", "neg")
+PRODUCT_OPS = ("mul", "true_div", "neg")
+
+
+def _opened_by_parent(fgraph: Any, var: Any, ops: tuple) -> bool:
+    """Does a sum (``ops=SUM_OPS``) or product (``PRODUCT_OPS``) above open
+    ``var`` as part of its own terms (factors)?  (Its only reader is one of
+    ``ops`` of the same dtype, perhaps through a few ``neg``.)  Then that
+    node collects them and ``var`` need not."""
+    for _ in range(_MAX_NEG_LINKS):
+        if not single_client(fgraph, var):
+            return False
+        client = fgraph.clients[var][0][0]
+        name = scalar_name(client)
+        if name not in ops or client.outputs[0].dtype != var.dtype:
+            return False
+        if name == "true_div" and np.dtype(var.dtype).kind != "f":
+            return False
+        if name != "neg":
+            return True
+        var = client.outputs[0]
+    return False
+
+
+def _top_of(fgraph: Any, var: Any, ops: tuple) -> Any:
+    """The output of the sum (product) whose terms (factors) include ``var``'s."""
+    while _opened_by_parent(fgraph, var, ops):
+        var = fgraph.clients[var][0][0].outputs[0]
+    return var
+
+
+#: an inner node with a known operand first collects its own part, at most this many terms
+LOCAL_TERMS = 16
+
+
+def _collect_at_top(fgraph: Any, node: Any, ops: tuple, collect: Callable[..., Optional[list]]) -> Any:
+    """Run ``collect(fgraph, out, limit)`` where a chain of ``ops`` has its top.
+
+    A chain of additions (products) is one sum (product), collected at its
+    top node: an inner node leaves it to the top, so a sum of n terms is read
+    once, not n times; unless one of the inner node's own operands is a known
+    value (or, in a difference, the two are one variable): then it collects
+    its own part (at most :data:`LOCAL_TERMS` terms: ``h * 0`` inside
+    ``x / (h * 0)`` is zero even though the quotient keeps a zero divisor),
+    and failing that the whole chain from the top (a term folded to a
+    constant later is still combined)."""
     out = node.outputs[0]
     if np.dtype(out.dtype).kind not in "iuf":
         return None
-    terms = sum_terms(fgraph, out)
+    if not _opened_by_parent(fgraph, out, ops):
+        return collect(fgraph, out, None)
+    operands = node.inputs
+    if not (any(known_value(v)[0] is not None for v in operands) or operands[0] is operands[-1]):
+        return None
+    local = collect(fgraph, out, LOCAL_TERMS)
+    if local is not None:
+        return local
+    top = _top_of(fgraph, out, ops)
+    new = collect(fgraph, top, None)
+    return None if new is None else {top: new[0]}
+
+
+def _collect_sum(fgraph: Any, node: Any) -> Any:
+    """Constants in a sum are added up; ``x + 0 -> x``; ``x - x -> 0`` (at the sum's top)."""
+    return _collect_at_top(fgraph, node, SUM_OPS, _collect_sum_at)
+
+
+def _collect_sum_at(fgraph: Any, out: Any, limit: Optional[int]) -> Optional[list]:
+    terms = sum_terms(fgraph, out, limit)
+    if terms is None:
+        return None
     total = None
     n_known = 0
     models: list = []
@@ -117,21 +187,20 @@ def _collect_sum(fgraph: Any, node: Any) -> Optional[list]:
 
 
 def _cancel_terms(terms: list) -> list:
-    """Drop pairs ``+v`` and ``-v`` of the same variable."""
-    result = list(terms)
-    changed = True
-    while changed:
-        changed = False
-        for i, (s, v) in enumerate(result):
-            for j in range(i + 1, len(result)):
-                if result[j][1] is v and result[j][0] == -s:
-                    del result[j]
-                    del result[i]
-                    changed = True
-                    break
-            if changed:
-                break
-    return result
+    """Drop pairs ``+v`` and ``-v`` of the same variable (each term pairs with
+    the first unpaired opposite one before it; one pass)."""
+    open_terms: dict = {}    # (variable, sign) -> indices of unpaired terms
+    dropped: set = set()
+    for j, (s, v) in enumerate(terms):
+        earlier = open_terms.get((v, -s))
+        if earlier:
+            dropped.add(earlier.pop(0))
+            dropped.add(j)
+        else:
+            open_terms.setdefault((v, s), []).append(j)
+    if not dropped:
+        return list(terms)
+    return [t for k, t in enumerate(terms) if k not in dropped]
 
 
 # -- products -----------------------------------------------------------------
@@ -146,29 +215,51 @@ def product_factors(fgraph: Any, out: Any, deep: bool = False) -> tuple:
     """``out`` as ``(sign, numerator, denominator)`` factor lists (iterative).
     ``deep`` also opens inner products read elsewhere.  At most about
     :data:`MAX_FACTORS` factors: beyond that, inner products stay whole."""
+    sign, num, den, _, _ = product_walk(fgraph, out, deep)
+    return sign, num, den
+
+
+def product_walk(fgraph: Any, out: Any, deep: bool = False, limit: Optional[int] = MAX_FACTORS) -> tuple:
+    """:func:`product_factors` (at most about ``limit`` factors; None: no
+    bound, for a walk that opens only factors read by the product alone), the
+    number of ``neg`` nodes it opened, and whether it kept an inner product
+    whole only because it is read elsewhere (so that ``deep`` would open more)."""
     sign = 1
+    n_neg = 0
+    held = False
     num: list = []
     den: list = []
     stack = [(False, out, True)]     # (in denominator?, variable, is_root)
+    dtype = out.dtype
+    divides = np.dtype(dtype).kind == "f"
+    clients = fgraph.clients
     while stack:
         in_den, var, is_root = stack.pop()
-        name = scalar_name(var.owner) if var.owner is not None else None
-        room = len(num) + len(den) + len(stack) < MAX_FACTORS
-        if is_root or (room and _opens(fgraph, var, ("mul", "true_div", "neg"), out.dtype, deep)):
+        owner = var.owner
+        name = scalar_name(owner) if owner is not None else None
+        if name in PRODUCT_OPS and (is_root or (var.dtype == dtype and (
+                limit is None or len(num) + len(den) + len(stack) < limit))):
+            if not (is_root or deep):   # an inner product read elsewhere stays whole
+                readers = clients.get(var, ())
+                if len(readers) != 1 or readers[0][0] == "output":
+                    held = True
+                    (den if in_den else num).append(var)
+                    continue
             if name == "mul":
-                a, b = var.owner.inputs
+                a, b = owner.inputs
                 stack += [(in_den, b, False), (in_den, a, False)]
                 continue
-            if name == "true_div" and np.dtype(out.dtype).kind == "f":
-                a, b = var.owner.inputs
+            if name == "true_div" and divides:
+                a, b = owner.inputs
                 stack += [(not in_den, b, False), (in_den, a, False)]
                 continue
             if name == "neg":
                 sign = -sign
-                stack.append((in_den, var.owner.inputs[0], False))
+                n_neg += 1
+                stack.append((in_den, owner.inputs[0], False))
                 continue
         (den if in_den else num).append(var)
-    return sign, num, den
+    return sign, num, den, n_neg, held
 
 
 def known_nonzero(var: Any) -> bool:
@@ -214,13 +305,14 @@ def build_product(sign: int, coef: Optional[np.ndarray], num: list, den: list, d
     return elemwise("neg", acc) if sign < 0 else acc
 
 
-def _collect_product(fgraph: Any, node: Any) -> Optional[list]:
-    """Constants in a product are multiplied; ``x * 1 -> x``, ``x * 0 -> 0``, ``x * -1 -> -x``."""
-    out = node.outputs[0]
-    if np.dtype(out.dtype).kind not in "iuf":
-        return None
-    sign, num, den = product_factors(fgraph, out)
-    n_neg = _count_negs(fgraph, out)
+def _collect_product(fgraph: Any, node: Any) -> Any:
+    """Constants in a product are multiplied; ``x * 1 -> x``, ``x * 0 -> 0``, ``x * -1 -> -x`` (at its top)."""
+    return _collect_at_top(fgraph, node, PRODUCT_OPS, _collect_product_at)
+
+
+def _collect_product_at(fgraph: Any, out: Any, limit: Optional[int]) -> Optional[list]:
+    # the whole product: only factors read by it alone are opened, so the walk is its size
+    sign, num, den, n_neg, _ = product_walk(fgraph, out, limit=limit)
     coef = None
     n_known = 0
     models: list = []
@@ -272,20 +364,6 @@ def _simpler(n_known: int, n_cancel: int, n_neg: int, coef: Optional[np.ndarray]
     return bool(drops_one or becomes_neg)
 
 
-def _count_negs(fgraph: Any, out: Any) -> int:
-    count = 0
-    stack = [(out, True)]
-    while stack:
-        var, is_root = stack.pop()
-        name = scalar_name(var.owner) if var.owner is not None else None
-        if is_root or _opens(fgraph, var, ("mul", "true_div", "neg"), out.dtype):
-            if name == "neg":
-                count += 1
-            if name in ("mul", "true_div", "neg"):
-                stack += [(v, False) for v in var.owner.inputs]
-    return count
-
-
 def cancel_factors(num: list, den: list, where_zero_too: bool = False) -> tuple:
     """``(a * b) / a -> b`` and ``a / sqr(a) -> 1 / a``: the one home of these
     identities.  By default a factor cancels only where it cannot be 0
@@ -294,23 +372,36 @@ def cancel_factors(num: list, den: list, where_zero_too: bool = False) -> tuple:
     factor is left over (``(a * b) / a -> b``, not ``a / a -> 1``), so the
     product that was 0/0 where ``a`` vanishes gets ``b`` there (stabilize's
     ``cancel_factor``).  Returns ``(numerator, denominator, number cancelled)``."""
-    num, den = list(num), list(den)
+    den = list(den)
+    where: dict = {}            # variable -> its indices in num not yet cancelled, first first
+    for i, u in enumerate(num):
+        where.setdefault(u, []).append(i)
+    gone: set = set()
     n = 0
+
+    def first(var: Any) -> Optional[int]:
+        left = where.get(var)
+        return left[0] if left else None
+
+    def cancel(i: int) -> None:
+        where[num[i]].pop(0)
+        gone.add(i)
+
     for k, d in enumerate(list(den)):
-        hit = next((i for i, u in enumerate(num) if u is d), None)
-        if hit is not None and (known_nonzero(d) or (where_zero_too and len(num) > 1)):
-            num.pop(hit)
+        hit = first(d)
+        if hit is not None and (known_nonzero(d) or (where_zero_too and len(num) - len(gone) > 1)):
+            cancel(hit)
             den[k] = None
             n += 1
             continue
         if d.owner is not None and scalar_name(d.owner) == "sqr":
             base = d.owner.inputs[0]
-            hit = next((i for i, u in enumerate(num) if u is base), None)
+            hit = first(base)
             if hit is not None and known_nonzero(base):
-                num.pop(hit)
+                cancel(hit)
                 den[k] = base
                 n += 1
-    return num, [d for d in den if d is not None], n
+    return [u for i, u in enumerate(num) if i not in gone], [d for d in den if d is not None], n
 
 
 def _const(value: Any, dtype: str) -> Any:

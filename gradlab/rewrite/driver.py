@@ -15,11 +15,11 @@ the graph's size.
 """
 from __future__ import annotations
 
-import gc
 import warnings
 from collections import deque
 from typing import Any, Iterable, Optional, Sequence, Union
 
+from gradlab.graph.collector import collector_paused
 from gradlab.graph.fgraph import FunctionGraph, InconsistencyError
 from gradlab.graph.basic import Apply, Constant, Variable
 from gradlab.graph.traversal import graph_inputs, toposort
@@ -166,11 +166,16 @@ def rewrite_fgraph(fgraph: FunctionGraph, sets: Iterable[Union[str, RuleSet]] = 
     if recorder is not None:
         fgraph.attach_listener(recorder)
     result = Rewritten(fgraph, recorder.steps if recorder else [], StopReason.FIXPOINT, names, _recorder=recorder)
-    dirty: Optional[set] = None   # nodes merging/folding must look at (None: all of them)
     # rewriting allocates many small objects and frees few: the cyclic collector
     # would rescan them over and over, so it waits until the driver is done
-    collecting = gc.isenabled()
-    gc.disable()
+    with collector_paused():
+        _run_phases(fgraph, phases, always, watcher, recorder, result, limit)
+    return result
+
+
+def _run_phases(fgraph: FunctionGraph, phases: list, always: list, watcher: "_Watcher",
+                recorder: Optional[TraceRecorder], result: Rewritten, limit: int) -> None:
+    dirty: Optional[set] = None   # nodes merging/folding must look at (None: all of them)
     try:
         for phase in phases:
             if phase is not None and not phase.rules and dirty is not None and not dirty:
@@ -186,13 +191,10 @@ def rewrite_fgraph(fgraph: FunctionGraph, sets: Iterable[Union[str, RuleSet]] = 
             # show them the nodes they add or change
             dirty = set()
     finally:
-        if collecting:
-            gc.enable()
         fgraph.remove_listener(watcher)
         if recorder is not None:
             fgraph.remove_listener(recorder)
         merge_module.forget(fgraph)
-    return result
 
 
 def _run_phase(fgraph: FunctionGraph, index: _RuleIndex, watcher: _Watcher,

@@ -19,7 +19,7 @@ from typing import Any, Optional
 import numpy as np
 
 from gradlab.graph.basic import Constant
-from gradlab.rewrite.algebra import build_product, fitted_to, known_value, product_factors, sum_terms
+from gradlab.rewrite.algebra import PRODUCT_OPS, product_walk, build_product, fitted_to, known_value, sum_terms
 from gradlab.rewrite.match import elemwise, scalar_name, single_client
 from gradlab.rewrite.rule import node_rule, scalar
 
@@ -29,13 +29,16 @@ MAX_TERMS = 16
 
 
 def _term_factors(fgraph: Any, sign: int, var: Any, dtype: str, deep: bool) -> tuple:
-    """A term as ``(sign, numerator, denominator)``; unless ``deep``, a product
-    read elsewhere too stays one factor (opening it computes parts of it twice)."""
+    """A term as ``((sign, numerator, denominator), held)``; unless ``deep``, a
+    product read elsewhere too stays one factor (opening it computes parts of
+    it twice), and ``held`` says whether one did (so a deep look would differ)."""
     name = scalar_name(var.owner) if var.owner is not None else None
-    if name in ("mul", "true_div", "neg") and var.dtype == dtype and (deep or single_client(fgraph, var)):
-        s, num, den = product_factors(fgraph, var, deep)
-        return sign * s, num, den
-    return sign, [var], []
+    if name in PRODUCT_OPS and var.dtype == dtype:
+        if deep or single_client(fgraph, var):
+            s, num, den, _, held = product_walk(fgraph, var, deep)
+            return (sign * s, num, den), held
+        return (sign, [var], []), True
+    return (sign, [var], []), False
 
 
 class Signatures:
@@ -98,10 +101,13 @@ def _collect_like_terms(fgraph: Any, node: Any) -> Optional[list]:
         return None
     signature = Signatures()
     for deep in (False, True):  # a shallow split first: it computes nothing twice
-        factored = [_term_factors(fgraph, s, v, out.dtype, deep) for s, v in terms]
+        split = [_term_factors(fgraph, s, v, out.dtype, deep) for s, v in terms]
+        factored = [f for f, _ in split]
         key = _common_factor(factored, signature)
         if key is not None:
             break
+        if not any(held for _, held in split):
+            return None     # nothing was kept whole: a deep split is the same
     else:
         return None
     inner = rest = shared = None

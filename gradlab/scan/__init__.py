@@ -10,6 +10,8 @@
 - :mod:`.op` — the :class:`Scan` op (:class:`ScanSpec` describes its loop);
 - :mod:`.loop` / :mod:`.scalar_loop` — the compiled loop (numpy values, or
   Python floats for scalar recurrences);
+- :mod:`.tier` / :mod:`.kernel` — the scalar loops' compiled tier: a numba kernel
+  built in the background once a loop has run long enough to pay for it;
 - :mod:`.grad` — reverse mode: a scan running backwards in time;
 - :mod:`.rop` — forward mode: a scan carrying tangents;
 - :mod:`.analysis` — connection pattern and shape inference;
@@ -29,7 +31,8 @@ __all__ = ["scan", "until", "Scan", "ScanSpec", "ScanBuildError", "ScanRuntimeEr
 
 def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences: Any = None,
          n_steps: Any = None, go_backwards: bool = False, truncate_gradient: int = -1,
-         name: Any = None, return_list: bool = False, mode: Any = None, return_updates: bool = True) -> Any:
+         name: Any = None, return_list: bool = False, mode: Any = None, return_updates: bool = True,
+         strict: bool = False) -> Any:
     """Loop ``fn`` over ``sequences`` (or ``n_steps`` times), feeding back the
     outputs that ``outputs_info`` gives initial values; returns ``(outputs,
     updates)`` (the outputs alone with ``return_updates=False``).  Step ``t``
@@ -39,7 +42,7 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
     from gradlab.scan.builder import scan as build
     return build(fn, sequences=sequences, outputs_info=outputs_info, non_sequences=non_sequences,
                  n_steps=n_steps, go_backwards=go_backwards, truncate_gradient=truncate_gradient, name=name,
-                 return_list=return_list, mode=mode, return_updates=return_updates)
+                 return_list=return_list, mode=mode, return_updates=return_updates, strict=strict)
 
 
 def __getattr__(name: str) -> Any:

@@ -29,7 +29,7 @@ import numpy as np
 
 import gradlab.tensor as gt
 from gradlab.graph.basic import Constant, Variable
-from gradlab.graph.traversal import clone_replace
+from gradlab.graph.traversal import ancestors, clone_replace
 from gradlab.scan.errors import ScanBuildError
 from gradlab.scan.inner import Carried, LoopParts, Mapped, SeqRead, build_scan
 from gradlab.scan.step import as_list as _as_list, per_step_generators, split_result, split_until
@@ -229,7 +229,7 @@ def _explain_disconnected(exc: Exception, seqs: Sequence[_Sequence]) -> str:
 def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequences: Any = None,
          n_steps: Any = None, go_backwards: bool = False, truncate_gradient: int = -1,
          name: Optional[str] = None, return_list: bool = False, mode: Any = None,
-         return_updates: bool = True) -> Any:
+         return_updates: bool = True, strict: bool = False) -> Any:
     """Loop ``fn`` over ``sequences`` (and/or ``n_steps`` times), feeding back
     the outputs described by ``outputs_info``; returns ``(outputs, updates)``,
     or the outputs alone with ``return_updates=False``.
@@ -256,6 +256,9 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
     rewritten with the rule sets of the function that runs it, and
     ``gradlab.function`` rejects an unknown mode name (modes are defined
     above scan, in :mod:`gradlab.compile.rule_sets`).
+    ``strict=True``: every shared variable fn reads must be given in
+    ``sequences``, ``outputs_info`` or ``non_sequences`` (else a
+    :class:`ScanBuildError` names it); by default fn may read any.
     Random draws made inside fn read one generator per step
     (:mod:`gradlab.tensor.random.derived`); their shared generators move on
     after the loop (``default_update``, and in ``updates``).
@@ -288,7 +291,7 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
         except (TypeError, ValueError) as exc:
             raise TypeError(f"{who}: non_sequences[{j}] must be a tensor or a number, got "
                             f"{type(item).__name__}: {exc}") from None
-    n_var, strict = _number_of_steps(n_steps, seqs, who)
+    n_var, strict_lengths = _number_of_steps(n_steps, seqs, who)
 
     args = [ph for s in seqs for ph in s.placeholders] + [a for o in outs for a in o.args] + nonseqs
     _check_arity(fn, seqs, outs, nonseqs, who)
@@ -330,6 +333,9 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
             _check_step_value(outs[i], value, who)
         values.append(value)
 
+    if strict:
+        _check_strict(values + [as_tensor_variable(e) for _, e in raw_updates] + ([condition] if condition else []),
+                      args, seqs, outs, nonseqs, who)
     # random draws made inside fn read step generators: one per step, from each generator and the step index
     values, raw_updates, condition, roots, step_index = per_step_generators(values, raw_updates, condition,
                                                                             first_new, who)
@@ -351,7 +357,7 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
         step_values = clone_replace(step_values, shared_phs)
     values, update_values = step_values[:len(values)], step_values[len(values):]
 
-    parts = LoopParts(n_steps=n_var, strict_lengths=strict, name=name, truncate_gradient=int(truncate_gradient),
+    parts = LoopParts(n_steps=n_var, strict_lengths=strict_lengths, name=name, truncate_gradient=int(truncate_gradient),
                       as_while=condition is not None)
     parts.seqs = [SeqRead(s.outer, list(zip(s.offsets, s.placeholders)), s.label) for s in seqs]
     if step_index is not None:
@@ -395,6 +401,21 @@ def scan(fn: Callable, sequences: Any = None, outputs_info: Any = None, non_sequ
     else:
         shaped = outputs[0] if len(outputs) == 1 else outputs
     return (shaped, updates) if return_updates else shaped
+
+
+def _check_strict(step_values: list, args: list, seqs: Sequence[_Sequence], outs: Sequence[_Output],
+                  nonseqs: Sequence[Variable], who: str) -> None:
+    """``strict=True``: a ``ScanBuildError`` naming each shared variable the
+    step reads that is not one of scan's arguments (PyTensor's rule)."""
+    given = {id(v) for v in nonseqs} | {id(s.outer) for s in seqs} | \
+        {id(getattr(o, "initial", None)) for o in outs}
+    missing = [v for v in ancestors(step_values, blockers=args)
+               if v.owner is None and isinstance(v, SharedVariable) and id(v) not in given]
+    if missing:
+        names = ", ".join(v.name or repr(v) for v in missing)
+        raise ScanBuildError(f"{who}: strict=True, but fn reads the shared variable(s) {names}, which are not given "
+                             "to scan; pass them in non_sequences (fn receives them as its last arguments) or "
+                             "leave strict=False")
 
 
 def _shortest(seqs: Sequence[_Sequence], usable: Sequence[Optional[int]]) -> Variable:

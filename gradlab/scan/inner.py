@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 from gradlab.graph.basic import Constant, Variable
-from gradlab.graph.traversal import ancestors, clone_replace, toposort
+from gradlab.graph.traversal import ancestors, clone_graph, clone_replace, toposort
 from gradlab.printing import pp
 
 
@@ -149,17 +149,29 @@ def externalize(varying: Sequence[Variable], nonseq_pairs: Sequence[tuple], outp
         pairs.append((v, ph))
     new_outputs = clone_replace(list(outputs), replace) if replace else list(outputs)
     # the outer values of hoisted expressions are written in terms of outer variables
+    # (only what reads a non-sequence placeholder is rebuilt: see rebuild_reading)
     to_outer = {ph: outer for outer, ph in nonseq_pairs}
-    final_pairs = []
     hoisted = [outer for outer, ph in pairs if id(ph) in outer_of_ph]
-    rebuilt = clone_replace(hoisted, to_outer) if (hoisted and to_outer) else hoisted
-    rebuilt_iter = iter(rebuilt)
-    for outer, ph in pairs:
-        if id(ph) in outer_of_ph:
-            final_pairs.append((next(rebuilt_iter), ph))
-        else:
-            final_pairs.append((outer, ph))
+    rebuilt = iter(rebuild_reading(hoisted, to_outer) if (hoisted and to_outer) else hoisted)
+    final_pairs = [(next(rebuilt) if id(ph) in outer_of_ph else outer, ph) for outer, ph in pairs]
     return new_outputs, final_pairs
+
+
+def rebuild_reading(values: Sequence[Variable], replace: dict) -> List[Variable]:
+    """``clone_replace(values, replace)`` that keeps every variable not
+    reading a replaced one as it is — the user's own ``specify_shape(W, ...)``
+    stays the variable the loop reads, so a derivative with respect to it
+    finds the loop (a plain clone would read a copy of it)."""
+    targets = {id(v) for v in replace}
+    reads: dict = {}
+    order = toposort(list(values))
+    for node in order:
+        flag = any(reads.get(id(v), id(v) in targets) for v in node.inputs)
+        for out in node.outputs:
+            reads[id(out)] = flag
+    kept = [v for node in order for v in node.outputs if not reads[id(v)]]
+    new, _ = clone_graph(list(values), inputs=kept, replace=replace)
+    return new
 
 
 def build_scan(parts: LoopParts) -> List[Variable]:

@@ -50,7 +50,9 @@ def build_loop(op: Any, sets: Sequence[str]) -> Callable:
     scalar_sets = tuple(s for s in sets if (s.name if isinstance(s, RuleSet) else s) not in _NOT_FOR_SCALARS)
     fgraph = inner_fgraph(op, scalar_sets)
     if not op.spec.as_while and applicable(fgraph):
-        return scalar_loop(op, fgraph, fallback=_deferred(op, sets, fgraph if scalar_sets == tuple(sets) else None))
+        from gradlab.scan.tier import tiered  # a compiled tier, built in the background once it pays
+        return tiered(op, fgraph, scalar_loop(op, fgraph, fallback=_deferred(
+            op, sets, fgraph if scalar_sets == tuple(sets) else None)))
     if scalar_sets != tuple(sets):
         fgraph = inner_fgraph(op, sets)
     return general_loop(op, fgraph, sets)

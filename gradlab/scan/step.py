@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional, Sequence, Tuple
 
 from gradlab.graph.basic import Variable
-from gradlab.graph.traversal import clone_replace, toposort
+from gradlab.graph.traversal import toposort
+from gradlab.scan.inner import rebuild_reading
 from gradlab.scan.errors import ScanBuildError
 from gradlab.tensor.random.op import RandomVariable
 from gradlab.tensor.type import TensorType
@@ -83,12 +84,24 @@ def random_roots(step_values: Sequence[Variable], first_new: int) -> list:
     return roots
 
 
+def _advanced_by_a_loop(generator: Variable, value: Variable) -> bool:
+    """Is ``value`` ``advance_generator(generator)`` — the move a scan gives a generator its draws read?"""
+    from gradlab.tensor.random.derived import AdvanceGenerator
+    return value.owner is not None and isinstance(value.owner.op, AdvanceGenerator) and \
+        value.owner.inputs[0] is generator
+
+
 def per_step_generators(values: list, raw_updates: list, condition: Optional[Variable], first_new: int,
                         who: str) -> tuple:
     """``(values, updates, condition, generators, step index)`` with every
     generator ``G`` that draws made inside fn read replaced by
     ``step_generator(G, t)`` (``t``: the returned step-index placeholder, or
     None when fn draws nothing)."""
+    # an inner scan's updates of its generators (PyTensor code returns them from the outer step) are
+    # the moves this scan makes itself: dropped; any other update of a generator is refused
+    raw_updates = [(v, e) for v, e in raw_updates
+                   if not (getattr(v, "ndim", 0) is None and e is getattr(v, "default_update", None)
+                           and _advanced_by_a_loop(v, e))]
     generators = [v for v, _ in raw_updates if getattr(v, "ndim", 0) is None]
     if generators:
         raise ScanBuildError(f"{who}: fn returns updates of random generators ({', '.join(map(str, generators))}); "
@@ -99,7 +112,7 @@ def per_step_generators(values: list, raw_updates: list, condition: Optional[Var
         return values, raw_updates, condition, roots, None
     step_index = TensorType("int64", ()).make_variable("t")
     per_step = {g: step_generator(g, step_index) for g in roots}
-    rebuilt = clone_replace(values + [e for _, e in raw_updates] + tail, per_step)
+    rebuilt = rebuild_reading(values + [as_tensor_variable(e) for _, e in raw_updates] + tail, per_step)
     values, rest = rebuilt[:len(values)], rebuilt[len(values):]
     raw_updates = [(v, e) for (v, _), e in zip(raw_updates, rest)]
     if condition is not None:

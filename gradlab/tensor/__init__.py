@@ -21,11 +21,11 @@ def __getattr__(name: str):
         from gradlab.gradient.reverse import grad
         globals()["grad"] = grad
         return grad
-    if name == "random":  # gt.random: the random draws, loaded on first use
+    if name in ("random", "special"):  # gt.random (the random draws), gt.special: loaded on first use
         import importlib
-        return importlib.import_module("gradlab.tensor.random")
+        return importlib.import_module(f"gradlab.tensor.{name}")
     raise AttributeError(f"module 'gradlab.tensor' has no attribute {name!r}")
 
 
 def __dir__() -> list:
-    return sorted(set(globals()) | {"grad", "random"})
+    return sorted(set(globals()) | {"grad", "random", "special"})

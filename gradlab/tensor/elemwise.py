@@ -7,6 +7,7 @@ gradient of a stretched input is summed back to its shape.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -60,6 +61,12 @@ class Elemwise(Op):
 
     def __str__(self) -> str:
         return self.scalar_op.name
+
+    def __eq__(self, other: object) -> bool:
+        # gt.exp, the function, stands for its op: node.op == gt.exp holds (as in PyTensor)
+        return Op.__eq__(self, other.elemwise_op if isinstance(other, ElemwiseFunction) else other)
+
+    __hash__ = Op.__hash__
 
     def make_node(self, *inputs: Any) -> Apply:
         op = self.scalar_op
@@ -258,6 +265,45 @@ def cast_op(dtype: str) -> Elemwise:
     if op is None:
         op = _ELEMWISE_CACHE[key] = Elemwise(Cast(dtype))
     return op
+
+
+class ElemwiseFunction:
+    """An elementwise function of ``gradlab.tensor`` (``gt.exp``, ``gt.fill``):
+    calls as the ``def`` it wraps (its name, signature and docstring are the
+    def's) and compares equal to the op it applies, so PyTensor code's
+    ``node.op == gt.exp`` holds.  Made by :func:`elemwise_function`."""
+
+    def __init__(self, fn: Any, name: str):
+        functools.update_wrapper(self, fn)
+        self._fn = fn
+        self.elemwise_op = elemwise_op(name)
+
+    @property
+    def scalar_op(self) -> ScalarOp:
+        return self.elemwise_op.scalar_op
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._fn(*args, **kwargs)
+
+    def __eq__(self, other: object) -> bool:
+        return self.elemwise_op == (other.elemwise_op if isinstance(other, ElemwiseFunction) else other)
+
+    def __hash__(self) -> int:
+        return hash(self.elemwise_op)
+
+    def __repr__(self) -> str:
+        return f"<elementwise function {self.__name__} (op {self.elemwise_op})>"
+
+    def __reduce__(self) -> str:
+        return self.__name__  # pickled by reference: gradlab.tensor.math.<name>
+
+
+def elemwise_function(name: str) -> Any:
+    """Decorator: the ``def`` of the table row ``name``, made an
+    :class:`ElemwiseFunction` (equal to the row's Elemwise op)."""
+    def wrap(fn: Any) -> ElemwiseFunction:
+        return ElemwiseFunction(fn, name)
+    return wrap
 
 
 # Gradients and the broadcasting helpers above are built with gradlab.tensor's functions

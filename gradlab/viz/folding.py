@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
+import numpy as np
+
 #: the most ops in a repeated block that :func:`find_repeats` tries
 MAX_PERIOD = 12
 #: the fewest repeats folded
@@ -56,7 +58,8 @@ def _signature(node: Any) -> tuple:
     parts = []
     for var in node.inputs:
         if isinstance(var, Constant):
-            parts.append(("c", repr(var.data)))
+            data = np.asarray(var.data)    # by value, without formatting it (repr is slow)
+            parts.append(("c", data.dtype.str, data.shape, data.tobytes()))
         else:
             parts.append(("v",))
     try:

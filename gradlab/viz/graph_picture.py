@@ -93,7 +93,7 @@ class Canvas:
         self.edges: list = []
         self.labelled = False
         self._clusters: list = []
-        self._labelled_edges: dict = {}     # (container, tail, head, other attrs) -> (body line, labels)
+        self._labelled_edges: dict = {}     # (container, tail, head, other attrs) -> _JoinedEdge
 
     def cluster(self, parent: Any, name: str, kind: str, label: list) -> Any:
         """A new cluster of ``kind`` (``style.CLUSTER_STYLES``) inside ``parent``."""
@@ -113,17 +113,17 @@ class Canvas:
     def edge(self, container: Any, tail: str, head: str, **attrs: Any) -> None:
         """An edge; a labelled edge parallel to one drawn before (an op reading
         the same thing at several argument positions) joins it, labels
-        joined (``7, 10, 12``)."""
+        joined (``7, 10, 12``) when the canvas is attached (so an op reading one
+        variable at n positions costs n, not n squared)."""
         if "label" in attrs:
             key = (id(container), tail, head, tuple(sorted((k, v) for k, v in attrs.items() if k != "label")))
             drawn = self._labelled_edges.get(key)
             if drawn is not None:
-                line, labels = drawn
-                labels.append(attrs["label"])
-                container.edge(tail, head, **dict(attrs, label=style.text_label(joined_positions(labels))))
-                container.body[line] = container.body.pop()
+                drawn.labels.append(attrs["label"])
+                drawn.joined = False
                 return
-            self._labelled_edges[key] = (len(container.body), [attrs["label"]])
+            self._labelled_edges[key] = _JoinedEdge(container, len(container.body), tail, head, attrs,
+                                                    [attrs["label"]])
         container.edge(tail, head, **attrs)
         if attrs.get("constraint") != "false":
             self.edges.append((tail, head))
@@ -131,10 +131,33 @@ class Canvas:
             self.labelled = True
 
     def attach(self) -> None:
-        """Put the clusters made so far into their parents (innermost first)."""
+        """Write the joined labels of parallel edges, then put the clusters made
+        so far into their parents (innermost first)."""
+        for drawn in self._labelled_edges.values():
+            if not drawn.joined:
+                drawn.write()
         for parent, child in reversed(self._clusters):
             parent.subgraph(child)
         self._clusters.clear()
+
+
+@dataclass
+class _JoinedEdge:
+    """A labelled edge and the labels of the parallel edges joined into it."""
+
+    container: Any
+    line: int            #: its line in ``container.body``
+    tail: str
+    head: str
+    attrs: dict
+    labels: list
+    joined: bool = True  #: is the line up to date with ``labels``?
+
+    def write(self) -> None:
+        self.container.edge(self.tail, self.head,
+                            **dict(self.attrs, label=style.text_label(joined_positions(self.labels))))
+        self.container.body[self.line] = self.container.body.pop()
+        self.joined = True
 
 
 @dataclass

@@ -34,6 +34,8 @@ CELL_MAX, CELL_MIN = 0.6, 0.16
 #: the size (pt) of the numbers in the cells and of tick labels
 NUMBER_FONT = 9.0
 TICK_FONT = 9.0
+#: at most this many tick labels an axis (a figure at most the notebook's width shows no more)
+MAX_TICKS = 60
 #: the colour map (diverging, colour-blind safe)
 CMAP = "PuOr"
 
@@ -77,7 +79,7 @@ def numbers_fit(texts: Sequence[str], cell_inches: float, fontsize: float = NUMB
 def tick_step(n: int, cell_inches: float, fontsize: float = TICK_FONT, widest: int = 1) -> int:
     """Label every ``step``-th row/column so labels ``widest`` characters wide never collide."""
     need = max(1.5 * fontsize, widest * 0.6 * fontsize + 3) / 72       # inches per label
-    step = max(1, math.ceil(need / cell_inches))
+    step = max(1, math.ceil(need / cell_inches), math.ceil(n / MAX_TICKS))
     for nice in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000):
         if nice >= step:
             return nice
@@ -140,11 +142,14 @@ def draw_matrix(data: np.ndarray, ax: Any, fig: Any, *, scale: str = "linear", c
     ystep = tick_step(rows, cell)
     ax.set_xticks(range(0, cols, xstep), labels=cols_text[::xstep], fontsize=TICK_FONT)
     ax.set_yticks(range(0, rows, ystep), labels=rows_text[::ystep], fontsize=TICK_FONT)
+    if annotate is None and not numbers_fit(["0"], cell):
+        annotate = False        # not even one digit fits a cell: no entry is formatted
+    if annotate is False:
+        return image
     write = number_format(data)
     texts = [write(v) for v in data.ravel()]
-    fits = numbers_fit(texts, cell)
     if annotate is None:
-        annotate = fits
+        annotate = numbers_fit(texts, cell)
     if annotate:
         for (i, j), text in zip(np.ndindex(rows, cols), texts):
             frac = float(norm(data[i, j])) if np.isfinite(data[i, j]) else 0.5

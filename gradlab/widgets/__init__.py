@@ -18,7 +18,9 @@ Python (so tests and notebooks drive it without a browser):
   fired and its near misses highlighted, with the reason for each node
   (``gradlab.explain.why_not``).
 
-Pictures are SVG text in ``ipywidgets.HTML`` (CSS class ``gradlab-graph``),
+Pictures are SVG text in a ``GraphView`` (an anywidget with its own bundled
+front-end module that pans, zooms and explains a node on hover; CSS class
+``gradlab-graph``),
 plots PNG bytes in ``ipywidgets.Image`` (class ``gradlab-plot``: an ``<img>``),
 user errors a message (class ``gradlab-error``), never a traceback.  Other
 CSS hooks for browser tests: ``gradlab-point-slider``, ``gradlab-param-slider``,

@@ -5,7 +5,9 @@
   pictures and a matplotlib plot render at the same time).
 - PNG bytes of a matplotlib figure, and the data of its curves.
 - The picture widgets with their stable CSS classes (``gradlab-graph``,
-  ``gradlab-plot``) and the message box (``gradlab-error``).
+  ``gradlab-plot``) and the message box (``gradlab-error``); a graph picture
+  is a :class:`~gradlab.widgets.graph_view.GraphView` (its own front-end
+  module: pan, zoom, fit, 1:1, hover).
 - ``guarded``: a widget method whose exceptions become a message, never a
   traceback in the notebook.
 """
@@ -22,6 +24,7 @@ from typing import Any, Callable, Optional, Sequence
 import ipywidgets as widgets
 
 from gradlab.viz import dot_runner
+from gradlab.widgets.graph_view import GraphView
 
 GRAPH_CLASS = "gradlab-graph"
 PLOT_CLASS = "gradlab-plot"
@@ -122,78 +125,22 @@ def svg_texts(dots: Sequence[Any]) -> list:
     return [f.result() for f in [svg_future(d) for d in dots]]
 
 
-def graph_widget(*classes: str) -> widgets.HTML:
-    """An empty picture: an HTML widget with the CSS class ``gradlab-graph`` (and ``classes``)."""
-    picture = widgets.HTML(value="", layout=widgets.Layout(width="100%", max_width="100%"))
+def graph_widget(*classes: str) -> GraphView:
+    """An empty picture: a :class:`~gradlab.widgets.graph_view.GraphView` (pans and
+    zooms) with the CSS class ``gradlab-graph`` (and ``classes``)."""
+    picture = GraphView(layout=widgets.Layout(width="100%", max_width="100%"))
     for cls in (GRAPH_CLASS,) + classes:
         picture.add_class(cls)
     return picture
 
 
-def show_svg(picture: widgets.HTML, svg: str) -> None:
-    """Put SVG text into a picture widget, in an area that pans and zooms (see :func:`pannable`)."""
-    picture.value = pannable(svg)
+def show_svg(picture: GraphView, svg: str) -> None:
+    """Put SVG text into a picture widget, at its natural size, where it pans and zooms."""
+    picture.show(svg)
 
 
-#: the CSS class of the pan-and-zoom area
+#: the CSS class of the pan-and-zoom area (made by the front-end module, graph_view.js)
 PAN_CLASS = "gradlab-pan"
-#: the tallest the picture area grows (px) before the picture pans instead
-MAX_AREA_HEIGHT = 560
-
-#: the script behind the area, defined once per page (inline handlers: the HTML
-#: widget sets ``innerHTML``, which runs event attributes but no <script>).
-#: The view (scale, offset) lives on the widget's content element, so it
-#: survives the picture being replaced when a slider moves (a replaced,
-#: detached picture's late ``onerror`` does nothing).
-_PAN_SCRIPT = """if(!window.gradlabPan){window.gradlabPan={
-view:function(b){var d=b.parentNode||b;return d.gradlabView||(d.gradlabView={s:1,x:0,y:0,drag:null});},
-apply:function(b){var v=this.view(b),c=b.querySelector('.gradlab-pan-content');
- if(c){c.style.transform='translate('+v.x+'px,'+v.y+'px) scale('+v.s+')';}},
-wheel:function(e,b){e.preventDefault();var v=this.view(b),r=b.getBoundingClientRect();
- var px=e.clientX-r.left,py=e.clientY-r.top,s=Math.min(8,Math.max(0.05,v.s*Math.exp(-e.deltaY*0.0015)));
- v.x=px-(px-v.x)*s/v.s;v.y=py-(py-v.y)*s/v.s;v.s=s;this.apply(b);},
-down:function(e,b){if(e.button!==0||e.target.closest('button'))return;var v=this.view(b);
- v.drag={x:e.clientX-v.x,y:e.clientY-v.y};if(b.setPointerCapture)b.setPointerCapture(e.pointerId);
- b.style.cursor='grabbing';e.preventDefault();},
-move:function(e,b){var v=this.view(b);if(!v.drag)return;v.x=e.clientX-v.drag.x;v.y=e.clientY-v.drag.y;this.apply(b);},
-up:function(e,b){this.view(b).drag=null;b.style.cursor='grab';},
-fit:function(b){var v=this.view(b),w=parseFloat(b.dataset.width),h=parseFloat(b.dataset.height);
- var s=Math.min(b.clientWidth/w,b.clientHeight/h,1);v.s=s;v.x=Math.max(0,(b.clientWidth-w*s)/2);v.y=0;this.apply(b);},
-actual:function(b){var v=this.view(b);v.s=1;v.x=0;v.y=0;this.apply(b);}
-};}
-var gp=this.closest('.gradlab-pan');if(gp&&gp.isConnected){gradlabPan.apply(gp);}"""
-
-
-def pannable(svg: str) -> str:
-    """``svg`` in an area as wide as the output that pans (drag) and zooms
-    (mouse wheel, at the pointer), with buttons ``fit`` (the whole picture in
-    the area) and ``1:1`` (natural size).  The area is as tall as the picture,
-    up to ``MAX_AREA_HEIGHT`` px; the picture starts at natural size, top left,
-    so its text is as large as drawn and nothing is cut: what is outside the
-    area is reached by dragging or by ``fit``."""
-    from gradlab.viz.budget import measure_svg
-    try:
-        size = measure_svg(svg)
-        width, height = size.width, size.height
-    except ValueError:
-        width, height = 600.0, 300.0
-    area = min(height + 4, MAX_AREA_HEIGHT)
-    call = "gradlabPan.{}(event, this)"
-    button = ('<button type="button" class="gradlab-pan-{2}" title="{1}" style="margin-left:2px; font-size:12px; '
-              'padding:0 6px; cursor:pointer" onclick="gradlabPan.{2}(this.closest(\'.gradlab-pan\'))">{0}</button>')
-    return (f'<div class="{PAN_CLASS}" data-width="{width:.1f}" data-height="{height:.1f}" '
-            f'style="position:relative; overflow:hidden; width:100%; height:{area:.0f}px; cursor:grab; '
-            f'touch-action:none; user-select:none" '
-            f'onwheel="{call.format("wheel")}" onpointerdown="{call.format("down")}" '
-            f'onpointermove="{call.format("move")}" onpointerup="{call.format("up")}" '
-            f'onpointercancel="{call.format("up")}">'
-            f'<div class="gradlab-pan-content gradlab-svg" style="position:absolute; left:0; top:0; '
-            f'transform-origin:0 0; width:{width:.1f}px">{svg}</div>'
-            '<div class="gradlab-pan-tools" style="position:absolute; right:4px; top:4px; opacity:0.85">'
-            + button.format("fit", "show the whole picture", "fit")
-            + button.format("1:1", "natural size", "actual")
-            + '</div>'
-            f'<img alt="" src="data:," style="display:none" onerror="{html.escape(_PAN_SCRIPT)}"></div>')
 
 
 # ---------------------------------------------------------------------------

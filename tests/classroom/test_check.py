@@ -217,3 +217,58 @@ def test_unsigned_or_badly_signed_report_lines_are_not_trusted():
     text = "\n".join(json.dumps(r) for r in (good, forged, unsigned)) + "\nnot json\n"
     records, bad = check_module._verified(text, key)
     assert records == [good] and bad == 3
+
+
+# ---------------------------------------------------------------- tolerance and workers
+
+def printed_number(stored: str, value: str):
+    """A notebook whose cell prints ``value`` (computed), stored as printing ``stored``."""
+    return notebook(code(f"import numpy as np\nprint('f(x) =', {value}, 'at', np.array([0.5, 2.0]))",
+                         [stream(f"f(x) = {stored} at [0.5 2. ]\n")]))
+
+
+def test_numbers_in_text_match_within_rtol_and_not_beyond(tmp_path, capsys):
+    """The cell prints 0.1 + 0.2 (0.30000000000000004); stored: that times (1 + 1e-12)
+    and times (1 + 1e-3).  With --rtol 1e-9 the first passes and the second fails."""
+    got = 0.1 + 0.2
+    near = write(tmp_path, "01-near.ipynb", printed_number(repr(got * (1 + 1e-12)), "0.1 + 0.2"))
+    far = write(tmp_path, "02-far.ipynb", printed_number(repr(got * (1 + 1e-3)), "0.1 + 0.2"))
+    assert repr(got * (1 + 1e-12)) != repr(got)            # the stored text really differs
+    assert cli.main(["check", "--rtol", "1e-9", str(near), str(far)]) == 1
+    out, _ = capsys.readouterr()
+    lines = out.strip().splitlines()
+    assert lines[0] == f"PASS {near} (1 code cell)"
+    assert lines[1].startswith(f"FAIL {far}: code cell 1") and "output differs" in lines[1]
+    assert cli.main(["check", str(near)]) == 1, "without --rtol the text is compared exactly"
+    capsys.readouterr()
+
+
+def test_texts_match_compares_words_exactly_and_numbers_within_the_tolerance():
+    from gradlab.classroom.tolerance import split_numbers, texts_match
+    assert split_numbers("x = -1.5e-3, y=[2. 3]") == (["x = ", ", y=[", " ", "]"], [-1.5e-3, 2.0, 3.0])
+    assert texts_match("array([1.        , 0.33333333])", "array([1.        , 0.33333334])", 1e-7)
+    assert not texts_match("array([1.        , 0.33333333])", "array([1.        , 0.33333334])", 1e-9)
+    assert not texts_match("[1.0, 2.0]", "[1.0, 2.0, 3.0]", 1.0), "the count of numbers must agree"
+    assert not texts_match("grad = 2.0", "loss = 2.0", 1.0), "words must agree"
+    assert texts_match("nan inf", "nan inf", 0.0) and not texts_match("inf", "1e308", 1.0)
+    assert texts_match("0.0", "1e-15", 0.0, atol=1e-12) and not texts_match("0.0", "1e-15", 1e-3)
+    assert not texts_match("x1 = 1", "x2 = 1", 1.0), "digits inside a name are not numbers"
+
+
+def test_parallel_check_gives_the_serial_results(tmp_path, capsys):
+    raises = write(tmp_path, "03-raises.ipynb", RAISES)
+    good = write(tmp_path, "01-good.ipynb", GOOD)
+    edited = write(tmp_path, "02-edited.ipynb", EDITED)
+    assert cli.main(["check", "-n", "2", str(tmp_path)]) == 1
+    out, _ = capsys.readouterr()
+    assert out.strip().splitlines() == [
+        f"PASS {good} (4 code cells)",
+        f"FAIL {edited}: code cell 2 (print(x ** 2)): output differs: expected '10', got '9'",
+        f"FAIL {raises}: code cell 2 (values[3]): raised IndexError: list index out of range",
+    ]
+
+
+def test_bad_workers_and_tolerances(tmp_path, capsys):
+    good = write(tmp_path, "good.ipynb", GOOD)
+    assert_one_error(["check", "-n", "0", str(good)], capsys, "the number of workers is at least 1")
+    assert_one_error(["check", "--rtol", "-1", str(good)], capsys, "a tolerance is a finite number >= 0")

@@ -44,6 +44,8 @@ def test_stage_writes_the_table_of_contents_from_the_names(tmp_path):
     assert "1. [First](notebooks/01-a.ipynb)\n2. [Second](notebooks/02-b.ipynb)\n3. [Third]" in index
     assert (tmp_path / "staging" / "conf.py").is_file()
     assert (tmp_path / "staging" / "_static" / "mathjax" / "MathJax.js").is_file()
+    amd = (tmp_path / "staging" / "_static" / "widgets" / "anywidget.js").read_text(encoding="utf-8")
+    assert 'define(["@jupyter-widgets/base"]' in amd      # what require.js loads for the graph views
 
 
 def test_stage_without_notebooks_is_one_clear_error(tmp_path):

@@ -3,14 +3,10 @@ reads it from a local HTTP server on 127.0.0.1, with every request off this mach
 refused (the site must work offline).  Every page loads without a console error or a
 failed request, every picture renders (loaded, non-zero size), the formulas are
 typeset, saved widgets render (each displayed image widget shows its stored PNG, each
-pan-and-zoom area got its script), and following "next" from the home page reaches every
-notebook in course order, as the sidebar lists them.
-
-A pan-and-zoom area (``gradlab.widgets.render.pannable``) defines its script with
-``<img src="data:," onerror="...">``: an HTML widget sets ``innerHTML``, which runs event
-attributes but no ``<script>``, and the empty data URL fails to decode on purpose.  Such an
-image carries no picture, so it is counted as a script trigger, not as a broken picture;
-the test checks instead that the script ran in every area."""
+saved graph view — an anywidget, ``gradlab.widgets.graph_view`` — drew its SVG in its
+pan-and-zoom area through anywidget's front-end, served by the site itself), and following
+"next" from the home page reaches every notebook in course order, as the sidebar lists
+them."""
 from __future__ import annotations
 
 import functools
@@ -51,12 +47,12 @@ def site_url(built_site):
 
 
 PAGE_STATE = r"""() => {
+    const displayedGraphViews = () => document.querySelectorAll('.gradlab-graph .gradlab-pan').length;
     const content = document.querySelector('article') || document.body;
-    const isTrigger = img => img.getAttribute('src') === 'data:,' && img.hasAttribute('onerror');
     const shown = img => img.complete && img.naturalWidth > 0;
     const panContents = Array.from(document.querySelectorAll('.gradlab-pan')).map(
         area => area.querySelector('.gradlab-pan-content'));
-    const images = Array.from(document.images).filter(img => !isTrigger(img)).map(img => ({
+    const images = Array.from(document.images).map(img => ({
         src: img.currentSrc || img.src, inContent: content.contains(img),
         loaded: shown(img),
         width: img.getBoundingClientRect().width, height: img.getBoundingClientRect().height}));
@@ -68,7 +64,8 @@ PAGE_STATE = r"""() => {
         widgets: document.querySelectorAll('.jupyter-widgets').length,
         widgetImages: Array.from(document.querySelectorAll('img.widget-image')).filter(shown).length,
         panAreas: panContents.length,
-        panReady: panContents.filter(c => c && c.style.transform !== '').length,
+        panReady: panContents.filter(c => c && c.style.transform !== '' && c.querySelector('svg g.node')).length,
+        graphViews: displayedGraphViews(),
         next: (document.querySelector('a.right-next') || {}).href || null,
         sidebar: Array.from(document.querySelectorAll('nav.bd-docs-nav a.reference.internal')).map(a => a.href),
         launch: Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))
@@ -145,16 +142,19 @@ def check_page(stem: str, nb: dict, state: dict) -> None:
     assert state["untypeset"] == 0, f"{stem}: {state['untypeset']} of {state['formulas']} formulas left untypeset"
     if nb["metadata"].get("widgets"):
         assert state["widgets"] > 0, f"{stem}: the saved widgets did not render"
-    images = displayed_image_models(nb)
+    images = displayed_models(nb, "ImageModel")
     assert state["widgetImages"] >= len(images), (
         f"{stem}: {len(images)} image widgets are displayed, {state['widgetImages']} show a picture")
     assert state["panReady"] == state["panAreas"], (
-        f"{stem}: the pan-and-zoom script ran in {state['panReady']} of {state['panAreas']} areas")
+        f"{stem}: {state['panReady']} of {state['panAreas']} graph views drew their picture")
+    views = displayed_models(nb, "AnyModel")
+    assert state["graphViews"] >= len(views), (
+        f"{stem}: {len(views)} graph views are displayed, {state['graphViews']} rendered")
     assert state["launch"] >= 2, f"{stem}: Binder and JupyterHub launch buttons"
 
 
-def displayed_image_models(nb: dict) -> list:
-    """The ids of the stored image widgets (``ImageModel``) that a displayed widget shows:
+def displayed_models(nb: dict, model_name: str) -> list:
+    """The ids of the stored widgets of ``model_name`` (``ImageModel``, ``AnyModel``) that a displayed widget shows:
     the models reachable from the notebook's widget outputs through ``IPY_MODEL_`` references."""
     state = nb["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
     todo = [o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
@@ -167,4 +167,4 @@ def displayed_image_models(nb: dict) -> list:
             continue
         seen.add(model)
         todo += re.findall(r"IPY_MODEL_([0-9a-f]+)", json.dumps(state[model]["state"]))
-    return sorted(m for m in seen if state[m]["model_name"] == "ImageModel")
+    return sorted(m for m in seen if state[m]["model_name"] == model_name)

@@ -26,17 +26,37 @@ def _fn(xs, out):
 def test_pushforward_is_jacobian_times_tangent(use_op):
     x, W, t = gt.dvector("x"), gt.dmatrix("W"), gt.dvector("t")
     y = gt.tanh(gt.dot(W, x)) * gt.exp(x[0])
-    jv = pushforward(y, x, t, use_op_rop_implementation=use_op)
+    jv = pushforward(y, x, t, use_op_pushforward=use_op)
     W0, x0, t0 = RNG.normal(size=(3, 4)), RNG.normal(size=4), RNG.normal(size=4)
     f = _fn([x, W], y)
     (J,) = fd_jacobians(lambda xv: f(xv, W0), [x0])
     np.testing.assert_allclose(_fn([x, W, t], jv)(x0, W0, t0), J @ t0, rtol=1e-6, atol=1e-8)
 
 
-def test_pushforward_defaults_to_double_lop():
+def test_pushforward_and_pullback_have_pytensor_3_0_7_signatures():
     import inspect
-    assert inspect.signature(pushforward).parameters["use_op_rop_implementation"].default is False
+
+    def params(fn):
+        return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()]
+    empty = inspect.Parameter.empty
+    assert params(pushforward) == [("f", empty), ("wrt", empty), ("tangents", empty),
+                                   ("disconnected_outputs", "raise"), ("return_disconnected", "zero"),
+                                   ("use_op_pushforward", False)]
+    assert params(pullback) == [("f", empty), ("wrt", empty), ("cotangents", empty), ("consider_constant", None),
+                                ("disconnected_inputs", "raise"), ("return_disconnected", "zero")]
     assert inspect.signature(Rop).parameters["use_op_rop_implementation"].default is True  # the seed's Rop
+
+
+def test_pullback_by_keywords_and_return_disconnected():
+    x, y, u = gt.dvector("x"), gt.dvector("y"), gt.dvector("u")
+    f = gt.exp(x) * 2.0
+    gx, gy = pullback(f=f, wrt=[x, y], cotangents=u, disconnected_inputs="ignore")
+    x0, u0 = np.array([0.1, -0.4]), np.array([1.5, -2.0])
+    np.testing.assert_allclose(_fn([x, u], gx)(x0, u0), u0 * 2.0 * np.exp(x0))
+    np.testing.assert_array_equal(_fn([y], gy)(np.ones(3)), np.zeros(3))
+    assert pullback(f, [x, y], [u], disconnected_inputs="ignore", return_disconnected="none")[1] is None
+    jv = pushforward(f=f, wrt=x, tangents=u, use_op_pushforward=True)
+    np.testing.assert_allclose(_fn([x, u], jv)(x0, u0), u0 * 2.0 * np.exp(x0))
 
 
 def test_pullback_is_cotangent_times_jacobian_and_its_gradient():
@@ -161,3 +181,34 @@ def test_lop_rop_seed_forms_unchanged():
     v = gt.dvector("v")
     VJ = Lop(gt.dot(x, W), W, v)
     np.testing.assert_allclose(gradlab.function([v, x], VJ)([2, 2], [0, 1]), [[0, 0], [2, 2]])
+
+
+# -- issue 23 ------------------------------------------------------------------------
+def test_hessian_vector_product_with_several_wrt():
+    from gradlab.gradient import hessian_vector_product
+    x, y, px, py = gt.dvector("x"), gt.dvector("y"), gt.dvector("px"), gt.dvector("py")
+    hx, hy = hessian_vector_product(gt.sum(x ** 2 - y ** 2), wrt=[x, y], p=[px, py])
+    f = _fn([x, y, px, py], [hx, hy])
+    nan = np.full(3, np.nan)  # the Hessian is constant: x and y do not matter, not even as NaN
+    got_x, got_y = f(nan, nan, [1.0, 2.0, 3.0], [3.0, 2.0, 1.0])
+    np.testing.assert_allclose(got_x, [2.0, 4.0, 6.0])
+    np.testing.assert_allclose(got_y, [-6.0, -4.0, -2.0])
+    # a coupled cost: H p against finite differences of the gradient along p
+    cost = gt.sum(gt.sin(x) * y) + gt.sum(x ** 3) * gt.sum(y ** 2)
+    hx, hy = hessian_vector_product(cost, [x, y], [px, py])
+    g = _fn([x, y], grad(cost, [x, y]))
+    x0, y0, p0, q0 = (RNG.normal(size=3) for _ in range(4))
+    eps = 1e-6
+    plus, minus = g(x0 + eps * p0, y0 + eps * q0), g(x0 - eps * p0, y0 - eps * q0)
+    got_x, got_y = _fn([x, y, px, py], [hx, hy])(x0, y0, p0, q0)
+    np.testing.assert_allclose(got_x, (plus[0] - minus[0]) / (2 * eps), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(got_y, (plus[1] - minus[1]) / (2 * eps), rtol=1e-5, atol=1e-7)
+
+
+def test_allclose_tolerances_follow_the_narrower_dtype():
+    from gradlab.tensor.math import _allclose
+    a = np.array([1.0, 2.0])
+    assert _allclose(a, a + 5e-6) and not _allclose(a, a + 5e-4)
+    assert _allclose(a.astype("float32"), (a + 5e-6).astype("float32"))
+    assert not _allclose(a, a + 5e-6, rtol=0.0, atol=1e-7)
+    assert _allclose(a.astype("float16"), a + 1e-3)

@@ -129,7 +129,7 @@ def test_pushforward_through_until_matches_finite_differences(use_op):
     f = gradlab.function([x], ys)
     x0, t0 = np.array([1.5, 1.6, 1.2, 3.0, 2.5]), np.array([0.3, -0.2, 0.5, 0.1, 0.7])
     assert f(x0).shape == (3,)
-    jv = gradlab.function([x, t], pushforward(ys, x, t, use_op_rop_implementation=use_op))(x0, t0)
+    jv = gradlab.function([x, t], pushforward(ys, x, t, use_op_pushforward=use_op))(x0, t0)
     eps = 1e-6
     expected = (f(x0 + eps * t0) - f(x0 - eps * t0)) / (2 * eps)
     np.testing.assert_allclose(jv, expected, rtol=1e-6)
@@ -251,7 +251,7 @@ def test_pushforward_through_a_noisy_scan(use_op):
     ys = gradlab.scan(lambda x_t, acc: acc * x_t + srng.normal(0.0, 0.1), sequences=x,
                       outputs_info=gt.constant(1.0), return_updates=False)
     f = gradlab.function([x], ys, no_default_updates=True)
-    fj = gradlab.function([x, t], pushforward(ys, x, t, use_op_rop_implementation=use_op), no_default_updates=True)
+    fj = gradlab.function([x, t], pushforward(ys, x, t, use_op_pushforward=use_op), no_default_updates=True)
     x0, t0 = np.array([1.1, 0.9, 1.3]), np.array([0.2, -0.1, 0.4])
     eps = 1e-6
     np.testing.assert_allclose(fj(x0, t0), (f(x0 + eps * t0) - f(x0 - eps * t0)) / (2 * eps), rtol=1e-6)
@@ -271,3 +271,70 @@ def test_noise_drawn_before_the_loop_is_a_sequence():
     same = gradlab.scan(lambda prev, d: prev + d, outputs_info=gt.constant(0.0), non_sequences=drawn_outside,
                         n_steps=3, return_updates=False)  # a draw made outside and read inside is allowed
     assert gradlab.function([], same)().shape == (3,)
+
+
+# -- issue 23: strict=, loops reading the user's own variables, nested loops with draws ---------
+def test_strict_requires_shared_variables_to_be_given():
+    w = gradlab.shared(np.array([[1.0, 2.0], [3.0, -1.0]]), name="w")
+    x0 = gt.dvector("x0")
+    with pytest.raises(ScanBuildError, match="strict=True.*shared variable.*w"):
+        gradlab.scan(lambda x: gt.dot(x, w), outputs_info=x0, n_steps=3, strict=True)
+    out = gradlab.scan(lambda x, w_: gt.dot(x, w_), outputs_info=x0, non_sequences=[w], n_steps=3, strict=True,
+                       return_updates=False)
+    loose = gradlab.scan(lambda x: gt.dot(x, w), outputs_info=x0, n_steps=3, return_updates=False)
+    v = np.array([0.5, -1.0])
+    W = w.get_value()
+    np.testing.assert_allclose(gradlab.function([x0], out)(v)[-1], v @ W @ W @ W)
+    np.testing.assert_allclose(gradlab.function([x0], loose)(v), gradlab.function([x0], out)(v))
+    g = grad(gt.sum(out[-1]), x0)
+    np.testing.assert_allclose(gradlab.function([x0], g)(v), W @ W @ W @ np.ones(2))
+
+
+@pytest.mark.parametrize("use_op", [True, False])
+def test_pushforward_wrt_a_specify_shape_non_sequence_of_a_loop_with_draws(use_op):
+    """The loop reads ``specify_shape(W)`` itself, not a copy (a loop with a
+    random draw rebuilds its step; the user's variables stay)."""
+    u, h0, W = gt.dmatrix("u"), gt.dvector("h0"), gt.dmatrix("W")
+    _W = gt.specify_shape(W, (2, 2))
+
+    def step(u_t, h, w):
+        noise = gt.random.RandomStream(1).uniform(size=(2,)) * 1e-6
+        return gt.tanh(gt.dot(w, u_t + h + noise))
+    hs = gradlab.scan(step, sequences=u, outputs_info=h0, non_sequences=_W, return_updates=False)
+    eW = gt.dmatrix("eW")
+    jv = pushforward(hs[-1], _W, eW, use_op_pushforward=use_op)
+    f = gradlab.function([u, h0, W], hs[-1], no_default_updates=True)
+    fj = gradlab.function([u, h0, W, eW], jv, no_default_updates=True)
+    rng = np.random.default_rng(0)
+    u0, h00, W0, e0 = rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
+    eps = 1e-6
+    fd = (f(u0, h00, W0 + eps * e0) - f(u0, h00, W0 - eps * e0)) / (2 * eps)
+    np.testing.assert_allclose(fj(u0, h00, W0, e0), fd, rtol=1e-5, atol=1e-8)
+
+
+def test_nested_loops_returning_the_inner_loops_generator_updates():
+    """PyTensor code returns an inner scan's updates from the outer step; the
+    updates of the generators scan moves itself are dropped, the loop builds,
+    and integer draws (multinomial, binomial) leave a defined gradient."""
+    srng = gt.random.RandomStream(3)
+    inp = gt.dmatrix("inp")
+    probs = inp / gt.sum(inp, axis=0)
+
+    def outer(i):
+        def inner(j):
+            return inp + srng.multinomial(1, probs.T).T
+        pooled, inner_updates = gradlab.scan(inner, sequences=gt.arange(inp.shape[0]))
+        return pooled + srng.binomial(1, 0.5, size=pooled.shape), inner_updates
+
+    out, _ = gradlab.scan(outer, sequences=[gt.arange(inp.shape[0])])
+    g = grad(gt.sum(out * inp[0, 0]), inp)
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    f = gradlab.function([inp], [out, g])
+    values, gv = f(x)
+    assert values.shape == (2, 2, 2, 2)
+    frac = values - x  # each entry: a one-hot column count plus a 0/1 draw
+    assert set(np.unique(frac)) <= {0.0, 1.0, 2.0}
+    expected = np.zeros_like(x)
+    expected += 4 * x[0, 0]  # d sum(out) * c / d inp: each of the 2 x 2 loop entries reads inp once
+    expected[0, 0] += values.sum()
+    np.testing.assert_allclose(gv, expected)

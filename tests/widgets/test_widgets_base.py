@@ -50,7 +50,7 @@ def test_a_stepper_draws_at_once_and_caches_each_step_it_renders():
     assert with_class(counter, "gradlab-graph") == [counter.picture] == with_class(counter, "test-picture")
     assert (counter.slider.min, counter.slider.max, counter.play.max, counter.play.interval) == (0, 2, 2, 500)
     counter.step = 1                               # the watched slider redraws
-    assert counter.slider.value == 1 and "step 1" in counter.svg and "step 1" in counter.picture.value
+    assert counter.slider.value == 1 and "step 1" in counter.svg and "step 1" in counter.picture.svg
     counter.step = 0
     counter.step = 1
     assert counter.made == [0, 1]                  # steps 0 and 1 came from the cache the second time

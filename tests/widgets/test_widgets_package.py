@@ -19,6 +19,7 @@ import gradlab
 import gradlab.tensor as gt
 from gradlab import widgets as gw
 from gradlab.widgets import render
+from gradlab.widgets.graph_view import GraphView
 from widget_helpers import with_class
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -71,8 +72,8 @@ def test_every_widget_is_a_vbox_with_stable_dom_hooks():
         assert len(with_class(widget, "gradlab-error")) == 1, name
         pictures = with_class(widget, "gradlab-graph")
         if name != "GradCheck":
-            assert pictures and all(isinstance(p, ipywidgets.HTML) for p in pictures), name
-            assert all("<svg" in p.value for p in pictures), name
+            assert pictures and all(isinstance(p, GraphView) for p in pictures), name
+            assert all("<svg" in p.svg for p in pictures), name
         plots = with_class(widget, "gradlab-plot")
         if name in plotted:
             assert len(plots) == 1 and isinstance(plots[0], ipywidgets.Image), name

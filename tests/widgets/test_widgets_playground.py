@@ -40,7 +40,7 @@ def test_the_default_formula_is_the_logistic_curve(pg):
     # a fused composite is drawn opened: a cluster (cluster_n<k>) of its inner ops
     n_rewritten = len(op_ids(svg_nodes(pg.svg_rewritten))) + pg.svg_rewritten.count("<title>cluster_n")
     assert n_graph == 4 and n_gradient > n_graph and n_rewritten == len(pg.function.maker.fgraph.apply_nodes)
-    assert pg.pictures["graph"].value.count(pg.svg_graph) == 1
+    assert pg.pictures["graph"].svg == pg.svg_graph
 
 
 POLYNOMIALS = [

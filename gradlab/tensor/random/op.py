@@ -33,14 +33,19 @@ __all__ = ["RandomVariable", "Distribution", "DISTRIBUTIONS"]
 
 class Distribution:
     """How to draw: numpy's method on a ``Generator``, the parameter names,
-    and the dtype of the values (``None``: the dtype of parameter 0)."""
+    the dtype of the values (``None``: the dtype of parameter 0) and, for a
+    draw whose one sample is a vector (multinomial, dirichlet), which
+    parameter's last axis gives that vector's length (``support_from``)."""
 
     def __init__(self, name: str, params: Sequence[str], dtype: Optional[str],
-                 draw: Optional[Callable] = None):
+                 draw: Optional[Callable] = None, param_ndims: Optional[Sequence[int]] = None,
+                 support_from: Optional[int] = None):
         self.name = name
         self.params = tuple(params)
         self.dtype = dtype
         self._draw = draw
+        self.param_ndims = tuple(param_ndims) if param_ndims is not None else (0,) * len(self.params)
+        self.support_from = support_from
 
     def draw(self, rng: np.random.Generator, size: Optional[tuple], values: Sequence[Any], **options: Any) -> Any:
         if self._draw is not None:
@@ -61,12 +66,78 @@ def _permutation(rng: np.random.Generator, size: Optional[tuple], x: Any) -> Any
     return rng.permutation(x.item() if np.ndim(x) == 0 else x)
 
 
+def _batch(size: Optional[tuple], *batch_shapes: tuple) -> tuple:
+    """The batch shape of a draw: ``size``, else the parameters' broadcast batch shape."""
+    return tuple(size) if size is not None else np.broadcast_shapes(*batch_shapes)
+
+
+def _standard_normal(rng: np.random.Generator, size: Optional[tuple]) -> Any:
+    return rng.standard_normal(size=size)
+
+
+def _halfnormal(rng: np.random.Generator, size: Optional[tuple], loc: Any, scale: Any) -> Any:
+    """``loc + scale * |z|``, z standard normal."""
+    shape = _batch(size, np.shape(loc), np.shape(scale))
+    return loc + scale * np.abs(rng.standard_normal(size=shape))
+
+
+def _gamma(rng: np.random.Generator, size: Optional[tuple], shape: Any, scale: Any) -> Any:
+    return rng.gamma(shape, scale, size=size)
+
+
+def _multinomial(rng: np.random.Generator, size: Optional[tuple], n: Any, p: Any) -> Any:
+    """Counts of ``n`` draws over the categories on ``p``'s last axis, one row per batch entry."""
+    batch = _batch(size, np.shape(n), np.shape(p)[:-1])
+    n_b = np.broadcast_to(n, batch)
+    p_b = np.broadcast_to(p, batch + np.shape(p)[-1:])
+    out = np.empty(p_b.shape, dtype="int64")
+    for idx in np.ndindex(*batch):
+        out[idx] = rng.multinomial(int(n_b[idx]), p_b[idx])
+    return out
+
+
+def _categorical(rng: np.random.Generator, size: Optional[tuple], p: Any) -> Any:
+    """The index ``k`` with ``cumsum(p)[k-1] <= u < cumsum(p)[k]`` for ``u ~ uniform(0, sum p)``."""
+    batch = _batch(size, np.shape(p)[:-1])
+    cdf = np.cumsum(np.broadcast_to(p, batch + np.shape(p)[-1:]), axis=-1)
+    u = rng.uniform(size=batch + (1,)) * cdf[..., -1:]
+    return np.minimum((cdf <= u).sum(axis=-1), np.shape(p)[-1] - 1)
+
+
+def _dirichlet(rng: np.random.Generator, size: Optional[tuple], alphas: Any) -> Any:
+    """Independent ``gamma(alpha_k, 1)`` draws, normalised to sum to 1 on the last axis."""
+    batch = _batch(size, np.shape(alphas)[:-1])
+    g = rng.standard_gamma(np.broadcast_to(alphas, batch + np.shape(alphas)[-1:]))
+    return g / g.sum(axis=-1, keepdims=True)
+
+
+def _multivariate_normal(rng: np.random.Generator, size: Optional[tuple], mean: Any, cov: Any) -> Any:
+    if np.ndim(mean) != 1 or np.ndim(cov) != 2:
+        raise ValueError(f"multivariate_normal: mean must be a vector and cov a matrix (no batches), got "
+                         f"shapes {np.shape(mean)} and {np.shape(cov)}")
+    return rng.multivariate_normal(mean, cov, size=size, method="cholesky")
+
+
 DISTRIBUTIONS = {d.name: d for d in [
     Distribution("normal", ("loc", "scale"), "floatX"),
+    Distribution("standard_normal", (), "floatX", _standard_normal),
     Distribution("uniform", ("low", "high"), "floatX"),
+    Distribution("lognormal", ("mean", "sigma"), "floatX"),
+    Distribution("halfnormal", ("loc", "scale"), "floatX", _halfnormal),
+    Distribution("exponential", ("scale",), "floatX"),
+    Distribution("gamma", ("shape", "scale"), "floatX", _gamma),
+    Distribution("beta", ("alpha", "beta"), "floatX"),
+    Distribution("laplace", ("loc", "scale"), "floatX"),
+    Distribution("logistic", ("loc", "scale"), "floatX"),
+    Distribution("dirichlet", ("alphas",), "floatX", _dirichlet, (1,), support_from=0),
+    Distribution("multivariate_normal", ("mean", "cov"), "floatX", _multivariate_normal, (1, 2), support_from=0),
     Distribution("bernoulli", ("p",), "int64", _bernoulli),
     Distribution("binomial", ("n", "p"), "int64"),
+    Distribution("poisson", ("lam",), "int64"),
+    Distribution("geometric", ("p",), "int64"),
     Distribution("integers", ("low", "high"), "int64"),
+    Distribution("categorical", ("p",), "int64", _categorical, (1,)),
+    Distribution("multinomial", ("n", "p"), "int64", _multinomial, (0, 1), support_from=1),
     Distribution("choice", ("a", "p"), None, _choice),
     Distribution("permutation", ("x",), None, _permutation),
 ]}
@@ -119,19 +190,28 @@ class RandomVariable(Op):
                             f"default_rng(seed)) or a RandomStream's), got {rng!r}")
         if size.ndim != 1 or np.dtype(size.dtype).kind not in "iu":
             raise TypeError(f"{self}: size must be an integer vector (a tuple of lengths), got {size.type}")
+        dist = self.dist
+        if len(params) != len(dist.params):
+            raise TypeError(f"{self}: takes {len(dist.params)} parameter(s) ({', '.join(dist.params) or 'none'}), "
+                            f"got {len(params)}")
+        for name, p, nd in zip(dist.params, params, dist.param_ndims):
+            if p.ndim < nd:
+                raise TypeError(f"{self}: {name} needs at least {nd} dimension(s), got {p.type}")
         if size.type.shape[0] == 0:  # no size: the parameters' broadcast shape (a vector for permutation)
-            param_shapes = [p.type.shape for p in params if p is not None]
+            batch_shapes = [p.type.shape[:p.ndim - nd] for p, nd in zip(params, dist.param_ndims)]
             if self.dist_name == "permutation":
                 first = params[0]
                 shape: tuple = (first.type.shape[0] if first.ndim == 1 else None,)
             elif self.dist_name == "choice":
                 shape = ()
             else:
-                shape = _broadcast_static(param_shapes)
+                shape = _broadcast_static(batch_shapes)
         else:
             shape = tuple(static_vector(size))
             if self.dist_name == "permutation":
                 raise TypeError(f"{self}: permutation takes no size")
+        if dist.support_from is not None:  # one sample is a vector: its length is the parameter's last axis
+            shape = shape + (params[dist.support_from].type.shape[-1],)
         outputs = [random_generator_type.make_variable(), TensorType(self.dtype, shape).make_variable()]
         return Apply(self, [rng, size, *params], outputs)
 

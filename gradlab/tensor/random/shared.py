@@ -15,13 +15,14 @@ import numpy as np
 
 from gradlab.tensor.shared import SharedVariable
 from gradlab.graph.basic import Variable
-from gradlab.tensor.random.type import random_generator_type
+from gradlab.tensor.random.type import GeneratorDraws, random_generator_type
 
 __all__ = ["RandomGeneratorSharedVariable", "shared_generator"]
 
 
-class RandomGeneratorSharedVariable(SharedVariable):
-    """A shared variable holding a ``numpy.random.Generator``.
+class RandomGeneratorSharedVariable(GeneratorDraws, SharedVariable):
+    """A shared variable holding a ``numpy.random.Generator``; it has the
+    draw methods (``next_rng, x = rng.uniform(0, 1, size=(3,))``).
 
         >>> import numpy as np, gradlab
         >>> rng = gradlab.shared(np.random.default_rng(7), name="rng")

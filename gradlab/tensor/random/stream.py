@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, List, Optional
 
+import functools
+
 import numpy as np
 
 from gradlab.graph.basic import Variable
@@ -33,8 +35,10 @@ __all__ = ["RandomStream"]
 
 class RandomStream:
     """Make random draws (``normal``, ``uniform``, ``bernoulli``, ``binomial``,
-    ``integers``, ``choice``, ``permutation``) whose generators advance each
-    time a compiled function runs them; ``seed`` makes them reproducible.
+    ``integers``, ``multinomial`` …: one method per function of
+    :data:`~gradlab.tensor.random.basic.DRAW_FUNCTIONS`) whose generators
+    advance each time a compiled function runs them; ``seed`` makes them
+    reproducible.
 
     Example (the reparameterisation trick): ``z = mu + sigma *
     srng.normal(0.0, 1.0, size=mu.shape)``; ``gt.grad(cost(z), [mu, sigma])``
@@ -57,40 +61,27 @@ class RandomStream:
     def _new_generator(self) -> Variable:
         return shared_generator(np.random.default_rng(self._seeds.spawn(1)[0]), name="rng", borrow=True)
 
-    def gen(self, fn: Callable, *args: Any, **kwargs: Any) -> Variable:
+    def gen(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         """The draw ``fn(*args, rng=<a new generator of this stream>, **kwargs)``
-        (``fn`` one of :mod:`gradlab.tensor.random.basic`'s functions)."""
+        (``fn`` one of :mod:`gradlab.tensor.random.basic`'s functions; with
+        ``return_next_rng=True``, the pair ``(next_rng, draw)``)."""
         rng = self._new_generator()
         out = fn(*args, rng=rng, **kwargs)
-        next_rng = out.owner.outputs[0]
+        next_rng = (out[1] if isinstance(out, tuple) else out).owner.outputs[0]
         rng.default_update = next_rng
         self.state_updates.append((rng, next_rng))
         return out
 
-    def normal(self, loc: Any = 0.0, scale: Any = 1.0, size: Any = None, dtype: Any = None) -> Variable:
-        """Normal draws (mean ``loc``, standard deviation ``scale``)."""
-        return self.gen(basic.normal, loc, scale, size=size, dtype=dtype)
 
-    def uniform(self, low: Any = 0.0, high: Any = 1.0, size: Any = None, dtype: Any = None) -> Variable:
-        """Uniform draws on ``[low, high)``."""
-        return self.gen(basic.uniform, low, high, size=size, dtype=dtype)
+def _stream_method(fn: Callable) -> Callable:
+    @functools.wraps(fn)
+    def method(self: RandomStream, *args: Any, **kwargs: Any) -> Any:
+        return self.gen(fn, *args, **kwargs)
+    method.__signature__ = basic.without_parameters(fn, ("rng",), "self")
+    method.__doc__ = f"``{fn.__name__}(..., rng=<a new generator of this stream>)``.\n\n{fn.__doc__}"
+    return method
 
-    def bernoulli(self, p: Any, size: Any = None, dtype: Any = None) -> Variable:
-        """0/1 draws, 1 with probability ``p`` (a dropout mask: ``bernoulli(keep, size=h.shape)``)."""
-        return self.gen(basic.bernoulli, p, size=size, dtype=dtype)
 
-    def binomial(self, n: Any, p: Any, size: Any = None, dtype: Any = None) -> Variable:
-        """Successes in ``n`` trials of probability ``p``."""
-        return self.gen(basic.binomial, n, p, size=size, dtype=dtype)
-
-    def integers(self, low: Any, high: Any = None, size: Any = None, dtype: Any = None) -> Variable:
-        """Integers in ``[low, high)`` (minibatch indices: ``integers(0, n_rows, size=(32,))``)."""
-        return self.gen(basic.integers, low, high, size=size, dtype=dtype)
-
-    def choice(self, a: Any, size: Any = None, replace: bool = True, p: Any = None) -> Variable:
-        """Entries of ``a`` (of ``arange(a)`` for an integer), probabilities ``p``."""
-        return self.gen(basic.choice, a, size=size, replace=replace, p=p)
-
-    def permutation(self, x: Any) -> Variable:
-        """A random permutation of ``x`` (of ``arange(x)`` for an integer)."""
-        return self.gen(basic.permutation, x)
+# srng.normal(0, 1) is normal(0, 1, rng=<a new generator of srng>): one method per draw function
+for _name in basic.DRAW_FUNCTIONS:
+    setattr(RandomStream, _name, _stream_method(getattr(basic, _name)))

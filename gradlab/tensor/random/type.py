@@ -14,10 +14,21 @@ import numpy as np
 
 from gradlab.graph.basic import Type, Variable
 
-__all__ = ["RandomGeneratorType", "RandomGeneratorVariable", "random_generator_type"]
+__all__ = ["RandomGeneratorType", "RandomGeneratorVariable", "GeneratorDraws", "random_generator_type"]
 
 
-class RandomGeneratorVariable(Variable):
+class GeneratorDraws:
+    """The draw methods of a generator variable (PyTensor 3.0's spelling):
+    ``next_rng, x = rng.normal(0.0, 1.0, size=(3,))`` is
+    ``gt.random.normal(0.0, 1.0, size=(3,), rng=rng, return_next_rng=True)``
+    — the draw and the generator after it; draw the next numbers from
+    ``next_rng``.  One method per function of
+    :data:`gradlab.tensor.random.basic.DRAW_FUNCTIONS`, attached by that
+    module (which sits above this one).
+    """
+
+
+class RandomGeneratorVariable(GeneratorDraws, Variable):
     """A symbolic ``numpy.random.Generator`` (it has no shape and no dtype)."""
 
     ndim = None  # not a tensor: the compiled function treats its value as an opaque object
