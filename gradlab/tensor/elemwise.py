@@ -362,14 +362,17 @@ def check_broadcast(node: Apply, values: Sequence[Any]) -> None:
         (short, sa, n_long), (long_, la) = ((i, a, nj), (j, b)) if ni == 1 else ((j, b, ni), (i, a))
         vs = node.inputs
         if 1 in (ni, nj):
-            msg = (f"{node.op}: axis {sa} of {_label(vs[short])} (shape {(si, sj)[short != i]}) has length 1 at "
+            msg = (f"axis {sa} of {_label(vs[short])} (shape {(si, sj)[short != i]}) has length 1 at "
                    f"run time, but its type "
                    f"{vs[short].type} does not declare it broadcastable, and axis {la} of {_label(vs[long_])} "
                    f"(shape {(si, sj)[long_ != i]}) has length {n_long}. Runtime broadcasting is not allowed (as in PyTensor): declare the "
                    f"axis broadcastable (e.g. gt.tensor(dtype, shape=(1, None)) or gt.specify_broadcastable), "
                    "or pass values of equal length")
         else:
-            msg = (f"{node.op}: axis {a} of {_label(vs[i])} (shape {si}) has length {ni} and axis {b} of "
+            msg = (f"axis {a} of {_label(vs[i])} (shape {si}) has length {ni} and axis {b} of "
                    f"{_label(vs[j])} (shape {sj}) has length {nj}; elementwise operands need equal lengths "
                    "(or a declared length 1)")
-        raise RuntimeBroadcastError(msg, node=node)
+        described = "; ".join(
+            f"{v.name or (f'output of {v.owner.op}' if v.owner is not None else 'constant')}: "
+            f"shape {np.shape(x)} dtype {getattr(x, 'dtype', type(x).__name__)}" for v, x in zip(vs, values))
+        raise RuntimeBroadcastError(f"computing node {node.op} failed: {msg}\n  inputs: {described}", node=node)
