@@ -40,8 +40,9 @@ class KernelDied(RuntimeError):
     """The notebook's kernel process ended while a cell ran."""
 
 
-def pytest_configure(config: Any) -> None:
-    worker = getattr(config, "workerinput", None)   # a pytest-xdist worker: the key came over its channel
+def _read_key(config: Any) -> None:
+    """The signing key: from the checker's pipe, or (a pytest-xdist worker) over its channel."""
+    worker = getattr(config, "workerinput", None)
     if worker is not None and "gradlab_check_key" in worker:
         _KEY["key"] = bytes.fromhex(worker["gradlab_check_key"])
         return
@@ -214,8 +215,10 @@ def _align(test: List[Any], ref: List[Any], rtol: float, atol: float) -> List[An
 
 
 def pytest_configure(config: Any) -> None:
-    """With ``GRADLAB_CHECK_RTOL`` (or ``_ATOL``) set, nbval's cells compare numbers in
-    their text outputs within that tolerance (:mod:`gradlab.classroom.tolerance`)."""
+    """Read the signing key (see the module doc).  With ``GRADLAB_CHECK_RTOL`` (or ``_ATOL``)
+    set, nbval's cells compare numbers in their text outputs within that tolerance
+    (:mod:`gradlab.classroom.tolerance`)."""
+    _read_key(config)
     rtol, atol = float(os.environ.get(RTOL_ENV) or 0), float(os.environ.get(ATOL_ENV) or 0)
     if not (rtol or atol):
         return
