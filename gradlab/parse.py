@@ -37,6 +37,9 @@ DEFAULT_FUNCTIONS: Mapping[str, tuple[str, int | tuple[int, int]]] = MappingProx
     "maximum": ("maximum", 2), "minimum": ("minimum", 2), "dot": ("dot", 2),
     "where": ("switch", 3), "switch": ("switch", 3), "clip": ("clip", 3),
     **{name: (name, (1, 2)) for name in ("sum", "mean", "prod", "max", "min")}})
+#: ``max(a, b)`` / ``min(a, b)`` mean what they mean in Python and in maths, the larger
+#: (smaller) of two values, elementwise; the reduction along an axis is ``max(x, axis=k)``.
+_PAIRWISE = MappingProxyType({"max": "maximum", "min": "minimum"})
 #: Named constants, available in every formula unless ``variables`` redefines them.
 CONSTANTS: Mapping[str, float] = MappingProxyType({"pi": math.pi, "e": math.e})
 
@@ -334,7 +337,7 @@ class _Parser:
                             "to multiply, write '*' between the factors: (x+1)*(x-1)")
         if func.id not in self.function_names:
             raise self.unknown(func, call=True)
-        if node.keywords:
+        if node.keywords and not self.axis_keyword(func.id, node):
             raise self.fail(f"keyword arguments are not allowed (in {func.id}(...))",
                             node.keywords[0], "pass the arguments by position: clip(x, 0, 1)")
         for arg in node.args:
@@ -344,32 +347,41 @@ class _Parser:
             self.check_arity(func.id, node)
         if func.id not in self.calls:
             self.calls[func.id] = self.lookup(func)
+        if func.id in _PAIRWISE and len(node.args) == 2 and f"{func.id}/2" not in self.calls:
+            self.calls[f"{func.id}/2"] = self.lookup(func, _PAIRWISE[func.id])
+
+    def axis_keyword(self, name: str, node: ast.Call) -> bool:
+        """``max(x, axis=1)``: the one keyword a formula may use, on a reduction with one operand."""
+        arity = DEFAULT_FUNCTIONS.get(name, (None, 1))[1]
+        return (isinstance(arity, tuple) and len(node.keywords) == 1 and node.keywords[0].arg == "axis"
+                and len(node.args) == 1)
 
     def check_arity(self, name: str, node: ast.Call) -> None:
         """Argument count, and an integer axis for sum/mean/prod/max/min."""
         arity = DEFAULT_FUNCTIONS[name][1]
         low, high = (arity, arity) if isinstance(arity, int) else arity
-        count = len(node.args)
+        count = len(node.args) + len(node.keywords)
         if not low <= count <= high:
             usage = _USAGE.get(name) or (f"{name}(x)" if high == 1 else
                                          f"{name}(x) or {name}(x, axis)")
             expected = str(low) if low == high else f"{low} or {high}"
             raise self.fail(f"{name}() takes {expected} argument{'s' * (high > 1)}, "
                             f"got {count}", node, f"usage: {usage}")
-        axis = node.args[1] if isinstance(arity, tuple) and count == 2 else None
+        axis = node.keywords[0].value if node.keywords else (
+            node.args[1] if isinstance(arity, tuple) and count == 2 and name not in _PAIRWISE else None)
         if isinstance(axis, ast.UnaryOp) and isinstance(axis.op, ast.USub):
             axis = axis.operand
         if axis is not None and not (isinstance(axis, ast.Constant) and type(axis.value) is int):
-            other = {"max": "maximum(a, b)", "min": "minimum(a, b)"}.get(name, "a + b or a * b")
-            raise self.fail(f"the second argument of {name}() is an axis: a whole number "
-                            "such as 0 or -1", node.args[1], f"to combine two values use {other}")
+            other = (f"{name}(a, b) takes the {'larger' if name == 'max' else 'smaller'} of two values"
+                     if name in _PAIRWISE else "to combine two values use a + b or a * b")
+            raise self.fail(f"the axis of {name}() is a whole number such as 0 or -1", axis, other)
 
-    def lookup(self, func: ast.Name) -> Callable:
-        """The callable for a function name: from ``namespace`` or gradlab.tensor."""
+    def lookup(self, func: ast.Name, attr: str | None = None) -> Callable:
+        """The callable for a function name (or ``attr``): from ``namespace`` or gradlab.tensor."""
         if self.namespace is not None:
-            return self.namespace[func.id]
+            return self.namespace.get(attr or func.id) or self.namespace[func.id]
         import gradlab.tensor as gt
-        attr = DEFAULT_FUNCTIONS[func.id][0]
+        attr = attr or DEFAULT_FUNCTIONS[func.id][0]
         if not hasattr(gt, attr):
             raise self.fail(f"function '{func.id}' is not available in gradlab.tensor", func)
         return getattr(gt, attr)
@@ -437,6 +449,10 @@ class _Parser:
             if isinstance(node, (ast.BinOp, ast.Compare)):
                 op = node.op if isinstance(node, ast.BinOp) else node.ops[0]
                 return _binary(_OPS[type(op)], *args)
+            if node.keywords:  # max(x, axis=1): the axis was checked to be a whole number
+                return self.calls[node.func.id](*args, axis=ast.literal_eval(node.keywords[0].value))
+            if node.func.id in _PAIRWISE and len(args) == 2:
+                return self.calls[f"{node.func.id}/2"](*args)
             return self.calls[node.func.id](*args)
         except Exception as exc:
             text = self.formula[self.pos(node):self.pos(node.end_col_offset)]

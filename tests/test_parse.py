@@ -16,7 +16,7 @@ NP = {
     "exp": np.exp, "log": np.log, "log1p": np.log1p, "sqrt": np.sqrt, "sin": np.sin,
     "cos": np.cos, "tanh": np.tanh, "abs": np.abs, "maximum": np.maximum,
     "minimum": np.minimum, "where": np.where, "clip": np.clip, "sum": np.sum,
-    "mean": np.mean, "max": np.max, "dot": np.dot,
+    "mean": np.mean, "max": np.max, "min": np.min, "dot": np.dot,
     "sigmoid": lambda a: 1.0 / (1.0 + np.exp(-a)),
 }
 X = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
@@ -92,7 +92,16 @@ class TestValues:
     def test_matmul_and_reductions(self):
         np.testing.assert_allclose(value("A @ v"), A @ V)
         np.testing.assert_allclose(value("sum(A, 0)"), A.sum(axis=0))
-        np.testing.assert_allclose(value("max(A, -1)"), A.max(axis=-1))
+        np.testing.assert_allclose(value("max(A, axis=-1)"), A.max(axis=-1))
+        np.testing.assert_allclose(value("min(A, axis=0)"), A.min(axis=0))
+
+    def test_max_of_two_values_is_the_larger_one(self):
+        # max(x, 1) means what it means in Python and in maths: the larger of x and 1,
+        # elementwise (never "along axis 1"); the reduction names its axis: max(x, axis=1)
+        np.testing.assert_allclose(value("max(x, 1)"), np.maximum(X, 1))
+        np.testing.assert_allclose(value("min(x, 0.5)"), np.minimum(X, 0.5))
+        np.testing.assert_allclose(value("max(A, -1)"), np.maximum(A, -1))
+        np.testing.assert_allclose(value("max(x, y)"), np.maximum(X, Y))
         assert value("mean(x)") == pytest.approx(X.mean())
         assert value("dot(x, y)") == pytest.approx(X @ Y)
 
@@ -182,7 +191,9 @@ class TestRejections:
         ("exp(x, y)", "exp() takes 1 argument, got 2", 0),
         ("2 * clip(x, 0)", "clip() takes 3 arguments, got 2", 4),
         ("sum()", "sum() takes 1 or 2 arguments, got 0", 0),
-        ("max(x, y)", "axis", 7),
+        ("sum(x, y)", "axis", 7),
+        ("max(x, axis=y)", "axis", 12),
+        ("max(x, 1, axis=0)", "keyword arguments", 10),
         ("x +* 2", "syntax error", 3),
         ("2x", "syntax error", 0),
         ("(x", "never closed", 0),

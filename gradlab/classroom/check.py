@@ -15,7 +15,11 @@ timings.  The result is one line per notebook::
     FAIL notebooks/02-more.ipynb: code cell 4 (print(f(4))): output differs: expected '8.0', got '9.0'
 
 and the exit status is 0 when every notebook passes, 1 when one fails, 2 for
-bad input (a missing path, a file that is not a notebook).
+bad input (a missing path, a file that is not a notebook).  A cell that runs
+past the timeout is reported as a timeout, a kernel that dies within a second
+or so; nothing the checked notebook can write is trusted (the report's lines
+are signed with a key the kernels never see, and pytest's own exit status must
+agree with them; see ``nbval_report``).
 
 ``workers=N`` (``gradlab check -n N``) runs the notebooks in ``N`` processes with
 pytest-xdist, each notebook whole in one of them (``--dist loadscope``: nbval's
@@ -29,15 +33,17 @@ from __future__ import annotations
 import json
 import math
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from gradlab.classroom.course import ClassroomError, cell_source, course_order, load_notebook, repository_root, \
     tool_missing
+from gradlab.classroom.report_signing import KEY_FD_ENV, signature
 
 __all__ = ["SANITIZERS", "NotebookResult", "notebooks_in", "sanitizer_file_text", "check", "format_result"]
 
@@ -155,12 +161,54 @@ def check(paths: Sequence[str], *, lax: bool = False, sanitize_with: Optional[Pa
                "--nbval-lax" if lax else "--nbval", "--nbval-current-env",
                "--nbval-sanitize-with", str(tmp_path / "sanitize.cfg"), f"--nbval-cell-timeout={cell_timeout}",
                *parallel, *[str(p.resolve()) for p in notebooks]]
-        run = subprocess.run(cmd, env=_environment(report, rtol, atol), capture_output=True, text=True, cwd=home)
-        records = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines() if line.strip()]
+        run, key = _run_signed(cmd, _environment(report, rtol, atol), cwd=home)
+        records, forged = _verified(report.read_text(encoding="utf-8", errors="replace"), key)
     if run.returncode not in (0, 1) and not any(r["outcome"] == "failed" for r in records):
         tail = "; ".join(line.strip() for line in (run.stdout + run.stderr).splitlines()[-5:] if line.strip())
         raise ClassroomError(f"nbval could not run (pytest exit status {run.returncode}): {tail}")
-    return [_result(path, records) for path in notebooks]
+    results = [_result(path, records) for path in notebooks]
+    if forged or (run.returncode != 0 and all(r.ok for r in results)):
+        why = (f"{forged} line{'s' * (forged != 1)} of the report not written by the checker "
+               "(a notebook wrote into it)" if forged else
+               f"pytest failed (exit status {run.returncode}) but the report shows no failure")
+        results = [r if not r.ok else NotebookResult(r.path, False, r.cells, None, "", "error",
+                                                       f"cannot be trusted: {why}") for r in results]
+    return results
+
+
+def _run_signed(cmd: List[str], env: Dict[str, str], cwd: Any = None) -> Tuple[subprocess.CompletedProcess, bytes]:
+    """Run pytest with a fresh signing key on an inherited pipe (never in the environment)."""
+    key = secrets.token_bytes(32)
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, key)
+    finally:
+        os.close(write_end)
+    try:
+        run = subprocess.run(cmd, env={**env, KEY_FD_ENV: str(read_end)}, capture_output=True, text=True,
+                             pass_fds=(read_end,), cwd=cwd)
+    finally:
+        os.close(read_end)
+    return run, key
+
+
+def _verified(text: str, key: bytes) -> Tuple[List[dict], int]:
+    """The report's records whose signature holds, and how many lines did not."""
+    records, forged = [], 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            good = isinstance(record, dict) and secrets.compare_digest(str(record.get("sig", "")),
+                                                                       signature(key, record))
+        except ValueError:
+            good = False
+        if good:
+            records.append(record)
+        else:
+            forged += 1
+    return records, forged
 
 
 def _result(path: Path, records: List[dict]) -> NotebookResult:
@@ -188,6 +236,10 @@ def format_result(result: NotebookResult) -> str:
     source = f" ({result.source_line})" if result.source_line else ""
     if result.kind == "raised":
         what = f"raised {result.detail}"
+    elif result.kind == "timeout":
+        what = f"timed out: {result.detail}"
+    elif result.kind == "died":
+        what = result.detail
     else:
         what = ("output differs" if result.kind == "differs" else "failed") + \
             (f": {result.detail}" if result.detail else "")

@@ -4,27 +4,103 @@ notebook cell run (and per notebook that failed to load) to the file named by
 
 Each record: ``path`` (absolute), ``cell`` (nbval's index among the code cells,
 None for the notebook itself), ``outcome``, and for a failure ``kind``
-(``"differs"``, ``"raised"`` or ``"error"``) with ``detail`` (what differs, or
-the exception's last line).
+(``"differs"``, ``"raised"``, ``"timeout"``, ``"died"`` or ``"error"``) with
+``detail`` (what differs, or the exception's last line).
+
+The notebook under test runs as the same user and can write any file, so the
+report is not trusted for being there: every record carries ``sig``, an
+HMAC-SHA256 of the record under a key the checker hands this process through an
+inherited pipe (``GRADLAB_CHECK_KEY_FD``, read and closed before any kernel
+starts; kernels are started with ``close_fds`` and never see it). A line
+without a valid signature was written by someone else.
+
+A kernel that dies is noticed within a second: the kernel's message wait is
+cut into one-second slices, asking between them whether the process lives.
 """
 from __future__ import annotations
 
 import json
 import os
 import re
+import time
+from queue import Empty
 from typing import Any, Dict, List, Optional
 
 import pytest
 
+from gradlab.classroom.report_signing import KEY_FD_ENV, signature
+
 REPORT_ENV = "GRADLAB_CHECK_REPORT"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_POLL = 0.5                      # s between two looks at whether the kernel lives
+_KEY: Dict[str, bytes] = {}      # the signing key, read once from the checker's pipe
+
+
+class KernelDied(RuntimeError):
+    """The notebook's kernel process ended while a cell ran."""
+
+
+def _read_key(config: Any) -> None:
+    """The signing key: from the checker's pipe, or (a pytest-xdist worker) over its channel."""
+    worker = getattr(config, "workerinput", None)
+    if worker is not None and "gradlab_check_key" in worker:
+        _KEY["key"] = bytes.fromhex(worker["gradlab_check_key"])
+        return
+    fd = os.environ.pop(KEY_FD_ENV, None)
+    if fd is not None and "key" not in _KEY:
+        try:
+            with os.fdopen(int(fd), "rb") as pipe:
+                _KEY["key"] = pipe.read()
+        except OSError:
+            pass
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: hand the key to each worker over execnet (never the environment)."""
+    if "key" in _KEY:
+        node.workerinput["gradlab_check_key"] = _KEY["key"].hex()
 
 
 def _write(record: Dict[str, Any]) -> None:
     path = os.environ.get(REPORT_ENV)
     if path:
+        if "key" in _KEY:
+            record = dict(record, sig=signature(_KEY["key"], record))
         with open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
+
+
+def _watch(kernel: Any) -> None:
+    """Make ``kernel.get_message`` wait in slices and raise :class:`KernelDied` when the process is gone."""
+    if getattr(kernel, "_gradlab_watched", False):
+        return
+    wait = kernel.get_message
+
+    def get_message(stream: str, timeout: Optional[float] = None) -> Any:
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = _POLL if end is None else min(_POLL, end - time.monotonic())
+            try:
+                return wait(stream, timeout=max(left, 0.0))
+            except Empty:
+                if not kernel.is_alive():
+                    code = getattr(getattr(kernel.km, "provisioner", None), "exit_code", None)
+                    raise KernelDied("the kernel died while the cell ran"
+                                     + (f" (exit status {code})" if code is not None else "")) from None
+                if end is not None and time.monotonic() >= end:
+                    raise
+
+    kernel.get_message = get_message
+    kernel._gradlab_watched = True
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: Any):
+    yield
+    kernel = getattr(getattr(item, "parent", None), "kernel", None)
+    if kernel is not None and hasattr(kernel, "get_message"):
+        _watch(kernel)
 
 
 def _plain(text: str) -> str:
@@ -62,6 +138,11 @@ def _first_difference(expected: str, got: str) -> str:
 def _describe(item: Any, exc: BaseException) -> Dict[str, str]:
     message = str(exc)
     inner = _plain(getattr(exc, "inner_traceback", "") or "")
+    if isinstance(exc, KernelDied) or "Kernel dead" in message:
+        return {"kind": "died", "detail": message if isinstance(exc, KernelDied) else "the kernel had died"}
+    timeout = re.match(r"Timeout of ([0-9.]+) seconds exceeded", message)
+    if timeout:
+        return {"kind": "timeout", "detail": f"did not finish within {float(timeout.group(1)):g} s"}
     if "outputs differ" in message:
         detail = _first_difference(_text_of(item, item.cell.get("outputs")), _text_of(item, item.test_outputs))
         if not detail:
@@ -134,8 +215,10 @@ def _align(test: List[Any], ref: List[Any], rtol: float, atol: float) -> List[An
 
 
 def pytest_configure(config: Any) -> None:
-    """With ``GRADLAB_CHECK_RTOL`` (or ``_ATOL``) set, nbval's cells compare numbers in
-    their text outputs within that tolerance (:mod:`gradlab.classroom.tolerance`)."""
+    """Read the signing key (see the module doc).  With ``GRADLAB_CHECK_RTOL`` (or ``_ATOL``)
+    set, nbval's cells compare numbers in their text outputs within that tolerance
+    (:mod:`gradlab.classroom.tolerance`)."""
+    _read_key(config)
     rtol, atol = float(os.environ.get(RTOL_ENV) or 0), float(os.environ.get(ATOL_ENV) or 0)
     if not (rtol or atol):
         return

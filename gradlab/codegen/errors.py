@@ -19,3 +19,8 @@ class UnusedInputError(ValueError):
 
 class InputError(TypeError):
     """A value handed to a compiled function does not fit its input."""
+
+
+class RuntimeBroadcastError(NodeError):
+    """An axis not declared broadcastable had length 1 at run time against a longer one
+    (refused in every mode, as PyTensor does: see ``tensor/elemwise.py: broadcast_checks``)."""

@@ -197,7 +197,8 @@ def _annotate(exc: BaseException, pos: int, node: Any, args: Sequence[Any]) -> B
 
 
 def link(fgraph: Any, ctx: CodegenContext, filters: Sequence[str], shared_cells: Sequence[str], n_out: int,
-         update_vars: Sequence[Variable], return_list: bool, name: Optional[str]) -> tuple:
+         update_vars: Sequence[Variable], return_list: bool, name: Optional[str],
+         borrow: Sequence[bool] = ()) -> tuple:
     """The whole compiled function of ``fgraph``: ``(callable, source)``.
 
     ``fgraph.inputs`` are the arguments (one ``filters`` line each, checking
@@ -208,7 +209,8 @@ def link(fgraph: Any, ctx: CodegenContext, filters: Sequence[str], shared_cells:
     happened in and that node's input values from the traceback, without
     running anything again, see ``codegen/oom.py``), then writes the
     updates — only after every value is computed — and returns the outputs
-    as arrays.
+    as arrays, each the caller's own (:func:`outputs_to_copy`; ``borrow[i]``
+    is ``Out(y, borrow=True)`` for output i).
     """
     f_inputs = fgraph.inputs[:len(filters)]
     f_shared = fgraph.inputs[len(filters):]
@@ -222,16 +224,12 @@ def link(fgraph: Any, ctx: CodegenContext, filters: Sequence[str], shared_cells:
     lines += [f"    except {passthrough}:", "        raise",
               "    except Exception as _exc:", f"        raise {explain}(_exc, [{', '.join(args)}]) from None"]
     exprs = []
-    first_at: dict = {}                 # output -> its first position (a repeated output is copied)
-    for i, var in enumerate(fgraph.outputs):
-        first_at.setdefault(var, i)
-    graph_inputs = set(fgraph.inputs)
+    copies = outputs_to_copy(fgraph, borrow)
     for i, (var, expr) in enumerate(zip(fgraph.outputs, outs)):
         if var.ndim is None:  # not an array (a random generator): a copy, never the shared one itself
             exprs.append(f"{ctx.bind(copy.deepcopy, 'deepcopy')}({expr})")
             continue
-        aliased = _views_storage(var, graph_inputs) or first_at[var] != i
-        exprs.append(f"_asarray({expr}).copy()" if aliased else (f"_asarray({expr})" if var.ndim == 0 else expr))
+        exprs.append(f"_asarray({expr}).copy()" if copies[i] else (f"_asarray({expr})" if var.ndim == 0 else expr))
     # updates: computed values first, then written together (all or nothing)
     for k in range(len(update_vars)):
         lines.append(f"    _u{k} = {exprs[n_out + k]}")
@@ -247,25 +245,53 @@ def link(fgraph: Any, ctx: CodegenContext, filters: Sequence[str], shared_cells:
     return compile_source(source, ctx, fn_name), source
 
 
-def _views_storage(var: Variable, inputs: set) -> bool:
-    """Could ``var``'s value share memory with an argument, a constant or a shared value?
-
-    Follows ``view_map`` (outputs that are views of inputs: transpose,
-    reshape, indexing …) back to where the memory comes from; such outputs
-    are copied so the caller never gets a view of its own argument.
-    ``inputs`` is the set of the graph's inputs.
-    """
-    while True:
-        if var in inputs or isinstance(var, Constant):
-            return True
+def memory_roots(var: Variable) -> set:
+    """The variables whose buffer ``var``'s value may be: itself, or, through ``view_map``
+    (views: transpose, reshape, slices …) and ``destroy_map`` (in-place ops), the
+    buffers of the inputs it views or overwrites, followed back to where they are made."""
+    roots: set = set()
+    stack = [var]
+    seen: set = set()
+    while stack:
+        var = stack.pop()
+        if var in seen:
+            continue
+        seen.add(var)
         node = var.owner
         if node is None:
-            return False
-        view_map = getattr(node.op, "view_map", None) or {}
-        sources = view_map.get(node.outputs.index(var))
+            roots.add(var)
+            continue
+        k = node.outputs.index(var)
+        sources = list((getattr(node.op, "view_map", None) or {}).get(k, ())) + \
+            list((getattr(node.op, "destroy_map", None) or {}).get(k, ()))
         if not sources:
-            return False
-        var = node.inputs[sources[0]]
+            roots.add(var)
+        stack.extend(node.inputs[j] for j in sources)
+    return roots
+
+
+def outputs_to_copy(fgraph: Any, borrow: Sequence[bool]) -> list:
+    """Which of ``fgraph.outputs`` (the returned values, then the updates' new values) are
+    copied so that each is the caller's (or the shared variable's) own array.
+
+    A value is copied when its memory may be an argument's, a constant's or a shared
+    variable's (writing into it would change them), or an earlier output's or update's
+    (two results sharing memory: ``[y, y[::-1]]``, ``y`` returned twice, an update
+    ``s: y.T`` next to the output ``y``).  ``Out(y, borrow=True)`` skips the second
+    kind of copy (the caller promises not to write into it; values from arguments,
+    constants and shared storage are still copied).
+    """
+    inputs = set(fgraph.inputs)
+    claimed: set = set()
+    result = []
+    for i, var in enumerate(fgraph.outputs):
+        roots = memory_roots(var)
+        external = any(r in inputs or isinstance(r, Constant) for r in roots)
+        shared_with_earlier = bool(roots & claimed)
+        claimed |= roots
+        lent = i < len(borrow) and borrow[i]
+        result.append(external or (shared_with_earlier and not lent))
+    return result
 
 
 def _update_cells(ctx: CodegenContext, update_vars: Sequence[Variable]) -> list:

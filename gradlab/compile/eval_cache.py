@@ -17,7 +17,14 @@ def evaluate(var: Variable, inputs_to_values: Mapping[Any, Any], **compile_kwarg
     """The value of ``var`` given values for its inputs (by variable or by name)."""
     from gradlab.compile.function_module import function
 
-    needed = [v for v in graph_inputs([var]) if not isinstance(v, (Constant, SharedVariable))]
+    givens = compile_kwargs.get("givens")
+    pairs = list(givens.items()) if isinstance(givens, Mapping) else list(givens or ())
+    if pairs:  # the inputs are those of the graph after substitution; the cache key lists the pairs
+        compile_kwargs = dict(compile_kwargs, givens=tuple(tuple(p) for p in pairs))
+    replaced = {p[0] for p in pairs if isinstance(p, (list, tuple)) and len(p) == 2}
+    roots = [var] + [p[1] for p in pairs if isinstance(p, (list, tuple)) and len(p) == 2 and isinstance(p[1], Variable)]
+    needed = [v for v in graph_inputs(roots, blockers=list(replaced))
+              if not isinstance(v, (Constant, SharedVariable)) and v not in replaced]
     by_name = {v.name: v for v in needed if v.name is not None}
     resolved = {}
     for key, value in inputs_to_values.items():

@@ -10,6 +10,7 @@ output is computed — all or nothing.
 """
 from __future__ import annotations
 
+import threading
 import time
 import warnings
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
@@ -22,8 +23,8 @@ from gradlab.compile.modes import Mode, get_mode
 from gradlab.compile.rule_sets import resolve
 from gradlab.compile.default_updates import with_default_updates
 from gradlab.compile.memory import tune_malloc
-from gradlab.tensor.shared import SharedVariable
-from gradlab.graph.basic import Constant, Variable
+from gradlab.tensor.shared import SharedVariable, lock_of
+from gradlab.graph.basic import Constant, GraphBundle, Variable
 from gradlab.graph.collector import collector_paused
 from gradlab.graph.fgraph import FunctionGraph
 from gradlab.graph.gradient_types import DisconnectedType, NullType
@@ -55,7 +56,8 @@ class In:
 
 
 class Out:
-    """An output with options (``borrow`` is accepted for API familiarity)."""
+    """An output with options: ``borrow=True`` lets the returned array share memory with
+    another output or the function's internals (no defensive copy; do not write into it)."""
 
     def __init__(self, variable: Variable, borrow: bool = False):
         self.variable = variable
@@ -127,6 +129,21 @@ class Function:
                     raise TypeError(f"{label} is missing a value for input {missing!r} (inputs: {names})")
         return values
 
+    def __reduce__(self) -> tuple:
+        """A compiled function pickles as what made it — the graph (one flat bundle:
+        see ``graph/basic.py``), the options and the current defaults — and is compiled
+        again when loaded (shared variables come back with their values)."""
+        m = self.maker
+        ins = list(m.inputs)
+        variables = ([i.variable for i in ins] + [i.update for i in ins if i.update is not None]
+                     + list(m.user_outputs) + [v for pair in m.updates for v in pair]
+                     + [v for pair in m.givens.items() for v in pair])
+        options = dict(names=[i.name for i in ins], defaults=[None if d is _MISSING else (d,) for d in self._defaults],
+                       has_update=[i.update is not None for i in ins], n_out=len(m.user_outputs),
+                       n_updates=len(m.updates), n_givens=len(m.givens), return_list=m.return_list,
+                       borrow=list(m.borrow), mode=m.mode, name=self.name, downcast=m.allow_input_downcast)
+        return (_load_function, (GraphBundle(variables), options))
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
         from gradlab.viz.display import function_mimebundle
         return function_mimebundle(self)
@@ -136,6 +153,22 @@ class Function:
 
 
 _MISSING = object()
+
+
+def _load_function(bundle: GraphBundle, o: dict) -> "Function":
+    """A pickled :class:`Function` compiled again (see ``Function.__reduce__``)."""
+    vs = iter(bundle.variables)
+    in_vars = [next(vs) for _ in o["names"]]
+    updates_of = [next(vs) if has else None for has in o["has_update"]]
+    ins = [In(v, name=n, value=None if d is None else d[0], update=u)
+           for v, n, d, u in zip(in_vars, o["names"], o["defaults"], updates_of)]
+    outs = [next(vs) for _ in range(o["n_out"])]
+    outs = [Out(v, borrow=True) if b else v for v, b in zip(outs, o["borrow"])]
+    updates = [(next(vs), next(vs)) for _ in range(o["n_updates"])]
+    givens = [(next(vs), next(vs)) for _ in range(o["n_givens"])]
+    return function(ins, outs if o["return_list"] else outs[0], updates=updates, givens=givens or None,
+                    mode=o["mode"], on_unused_input="ignore", name=o["name"],
+                    allow_input_downcast=o["downcast"], no_default_updates=True)
 
 
 # ---------------------------------------------------------------------------
@@ -170,8 +203,12 @@ def _function(inputs: Any, outputs: Any, updates: Any, givens: Any, mode: Any, o
     out_vars, return_list = _normalize_outputs(outputs)
     update_pairs = _normalize_updates(with_default_updates(out_vars, _update_list(updates), no_default_updates))
     replacements = _normalize_givens(givens)
-
     user_outputs = list(out_vars)
+    input_updates = _input_updates(ins)
+    user_return_list = return_list
+    if input_updates:  # In(x, value=v, update=e): e is computed as one more (hidden) output
+        out_vars = out_vars + [expr for _, expr in input_updates]
+        return_list = True
     user_updates = [expr for _, expr in update_pairs]
     if replacements:
         rebuilt, _ = clone_graph(out_vars + user_updates, replace=replacements)
@@ -187,14 +224,96 @@ def _function(inputs: Any, outputs: Any, updates: Any, givens: Any, mode: Any, o
     trace = _rewrite(fgraph, mode)
     rewrite_done = time.perf_counter()
     fn, source, ctx = _link(fgraph, ins, in_vars, shared_vars, len(out_vars), update_pairs,
-                            return_list, allow_input_downcast, name, mode_sets=mode.sets)
+                            return_list, allow_input_downcast, name, mode_sets=mode.sets,
+                            borrow=_borrowed(outputs))
     maker = FunctionMaker(fgraph=fgraph, source=source, trace=trace, mode=mode, inputs=ins,
                           outputs=user_outputs, updates=update_pairs, givens=replacements,
-                          user_outputs=user_outputs, shared=shared_vars,
+                          user_outputs=user_outputs, shared=shared_vars, return_list=user_return_list,
+                          borrow=_borrowed(outputs), allow_input_downcast=allow_input_downcast,
                           rewrite_time=rewrite_done - start, compile_time=time.perf_counter() - start,
                           codegen=ctx)
     defaults = [i.value if i.has_default else _MISSING for i in ins]
-    return Function(fn, maker, [i.name for i in ins], defaults, name)
+    names = [i.name for i in ins]
+    if input_updates:
+        return _StatefulFunction(fn, maker, names, defaults, name, [pos for pos, _ in input_updates],
+                                 len(user_outputs), user_return_list,
+                                 _Locks(shared_vars if update_pairs else [], own=True))
+    if update_pairs:
+        return _LockedFunction(fn, maker, names, defaults, name, _Locks(shared_vars))
+    return Function(fn, maker, names, defaults, name)
+
+
+def _input_updates(ins: Sequence[In]) -> list:
+    """``(position, expression)`` of each ``In(x, value=v, update=e)``, checked."""
+    found = []
+    for pos, spec in enumerate(ins):
+        if spec.update is None:
+            continue
+        label = spec.name or str(spec.variable)
+        if not spec.has_default:
+            raise TypeError(f"In({label}, update=...) needs a starting value: In({label}, value=..., update=...)")
+        expr = as_tensor_variable(spec.update)
+        var = spec.variable
+        if expr.dtype != var.dtype or expr.ndim != var.ndim:
+            raise TypeError(f"the update of input {label!r} has type {expr.type}, the input {var.type}; "
+                            f"cast it (gt.cast(update, '{var.dtype}')) or give it the input's dimensions")
+        found.append((pos, expr))
+    return found
+
+
+class _Locks:
+    """The locks of the shared variables a call reads and updates (plus one of its own),
+    taken in one global order (by ``id``) so that two functions never wait for each other."""
+
+    def __init__(self, shared_vars: Sequence[SharedVariable], own: bool = False):
+        own = [threading.RLock()] if own else []
+        self.locks = sorted({id(lk): lk for lk in [lock_of(v) for v in shared_vars] + own}.values(), key=id)
+
+    def __enter__(self) -> None:
+        for lock in self.locks:
+            lock.acquire()
+
+    def __exit__(self, *exc: Any) -> None:
+        for lock in reversed(self.locks):
+            lock.release()
+
+
+class _LockedFunction(Function):
+    """A function with updates: each call's read-compute-write of its shared variables is
+    atomic — a call holds the locks of every shared variable it reads (see docs/threads.md)."""
+
+    def __init__(self, fn: Any, maker: FunctionMaker, input_names: Sequence[Optional[str]], defaults: Sequence[Any],
+                 name: Optional[str], locks: _Locks):
+        super().__init__(fn, maker, input_names, defaults, name)
+        self._lock = locks.locks[0] if len(locks.locks) == 1 else locks
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs or len(args) != self._nin:
+            args = self._bind(args, kwargs)
+        with self._lock:
+            return self._fn(*args)
+
+
+class _StatefulFunction(Function):
+    """A function with ``In(x, value=v, update=e)`` inputs: after each call, ``x``'s
+    default becomes the value of ``e`` (PyTensor's stateful inputs).  The call and the
+    change of defaults happen under the function's locks (see docs/threads.md)."""
+
+    def __init__(self, fn: Any, maker: FunctionMaker, input_names: Sequence[Optional[str]], defaults: Sequence[Any],
+                 name: Optional[str], updated: Sequence[int], n_visible: int, return_list: bool, locks: _Locks):
+        super().__init__(fn, maker, input_names, defaults, name)
+        self._updated = list(updated)
+        self._n_visible = n_visible
+        self._return_list = return_list
+        self._lock = locks
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            results = self._fn(*self._bind(args, kwargs))
+            for pos, value in zip(self._updated, results[self._n_visible:]):
+                self._defaults[pos] = value
+        visible = results[:self._n_visible]
+        return visible if self._return_list else (visible[0] if visible else None)
 
 
 def _normalize_inputs(inputs: Any) -> list:
@@ -240,6 +359,12 @@ def _normalize_outputs(outputs: Any) -> tuple:
             raise TypeError(f"output {pos} is a disconnected gradient; ask grad for return_disconnected='zero'")
         normalized.append(out)
     return normalized, not single
+
+
+def _borrowed(outputs: Any) -> list:
+    """``Out(y, borrow=True)`` flags, one per output."""
+    outs = outputs if isinstance(outputs, (list, tuple)) else [] if outputs is None else [outputs]
+    return [isinstance(out, Out) and bool(out.borrow) for out in outs]
 
 
 def _update_list(updates: Any) -> list:
@@ -402,7 +527,7 @@ def _input_filter(ctx: CodegenContext, spec: In, var: Variable, allow_downcast: 
 
 def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable], shared_vars: Sequence[Variable],
           n_out: int, update_pairs: Sequence[tuple], return_list: bool, allow_downcast: Optional[bool],
-          name: Optional[str], mode_sets: tuple = ()) -> tuple:
+          name: Optional[str], mode_sets: tuple = (), borrow: Sequence[bool] = ()) -> tuple:
     """Generate, compile and return ``(callable, source, context)``: this
     function's part is what only ``function`` knows (the argument filters of
     its ``In`` specs, the shared cells, the rule sets); the linker writes the
@@ -412,5 +537,6 @@ def _link(fgraph: FunctionGraph, ins: Sequence[In], in_vars: Sequence[Variable],
     cells = [ctx.bind(sv.storage, f"cell_{sv.name or 'shared'}") for sv in shared_vars]
     inline = len(f_inputs) <= INLINE_CHECKS_UP_TO
     filters = [_input_filter(ctx, spec, fv, allow_downcast, inline) for spec, fv in zip(ins, f_inputs)]
-    fn, source = link(fgraph, ctx, filters, cells, n_out, [var for var, _ in update_pairs], return_list, name)
+    fn, source = link(fgraph, ctx, filters, cells, n_out, [var for var, _ in update_pairs], return_list, name,
+                      borrow=borrow)
     return fn, source, ctx

@@ -8,6 +8,7 @@ to input variables and owns its output variables (``var.owner``,
 """
 from __future__ import annotations
 
+import copy
 import itertools
 from typing import Any, Optional, Sequence
 
@@ -68,6 +69,42 @@ class Variable:
     def get_parents(self) -> list:
         return [self.owner] if self.owner is not None else []
 
+    def __reduce_ex__(self, protocol: int) -> Any:
+        """A computed variable pickles (and deep-copies) as the flat graph behind it, without
+        recursion however long the chain (see :mod:`gradlab.graph.pickling`)."""
+        if self.owner is None:
+            return super().__reduce_ex__(protocol)
+        return (_rebuild_one, _flatten([self]))
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.auto_id = next(_variable_ids)  # ids are of this process
+
+    def __deepcopy__(self, memo: dict) -> "Variable":
+        """A copy of the graph behind this variable, made in one walk (no recursion): new
+        graph inputs (deep copies: shared values; constants never change and are shared), new nodes and
+        variables; types and ops, which never change, are shared.  Variables already in
+        ``memo`` are reused, so copying several together keeps their common nodes common."""
+        if self.owner is None:
+            new = self.__class__.__new__(self.__class__)
+            memo[id(self)] = new
+            new.__dict__.update({k: v if k == "type" else copy.deepcopy(v, memo)
+                                 for k, v in _state_of(self, keep_owner=True).items()})
+            new.auto_id = next(_variable_ids)
+            return new
+        for node in _nodes_behind([self]):
+            if id(node.outputs[0]) in memo:
+                continue
+            ins = [memo[id(v)] if id(v) in memo else copy.deepcopy(v, memo) for v in node.inputs]
+            outs = []
+            for v in node.outputs:
+                var = v.__class__.__new__(v.__class__)
+                Variable.__setstate__(var, dict(_state_of(v), tag=dict(v.tag)))
+                memo[id(v)] = var
+                outs.append(var)
+            Apply(node.op, ins, outs).tag = dict(node.tag)
+        return memo[id(self)]
+
     def __repr__(self) -> str:
         if self.name is not None:
             return self.name
@@ -89,6 +126,9 @@ class Constant(Variable):
 
     def clone(self, name: Optional[str] = None) -> "Constant":
         return self
+
+    def __deepcopy__(self, memo: dict) -> "Constant":
+        return self  # a constant never changes: copies of a graph share it (as clones do)
 
     def signature(self) -> tuple:
         """Hashable identity used to merge equal constants."""
@@ -163,5 +203,101 @@ class Apply:
                         "when the node was rebuilt on new inputs")
         return node
 
+    def __reduce_ex__(self, protocol: int) -> Any:
+        return (_owner_of, (self.outputs[0],))
+
+    def __deepcopy__(self, memo: dict) -> "Apply":
+        return copy.deepcopy(self.outputs[0], memo).owner
+
     def __repr__(self) -> str:
         return f"Apply({self.op}, inputs={self.inputs})"
+
+
+# ---------------------------------------------------------------------------
+# Pickling and deep-copying graphs without recursion.
+#
+# pickle and copy.deepcopy follow references depth first (a variable's owner, its
+# inputs, their owners …), so a chain of 50,000 nodes would overflow Python's stack.
+# A computed variable is reduced instead to a *flat* description of the graph behind
+# it: the nodes in topological order, each as (op, input references, output states,
+# tag), where an input reference is a graph input (an owner-less variable or constant,
+# pickled as itself, so pickle's memo keeps it one object) or (node number, output
+# number).  Rebuilding walks that list once.  Variables reduced together
+# (GraphBundle, what a pickled compiled function uses) share one description, so
+# their common nodes stay common; a variable pickled on its own carries its own copy
+# of the nodes behind it (its graph inputs are still shared with the rest of the pickle).
+
+def _nodes_behind(outputs: Sequence[Variable]) -> list:
+    """The nodes computing ``outputs``, each after its producers (iterative post-order)."""
+    order: list = []
+    done: set = set()
+    stack = [(v.owner, False) for v in reversed(outputs) if v.owner is not None]
+    while stack:
+        node, expanded = stack.pop()
+        if node in done:
+            continue
+        if expanded:
+            done.add(node)
+            order.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((v.owner, False) for v in reversed(node.inputs)
+                     if v.owner is not None and v.owner not in done)
+    return order
+
+
+def _flatten(outputs: Sequence[Variable]) -> tuple:
+    """``(nodes, refs)``: the graph behind ``outputs`` as flat data, and a reference to each output."""
+    number = {}
+    nodes = []
+    for k, node in enumerate(_nodes_behind(outputs)):
+        number[node] = k
+        nodes.append((node.op, [v if v.owner is None else (number[v.owner], v.index) for v in node.inputs],
+                      [(type(v), _state_of(v)) for v in node.outputs], node.tag))
+    return nodes, [v if v.owner is None else (number[v.owner], v.index) for v in outputs]
+
+
+def _state_of(var: Variable, keep_owner: bool = False) -> dict:
+    state = dict(var.__getstate__() if hasattr(var, "__getstate__") else var.__dict__)
+    if not keep_owner:
+        state["owner"] = state["index"] = None  # set again by the rebuilt Apply
+    return state
+
+
+def _rebuild(nodes: list, refs: list) -> list:
+    """The variables ``refs`` names, the nodes of :func:`_flatten` made again."""
+    made: list = []
+    for op, inputs, outputs, tag in nodes:
+        ins = [v if isinstance(v, Variable) else made[v[0]].outputs[v[1]] for v in inputs]
+        outs = []
+        for cls, state in outputs:
+            var = cls.__new__(cls)
+            Variable.__setstate__(var, state)
+            outs.append(var)
+        node = Apply(op, ins, outs)
+        node.tag = tag
+        made.append(node)
+    return [v if isinstance(v, Variable) else made[v[0]].outputs[v[1]] for v in refs]
+
+
+def _rebuild_one(nodes: list, refs: list) -> Variable:
+    return _rebuild(nodes, refs)[0]
+
+
+def _owner_of(var: Variable) -> Apply:
+    return var.owner
+
+
+class GraphBundle:
+    """Variables pickled as one flat graph, so their common nodes stay common
+    (``GraphBundle(vs)``; after loading, ``.variables``)."""
+
+    def __init__(self, variables: Sequence[Variable]):
+        self.variables = list(variables)
+
+    def __reduce__(self) -> tuple:
+        return (_bundle, _flatten(self.variables))
+
+
+def _bundle(nodes: list, refs: list) -> GraphBundle:
+    return GraphBundle(_rebuild(nodes, refs))

@@ -158,7 +158,9 @@ def _collect_sum_at(fgraph: Any, out: Any, limit: Optional[int]) -> Optional[lis
         if model is not None:
             models.append(model)
         with np.errstate(all="ignore"):
-            value = value.astype(out.dtype) * sign if sign < 0 else value.astype(out.dtype)
+            # -value in the output's dtype (np.negative wraps for unsigned ints, as the graph does;
+            # `* -1` would be a Python int that uint8 cannot hold)
+            value = np.negative(value.astype(out.dtype)) if sign < 0 else value.astype(out.dtype)
             total = value if total is None else total + value
     cancelled = _cancel_terms(others)
     trigger = n_known >= 2 or (total is not None and not np.any(total)) or len(cancelled) < len(others)

@@ -64,6 +64,14 @@ def constant_first(fgraph: Any, node: Any) -> Optional[list]:
     return [new] if new.type == node.outputs[0].type else None
 
 
+def _negations_exact(b: dict, node: Any) -> bool:
+    """Moving a sign keeps the value: every operand is a float or has the output's dtype (an
+    integer ``-b`` computed in a narrower dtype than the result wraps around: ``-int8(-128)``
+    is -128, so ``a + (-b)`` and ``a - b`` differ in a float ``a``)."""
+    out = node.outputs[0].dtype
+    return all(np.dtype(v.dtype).kind == "f" or v.dtype == out for v in b.values())
+
+
 def _float_base(b: dict, node: Any) -> bool:
     return _is_float(node.outputs[0])
 
@@ -80,10 +88,10 @@ RULES = [
     constant_first,
     double_neg,
     PatternRule("neg_of_sub", "-(a - b) -> b - a", "a negated difference is the swapped difference"),
-    PatternRule("sub_of_neg", "a - (-b) -> a + b", "subtracting a negation adds"),
-    PatternRule("add_of_neg", "a + (-b) -> a - b", "adding a negation subtracts"),
-    PatternRule("neg_times_neg", "(-a) * (-b) -> a * b", "two negations in a product cancel"),
-    PatternRule("div_of_neg", "(-a) / b -> -(a / b)", "a sign moves out of a quotient"),
+    PatternRule("sub_of_neg", "a - (-b) -> a + b", "subtracting a negation adds", when=_negations_exact),
+    PatternRule("add_of_neg", "a + (-b) -> a - b", "adding a negation subtracts", when=_negations_exact),
+    PatternRule("neg_times_neg", "(-a) * (-b) -> a * b", "two negations in a product cancel", when=_negations_exact),
+    PatternRule("div_of_neg", "(-a) / b -> -(a / b)", "a sign moves out of a quotient", when=_negations_exact),
     PatternRule("pow_one", "x ** 1 -> x", "the first power is the base"),
     PatternRule("pow_zero", "x ** 0 -> fill(x, 1)", "the zeroth power is one (0 ** 0 = 1, as numpy)"),
     PatternRule("pow_minus_one", "x ** -1 -> 1 / x", "the -1st power is the reciprocal", when=_float_base),

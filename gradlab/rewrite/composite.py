@@ -22,7 +22,7 @@ import numpy as np
 from gradlab.bounded_text import clip, flatten
 from gradlab.graph.basic import Apply
 from gradlab.graph.op import literal_source
-from gradlab.tensor.elemwise import Elemwise
+from gradlab.tensor.elemwise import Elemwise, broadcast_checks, check_broadcast
 from gradlab.tensor.scalar_ops import ScalarOp
 
 #: a fused expression up to this long is written out in full; a longer one names its reused pieces
@@ -91,6 +91,9 @@ class Composite(ScalarOp):
         super().__init__("composite", nin, self._call, kind="composite", differentiable=False,
                          out_dtype=out_dtype, params=signature,
                          doc="a fused chain of elementwise operations")
+
+    def __reduce__(self) -> tuple:
+        return (Composite, (self.nin, self.program, self.literals, self.out_dtype, self.input_names))
 
     # -- reading ------------------------------------------------------------
     def inner_pieces(self, inputs: Sequence[Any], named: Sequence[int] = (), names: Sequence[str] = ()) -> list:
@@ -199,7 +202,7 @@ class Composite(ScalarOp):
                 elif kind == "i" and use_buffers and input_last_use.get(j) == pos:
                     free.setdefault(self.out_dtype, []).append(in_names[j])
                     del input_last_use[j]
-            ufunc = _ufunc(op)
+            ufunc = _ufunc(op, dtype)
             if use_buffers and full and (ufunc is not None or op.name == "second"):
                 pool = free.get(dtype)
                 if pool:
@@ -245,8 +248,14 @@ class Composite(ScalarOp):
         return run(*arrays)
 
 
-def _ufunc(op: ScalarOp) -> Optional[np.ufunc]:
-    return op.ufunc  # the table's column
+def _ufunc(op: ScalarOp, dtype: str) -> Optional[np.ufunc]:
+    """The table's ufunc column, computing ``op`` into a buffer of ``dtype`` (None: call its
+    implementation).  A ufunc that stands for a non-ufunc implementation (``np.rint`` for
+    ``round``) is used on floats only: on integers it would make floats, and rounding an
+    integer leaves it as it is (``np.round``)."""
+    if op.ufunc is not None and op.ufunc is not op.impl and np.dtype(dtype).kind not in "fc":
+        return None
+    return op.ufunc
 
 
 def _literal_text(value: Any) -> str:
@@ -293,9 +302,10 @@ class FusedElemwise(Elemwise):
 
     def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: Any) -> Optional[str]:
         lines = self.scalar_op.source(list(inputs), outputs[0], ctx, node.outputs[0].ndim)
-        return "\n".join(lines)
+        return "\n".join(broadcast_checks(node, inputs, ctx) + lines)
 
     def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
+        check_broadcast(node, inputs)
         out = self.scalar_op.impl(*inputs)
         output_storage[0][0] = np.asarray(out, dtype=node.outputs[0].dtype)
 

@@ -20,7 +20,7 @@ from gradlab.graph.basic import Apply
 from gradlab.graph.op import literal_source
 from gradlab.rewrite.composite import FusedElemwise
 from gradlab.rewrite.rule import RuleSet, node_rule
-from gradlab.tensor.elemwise import Elemwise
+from gradlab.tensor.elemwise import Elemwise, broadcast_checks, check_broadcast
 from gradlab.tensor.linalg import Dot, Matmul
 
 
@@ -72,6 +72,7 @@ class InplaceElemwise(Elemwise):
     def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
         args = [w if w is not None else v for w, v in zip(self._weak_args(node), inputs)]
         target = inputs[self.inplace_input]
+        check_broadcast(node, inputs)
         self.scalar_op.impl(*args, out=target)
         output_storage[0][0] = target
 
@@ -79,7 +80,8 @@ class InplaceElemwise(Elemwise):
         fn = ctx.bind(self.scalar_op.impl, self.scalar_op.name)
         args = [literal_source(w, ctx) if w is not None else name for w, name in zip(self._weak_args(node), inputs)]
         target = inputs[self.inplace_input]
-        return f"{fn}({', '.join(args)}, out={target})\n{outputs[0]} = {target}"
+        return "\n".join(broadcast_checks(node, inputs, ctx) + [f"{fn}({', '.join(args)}, out={target})",
+                                                                f"{outputs[0]} = {target}"])
 
 
 class InplaceFusedElemwise(FusedElemwise):
@@ -95,7 +97,7 @@ class InplaceFusedElemwise(FusedElemwise):
     def generate(self, node: Apply, inputs: Sequence[str], outputs: Sequence[str], ctx: Any) -> Optional[str]:
         lines = self.scalar_op.source(list(inputs), outputs[0], ctx, node.outputs[0].ndim,
                                       reusable=self.inplace_inputs)
-        return "\n".join(lines)
+        return "\n".join(broadcast_checks(node, inputs, ctx) + lines)
 
 
 @node_rule("f(a, b) -> f(a, b, out=a)  (a read by this node alone, made here, same shape and dtype)",

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 from gradlab.graph.op import Op
-from gradlab.rewrite.match import fit_to
+from gradlab.rewrite.match import cast_to, fit_to
 from gradlab.rewrite.pattern import build, match, parse_pattern, root_op
 from gradlab.rewrite.rule_text import check_rule_text
 from gradlab.tensor.scalar_ops import TABLE, ScalarOp
@@ -95,15 +95,22 @@ class PatternRule(Rule):
     ``when(bindings, node)`` may veto a match (e.g. "only for floats").  The
     right-hand side is built, then fitted to the replaced variable's type
     (a cast, or a fill from the matched node's inputs to keep its shape).
+    With ``operands_in_output_dtype`` the bound variables are cast to the
+    output's dtype first, so that the right side computes in the dtype the
+    left side's first float op computed in (``1 - sigmoid(u)`` for an integer
+    ``u`` becomes ``sigmoid(-float(u))``, never a wrapped-around integer ``-u``);
+    use it only where every variable on the left sits directly under an op
+    that turns it into the output's dtype.
     """
 
     def __init__(self, name: str, pattern_text: str, doc: str,
-                 when: Optional[Callable[[dict, Any], bool]] = None):
+                 when: Optional[Callable[[dict, Any], bool]] = None, operands_in_output_dtype: bool = False):
         self.lhs, self.rhs = parse_pattern(pattern_text)
         op = root_op(self.lhs)
         if op is None:
             raise ValueError(f"rule {name}: the left side of {pattern_text!r} must be an operation")
         self.when = when
+        self.operands_in_output_dtype = operands_in_output_dtype
         super().__init__(name, doc, pattern_text, (scalar(op),), self._apply)
 
     def _apply(self, fgraph: Any, node: Any) -> Any:
@@ -113,6 +120,8 @@ class PatternRule(Rule):
             return None
         if self.when is not None and not self.when(bindings, node):
             return None
+        if self.operands_in_output_dtype:
+            bindings = {k: cast_to(v, out.dtype) for k, v in bindings.items()}
         new = build(self.rhs, bindings, out.dtype)
         if new is out:
             return None

@@ -7,6 +7,15 @@ near 0), ``exp(x)-1 -> expm1(x)`` and ``log(softmax(x)) -> log_softmax(x)``.
 Inside products, the logistic's pieces are recognised too, which is what
 makes the *derivative* of the logistic stable:
 ``exp(-x) / (1+exp(-x))**2 -> sigmoid(-x) * sigmoid(x)``.
+
+Integer and boolean operands.  ``sigmoid(u)`` of a ``uint8`` ``u`` is a float;
+the right sides negate ``x``, which in ``u``'s own dtype would wrap around
+(``-uint8(200) == 56``, ``-int8(-128) == -128``) or raise (``-True``).  So a
+rule whose ``x`` sits directly under an op that makes the float (``sigmoid(x)``,
+``exp(x)``) casts ``x`` to the output's dtype first (``operands_in_output_dtype``),
+and a rule whose left side does integer arithmetic on ``x`` (``1 + x``,
+``exp(-x)``) fires only for float ``x``: it must keep the wrap-around the
+unrewritten graph computes.
 """
 from __future__ import annotations
 
@@ -16,7 +25,7 @@ import numpy as np
 
 from gradlab.rewrite.algebra import cancel_factors, rewrite_product
 from gradlab.rewrite.like_terms import collect_like_terms
-from gradlab.rewrite.match import elemwise, fit_to, scalar_name
+from gradlab.rewrite.match import cast_to, elemwise, fit_to, scalar_name
 from gradlab.rewrite.pattern import match, parse_pattern
 from gradlab.rewrite.canonicalize import double_neg
 from gradlab.rewrite.rule import PatternRule, RuleSet, node_rule, scalar
@@ -26,6 +35,11 @@ from gradlab.tensor.nnet import LogSoftmax
 
 def _float(b: dict, node: Any) -> bool:
     return np.dtype(node.outputs[0].dtype).kind == "f"
+
+
+def _all_float(b: dict, node: Any) -> bool:
+    """The output and every bound operand are floats (the left side's arithmetic is exact to keep)."""
+    return _float(b, node) and all(np.dtype(v.dtype).kind == "f" for v in b.values())
 
 
 _ONE_PLUS_EXP = parse_pattern("1 + exp(x) -> x")[0]
@@ -42,11 +56,12 @@ def _logistic_base(var: Any) -> Optional[tuple]:
     return b["x"], power
 
 
-def _negated(t: Any) -> Any:
-    """``-t``, reusing ``u`` when ``t`` is ``-u``."""
-    if t.owner is not None and scalar_name(t.owner) == "neg":
+def _negated(t: Any, dtype: str) -> Any:
+    """``-t`` computed in the float ``dtype``; ``u`` when ``t`` is ``-u`` with ``u`` a float
+    (an integer ``-u`` may have wrapped around: it is kept, and negated as a float)."""
+    if t.owner is not None and scalar_name(t.owner) == "neg" and t.owner.inputs[0].dtype == dtype:
         return t.owner.inputs[0]
-    return elemwise("neg", t)
+    return elemwise("neg", cast_to(t, dtype))
 
 
 def _exp_arg(var: Any) -> Optional[Any]:
@@ -71,7 +86,7 @@ def _logistic_product(sign: int, num: list, den: list) -> Optional[tuple]:
             continue
         t, power = base
         den.remove(d)
-        sig = elemwise("sigmoid", _negated(t))
+        sig = elemwise("sigmoid", _negated(t, d.dtype))
         num.extend([sig] * power)
         changed = True
     # exp(t) * sigmoid(-t) -> sigmoid(t)
@@ -98,8 +113,9 @@ def _logistic_product(sign: int, num: list, den: list) -> Optional[tuple]:
 
 
 def _is_neg_of(a: Any, b: Any) -> bool:
-    """Is ``a`` equal to ``-b``?"""
-    return a.owner is not None and scalar_name(a.owner) == "neg" and a.owner.inputs[0] is b
+    """Is ``a`` equal to ``-b`` (a float negation: an integer one may wrap around)?"""
+    return (a.owner is not None and scalar_name(a.owner) == "neg" and a.owner.inputs[0] is b
+            and np.dtype(b.dtype).kind == "f")
 
 
 @node_rule("a / (1 + exp(-x)) -> a * sigmoid(x);  exp(-x) * sigmoid(x) -> sigmoid(-x)",
@@ -137,24 +153,24 @@ def log_of_softmax(fgraph: Any, node: Any) -> Optional[list]:
 
 RULES = [
     PatternRule("sigmoid_from_exp", "1 / (1 + exp(-x)) -> sigmoid(x)",
-                "the logistic written out is sigmoid (no overflow for large -x)", when=_float),
+                "the logistic written out is sigmoid (no overflow for large -x)", when=_all_float),
     logistic_in_product,
     PatternRule("one_minus_sigmoid", "1 - sigmoid(x) -> sigmoid(-x)",
-                "the logistic is symmetric: no cancellation near 1", when=_float),
+                "the logistic is symmetric: no cancellation near 1", when=_float, operands_in_output_dtype=True),
     PatternRule("one_plus_neg_sigmoid", "1 + (-sigmoid(x)) -> sigmoid(-x)",
-                "the logistic is symmetric: no cancellation near 1", when=_float),
+                "the logistic is symmetric: no cancellation near 1", when=_float, operands_in_output_dtype=True),
     PatternRule("softplus_from_log", "log(1 + exp(x)) -> softplus(x)",
-                "log(1+exp(x)) without overflow for large x", when=_float),
+                "log(1+exp(x)) without overflow for large x", when=_float, operands_in_output_dtype=True),
     PatternRule("softplus_from_log1p", "log1p(exp(x)) -> softplus(x)",
-                "log1p(exp(x)) without overflow for large x", when=_float),
+                "log1p(exp(x)) without overflow for large x", when=_float, operands_in_output_dtype=True),
     PatternRule("log_sigmoid", "log(sigmoid(x)) -> -softplus(-x)",
-                "the log of the logistic without log(0) for large -x", when=_float),
+                "the log of the logistic without log(0) for large -x", when=_float, operands_in_output_dtype=True),
     PatternRule("log1p_from_log", "log(1 + x) -> log1p(x)", "log(1+x) keeps its digits near x = 0",
-                when=_float),
+                when=_all_float),
     PatternRule("expm1_from_exp", "exp(x) - 1 -> expm1(x)", "exp(x)-1 keeps its digits near x = 0",
-                when=_float),
+                when=_float, operands_in_output_dtype=True),
     PatternRule("expm1_from_exp_plus", "exp(x) + -1 -> expm1(x)", "exp(x)-1 keeps its digits near x = 0",
-                when=_float),
+                when=_float, operands_in_output_dtype=True),
     log_of_softmax,
     cancel_factor,
     double_neg,  # (also in canonicalize) rebuilt products may leave -(-x) behind

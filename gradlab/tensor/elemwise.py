@@ -12,6 +12,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from gradlab.codegen.errors import RuntimeBroadcastError
 from gradlab.graph.basic import Apply, Variable
 from gradlab.graph.op import Op, literal_source
 from gradlab.tensor.scalar_ops import TABLE, Cast, ScalarOp
@@ -87,6 +88,7 @@ class Elemwise(Op):
         return [weak_value(x) for x in node.inputs]
 
     def perform(self, node: Apply, inputs: Sequence[Any], output_storage: list) -> None:
+        check_broadcast(node, inputs)
         args = [w if w is not None else v for w, v in zip(self._weak_args(node), inputs)]
         out = self.scalar_op.impl(*args)
         output_storage[0][0] = np.asarray(out, dtype=node.outputs[0].dtype)
@@ -95,7 +97,7 @@ class Elemwise(Op):
         fn = ctx.bind(self.scalar_op.impl, self.scalar_op.name)
         literals = self._literal_args(node)
         args = [literal_source(w, ctx) if w is not None else name for w, name in zip(literals, inputs)]
-        return f"{outputs[0]} = {fn}({', '.join(args)})"
+        return "\n".join(broadcast_checks(node, inputs, ctx) + [f"{outputs[0]} = {fn}({', '.join(args)})"])
 
     def _literal_args(self, node: Apply) -> list:
         """Inputs the generated code may write as Python numbers (faster than 0-d arrays).
@@ -307,3 +309,70 @@ def elemwise_function(name: str) -> Any:
 # Gradients and the broadcasting helpers above are built with gradlab.tensor's functions
 # (api.zeros_like, api.sum …), which are built on this module: bound here, last.
 from gradlab.tensor import api  # noqa: E402  (the gradients call api, which is built on this module)
+
+
+# -- run-time broadcasting ----------------------------------------------------
+# Static broadcasting, as PyTensor: an axis broadcasts only when its static length is 1.
+# A value whose undeclared axis has length 1 at run time, against a longer one, is refused
+# with an error naming both variables and the axis — in every mode, because a rewritten
+# graph (an in-place add, a gradient summed over the static pattern) would otherwise
+# compute something else than the unrewritten one.
+
+def _axes_to_check(node: Apply) -> list:
+    """``(i, axis_i, j, axis_j)``: input axes that must be equal at run time (neither is
+    statically 1, and not both are known), one pair per extra input on each output axis."""
+    n = node.outputs[0].ndim
+    pairs = []
+    for axis in range(n):
+        on_axis = [(i, axis - (n - v.ndim)) for i, v in enumerate(node.inputs)
+                   if axis >= n - v.ndim and v.type.shape[axis - (n - v.ndim)] != 1]
+        for i, k in on_axis[1:]:
+            first, k0 = on_axis[0]
+            known = (node.inputs[first].type.shape[k0], node.inputs[i].type.shape[k])
+            if None in known:
+                pairs.append((first, k0, i, k))
+    return pairs
+
+
+def broadcast_checks(node: Apply, names: Sequence[str], ctx: Any) -> list:
+    """Source lines refusing run-time broadcasting of ``node``'s inputs (none when the static
+    shapes settle it): one comparison of lengths per pair of :func:`_axes_to_check`."""
+    pairs = _axes_to_check(node)
+    if not pairs:
+        return []
+    cond = " or ".join(f"{names[i]}.shape[{a}] != {names[j]}.shape[{b}]" for i, a, j, b in pairs)
+    refuse = ctx.bind(check_broadcast, "check_broadcast")
+    where = ctx.bind(node, "node")
+    return [f"if {cond}: {refuse}({where}, [{', '.join(names)}])"]
+
+
+def _label(var: Variable) -> str:
+    if var.name:
+        return repr(var.name)
+    return f"the output of {var.owner.op}" if var.owner is not None else "a constant"
+
+
+def check_broadcast(node: Apply, values: Sequence[Any]) -> None:
+    """Raise :class:`RuntimeBroadcastError` when two lengths of :func:`_axes_to_check` differ."""
+    for i, a, j, b in _axes_to_check(node):
+        si, sj = np.shape(values[i]), np.shape(values[j])
+        ni, nj = si[a], sj[b]
+        if ni == nj:
+            continue
+        (short, sa, n_long), (long_, la) = ((i, a, nj), (j, b)) if ni == 1 else ((j, b, ni), (i, a))
+        vs = node.inputs
+        if 1 in (ni, nj):
+            msg = (f"axis {sa} of {_label(vs[short])} (shape {(si, sj)[short != i]}) has length 1 at "
+                   f"run time, but its type "
+                   f"{vs[short].type} does not declare it broadcastable, and axis {la} of {_label(vs[long_])} "
+                   f"(shape {(si, sj)[long_ != i]}) has length {n_long}. Runtime broadcasting is not allowed (as in PyTensor): declare the "
+                   f"axis broadcastable (e.g. gt.tensor(dtype, shape=(1, None)) or gt.specify_broadcastable), "
+                   "or pass values of equal length")
+        else:
+            msg = (f"axis {a} of {_label(vs[i])} (shape {si}) has length {ni} and axis {b} of "
+                   f"{_label(vs[j])} (shape {sj}) has length {nj}; elementwise operands need equal lengths "
+                   "(or a declared length 1)")
+        described = "; ".join(
+            f"{v.name or (f'output of {v.owner.op}' if v.owner is not None else 'constant')}: "
+            f"shape {np.shape(x)} dtype {getattr(x, 'dtype', type(x).__name__)}" for v, x in zip(vs, values))
+        raise RuntimeBroadcastError(f"computing node {node.op} failed: {msg}\n  inputs: {described}", node=node)

@@ -93,13 +93,48 @@ def pow(a: Any, b: Any) -> Any:
     return elemwise_op("pow")(a, b)
 
 
-def _pow_vjp(xs, z, gz):
-    # d(a**b)/da = b * a**(b-1) ; d(a**b)/db = log(a) * a**b
+def _pow_partials(xs, z, gz=None):
+    """d(a**b)/da = b * a**(b-1), d(a**b)/db = log(a) * a**b (times ``gz``: the vjp keeps
+    the seed's printed form ``(gz * b) * a ** (b - 1)``) — with the limits where the
+    formulas give 0 * inf = nan but the derivative exists: b = 0 (a**0 is the constant 1:
+    d/da = 0, even at a = 0) and a**b = 0 (0**b for b > 0 is the constant 0: d/db = 0).
+    A constant b (or a) that rules the case out builds no guard."""
     a, b = xs
-    return [(gz * b) * (a ** (b - 1)), gz * log(a) * z]
+    da = (b if gz is None else gz * b) * (a ** (b - 1))
+    if not _known(b, lambda v: np.all(v != 0)):
+        da = switch(eq(b, 0), 0, da)
+    db = log(a) * z if gz is None else gz * log(a) * z
+    if not _known(a, lambda v: np.all(v > 0)):
+        db = switch(eq(z, 0), 0, db)
+    return [da, db]
 
 
-defpartials("pow", lambda xs, z: [xs[1] * xs[0] ** (xs[1] - 1), log(xs[0]) * z], vjp=_pow_vjp)
+def _known(var: Any, test: Any) -> bool:
+    """Is ``var`` a constant (or an elementwise expression of constants, such as the
+    ``2 - 1`` of a second derivative) whose value passes ``test``?"""
+    data = _constant_data(var, 4)
+    return data is not None and bool(test(np.asarray(data)))
+
+
+def _constant_data(var: Any, depth: int) -> Any:
+    data = getattr(var, "data", None)
+    if data is not None or depth == 0 or var.owner is None:
+        return data
+    scalar_op = getattr(var.owner.op, "scalar_op", None)
+    if scalar_op is None:
+        return None
+    args = [_constant_data(v, depth - 1) for v in var.owner.inputs]
+    if any(a is None for a in args):
+        return None
+    with np.errstate(all="ignore"):
+        return scalar_op.impl(*args)
+
+
+def _pow_vjp(xs, z, gz):
+    return _pow_partials(xs, z, gz)
+
+
+defpartials("pow", _pow_partials, vjp=_pow_vjp)
 
 
 @elemwise_function("neg")

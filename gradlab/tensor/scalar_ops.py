@@ -50,6 +50,13 @@ class ScalarOp:
     def __hash__(self) -> int:
         return hash((type(self), self.name, self.params))
 
+    def __reduce__(self) -> tuple:
+        """A row of the table pickles as its name (its functions are lambdas of the table)."""
+        if TABLE.get(self.name) is not self:
+            raise TypeError(f"cannot pickle the scalar op {self.name!r}: it is not a row of the table "
+                            "(define __reduce__ on its class)")
+        return (table_row, (self.name,))
+
     def __repr__(self) -> str:
         return self.name
 
@@ -149,6 +156,11 @@ def _round_half_even(x):
 
 
 TABLE: dict = {}
+
+
+def table_row(name: str) -> ScalarOp:
+    """The table's scalar op called ``name`` (what a pickled one is loaded as)."""
+    return TABLE[name]
 
 
 def _row(name, nin, impl, **kw):
@@ -251,6 +263,9 @@ class Cast(ScalarOp):
                          partials=lambda xs, z: [1], out_dtype=dtype, params=(dtype,),
                          differentiable=np.dtype(dtype).kind in "fc", doc=f"convert to {dtype}")
         self.dtype = dtype
+
+    def __reduce__(self) -> tuple:
+        return (Cast, (self.dtype,))
 
 
 _build_table()

@@ -6,6 +6,7 @@ call has computed every output (all or nothing).
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -34,11 +35,17 @@ class SharedVariable(TensorVariable):
             raise type(exc)(f"set_value of shared variable {self.name or '<unnamed>'}: {exc}") from None
         if not borrow and new is value:
             new = new.copy()
-        self.storage[0] = new
+        with lock_of(self):  # not in the middle of a call that updates this variable
+            self.storage[0] = new
 
     @property
     def value(self) -> np.ndarray:
         return self.get_value()
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_lock", None)  # a lock is of this process (made again on first use)
+        return state
 
     def clone(self, name: Optional[str] = None) -> "SharedVariable":
         # the storage is what makes a shared variable itself: clones share it
@@ -70,3 +77,12 @@ def shared(value: Any, name: Optional[str] = None, borrow: bool = False,
         raise TypeError(f"shared() needs numeric values, got dtype {arr.dtype}")
     static = tuple(shape) if shape is not None else (None,) * arr.ndim
     return SharedVariable(TensorType(arr.dtype, static), arr, name=name)
+
+
+def lock_of(var: SharedVariable) -> Any:
+    """The lock that a call updating ``var`` holds (one per storage cell: clones share it).
+
+    Made on first use; ``dict.setdefault`` is atomic, so two threads asking at
+    once get the same lock."""
+    original = var.tag.get("shared_original", var)   # a clone's storage is its original's
+    return original.__dict__.setdefault("_lock", threading.RLock())

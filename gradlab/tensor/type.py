@@ -166,9 +166,16 @@ class TensorType(Type):
         return arr
 
     def _convert(self, data: Any, allow_downcast: Optional[bool]) -> np.ndarray:
+        if data.__class__ is complex and self.numpy_dtype.kind != "c":
+            raise TypeError(f"expected a real number for {self}, got the complex {data!r}; "
+                            "pass its real part (z.real) or declare a complex input (dtype='complex128')")
         if data.__class__ in (float, int) and self.numpy_dtype.kind in "fc":
-            with np.errstate(over="ignore"):
-                arr = np.asarray(data, dtype=self.numpy_dtype)
+            try:
+                with np.errstate(over="ignore"):
+                    arr = np.asarray(data, dtype=self.numpy_dtype)
+            except OverflowError:          # an int past float64's range (10**400)
+                raise TypeError(f"value {_short(data)} does not fit {self.dtype} ({_range(self.numpy_dtype)}); "
+                                "rescale the value") from None
             if allow_downcast or data == arr.item() or data != data:  # exact (or nan)
                 return arr
             return self._checked_downcast(np.asarray(data), arr, data, allow_downcast)
@@ -178,7 +185,8 @@ class TensorType(Type):
             arr = np.asarray(data)
         except (ValueError, TypeError, OverflowError) as exc:
             raise TypeError(f"cannot convert {type(data).__name__} to an array of {self.dtype}: {exc}") from exc
-        if arr.dtype.kind == "O" and data.__class__ is int:
+        if arr.dtype.kind == "O" and (data.__class__ is int or _huge_ints(arr)):
+            data = data if data.__class__ is int else max(_huge_ints(arr), key=abs)
             raise TypeError(f"value {_short(data)} does not fit {self.dtype} ({_range(self.numpy_dtype)}); "
                             f"declare the input with a wider dtype or rescale the value")
         if arr.dtype.kind not in "biufc":
@@ -187,6 +195,9 @@ class TensorType(Type):
         if arr.dtype.name == self.dtype:
             return arr
         target = self.numpy_dtype
+        if arr.dtype.kind == "c" and target.kind != "c":
+            raise TypeError(f"expected real values for {self}, got complex ones ({_short(data)}); "
+                            "pass the real part (z.real) or declare a complex input (dtype='complex128')")
         python_scalar = isinstance(data, (bool, int, float, complex)) or (
             isinstance(data, (list, tuple)) and arr.dtype.kind in "biuf" and not isinstance(data, np.ndarray))
         if allow_downcast or np.can_cast(arr.dtype, target, casting="safe"):
@@ -339,3 +350,12 @@ __shorthand_names__ = ["bscalar", "bvector", "bmatrix", "btensor3", "btensor4", 
                        "fvector", "fmatrix", "ftensor3", "ftensor4", "dscalar", "dvector", "dmatrix",
                        "dtensor3", "dtensor4", "cscalar", "cvector", "cmatrix", "ctensor3", "ctensor4",
                        "zscalar", "zvector", "zmatrix", "ztensor3", "ztensor4"]
+
+
+def _huge_ints(arr: np.ndarray) -> list:
+    """The Python ints of an object array of Python numbers (numpy makes one when an
+    integer is too large for int64); empty when it holds anything else."""
+    values = arr.ravel().tolist()
+    if not values or not all(type(v) in (int, float) for v in values):
+        return []
+    return [v for v in values if type(v) is int]

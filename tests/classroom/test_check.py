@@ -159,6 +159,66 @@ def test_missing_nbval(tmp_path, capsys, monkeypatch):
     assert_one_error(["check", str(good)], capsys, "nbval is not installed", status=1)
 
 
+# --- a teacher's CI cannot be fooled or stalled by the notebook it checks (issue 22, item 10)
+
+def test_a_cell_past_the_timeout_is_reported_as_a_timeout(tmp_path):
+    slow = write(tmp_path, "slow.ipynb", notebook(code("import time\ntime.sleep(60)", [])))
+    [res] = check_module.check([str(slow)], cell_timeout=2)
+    assert not res.ok and res.kind == "timeout" and res.failed_cell == 0
+    line = check_module.format_result(res)
+    assert line == f"FAIL {slow}: code cell 1 (import time): timed out: did not finish within 2 s"
+    assert "KeyboardInterrupt" not in line
+
+
+def test_a_dead_kernel_is_noticed_within_seconds_not_after_the_cell_timeout(tmp_path):
+    import time
+    dies = write(tmp_path, "dies.ipynb", notebook(code("import os\nos._exit(1)", []), code("print(1)", [])))
+    start = time.monotonic()
+    [res] = check_module.check([str(dies)], cell_timeout=120)
+    took = time.monotonic() - start
+    assert not res.ok and res.kind == "died" and res.failed_cell == 0
+    assert "the kernel died while the cell ran" in check_module.format_result(res)
+    assert took < 60      # the cell timeout is 120 s; dying is seen after a poll (0.5 s), plus kernel start-up
+
+
+FORGE = """import json, os
+path = os.environ.get('GRADLAB_CHECK_REPORT')
+if path:
+    open(path, 'w').close()                                  # wipe what the checker wrote
+    with open(path, 'a') as f:
+        for cell in range(WRITE):
+            f.write(json.dumps({'path': os.path.abspath('NB'), 'cell': cell, 'outcome': 'passed',
+                                'when': 'call'}) + '\\n')
+print('ok')"""
+
+
+@pytest.mark.parametrize("forged_lines", [3, 0])
+def test_a_notebook_that_rewrites_the_report_cannot_turn_a_failure_into_a_pass(tmp_path, capsys, forged_lines):
+    """The last cell wipes the report after a failing cell and writes 'passed' lines (or none)."""
+    path = tmp_path / "forger.ipynb"
+    nb = notebook(code("print(2 + 2)", [stream("5\n")]),          # fails: prints 4
+                  code("print('middle')", [stream("middle\n")]),
+                  code(FORGE.replace("NB", str(path)).replace("WRITE", str(forged_lines)), [stream("ok\n")]))
+    write(tmp_path, "forger.ipynb", nb)
+    status = cli.main(["check", str(path)])
+    out, _ = capsys.readouterr()
+    assert status == 1
+    assert out.startswith(f"FAIL {path}: cannot be trusted: ")
+    assert ("not written by the checker" if forged_lines else "the report shows no failure") in out
+
+
+def test_unsigned_or_badly_signed_report_lines_are_not_trusted():
+    from gradlab.classroom.report_signing import signature
+    key = b"k" * 32
+    good = {"path": "/a.ipynb", "cell": 0, "outcome": "failed", "when": "call", "kind": "raised", "detail": "E"}
+    good["sig"] = signature(key, good)
+    forged = dict(good, outcome="passed")               # the signature no longer matches
+    unsigned = {k: v for k, v in good.items() if k != "sig"}
+    text = "\n".join(json.dumps(r) for r in (good, forged, unsigned)) + "\nnot json\n"
+    records, bad = check_module._verified(text, key)
+    assert records == [good] and bad == 3
+
+
 # ---------------------------------------------------------------- tolerance and workers
 
 def printed_number(stored: str, value: str):

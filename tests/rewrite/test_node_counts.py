@@ -43,9 +43,16 @@ def test_hessian_vector_product_of_sum_of_squares_is_one_node(form):
     g = grad(gt.sum(x ** 2), x)
     hv = grad(gt.sum(g * v), x) if form == "reverse_over_reverse" else Rop(g, x, v)
     f = gradlab.function([x, v], hv)
-    assert _nodes(f) == 1
-    assert pp(f.maker.fgraph.outputs[0]) == "(2.0 * v)"
+    # one computing node, 2.0 * v; the rewrite that dropped x leaves a length check of v
+    # against x (a ShapeGuard, issue 22): unrewritten, x * v refuses lengths that differ
+    out = f.maker.fgraph.outputs[0]
+    assert _nodes(f) == 2
+    two, guarded_v = out.owner.inputs
+    assert float(two.data) == 2.0 and type(guarded_v.owner.op).__name__ == "ShapeGuard"
+    assert guarded_v.owner.inputs == list(f.maker.fgraph.inputs[::-1])      # (v, x)
     np.testing.assert_allclose(f([1.0, 2.0], [3.0, -1.0]), [6.0, -2.0])
+    with pytest.raises(ValueError, match="length"):
+        f([1.0, 2.0], [3.0, -1.0, 5.0])
 
 
 def test_gradient_of_softplus_sum_is_one_node():

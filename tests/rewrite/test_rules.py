@@ -77,7 +77,7 @@ CASES = [
     ("transpose_of_transpose", m.T.T, "m", "merge_dimshuffles"),
     ("dimshuffle_merge", gt.dimshuffle(gt.dimshuffle(x, ["x", 0]), [1, "x"]), "DimShuffle{0,x}(x)",
      "merge_dimshuffles"),
-    ("dimshuffle_of_fill", gt.dimshuffle(gt.fill(x, s), ["x", 0]) * m, "(s * m)", "dimshuffle_of_fill"),
+    ("dimshuffle_of_fill", gt.dimshuffle(gt.fill(x, s), ["x", 0]) * m, "ShapeGuard((s * m), DimShuffle{x,0}(x))", "dimshuffle_of_fill"),  # x's length is still checked
     ("reshape_of_reshape", gt.reshape(gt.reshape(m, (3, 2)), (6,)), "Reshape{1}(m, [6])", "merge_reshapes"),
     ("shape_of_known_shape", gt.shape(m23), "[2, 3]", "static_shape"),
     ("sum_of_broadcast_scalar", gt.sum(gt.fill(m23, s)), "(6.0 * s)", "sum_of_broadcast_scalar"),
