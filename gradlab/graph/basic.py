@@ -102,7 +102,12 @@ class Variable:
                 Variable.__setstate__(var, dict(_state_of(v), tag=dict(v.tag)))
                 memo[id(v)] = var
                 outs.append(var)
-            Apply(node.op, ins, outs).tag = dict(node.tag)
+            copied = Apply(node.op, ins, outs)
+            copied.tag = dict(node.tag)
+            if node.origin is not None:  # nodes it names come first, so are copied already
+                copied.origin = node.origin.remap(
+                    lambda n: memo[id(n.outputs[0])].owner if id(n.outputs[0]) in memo else n,
+                    lambda v: memo.get(id(v), v))
         return memo[id(self)]
 
     def __repr__(self) -> str:
@@ -253,8 +258,18 @@ def _flatten(outputs: Sequence[Variable]) -> tuple:
     for k, node in enumerate(_nodes_behind(outputs)):
         number[node] = k
         nodes.append((node.op, [v if v.owner is None else (number[v.owner], v.index) for v in node.inputs],
-                      [(type(v), _state_of(v)) for v in node.outputs], node.tag))
+                      [(type(v), _state_of(v)) for v in node.outputs], node.tag,
+                      _flat_origin(node.origin, number)))
     return nodes, [v if v.owner is None else (number[v.owner], v.index) for v in outputs]
+
+
+def _flat_origin(origin, number: dict):
+    """A node's origin with references to nodes already flattened written as their numbers
+    (an origin can only name nodes made before it: forward nodes, earlier gradient nodes)."""
+    if origin is None:
+        return None
+    return origin.remap(lambda n: number.get(n, n),
+                        lambda v: (number[v.owner], v.index) if v.owner in number else v)
 
 
 def _state_of(var: Variable, keep_owner: bool = False) -> dict:
@@ -267,7 +282,7 @@ def _state_of(var: Variable, keep_owner: bool = False) -> dict:
 def _rebuild(nodes: list, refs: list) -> list:
     """The variables ``refs`` names, the nodes of :func:`_flatten` made again."""
     made: list = []
-    for op, inputs, outputs, tag in nodes:
+    for op, inputs, outputs, tag, origin in nodes:
         ins = [v if isinstance(v, Variable) else made[v[0]].outputs[v[1]] for v in inputs]
         outs = []
         for cls, state in outputs:
@@ -276,6 +291,9 @@ def _rebuild(nodes: list, refs: list) -> list:
             outs.append(var)
         node = Apply(op, ins, outs)
         node.tag = tag
+        if origin is not None:
+            node.origin = origin.remap(lambda n: made[n] if isinstance(n, int) else n,
+                                       lambda v: made[v[0]].outputs[v[1]] if isinstance(v, tuple) else v)
         made.append(node)
     return [v if isinstance(v, Variable) else made[v[0]].outputs[v[1]] for v in refs]
 
