@@ -21,12 +21,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from browser_support import chromium_path, free_port, stop_process_group, wait_until_answers
+from browser_support import chromium_path, free_port, stop_process_group, wait_until, wait_until_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the workbench notebook, whatever its number in the course
@@ -146,17 +145,6 @@ def served(request, tmp_path):
         log.close()
 
 
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
-
-
 def pictures(page) -> dict:
     """The DerivativeExplorer's plot (img src) and graph (SVG markup), as shown."""
     return page.evaluate("""() => {
@@ -197,7 +185,7 @@ def run_every_cell(page, front_end: str, port: int) -> None:
             return done === n && busy === 'idle';
         }""", n_code)
 
-    wait_for(all_cells_ran, RUN_ALL_TIMEOUT, f"all {n_code} code cells of {NOTEBOOK.name} to run")
+    wait_until(all_cells_ran, RUN_ALL_TIMEOUT, f"all {n_code} code cells of {NOTEBOOK.name} to run")
 
 
 def test_workbench_runs_and_a_slider_changes_the_plot_and_the_graph(served, tmp_path):
@@ -218,7 +206,7 @@ def test_workbench_runs_and_a_slider_changes_the_plot_and_the_graph(served, tmp_
 
             explorer = page.locator(".gradlab-derivative-explorer")
             explorer.scroll_into_view_if_needed(timeout=10_000)
-            before = wait_for(lambda: (p := pictures(page)) and p["plot"] and p["plot_width"] > 0
+            before = wait_until(lambda: (p := pictures(page)) and p["plot"] and p["plot_width"] > 0
                               and "<svg" in p["graph"] and p, 30, "the DerivativeExplorer's plot and graph")
 
             # drag the point slider's handle (x) to the left
@@ -235,7 +223,7 @@ def test_workbench_runs_and_a_slider_changes_the_plot_and_the_graph(served, tmp_
             page.mouse.up()
 
             try:
-                after = wait_for(lambda: (p := pictures(page)) and p["plot"] != before["plot"]
+                after = wait_until(lambda: (p := pictures(page)) and p["plot"] != before["plot"]
                                  and p["graph"] != before["graph"] and p["plot_width"] > 0 and p,
                                  CHANGE_TIMEOUT, "the plot and the graph to change after moving the slider")
             except BaseException:
@@ -274,7 +262,7 @@ def check_a_wide_picture_pans_and_zooms(page, shots) -> None:
     at natural size a drag brings the right-most node on screen."""
     wide = page.locator(".gradlab-test-wide .gradlab-pan")
     wide.scroll_into_view_if_needed(timeout=10_000)
-    start = wait_for(lambda: pan_state(page), 30, "the wide picture in its pan-and-zoom area")
+    start = wait_until(lambda: pan_state(page), 30, "the wide picture in its pan-and-zoom area")
     area = start["area"]
     try:
         assert start["right"]["right"] > area["right"] + 50, f"the picture is not wider than its area: {start}"
@@ -290,18 +278,18 @@ def check_a_wide_picture_pans_and_zooms(page, shots) -> None:
         # the wheel zooms out around the pointer
         page.mouse.move(cx, cy)
         page.mouse.wheel(0, 400)
-        zoomed = wait_for(lambda: (p := pan_state(page)) and p["right"]["width"] < 0.8 * dragged["right"]["width"]
+        zoomed = wait_until(lambda: (p := pan_state(page)) and p["right"]["width"] < 0.8 * dragged["right"]["width"]
                           and p, 10, "the wheel to zoom out")
         assert zoomed["n"] == start["n"]
         # "fit": the whole picture, right-most node included, inside the area
         wide.locator(".gradlab-pan-fit").click()
-        fitted = wait_for(lambda: (p := pan_state(page)) and p["right"]["right"] <= p["area"]["right"] + 1 and p,
+        fitted = wait_until(lambda: (p := pan_state(page)) and p["right"]["right"] <= p["area"]["right"] + 1 and p,
                           10, "'fit' to bring the right-most node into the area")
         assert fitted["right"]["left"] >= fitted["area"]["left"] - 1
         assert fitted["area"]["top"] - 1 <= fitted["right"]["top"] <= fitted["right"]["bottom"] <= fitted["area"]["bottom"] + 1
         # back to natural size, then drag the right-most node into view: readable and on screen
         wide.locator(".gradlab-pan-actual").click()
-        actual = wait_for(lambda: (p := pan_state(page)) and abs(p["right"]["width"] - start["right"]["width"]) < 1
+        actual = wait_until(lambda: (p := pan_state(page)) and abs(p["right"]["width"] - start["right"]["width"]) < 1
                           and p, 10, "'1:1' to restore the natural size")
         shift = actual["right"]["right"] - actual["area"]["right"] + 40
         page.mouse.move(cx, cy)
