@@ -92,7 +92,7 @@ class Variable:
                                  for k, v in _state_of(self, keep_owner=True).items()})
             new.auto_id = next(_variable_ids)
             return new
-        for node in _nodes_behind([self]):
+        for node in nodes_behind([self]):
             if id(node.outputs[0]) in memo:
                 continue
             ins = [memo[id(v)] if id(v) in memo else copy.deepcopy(v, memo) for v in node.inputs]
@@ -232,8 +232,9 @@ class Apply:
 # their common nodes stay common; a variable pickled on its own carries its own copy
 # of the nodes behind it (its graph inputs are still shared with the rest of the pickle).
 
-def _nodes_behind(outputs: Sequence[Variable]) -> list:
-    """The nodes computing ``outputs``, each after its producers (iterative post-order)."""
+def nodes_behind(outputs: Sequence[Variable], within: Optional[set] = None) -> list:
+    """The nodes computing ``outputs``, each after its producers (iterative post-order);
+    with ``within``, only those nodes of it that ``outputs`` reach through it."""
     order: list = []
     done: set = set()
     stack = [(v.owner, False) for v in reversed(outputs) if v.owner is not None]
@@ -247,7 +248,8 @@ def _nodes_behind(outputs: Sequence[Variable]) -> list:
             continue
         stack.append((node, True))
         stack.extend((v.owner, False) for v in reversed(node.inputs)
-                     if v.owner is not None and v.owner not in done)
+                     if v.owner is not None and v.owner not in done
+                     and (within is None or v.owner in within))
     return order
 
 
@@ -255,7 +257,7 @@ def _flatten(outputs: Sequence[Variable]) -> tuple:
     """``(nodes, refs)``: the graph behind ``outputs`` as flat data, and a reference to each output."""
     number = {}
     nodes = []
-    for k, node in enumerate(_nodes_behind(outputs)):
+    for k, node in enumerate(nodes_behind(outputs)):
         number[node] = k
         nodes.append((node.op, [v if v.owner is None else (number[v.owner], v.index) for v in node.inputs],
                       [(type(v), _state_of(v)) for v in node.outputs], node.tag,

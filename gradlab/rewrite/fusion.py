@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Optional
 
-from gradlab.graph.basic import Constant
+from gradlab.graph.basic import Constant, nodes_behind
 from gradlab.rewrite.composite import Composite, FusedElemwise
 from gradlab.rewrite.match import fit_to
 from gradlab.rewrite.rule import RuleSet, node_rule
@@ -42,26 +42,6 @@ def _region(fgraph: Any, root: Any) -> set:
     return region
 
 
-def _order(root: Any, region: set) -> list:
-    """The region's nodes, producers first (iterative post-order)."""
-    order: list = []
-    done: set = set()
-    stack = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if node in done:
-            continue
-        if expanded:
-            done.add(node)
-            order.append(node)
-            continue
-        stack.append((node, True))
-        for var in reversed(node.inputs):
-            if var.owner in region and var.owner not in done:
-                stack.append((var.owner, False))
-    return order
-
-
 def _full_shape(shape: tuple, pattern: tuple) -> bool:
     """Does a result of static ``shape`` have the output's broadcast pattern (so its full shape)?"""
     if len(shape) != len(pattern):
@@ -76,7 +56,7 @@ def build_composite(root: Any, region: set) -> tuple:
     """``(composite, inputs)`` computing ``root``'s output from the region's inputs."""
     out = root.outputs[0]
     out_pattern = tuple(n == 1 for n in out.type.shape)
-    order = _order(root, region)
+    order = nodes_behind(root.outputs[:1], within=region)  # producers first
     position = {node.outputs[0]: j for j, node in enumerate(order)}
     inputs: list = []
     input_index: dict = {}
